@@ -1,0 +1,361 @@
+// Package qex is a client for the QEX (Quick Exchange) partner API: sessions,
+// their approval URL, and the calls signed with a session's secret.
+package qex
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/qexcompanion/qex-companion/internal/oneline"
+)
+
+// ProductionBaseURL is where the production QEX partner API lived.
+const ProductionBaseURL = "https://partners.liquid.com"
+
+// apiPrefix starts every API path, and the "path" claim of every signed call.
+const apiPrefix = "/api/v1"
+
+// maxResponseBytes bounds what the client reads of one response, so a broken or
+// hostile server cannot exhaust memory.
+const maxResponseBytes = 8 << 20
+
+// defaultRequestTimeout bounds one HTTP exchange when the caller's context has
+// no earlier deadline.
+const defaultRequestTimeout = 30 * time.Second
+
+// Client talks to one QEX partner API server. It is safe for concurrent use.
+type Client struct {
+	base *url.URL
+	http *http.Client
+	now  func() time.Time
+
+	mu         sync.Mutex
+	lastNonces map[string]int64 // per session id: nonces must strictly increase
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient makes the client send requests through hc (for example one
+// whose transport records exchanges for the inspector).
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
+
+// WithClock replaces the clock that nonces are taken from (tests).
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// NewClient returns a client for the server at baseURL, the origin the API is
+// served from (for example https://partners.liquid.com); a trailing /api/v1
+// is accepted too.
+func NewClient(baseURL string, opts ...Option) (*Client, error) {
+	base, err := ParseBaseURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		base:       base,
+		http:       &http.Client{Timeout: defaultRequestTimeout},
+		now:        time.Now,
+		lastNonces: map[string]int64{},
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// ParseBaseURL checks that s is an absolute http or https URL with a host and
+// no query, and returns it without a trailing slash or /api/v1.
+func ParseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("API base %q is not an http(s) URL such as %s", s, ProductionBaseURL)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("API base %q must not carry a query, fragment or user info", s)
+	}
+	u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), apiPrefix)
+	u.RawPath = ""
+	return u, nil
+}
+
+// BaseURL returns the server origin this client talks to.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// APIError is a response the server sent that is not a success: a non-2xx
+// status or an envelope with success false. Message quotes the server.
+type APIError struct {
+	Call    string // what was asked, e.g. "create session"
+	Status  int
+	Message string
+}
+
+func (e *APIError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = http.StatusText(e.Status)
+	}
+	return fmt.Sprintf("%s failed: the server answered HTTP %d: %q", e.Call, e.Status, msg)
+}
+
+// IsNotFound reports whether err is the server saying the session (or
+// resource) does not exist: it was never created, was terminated or expired.
+func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
+
+// IsUnauthorized reports whether err is a 401: before approval, the session
+// cannot be used yet.
+func IsUnauthorized(err error) bool { return hasStatus(err, http.StatusUnauthorized) }
+
+func hasStatus(err error, status int) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.Status == status
+}
+
+// MalformedResponseError is a response that is not the documented JSON.
+type MalformedResponseError struct {
+	Call   string
+	Status int
+	Reason string
+}
+
+func (e *MalformedResponseError) Error() string {
+	return fmt.Sprintf("%s failed: the server's answer (HTTP %d) is not QEX API JSON: %s; check the API base URL", e.Call, e.Status, e.Reason)
+}
+
+// CreateSession creates a partner session for publicAPIKey.
+func (c *Client) CreateSession(ctx context.Context, publicAPIKey string) (*Session, error) {
+	const call = "create session"
+	body, err := json.Marshal(map[string]string{"public_api_key": publicAPIKey})
+	if err != nil {
+		return nil, err
+	}
+	var s Session
+	if err := c.do(ctx, call, http.MethodPost, apiPrefix+"/session", body, "", &s); err != nil {
+		return nil, err
+	}
+	if s.SessionID == "" || s.SessionSecret == "" {
+		return nil, &MalformedResponseError{Call: call, Status: http.StatusOK, Reason: "session_id or session_secret is missing"}
+	}
+	return &s, nil
+}
+
+// ApprovalURL is the page where the user approves the session in a browser.
+// With returnURL empty, the server ends on a page telling the user to go back
+// to the app by hand.
+func (c *Client) ApprovalURL(sessionID, returnURL string) string {
+	q := url.Values{"preferred_action": {"follow_href"}}
+	if returnURL != "" {
+		q.Set("return_url", returnURL)
+	}
+	return c.base.String() + sessionPath(sessionID, "liquid_oauth") + "?" + q.Encode()
+}
+
+// Accounts fetches the user's crypto and fiat accounts. Before the user has
+// approved the session it fails with a 401 (see IsUnauthorized).
+func (c *Client) Accounts(ctx context.Context, cred Credentials) (*Accounts, error) {
+	var a Accounts
+	if err := c.signed(ctx, "fetch accounts", cred, sessionPath(cred.SessionID, "accounts"), &a); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// Account fetches one account by currency code, with its deposit address.
+func (c *Client) Account(ctx context.Context, cred Credentials, currency string) (*Account, error) {
+	var a Account
+	p := sessionPath(cred.SessionID, "accounts", currency) + "?require_address=true"
+	if err := c.signed(ctx, "fetch "+currency+" account", cred, p, &a); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// KYCState fetches the user's KYC progress.
+func (c *Client) KYCState(ctx context.Context, cred Credentials) (*KYCState, error) {
+	var k KYCState
+	if err := c.signed(ctx, "fetch KYC state", cred, sessionPath(cred.SessionID, "kyc_state"), &k); err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// Terminate ends the session on the server.
+func (c *Client) Terminate(ctx context.Context, cred Credentials) error {
+	var ok bool
+	if err := c.signed(ctx, "terminate session", cred, sessionPath(cred.SessionID, "terminate"), &ok); err != nil {
+		return err
+	}
+	if !ok {
+		return &MalformedResponseError{Call: "terminate session", Status: http.StatusOK, Reason: "payload is not true"}
+	}
+	return nil
+}
+
+// SettlementCurrencies lists the currencies the partner can settle in. The
+// call is not signed.
+func (c *Client) SettlementCurrencies(ctx context.Context, publicAPIKey string) ([]SettlementCurrency, error) {
+	var list []SettlementCurrency
+	p := apiPrefix + "/settlement/currencies?" + url.Values{"public_api_key": {publicAPIKey}}.Encode()
+	if err := c.do(ctx, "list settlement currencies", http.MethodGet, p, nil, "", &list); err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// sessionPath returns /api/v1/session/{id}/{parts...}, each part escaped.
+func sessionPath(sessionID string, parts ...string) string {
+	p := apiPrefix + "/session/" + url.PathEscape(sessionID)
+	for _, part := range parts {
+		p += "/" + url.PathEscape(part)
+	}
+	return p
+}
+
+// signed makes a GET whose Authorization header carries a JWT over
+// requestURI (path and query, as the server sees them after the origin).
+func (c *Client) signed(ctx context.Context, call string, cred Credentials, requestURI string, out any) error {
+	token, err := c.Sign(cred, requestURI)
+	if err != nil {
+		return fmt.Errorf("%s failed: %w", call, err)
+	}
+	return c.do(ctx, call, http.MethodGet, requestURI, nil, token, out)
+}
+
+// SessionClaims are exactly the claims of a signed session call.
+type SessionClaims struct {
+	Path      string `json:"path"`
+	SessionID string `json:"session_id"`
+	Nonce     int64  `json:"nonce"`
+}
+
+// The JWT library asks claims for registered fields; a session call has none.
+func (SessionClaims) GetExpirationTime() (*jwt.NumericDate, error) { return nil, nil }
+func (SessionClaims) GetIssuedAt() (*jwt.NumericDate, error)       { return nil, nil }
+func (SessionClaims) GetNotBefore() (*jwt.NumericDate, error)      { return nil, nil }
+func (SessionClaims) GetIssuer() (string, error)                   { return "", nil }
+func (SessionClaims) GetSubject() (string, error)                  { return "", nil }
+func (SessionClaims) GetAudience() (jwt.ClaimStrings, error)       { return nil, nil }
+
+// Sign returns the bearer token for a call to requestURI: HS256 over the
+// session secret, with a nonce in epoch milliseconds that strictly increases
+// per session even when calls fall in the same millisecond.
+func (c *Client) Sign(cred Credentials, requestURI string) (string, error) {
+	if cred.SessionID == "" || cred.SessionSecret == "" {
+		return "", errors.New("no session to sign with")
+	}
+	claims := SessionClaims{Path: requestURI, SessionID: cred.SessionID, Nonce: c.nextNonce(cred.SessionID)}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(cred.SessionSecret))
+}
+
+func (c *Client) nextNonce(sessionID string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.now().UnixMilli()
+	if last := c.lastNonces[sessionID]; n <= last {
+		n = last + 1
+	}
+	c.lastNonces[sessionID] = n
+	return n
+}
+
+// do sends one request to the API and decodes the envelope's payload into out.
+func (c *Client) do(ctx context.Context, call, method, requestURI string, body []byte, bearer string, out any) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultRequestTimeout)
+		defer cancel()
+	}
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+requestURI, reader)
+	if err != nil {
+		return fmt.Errorf("%s failed: %w", call, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return c.transportError(ctx, call, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if err != nil {
+		return c.transportError(ctx, call, err)
+	}
+	if len(raw) > maxResponseBytes {
+		return &MalformedResponseError{Call: call, Status: resp.StatusCode, Reason: "it is larger than 8 MiB"}
+	}
+	return decodeEnvelope(call, resp.StatusCode, raw, out)
+}
+
+func (c *Client) transportError(ctx context.Context, call string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if errors.Is(ctxErr, context.DeadlineExceeded) {
+			return fmt.Errorf("%s failed: %s did not answer in time", call, c.base.Host)
+		}
+		return fmt.Errorf("%s cancelled: %w", call, ctxErr)
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err
+	}
+	return fmt.Errorf("%s failed: cannot reach %s (%v); check the API base URL and your network", call, c.base.String(), err)
+}
+
+func decodeEnvelope(call string, status int, raw []byte, out any) error {
+	var env struct {
+		Success *bool           `json:"success"`
+		Message string          `json:"message"`
+		Payload json.RawMessage `json:"payload"`
+	}
+	ok := status >= 200 && status <= 299
+	if err := json.Unmarshal(raw, &env); err != nil || env.Success == nil {
+		if !ok {
+			// Proxies and crashed servers answer errors in HTML or plain text.
+			return &APIError{Call: call, Status: status}
+		}
+		reason := "it has no \"success\" field"
+		if err != nil {
+			reason = shortJSONError(err)
+		}
+		return &MalformedResponseError{Call: call, Status: status, Reason: reason}
+	}
+	if !ok || !*env.Success {
+		return &APIError{Call: call, Status: status, Message: oneline.Clean(env.Message, 300)}
+	}
+	if out == nil {
+		return nil
+	}
+	if len(env.Payload) == 0 || string(env.Payload) == "null" {
+		return &MalformedResponseError{Call: call, Status: status, Reason: "payload is missing"}
+	}
+	if err := json.Unmarshal(env.Payload, out); err != nil {
+		return &MalformedResponseError{Call: call, Status: status, Reason: "payload: " + shortJSONError(err)}
+	}
+	return nil
+}
+
+func shortJSONError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return fmt.Sprintf("field %q has a JSON %s where a %s was expected", typeErr.Field, typeErr.Value, typeErr.Type)
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}

@@ -1,0 +1,156 @@
+// Package sandbox is an in-process emulator of the QEX partner API, faithful to
+// the documented contracts, so the app works end to end while the production
+// service does not answer. It shares no code with the client it serves: it
+// decodes and verifies requests on its own, as a real server would.
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultPublicAPIKey is the built-in sandbox partner key.
+const DefaultPublicAPIKey = "pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08"
+
+// DefaultSessionTTL is how long a session lives, as the service documents.
+const DefaultSessionTTL = 5 * 24 * time.Hour
+
+// Option configures a Sandbox.
+type Option func(*Sandbox)
+
+// WithClock replaces the sandbox's clock, so tests can expire sessions.
+func WithClock(now func() time.Time) Option { return func(s *Sandbox) { s.now = now } }
+
+// WithSessionTTL sets how long a session lives after it is created.
+func WithSessionTTL(d time.Duration) Option { return func(s *Sandbox) { s.ttl = d } }
+
+// WithExtraAccounts adds n generated crypto accounts to every user, for
+// exercising large balance lists.
+func WithExtraAccounts(n int) Option { return func(s *Sandbox) { s.extraAccounts = n } }
+
+// Sandbox is the emulated QEX partner API. It is an http.Handler.
+type Sandbox struct {
+	now           func() time.Time
+	ttl           time.Duration
+	extraAccounts int
+	mux           *http.ServeMux
+
+	mu       sync.Mutex
+	sessions map[string]*session
+}
+
+// session is the server's record of one partner session.
+type session struct {
+	id           string
+	secret       string
+	publicAPIKey string
+	created      time.Time
+	consentToken string
+	approved     bool
+	denied       bool
+	terminated   bool
+	lastNonce    int64
+}
+
+// New returns a sandbox with no sessions.
+func New(opts ...Option) *Sandbox {
+	s := &Sandbox{now: time.Now, ttl: DefaultSessionTTL, sessions: map[string]*session{}}
+	for _, o := range opts {
+		o(s)
+	}
+	s.mux = s.routes()
+	return s
+}
+
+func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Server is a sandbox listening on a loopback port.
+type Server struct {
+	*Sandbox
+	// URL is the API base, e.g. http://127.0.0.1:41234.
+	URL string
+	srv *http.Server
+}
+
+// Start serves a new sandbox on addr, which must be a loopback address
+// ("127.0.0.1:0" picks a free port). Close stops it.
+func Start(addr string, opts ...Option) (*Server, error) {
+	if err := CheckLoopback(addr); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot start the sandbox on %s: %w", addr, err)
+	}
+	sb := New(opts...)
+	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+	go srv.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed after Close.
+	return &Server{Sandbox: sb, URL: "http://" + ln.Addr().String(), srv: srv}, nil
+}
+
+// Close stops the server at once.
+func (s *Server) Close() error { return s.srv.Close() }
+
+// CheckLoopback refuses listen addresses that would expose the sandbox beyond
+// this machine.
+func CheckLoopback(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return fmt.Errorf("sandbox address %q is not host:port, e.g. 127.0.0.1:8080", addr)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("sandbox address %q is not a loopback address; use 127.0.0.1:PORT so the sandbox is not reachable from other machines", addr)
+	}
+	return nil
+}
+
+// newSession records a session for publicAPIKey.
+func (s *Sandbox) newSession(publicAPIKey string) *session {
+	sess := &session{
+		id:           uuid4(),
+		secret:       uuid4(),
+		publicAPIKey: publicAPIKey,
+		created:      s.now(),
+		consentToken: rand.Text(),
+	}
+	s.mu.Lock()
+	s.sessions[sess.id] = sess
+	s.mu.Unlock()
+	return sess
+}
+
+// lookup returns a live session, or a reason it is not usable.
+func (s *Sandbox) lookup(id string) (*session, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess := s.sessions[id]
+	switch {
+	case sess == nil:
+		return nil, "Session not found."
+	case sess.terminated:
+		return nil, "Session not found: it was terminated."
+	case s.now().After(sess.created.Add(s.ttl)):
+		return nil, "Session not found: it expired."
+	}
+	return sess, ""
+}
+
+// uuid4 returns a random version 4 UUID, the shape of the service's ids and
+// secrets.
+func uuid4() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails since Go 1.24
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return strings.Join([]string{h[0:8], h[8:12], h[12:16], h[16:20], h[20:32]}, "-")
+}

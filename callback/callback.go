@@ -1,0 +1,77 @@
+// Package callback receives the browser's return to the app after the user
+// approves or denies a request: a one-time state that ties the return to the
+// pending flow, and a loopback HTTP receiver (RFC 8252 §7.3).
+package callback
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+
+	"github.com/qexcompanion/qex-companion/internal/oneline"
+)
+
+// State is a one-time random value the app puts in its return URL and checks
+// when the browser comes back, so no other page or process can end a flow.
+type State string
+
+// NewState returns 32 random bytes, base64url-encoded.
+func NewState() State {
+	var b [32]byte
+	rand.Read(b[:]) // never fails since Go 1.24
+	return State(base64.RawURLEncoding.EncodeToString(b[:]))
+}
+
+// Matches reports whether got is this state, in constant time.
+func (s State) Matches(got string) bool {
+	return s != "" && subtle.ConstantTimeCompare([]byte(s), []byte(got)) == 1
+}
+
+// Result is what came back with a matching state.
+type Result struct {
+	// Error is the provider's error code, e.g. "access_denied"; empty when
+	// the user approved.
+	Error string
+	// ErrorDescription is the provider's human-readable reason, if any.
+	ErrorDescription string
+}
+
+// Err returns nil for an approval, or an error quoting the provider's reason.
+func (r Result) Err() error {
+	if r.Error == "" {
+		return nil
+	}
+	return &DeniedError{Code: r.Error, Description: r.ErrorDescription}
+}
+
+// DeniedError is a return carrying error= instead of an approval.
+type DeniedError struct {
+	Code        string
+	Description string
+}
+
+func (e *DeniedError) Error() string {
+	if e.Code == "access_denied" {
+		return "the request was denied in the browser; approve it to connect, or start again"
+	}
+	msg := "the approval page returned error " + oneline.Clean(e.Code, 60)
+	if e.Description != "" {
+		msg += ": " + oneline.Clean(e.Description, 200)
+	}
+	return msg
+}
+
+// Receiver is where the browser's return arrives: a loopback listener here,
+// a deep-link handler elsewhere.
+type Receiver interface {
+	// ReturnURL is the URL, with the state, that the provider redirects to.
+	ReturnURL() string
+	// Results delivers the one return whose state matches.
+	Results() <-chan Result
+	// Close stops receiving. It is safe to call more than once.
+	Close() error
+}
+
+// Rejected reports a return that was ignored, with why. The flow keeps
+// waiting; the app shows these to people debugging an integration.
+type Rejected func(reason string)

@@ -1,0 +1,154 @@
+package callback
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/qexcompanion/qex-companion/assets"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
+)
+
+// LoopbackPath is the one path the loopback receiver answers on.
+const LoopbackPath = "/callback"
+
+// The pages are rendered once: they never reflect anything from the request,
+// and load nothing from elsewhere, so nothing leaks through a Referer.
+var (
+	pageApproved   = renderPage("✔", "You're connected", "You can close this tab and return to QEX Companion.")
+	pageDenied     = renderPage("✖", "Request not approved", "Nothing was shared. Return to QEX Companion to try again.")
+	pageWrongState = renderPage("⚠", "This link is not for the current sign-in", "It may be old or opened twice. Return to QEX Companion and start again if it is still waiting.")
+	pageNotFound   = renderPage("⚠", "Not found", "There is nothing here.")
+	pageBadHost    = renderPage("⚠", "Wrong address", "Open the link QEX Companion gave you, unchanged.")
+	pageNotAllowed = renderPage("⚠", "Not allowed", "This address only accepts the browser's return from the sign-in page.")
+	pageTemplate   = template.Must(template.ParseFS(assets.FS, "callback/page.html"))
+)
+
+func renderPage(mark, title, text string) []byte {
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, map[string]string{"Mark": mark, "Title": title, "Text": text}); err != nil {
+		panic(err) // static data: only a build mistake gets here
+	}
+	return buf.Bytes()
+}
+
+// Loopback is a one-shot HTTP receiver on a loopback port.
+type Loopback struct {
+	state    State
+	host     string // "127.0.0.1:PORT" or "[::1]:PORT", the only Host accepted
+	srv      *http.Server
+	results  chan Result
+	rejected Rejected
+
+	mu   sync.Mutex
+	used bool
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// ListenLoopback starts a receiver on 127.0.0.1 (or ::1 where IPv4 loopback is
+// missing) on a free port. rejected, if not nil, hears of every request that
+// was ignored. Close it when the flow ends.
+func ListenLoopback(state State, rejected Rejected) (*Loopback, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		var err6 error
+		if ln, err6 = net.Listen("tcp", "[::1]:0"); err6 != nil {
+			return nil, fmt.Errorf("cannot listen on a loopback address (127.0.0.1 or ::1): %v", err)
+		}
+	}
+	if rejected == nil {
+		rejected = func(string) {}
+	}
+	l := &Loopback{
+		state:    state,
+		host:     ln.Addr().String(),
+		results:  make(chan Result, 1),
+		rejected: rejected,
+	}
+	l.srv = &http.Server{
+		Handler:           l,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+	go l.srv.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed after Close.
+	return l, nil
+}
+
+// ReturnURL is http://127.0.0.1:PORT/callback?state=STATE.
+func (l *Loopback) ReturnURL() string {
+	return (&url.URL{Scheme: "http", Host: l.host, Path: LoopbackPath, RawQuery: url.Values{"state": {string(l.state)}}.Encode()}).String()
+}
+
+// Results delivers the one return whose state matches.
+func (l *Loopback) Results() <-chan Result { return l.results }
+
+// Close stops the listener and drops open connections.
+func (l *Loopback) Close() error {
+	l.closeOnce.Do(func() { l.closeErr = l.srv.Close() })
+	return l.closeErr
+}
+
+func (l *Loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	switch {
+	case r.URL.Path == "/favicon.ico":
+		// Browsers ask for it on their own; not worth a warning.
+		reply(w, http.StatusNotFound, pageNotFound)
+	case r.URL.Path != LoopbackPath:
+		l.rejected(fmt.Sprintf("ignored a request for %q: only %s is answered", clip80(r.URL.Path), LoopbackPath))
+		reply(w, http.StatusNotFound, pageNotFound)
+	case r.Method != http.MethodGet:
+		l.rejected(fmt.Sprintf("ignored a %s request to the callback: only GET is accepted", clip80(r.Method)))
+		h.Set("Allow", http.MethodGet)
+		reply(w, http.StatusMethodNotAllowed, pageNotAllowed)
+	case r.Host != l.host:
+		// A page on another name resolving here (DNS rebinding) is not the
+		// browser's return from the approval page.
+		l.rejected(fmt.Sprintf("ignored a callback with Host %q: only %s is accepted", clip80(r.Host), l.host))
+		reply(w, http.StatusBadRequest, pageBadHost)
+	default:
+		l.receive(w, r.URL.Query())
+	}
+}
+
+func (l *Loopback) receive(w http.ResponseWriter, q url.Values) {
+	l.mu.Lock()
+	match := !l.used && l.state.Matches(q.Get("state"))
+	if match {
+		l.used = true
+	}
+	l.mu.Unlock()
+	if !match {
+		l.rejected("ignored a callback whose state does not match the pending sign-in (forged, stale or repeated)")
+		reply(w, http.StatusBadRequest, pageWrongState)
+		return
+	}
+	res := Result{Error: q.Get("error"), ErrorDescription: q.Get("error_description")}
+	l.results <- res // buffered, and only one request gets here
+	if res.Error != "" {
+		reply(w, http.StatusOK, pageDenied)
+		return
+	}
+	reply(w, http.StatusOK, pageApproved)
+}
+
+// clip80 keeps text chosen by whoever sent the request short in a report.
+func clip80(s string) string { return oneline.Clean(s, 80) }
+
+func reply(w http.ResponseWriter, status int, page []byte) {
+	w.WriteHeader(status)
+	w.Write(page) //nolint:errcheck // the browser went away
+}

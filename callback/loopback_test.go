@@ -1,0 +1,199 @@
+package callback_test
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qexcompanion/qex-companion/callback"
+)
+
+type rejections struct {
+	mu      sync.Mutex
+	reasons []string
+}
+
+func (r *rejections) add(reason string) {
+	r.mu.Lock()
+	r.reasons = append(r.reasons, reason)
+	r.mu.Unlock()
+}
+
+func (r *rejections) list() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.reasons...)
+}
+
+func listen(t *testing.T) (*callback.Loopback, callback.State, *rejections) {
+	t.Helper()
+	state := callback.NewState()
+	rej := &rejections{}
+	l, err := callback.ListenLoopback(state, rej.add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l, state, rej
+}
+
+// send makes a request to the receiver, optionally with another Host header.
+func send(t *testing.T, method, rawURL, host string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, rawURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func noResult(t *testing.T, l *callback.Loopback) {
+	t.Helper()
+	select {
+	case r := <-l.Results():
+		t.Fatalf("a forged request was accepted: %+v", r)
+	default:
+	}
+}
+
+func TestReturnURLIsLiteralLoopback(t *testing.T) {
+	l, state, _ := listen(t)
+	u, err := url.Parse(l.ReturnURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Scheme != "http" || u.Hostname() != "127.0.0.1" || u.Port() == "" || u.Port() == "0" || u.Path != "/callback" || u.Query().Get("state") != string(state) {
+		t.Errorf("ReturnURL = %s", u)
+	}
+}
+
+func TestNewStateIsRandom32Bytes(t *testing.T) {
+	a, b := callback.NewState(), callback.NewState()
+	if len(a) != 43 || a == b || strings.ContainsAny(string(a), "+/=") {
+		t.Errorf("states %q and %q", a, b)
+	}
+	if !a.Matches(string(a)) || a.Matches(string(b)) || a.Matches("") || callback.State("").Matches("") {
+		t.Error("Matches is wrong")
+	}
+}
+
+func TestForgedCallbacksAreIgnoredAndTheRealOneCompletes(t *testing.T) {
+	l, state, rej := listen(t)
+	good, _ := url.Parse(l.ReturnURL())
+	origin := "http://" + good.Host
+	secretish := "<script>alert(1)</script>"
+
+	forged := []struct {
+		name, method, url, host string
+		status                  int
+	}{
+		{"wrong state", "GET", origin + "/callback?state=forged&x=" + url.QueryEscape(secretish), "", 400},
+		{"no state", "GET", origin + "/callback", "", 400},
+		{"wrong path", "GET", origin + "/other?state=" + string(state), "", 404},
+		{"POST", "POST", l.ReturnURL(), "", 405},
+		{"foreign Host (DNS rebinding)", "GET", l.ReturnURL(), "attacker.example:" + good.Port(), 400},
+		{"localhost Host", "GET", l.ReturnURL(), "localhost:" + good.Port(), 400},
+	}
+	for _, f := range forged {
+		status, body := send(t, f.method, f.url, f.host)
+		if status != f.status {
+			t.Errorf("%s: HTTP %d, want %d", f.name, status, f.status)
+		}
+		if strings.Contains(body, "alert(1)") || strings.Contains(body, string(state)) {
+			t.Errorf("%s: the page reflects the request", f.name)
+		}
+		noResult(t, l)
+	}
+	if got := rej.list(); len(got) != len(forged) {
+		t.Errorf("reported %d rejections, want %d: %q", len(got), len(forged), got)
+	}
+
+	status, body := send(t, "GET", l.ReturnURL(), "")
+	if status != 200 || !strings.Contains(body, "You can close this tab and return to QEX Companion") {
+		t.Fatalf("real callback: %d %s", status, body)
+	}
+	select {
+	case r := <-l.Results():
+		if r.Err() != nil {
+			t.Errorf("approval came back as %v", r.Err())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no result for the real callback")
+	}
+
+	// The state is single use.
+	if status, _ := send(t, "GET", l.ReturnURL(), ""); status != 400 {
+		t.Errorf("second use: HTTP %d", status)
+	}
+	noResult(t, l)
+}
+
+func TestErrorReturn(t *testing.T) {
+	l, _, _ := listen(t)
+	status, body := send(t, "GET", l.ReturnURL()+"&error=access_denied&error_description=The+user+said+no", "")
+	if status != 200 || !strings.Contains(body, "Request not approved") || strings.Contains(body, "user said no") {
+		t.Errorf("denied page: %d %s", status, body)
+	}
+	r := <-l.Results()
+	var denied *callback.DeniedError
+	if !errors.As(r.Err(), &denied) || denied.Code != "access_denied" || r.ErrorDescription != "The user said no" {
+		t.Errorf("result %+v, err %v", r, r.Err())
+	}
+	if msg := r.Err().Error(); msg != "the request was denied in the browser; approve it to connect, or start again" {
+		t.Errorf("message %q", msg)
+	}
+	other := callback.Result{Error: "server_error", ErrorDescription: "line1\nline2"}
+	if msg := other.Err().Error(); msg != "the approval page returned error server_error: line1 line2" {
+		t.Errorf("message %q", msg)
+	}
+}
+
+func TestCloseStopsListening(t *testing.T) {
+	l, _, _ := listen(t)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	if resp, err := client.Get(l.ReturnURL()); err == nil {
+		resp.Body.Close()
+		t.Error("still answering after Close")
+	}
+}
+
+func TestPagesAreStaticAndSelfContained(t *testing.T) {
+	l, _, _ := listen(t)
+	resp, err := http.Get(l.ReturnURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("CSP %q", csp)
+	}
+	if resp.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Error("no Referrer-Policy")
+	}
+	for _, external := range []string{"http://", "https://", "src="} {
+		if strings.Contains(string(body), external) {
+			t.Errorf("page loads or links something external (%s)", external)
+		}
+	}
+}

@@ -11,8 +11,8 @@ import (
 
 var (
 	pageCSS   = template.CSS(mustRead("sandbox/style.css"))
-	consentTP = template.Must(template.ParseFS(assets.FS, "sandbox/consent.html"))
-	messageTP = template.Must(template.ParseFS(assets.FS, "sandbox/message.html"))
+	consentTP = template.Must(template.ParseFS(assets.FS, "sandbox/layout.html", "sandbox/consent.html"))
+	messageTP = template.Must(template.ParseFS(assets.FS, "sandbox/layout.html", "sandbox/message.html"))
 )
 
 func mustRead(name string) string {
@@ -37,7 +37,7 @@ func pageHeaders(w http.ResponseWriter) {
 
 func writePage(w http.ResponseWriter, status int, title, text string) {
 	var buf bytes.Buffer
-	messageTP.Execute(&buf, map[string]any{"CSS": pageCSS, "Title": title, "Text": text}) //nolint:errcheck // static data
+	messageTP.ExecuteTemplate(&buf, "message.html", map[string]any{"CSS": pageCSS, "Title": title, "Text": text}) //nolint:errcheck // static data
 	pageHeaders(w)
 	w.WriteHeader(status)
 	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
@@ -104,8 +104,9 @@ func (s *Sandbox) showConsent(w http.ResponseWriter, r *http.Request, sess *sess
 		return
 	}
 	var buf bytes.Buffer
-	err := consentTP.Execute(&buf, map[string]any{
+	err := consentTP.ExecuteTemplate(&buf, "consent.html", map[string]any{
 		"CSS":          pageCSS,
+		"Title":        "Sign in with Liquid",
 		"Action":       r.URL.Path,
 		"PublicAPIKey": sess.publicAPIKey,
 		"ConsentToken": sess.consentToken,

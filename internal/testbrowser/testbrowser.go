@@ -72,16 +72,12 @@ func Submit(ctx context.Context, pageURL, decision string, opts Options) (*Visit
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := client.Do(req)
+	visit, err := load(&client, req)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	return &Visit{FinalURL: resp.Request.URL.String(), Redirect: redirect, Status: resp.StatusCode, Body: string(body)}, nil
+	visit.Redirect = redirect
+	return visit, nil
 }
 
 // Get loads a page.
@@ -94,6 +90,18 @@ func get(ctx context.Context, client *http.Client, pageURL string) (*Visit, erro
 	if err != nil {
 		return nil, err
 	}
+	visit, err := load(client, req)
+	if err != nil {
+		return nil, err
+	}
+	if visit.Status != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: HTTP %d", pageURL, visit.Status)
+	}
+	return visit, nil
+}
+
+// load sends req and reads the whole answer.
+func load(client *http.Client, req *http.Request) (*Visit, error) {
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
@@ -102,9 +110,6 @@ func get(ctx context.Context, client *http.Client, pageURL string) (*Visit, erro
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: HTTP %d", pageURL, resp.StatusCode)
 	}
 	return &Visit{FinalURL: resp.Request.URL.String(), Status: resp.StatusCode, Body: string(body)}, nil
 }

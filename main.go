@@ -1,6 +1,8 @@
 // QEX Companion connects a Liquid account to a partner through QEX: it
 // creates a partner session, has the user approve it in a browser, shows
-// their balances and emits the widget identity configuration.
+// their balances and emits the widget identity configuration. This file only
+// reads flags and wires the parts: the window (ui), the terminal front end
+// (headless), the flows engine and the embedded sandbox.
 package main
 
 import (
@@ -16,14 +18,22 @@ import (
 	"syscall"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/qexcompanion/qex-companion/assets"
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/headless"
 	"github.com/qexcompanion/qex-companion/sandbox"
+	"github.com/qexcompanion/qex-companion/ui"
 	"github.com/qexcompanion/qex-companion/webbrowser"
 )
 
-const progName = "qex-companion"
+const (
+	progName = "qex-companion"
+	appID    = "io.qexcompanion.app"
+)
 
 // Exit codes.
 const (
@@ -50,6 +60,7 @@ type options struct {
 	timeout      time.Duration
 	serveSandbox string
 	callback     string
+	connect      bool
 }
 
 // usageError is bad command-line input: exit code 2.
@@ -70,6 +81,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", flows.DefaultTimeout, "give up waiting for approval after this long")
 	fs.StringVar(&o.serveSandbox, "serve-sandbox", "", "only serve the sandbox partner API on this loopback ADDR (e.g. 127.0.0.1:8080)")
 	fs.StringVar(&o.callback, "callback", "loopback", "how the browser returns: loopback (a local port) or none (polling only)")
+	fs.BoolVar(&o.connect, "connect", false, "in the window, start connecting at launch")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(fs, stderr)
@@ -90,9 +102,6 @@ func (o *options) check() error {
 			o.publicAPIKey = sandbox.DefaultPublicAPIKey
 		}
 	case "production":
-		if o.apiBase == "" {
-			o.apiBase = qex.ProductionBaseURL
-		}
 		if o.publicAPIKey == "" {
 			return usageError{"--env production needs --public-api-key pk_... (your partner key)"}
 		}
@@ -149,38 +158,102 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.serveSandbox != "" {
 		return serveSandbox(ctx, o.serveSandbox, stdout, stderr)
 	}
-	if err := runHeadless(ctx, o, stdout, stderr); err != nil {
+	if o.headless {
+		err = runHeadless(ctx, o, stdout, stderr)
+	} else {
+		err = runWindow(ctx, o)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
 		return exitFailed
 	}
 	return exitOK
 }
 
-// runHeadless runs the QEX flow in the terminal. Until the window arrives,
-// it is also what a launch without --headless does.
+// embeddedSandbox starts the in-process sandbox on demand and stops it when
+// the app ends.
+type embeddedSandbox struct{ srv *sandbox.Server }
+
+func (e *embeddedSandbox) start() (string, error) {
+	srv, err := sandbox.Start("127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	e.srv = srv
+	return srv.URL, nil
+}
+
+func (e *embeddedSandbox) close() {
+	if e.srv != nil {
+		e.srv.Close()
+	}
+}
+
+func (o options) receiver() flows.ReceiverFactory {
+	if o.callback == "loopback" {
+		return flows.Loopback
+	}
+	return nil
+}
+
+func (o options) browser() func(string) error {
+	if o.noBrowser {
+		return nil
+	}
+	return webbrowser.Open
+}
+
+// runHeadless runs the QEX flow in the terminal.
 func runHeadless(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	sb := &embeddedSandbox{}
+	defer sb.close()
 	apiBase := o.apiBase
-	if apiBase == "" {
-		sb, err := sandbox.Start("127.0.0.1:0")
-		if err != nil {
+	switch {
+	case apiBase != "":
+	case o.env == "production":
+		apiBase = qex.ProductionBaseURL
+	default:
+		var err error
+		if apiBase, err = sb.start(); err != nil {
 			return err
 		}
-		defer sb.Close()
-		apiBase = sb.URL
 	}
 	client, err := qex.NewClient(apiBase)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "QEX Companion — %s environment, API %s\n", o.env, client.BaseURL())
-	cfg := flows.QEXConfig{Client: client, PublicAPIKey: o.publicAPIKey, Timeout: o.timeout}
-	if o.callback == "loopback" {
-		cfg.Receiver = flows.Loopback
-	}
-	if !o.noBrowser {
-		cfg.OpenBrowser = webbrowser.Open
-	}
-	return headless.Run(ctx, flows.NewQEXFlow(cfg), stdout, stderr, o.outFile)
+	flow := flows.NewQEXFlow(flows.QEXConfig{
+		Client: client, PublicAPIKey: o.publicAPIKey, Timeout: o.timeout,
+		Receiver: o.receiver(), OpenBrowser: o.browser(),
+	})
+	return headless.Run(ctx, flow, stdout, stderr, o.outFile)
+}
+
+// runWindow runs the app's window until it is closed or ctx ends.
+func runWindow(ctx context.Context, o options) error {
+	sb := &embeddedSandbox{}
+	defer sb.close()
+	engine := flows.NewEngine(flows.EngineConfig{
+		StartSandbox: sb.start,
+		OpenBrowser:  o.browser(),
+		Receiver:     o.receiver(),
+		Timeout:      o.timeout,
+		OutFile:      o.outFile,
+	})
+	a := app.NewWithID(appID)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
+	w := ui.NewMainWindow(a, engine, ui.Options{
+		Target:      flows.Target{Env: o.env, APIBase: o.apiBase, PublicAPIKey: o.publicAPIKey},
+		SandboxKey:  sandbox.DefaultPublicAPIKey,
+		AutoConnect: o.connect,
+	}).Window()
+	go func() {
+		<-ctx.Done() // Ctrl+C in the terminal that started the app
+		fyne.Do(a.Quit)
+	}()
+	w.ShowAndRun()
+	return nil
 }
 
 // serveSandbox serves only the sandbox API until ctx ends, printing its base

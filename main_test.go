@@ -207,7 +207,7 @@ func TestFlagDefaults(t *testing.T) {
 		t.Errorf("defaults %+v", o)
 	}
 	o, err = parseFlags([]string{"-env", "production", "-public-api-key", "pk_live_12345678"}, &bytes.Buffer{})
-	if err != nil || o.apiBase != qex.ProductionBaseURL {
+	if err != nil || o.env != "production" || o.publicAPIKey != "pk_live_12345678" {
 		t.Errorf("production: %+v %v", o, err)
 	}
 }

@@ -8,3 +8,8 @@ import "embed"
 //
 //go:embed sandbox callback
 var FS embed.FS
+
+// IconPNG is the app icon, 1024×1024.
+//
+//go:embed icon.png
+var IconPNG []byte

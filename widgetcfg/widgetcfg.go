@@ -73,3 +73,17 @@ func (c Config) MarshalIndent() ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
+
+// Mask replaces a secret on screen until the user asks to see it.
+const Mask = "••••••••••••••••"
+
+// Masked returns a copy of c whose session secret is replaced by Mask.
+func (c Config) Masked() Config {
+	if c.Identity == nil || c.Identity.UserSession == nil {
+		return c
+	}
+	us := *c.Identity.UserSession
+	us.SessionSecret = Mask
+	c.Identity = &Identity{UserSession: &us}
+	return c
+}

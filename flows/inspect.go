@@ -1,0 +1,175 @@
+package flows
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// HTTPExchange is one request to a provider server and its answer, redacted:
+// no session secret, JWT or token survives in it. The inspector lists these.
+type HTTPExchange struct {
+	Start           time.Time
+	Method          string
+	URL             string // as sent; the URLs here carry no secrets
+	Path            string // path and query, for the list
+	Status          int    // 0 when no answer came
+	Latency         time.Duration
+	RequestHeaders  string
+	RequestBody     string
+	ResponseHeaders string
+	ResponseBody    string
+	Err             string // transport failure, if any
+}
+
+func (e HTTPExchange) String() string {
+	if e.Err != "" {
+		return fmt.Sprintf("%s %s → no answer (%s) after %s", e.Method, e.Path, e.Err, e.Latency.Round(time.Millisecond))
+	}
+	return fmt.Sprintf("%s %s → %d in %s", e.Method, e.Path, e.Status, e.Latency.Round(time.Millisecond))
+}
+
+// maxInspectedBody bounds what an exchange keeps of each body.
+const maxInspectedBody = 64 << 10
+
+// inspectingTransport reports every exchange to emit, redacted.
+type inspectingTransport struct {
+	next http.RoundTripper
+	emit func(Event)
+}
+
+// NewInspectingClient returns an HTTP client that reports each exchange as a
+// redacted HTTPExchange event.
+func NewInspectingClient(emit func(Event), timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout, Transport: &inspectingTransport{next: http.DefaultTransport, emit: emit}}
+}
+
+func (t *inspectingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ex := HTTPExchange{Start: time.Now(), Method: req.Method, URL: req.URL.String(), Path: req.URL.RequestURI(), RequestHeaders: redactHeaders(req.Header)}
+	if req.Body != nil && req.GetBody != nil {
+		if body, err := req.GetBody(); err == nil {
+			raw, _ := io.ReadAll(io.LimitReader(body, maxInspectedBody))
+			body.Close()
+			ex.RequestBody = RedactBody(raw)
+		}
+	}
+	resp, err := t.next.RoundTrip(req)
+	ex.Latency = time.Since(ex.Start)
+	if err != nil {
+		ex.Err = err.Error()
+		t.emit(ex)
+		return nil, err
+	}
+	ex.Status = resp.StatusCode
+	ex.ResponseHeaders = redactHeaders(resp.Header)
+	// Keep a copy of the body for the inspector and hand the caller the
+	// same bytes.
+	raw, readErr := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(raw))
+	if len(raw) > maxInspectedBody {
+		raw = raw[:maxInspectedBody]
+	}
+	ex.ResponseBody = RedactBody(raw)
+	if readErr != nil {
+		ex.Err = readErr.Error()
+	}
+	t.emit(ex)
+	return resp, readErr
+}
+
+// secretHeaders hold credentials whatever their value looks like.
+var secretHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Set-Cookie": true, "X-Quoine-Auth": true, "X-Liquid-Api-Key": true}
+
+func redactHeaders(h http.Header) string {
+	names := make([]string, 0, len(h))
+	for name := range h {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, name := range names {
+		for _, v := range h[name] {
+			if secretHeaders[http.CanonicalHeaderKey(name)] {
+				scheme, _, found := strings.Cut(v, " ")
+				if found && (scheme == "Bearer" || scheme == "Basic") {
+					v = scheme + " " + Redacted
+				} else {
+					v = Redacted
+				}
+			}
+			fmt.Fprintf(&b, "%s: %s\n", name, RedactText(v))
+		}
+	}
+	return b.String()
+}
+
+// Redacted replaces a secret in anything shown to people.
+const Redacted = "[redacted]"
+
+// jwtPattern matches compact JWS tokens (header.payload.signature) that start
+// with a JSON object header, as every JWT does.
+var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+
+// RedactText replaces every JWT-shaped token in s.
+func RedactText(s string) string { return jwtPattern.ReplaceAllString(s, Redacted) }
+
+// secretKey reports whether a JSON field name names a secret.
+func secretKey(key string) bool {
+	k := strings.ToLower(key)
+	for _, word := range []string{"secret", "token", "jwt", "password", "private"} {
+		if strings.Contains(k, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// RedactBody pretty-prints a JSON body with the values of secret-named
+// fields replaced, and any JWT-shaped string too. Other bodies keep their
+// text, with JWTs replaced.
+func RedactBody(raw []byte) string {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return ""
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // keep amounts exact
+	if err := dec.Decode(&v); err != nil {
+		return RedactText(string(raw))
+	}
+	out, err := json.MarshalIndent(redactValue(v), "", "  ")
+	if err != nil {
+		return RedactText(string(raw))
+	}
+	return string(out)
+}
+
+func redactValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, inner := range v {
+			if secretKey(k) && inner != nil {
+				v[k] = Redacted
+				continue
+			}
+			v[k] = redactValue(inner)
+		}
+		return v
+	case []any:
+		for i := range v {
+			v[i] = redactValue(v[i])
+		}
+		return v
+	case string:
+		return RedactText(v)
+	default:
+		return v
+	}
+}

@@ -1,0 +1,153 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/qexcompanion/qex-companion/balances"
+	"github.com/qexcompanion/qex-companion/flows/qex"
+)
+
+// Table columns.
+const (
+	colCurrency = iota
+	colSymbol
+	colBalance
+	colReserved
+	colType
+	columnCount
+)
+
+var columnTitles = [columnCount]string{"Currency", "Symbol", "Balance", "Reserved", "Type"}
+
+// columnWidths fit long decimals (up to about 30 digits) in the amount
+// columns; the table scrolls sideways on narrow windows.
+var columnWidths = [columnCount]float32{110, 80, 280, 200, 80}
+
+// balancesStep lists the user's accounts.
+type balancesStep struct {
+	m        *MainWindow
+	all      []balances.Row
+	shown    []balances.Row
+	balance  []string // shown balances, aligned on the decimal point
+	reserved []string
+
+	filter   *widget.Entry
+	hideZero *widget.Check
+	updated  *widget.Label
+	errLabel *widget.Label
+	refresh  *widget.Button
+	count    *widget.Label
+	table    *widget.Table
+	body     fyne.CanvasObject
+}
+
+func newBalancesStep(m *MainWindow) *balancesStep {
+	s := &balancesStep{m: m}
+	s.filter = widget.NewEntry()
+	s.filter.SetPlaceHolder("Filter by currency, symbol or type")
+	s.filter.OnChanged = func(string) { s.apply() }
+	s.hideZero = widget.NewCheck("Hide zero balances", func(bool) { s.apply() })
+	s.updated = widget.NewLabel("")
+	s.count = widget.NewLabel("")
+	s.errLabel = widget.NewLabel("")
+	s.errLabel.Wrapping = fyne.TextWrapWord
+	s.errLabel.Importance = widget.DangerImportance
+	s.errLabel.Hide()
+	s.refresh = widget.NewButton("Refresh", m.refresh)
+	next := widget.NewButton("Widget configuration →", func() { m.show(m.config) })
+	next.Importance = widget.HighImportance
+
+	s.table = widget.NewTable(
+		func() (int, int) { return len(s.shown), columnCount },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		s.updateCell,
+	)
+	s.table.ShowHeaderRow = true
+	s.table.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	s.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		l := o.(*widget.Label)
+		if id.Col >= 0 {
+			l.SetText(columnTitles[id.Col])
+			l.Alignment = alignment(id.Col)
+		}
+	}
+	for col, w := range columnWidths {
+		s.table.SetColumnWidth(col, w)
+	}
+
+	controls := newRowOrStack(600, 0, s.filter, container.NewHBox(s.hideZero, s.refresh))
+	status := container.NewHBox(s.updated, s.count)
+	s.body = container.NewBorder(
+		container.NewVBox(controls, status, s.errLabel),
+		container.NewHBox(next),
+		nil, nil, s.table)
+	return s
+}
+
+func (s *balancesStep) number() int                { return 3 }
+func (s *balancesStep) name() string               { return "Balances" }
+func (s *balancesStep) content() fyne.CanvasObject { return s.body }
+
+func alignment(col int) fyne.TextAlign {
+	if col == colBalance || col == colReserved {
+		return fyne.TextAlignTrailing
+	}
+	return fyne.TextAlignLeading
+}
+
+func (s *balancesStep) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
+	l := o.(*widget.Label)
+	if id.Row >= len(s.shown) {
+		l.SetText("")
+		return
+	}
+	r := s.shown[id.Row]
+	l.Alignment = alignment(id.Col)
+	l.TextStyle = fyne.TextStyle{Monospace: id.Col == colBalance || id.Col == colReserved}
+	l.SetText([columnCount]string{r.Currency, r.Symbol, s.balance[id.Row], s.reserved[id.Row], r.Type}[id.Col])
+}
+
+// set shows freshly fetched accounts.
+func (s *balancesStep) set(a *qex.Accounts, at time.Time) {
+	s.all = balances.Rows(a)
+	s.updated.SetText("Updated " + at.Format("15:04:05"))
+	s.errLabel.Hide()
+	s.refreshing(false)
+	s.apply()
+}
+
+// apply filters the rows and aligns what is shown.
+func (s *balancesStep) apply() {
+	s.shown = balances.Filter(s.all, s.filter.Text, s.hideZero.Checked)
+	bal := make([]string, len(s.shown))
+	res := make([]string, len(s.shown))
+	for i, r := range s.shown {
+		bal[i], res[i] = r.Balance, r.Reserved
+	}
+	s.balance, s.reserved = balances.AlignDecimals(bal), balances.AlignDecimals(res)
+	s.count.SetText(fmt.Sprintf("%d of %d accounts", len(s.shown), len(s.all)))
+	s.table.Refresh()
+}
+
+func (s *balancesStep) refreshing(on bool) {
+	if on {
+		s.refresh.Disable()
+		s.refresh.SetText("Refreshing…")
+		return
+	}
+	s.refresh.Enable()
+	s.refresh.SetText("Refresh")
+}
+
+func (s *balancesStep) refreshFailed(err error) {
+	s.refreshing(false)
+	s.errLabel.SetText(sentence(err.Error()) + ". The balances below are from the last successful refresh.")
+	s.errLabel.Show()
+}

@@ -1,0 +1,133 @@
+package ui
+
+import (
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/qexcompanion/qex-companion/flows"
+)
+
+// Environment choices, as the picker shows them.
+const (
+	choiceSandbox    = "Sandbox"
+	choiceProduction = "Production"
+	choiceCustom     = "Custom URL"
+)
+
+var choiceEnv = map[string]string{choiceSandbox: flows.EnvSandbox, choiceProduction: flows.EnvProduction, choiceCustom: flows.EnvCustom}
+
+// connectStep picks the environment and the partner key.
+type connectStep struct {
+	m        *MainWindow
+	env      *widget.Select
+	apiBase  *widget.Entry
+	baseRow  *fyne.Container
+	key      *widget.Entry
+	errLabel *widget.Label
+	activity *widget.Activity
+	button   *widget.Button
+	body     fyne.CanvasObject
+}
+
+func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
+	s := &connectStep{m: m}
+	s.apiBase = widget.NewEntry()
+	s.apiBase.SetPlaceHolder("https://partners.example")
+	s.apiBase.OnSubmitted = func(string) { m.startFlow() }
+	s.key = widget.NewEntry()
+	s.key.SetPlaceHolder("pk_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
+	s.key.OnSubmitted = func(string) { m.startFlow() }
+	s.key.OnChanged = func(string) { s.clearError() }
+	s.errLabel = widget.NewLabel("")
+	s.errLabel.Wrapping = fyne.TextWrapWord
+	s.errLabel.Importance = widget.DangerImportance
+	s.errLabel.Hide()
+	s.activity = widget.NewActivity()
+	s.activity.Hide()
+	s.button = widget.NewButton("Connect with Liquid", m.startFlow)
+	s.button.Importance = widget.HighImportance
+
+	s.baseRow = container.NewVBox(widget.NewLabel("API base URL"), s.apiBase)
+	s.env = widget.NewSelect([]string{choiceSandbox, choiceProduction, choiceCustom}, s.envChanged)
+	s.apiBase.SetText(t.APIBase)
+	s.key.SetText(t.PublicAPIKey)
+	s.env.SetSelected(map[string]string{flows.EnvSandbox: choiceSandbox, flows.EnvProduction: choiceProduction, flows.EnvCustom: choiceCustom}[t.Env])
+	if t.APIBase != "" && t.Env == flows.EnvSandbox {
+		s.baseRow.Show() // a sandbox served elsewhere
+	}
+
+	intro := widget.NewLabel("Connect a Liquid account to a partner through Quick Exchange. You approve the connection in your browser; this app never sees your Liquid password.")
+	intro.Wrapping = fyne.TextWrapWord
+	s.body = container.NewVScroll(container.NewVBox(
+		intro,
+		widget.NewLabel("Environment"), s.env,
+		s.baseRow,
+		widget.NewLabel("Partner public API key"), s.key,
+		s.errLabel,
+		container.NewHBox(s.button, s.activity),
+	))
+	return s
+}
+
+func (s *connectStep) number() int                { return 1 }
+func (s *connectStep) name() string               { return "Connect" }
+func (s *connectStep) content() fyne.CanvasObject { return s.body }
+
+func (s *connectStep) envChanged(choice string) {
+	env := choiceEnv[choice]
+	s.baseRow.Hidden = env != flows.EnvCustom
+	s.baseRow.Refresh()
+	key := strings.TrimSpace(s.key.Text)
+	switch {
+	case env == flows.EnvSandbox && key == "":
+		s.key.SetText(s.m.opts.SandboxKey)
+	case env != flows.EnvSandbox && key == s.m.opts.SandboxKey:
+		s.key.SetText("") // the sandbox key means nothing elsewhere
+	}
+	s.m.badge.set(env)
+	s.clearError()
+}
+
+// target is what the form holds.
+func (s *connectStep) target() flows.Target {
+	t := flows.Target{Env: choiceEnv[s.env.Selected], PublicAPIKey: strings.TrimSpace(s.key.Text)}
+	if t.Env == flows.EnvCustom || !s.baseRow.Hidden {
+		t.APIBase = strings.TrimSpace(s.apiBase.Text)
+	}
+	return t
+}
+
+func (s *connectStep) showError(msg string) {
+	s.errLabel.SetText(sentence(msg))
+	s.errLabel.Show()
+	s.button.SetText("Retry")
+}
+
+func (s *connectStep) clearError() {
+	s.errLabel.Hide()
+	s.button.SetText("Connect with Liquid")
+}
+
+func (s *connectStep) busy(on bool) {
+	if on {
+		s.clearError()
+		s.button.Disable()
+		s.activity.Show()
+		s.activity.Start()
+		return
+	}
+	s.button.Enable()
+	s.activity.Stop()
+	s.activity.Hide()
+}
+
+// sentence capitalises an error message for display on its own.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
+}

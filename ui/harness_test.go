@@ -1,0 +1,183 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/testbrowser"
+	"github.com/qexcompanion/qex-companion/sandbox"
+)
+
+// uiThread stands in for Fyne's main loop: the window's background work
+// queues functions here and the test goroutine runs them, so widgets are only
+// touched from one goroutine, as in the real app.
+type uiThread struct{ queue chan func() }
+
+func newUIThread() *uiThread { return &uiThread{queue: make(chan func(), 4096)} }
+
+func (u *uiThread) do(f func()) { u.queue <- f }
+
+// waitFor runs queued UI work until cond holds, failing after a deadline.
+func (u *uiThread) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		for drained := false; !drained; {
+			select {
+			case f := <-u.queue:
+				f()
+			default:
+				drained = true
+			}
+		}
+		if cond() {
+			return
+		}
+		select {
+		case f := <-u.queue:
+			f()
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// user is a scripted person at the browser: the app's "open browser" hands
+// them the URL, and the test decides when and how they answer.
+type user struct {
+	urls chan string
+}
+
+func newUser() *user { return &user{urls: make(chan string, 8)} }
+
+func (u *user) open(url string) error {
+	u.urls <- url
+	return nil
+}
+
+// answer has the user press decision on the approval page they were sent to.
+func (u *user) answer(t *testing.T, decision string) {
+	t.Helper()
+	select {
+	case url := <-u.urls:
+		if _, err := testbrowser.Submit(context.Background(), url, decision, testbrowser.Options{}); err != nil {
+			t.Fatalf("%s in the browser: %v", decision, err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the app never opened the approval page")
+	}
+}
+
+// rig is a window on the embedded sandbox with a scripted user.
+type rig struct {
+	t      *testing.T
+	app    fyne.App
+	ui     *uiThread
+	user   *user
+	sb     *sandbox.Server
+	engine *flows.Engine
+	m      *MainWindow
+}
+
+type rigOption func(*flows.EngineConfig, *Options)
+
+func newRig(t *testing.T, opts ...rigOption) *rig {
+	t.Helper()
+	sb, err := sandbox.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	r := &rig{t: t, app: test.NewTempApp(t), ui: newUIThread(), user: newUser(), sb: sb}
+	ecfg := flows.EngineConfig{
+		StartSandbox: func() (string, error) { return sb.URL, nil },
+		OpenBrowser:  r.user.open,
+		Receiver:     flows.Loopback,
+		Timeout:      time.Minute,
+		PollMin:      50 * time.Millisecond,
+		PollMax:      200 * time.Millisecond,
+	}
+	uopts := Options{
+		Target:     flows.Target{Env: flows.EnvSandbox, PublicAPIKey: sandbox.DefaultPublicAPIKey},
+		SandboxKey: sandbox.DefaultPublicAPIKey,
+		Do:         r.ui.do,
+	}
+	for _, o := range opts {
+		o(&ecfg, &uopts)
+	}
+	r.engine = flows.NewEngine(ecfg)
+	r.m = NewMainWindow(r.app, r.engine, uopts)
+	r.m.Window().Resize(fyne.NewSize(1024, 700))
+	t.Cleanup(func() {
+		if r.m.conn != nil {
+			r.m.conn.Cancel()
+		}
+	})
+	return r
+}
+
+func (r *rig) stepIs(name string) func() bool {
+	return func() bool { return strings.HasSuffix(r.m.stepLabel.Text, "· "+name) }
+}
+
+func (r *rig) waitStep(name string) {
+	r.t.Helper()
+	r.ui.waitFor(r.t, "the "+name+" step", r.stepIs(name))
+}
+
+// pressEnter delivers the Return key to an entry, as typing Enter would.
+func pressEnter(e *widget.Entry) { e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) }
+
+// setText replaces an entry's text as a user would: select all, type.
+func setText(e *widget.Entry, text string) {
+	e.SetText("")
+	test.Type(e, text)
+}
+
+// findButton finds the button labelled text inside o.
+func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	walk(o, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			found = b
+		}
+	})
+	if found == nil {
+		t.Fatalf("no %q button", text)
+	}
+	return found
+}
+
+// walk visits o and everything inside it: containers' objects and widgets'
+// rendered objects.
+func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	visit(o)
+	switch o := o.(type) {
+	case *fyne.Container:
+		for _, child := range o.Objects {
+			walk(child, visit)
+		}
+	case fyne.Widget:
+		for _, child := range test.WidgetRenderer(o).Objects() {
+			walk(child, visit)
+		}
+	}
+}
+
+// tableCell renders one cell of the balances table as the table would.
+func tableCell(b *balancesStep, row, col int) string {
+	l := widget.NewLabel("")
+	b.updateCell(widget.TableCellID{Row: row, Col: col}, l)
+	return l.Text
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }

@@ -1,0 +1,144 @@
+package ui
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/qexcompanion/qex-companion/flows"
+)
+
+// rowOrStack lays its objects out side by side when the container is at least
+// breakpoint wide, and stacked otherwise, so each step stays usable on a
+// phone-sized window. Side by side, the object at index grow takes the width
+// the others leave. The width it last had decides its minimum size.
+type rowOrStack struct {
+	breakpoint float32
+	grow       int
+	lastWidth  float32
+}
+
+func newRowOrStack(breakpoint float32, grow int, objects ...fyne.CanvasObject) *fyne.Container {
+	return container.New(&rowOrStack{breakpoint: breakpoint, grow: grow, lastWidth: breakpoint}, objects...)
+}
+
+func (r *rowOrStack) wide(width float32) bool { return width >= r.breakpoint }
+
+func (r *rowOrStack) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	r.lastWidth = size.Width
+	pad := theme.Padding()
+	visible := visibleObjects(objects)
+	if !r.wide(size.Width) {
+		y := float32(0)
+		for _, o := range visible {
+			h := o.MinSize().Height
+			o.Move(fyne.NewPos(0, y))
+			o.Resize(fyne.NewSize(size.Width, h))
+			y += h + pad
+		}
+		return
+	}
+	extra := size.Width - r.MinSize(objects).Width
+	x := float32(0)
+	for i, o := range visible {
+		w := o.MinSize().Width
+		if i == r.grow {
+			w += max(extra, 0)
+		}
+		o.Move(fyne.NewPos(x, 0))
+		o.Resize(fyne.NewSize(w, size.Height))
+		x += w + pad
+	}
+}
+
+func (r *rowOrStack) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	pad := theme.Padding()
+	visible := visibleObjects(objects)
+	var s fyne.Size
+	for i, o := range visible {
+		min := o.MinSize()
+		if r.wide(r.lastWidth) {
+			s.Width += min.Width
+			s.Height = max(s.Height, min.Height)
+			if i > 0 {
+				s.Width += pad
+			}
+		} else {
+			s.Width = max(s.Width, min.Width)
+			s.Height += min.Height
+			if i > 0 {
+				s.Height += pad
+			}
+		}
+	}
+	return s
+}
+
+func visibleObjects(objects []fyne.CanvasObject) []fyne.CanvasObject {
+	var out []fyne.CanvasObject
+	for _, o := range objects {
+		if o.Visible() {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Environment colours: sandbox amber, production red, custom slate.
+var envColors = map[string]color.NRGBA{
+	flows.EnvSandbox:    {R: 0xf5, G: 0xa3, B: 0x00, A: 0xff},
+	flows.EnvProduction: {R: 0xd3, G: 0x2f, B: 0x2f, A: 0xff},
+	flows.EnvCustom:     {R: 0x45, G: 0x5a, B: 0x64, A: 0xff},
+}
+
+func envName(env string) string {
+	switch env {
+	case flows.EnvProduction:
+		return "production"
+	case flows.EnvCustom:
+		return "custom"
+	}
+	return "sandbox"
+}
+
+// envBadge shows which environment the app talks to, on every screen.
+type envBadge struct {
+	widget.BaseWidget
+	bg   *canvas.Rectangle
+	text *canvas.Text
+}
+
+func newEnvBadge(env string) *envBadge {
+	b := &envBadge{bg: canvas.NewRectangle(color.Transparent), text: canvas.NewText("", color.White)}
+	b.bg.CornerRadius = 6
+	b.text.TextStyle = fyne.TextStyle{Bold: true}
+	b.text.Alignment = fyne.TextAlignCenter
+	b.ExtendBaseWidget(b)
+	b.set(env)
+	return b
+}
+
+// set shows env; called on the UI thread.
+func (b *envBadge) set(env string) {
+	name := envName(env)
+	b.bg.FillColor = envColors[name]
+	b.text.Text = map[string]string{"sandbox": "SANDBOX", "production": "PRODUCTION", "custom": "CUSTOM SERVER"}[name]
+	b.text.Color = color.White
+	if name == "sandbox" {
+		b.text.Color = color.NRGBA{R: 0x23, G: 0x1a, B: 0x00, A: 0xff} // dark on amber reads better
+	}
+	b.Refresh()
+}
+
+// Text is the badge's label, for tests and accessibility.
+func (b *envBadge) Text() string { return b.text.Text }
+
+func (b *envBadge) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.New(layout.NewCustomPaddedLayout(0, 0, 0, 0),
+		b.bg, container.NewPadded(b.text)))
+}

@@ -1,0 +1,134 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/widgetcfg"
+)
+
+// configStep shows the widget identity configuration, its secret masked
+// until the user reveals it.
+type configStep struct {
+	m        *MainWindow
+	cfg      widgetcfg.Config
+	revealed bool
+
+	json     *widget.Label
+	reveal   *widget.Button
+	notice   *widget.Label
+	errLabel *widget.Label
+	body     fyne.CanvasObject
+}
+
+func newConfigStep(m *MainWindow) *configStep {
+	s := &configStep{m: m}
+	s.json = widget.NewLabel("")
+	s.json.TextStyle = fyne.TextStyle{Monospace: true}
+	s.json.Selectable = true
+	s.json.Wrapping = fyne.TextWrapBreak
+	s.notice = widget.NewLabel("")
+	s.notice.Wrapping = fyne.TextWrapWord
+	s.errLabel = widget.NewLabel("")
+	s.errLabel.Wrapping = fyne.TextWrapWord
+	s.errLabel.Importance = widget.DangerImportance
+	s.errLabel.Hide()
+	s.reveal = widget.NewButton("Reveal secret", s.toggleReveal)
+	copyBtn := widget.NewButton("Copy", s.copyJSON)
+	copyBtn.Importance = widget.HighImportance
+	saveBtn := widget.NewButton("Save as…", s.saveAs)
+	back := widget.NewButton("← Balances", func() { m.show(m.balances) })
+	again := widget.NewButton("New connection", func() { m.cancelFlow() })
+
+	intro := widget.NewLabel("Initialise the partner's QEX widget with this configuration to act for the connected user.")
+	intro.Wrapping = fyne.TextWrapWord
+	warning := widget.NewLabel("It contains the session secret: share it only with the partner's widget.")
+	warning.Wrapping = fyne.TextWrapWord
+	warning.Importance = widget.WarningImportance
+	s.body = container.NewBorder(
+		container.NewVBox(intro, warning, container.NewHBox(s.reveal, copyBtn, saveBtn), s.notice, s.errLabel),
+		container.NewHBox(back, again),
+		nil, nil,
+		container.NewVScroll(s.json))
+	return s
+}
+
+func (s *configStep) number() int                { return 4 }
+func (s *configStep) name() string               { return "Widget configuration" }
+func (s *configStep) content() fyne.CanvasObject { return s.body }
+
+func (s *configStep) set(cfg widgetcfg.Config) {
+	s.cfg = cfg
+	s.revealed = false
+	s.notice.SetText("")
+	s.render()
+}
+
+func (s *configStep) render() {
+	shown := s.cfg.Masked()
+	s.reveal.SetText("Reveal secret")
+	if s.revealed {
+		shown = s.cfg
+		s.reveal.SetText("Hide secret")
+	}
+	text, err := shown.MarshalIndent()
+	if err != nil {
+		s.showError(err)
+		return
+	}
+	s.json.SetText(string(text))
+}
+
+func (s *configStep) toggleReveal() {
+	s.revealed = !s.revealed
+	s.render()
+}
+
+func (s *configStep) copyJSON() {
+	text, err := s.cfg.MarshalIndent()
+	if err != nil {
+		s.showError(err)
+		return
+	}
+	s.m.app.Clipboard().SetContent(string(text))
+	s.notice.SetText("Copied. It contains the session secret: paste it only into the partner's widget setup.")
+}
+
+func (s *configStep) saveAs() {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			s.showError(err)
+			return
+		}
+		if w == nil {
+			return // cancelled
+		}
+		path := w.URI().Path()
+		w.Close() // written again below, privately and whole
+		if err := s.cfg.WriteFile(path); err != nil {
+			s.showError(err)
+			return
+		}
+		s.errLabel.Hide()
+		s.notice.SetText("Saved to " + path + " (readable only by you).")
+	}, s.m.win)
+	d.SetFileName("qex-widget-config.json")
+	d.Show()
+}
+
+// written reports the --out file.
+func (s *configStep) written(e flows.ConfigWritten) {
+	if e.Err != nil {
+		s.showError(e.Err)
+		return
+	}
+	s.notice.SetText("Also written to " + e.Path + ".")
+}
+
+func (s *configStep) showError(err error) {
+	s.errLabel.SetText(sentence(err.Error()))
+	s.errLabel.Show()
+}

@@ -82,7 +82,7 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 		s.table.SetColumnWidth(col, w)
 	}
 
-	controls := newRowOrStack(600, 0, s.filter, container.NewHBox(s.hideZero, s.refresh))
+	controls := m.newRowOrStack(600, 0, s.filter, container.NewHBox(s.hideZero, s.refresh))
 	status := container.NewHBox(s.updated, s.count)
 	s.body = container.NewBorder(
 		container.NewVBox(controls, status, s.errLabel),

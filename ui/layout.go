@@ -13,27 +13,28 @@ import (
 	"github.com/qexcompanion/qex-companion/flows"
 )
 
-// rowOrStack lays its objects out side by side when the container is at least
+// rowOrStack lays its objects out side by side when the window is at least
 // breakpoint wide, and stacked otherwise, so each step stays usable on a
 // phone-sized window. Side by side, the object at index grow takes the width
-// the others leave. The width it last had decides its minimum size.
+// the others leave. The window's width, not the container's, decides, so
+// that MinSize and Layout always agree.
 type rowOrStack struct {
-	breakpoint float32
-	grow       int
-	lastWidth  float32
+	breakpoint  float32
+	grow        int
+	windowWidth func() float32
 }
 
-func newRowOrStack(breakpoint float32, grow int, objects ...fyne.CanvasObject) *fyne.Container {
-	return container.New(&rowOrStack{breakpoint: breakpoint, grow: grow, lastWidth: breakpoint}, objects...)
+func (m *MainWindow) newRowOrStack(breakpoint float32, grow int, objects ...fyne.CanvasObject) *fyne.Container {
+	width := func() float32 { return m.win.Canvas().Size().Width }
+	return container.New(&rowOrStack{breakpoint: breakpoint, grow: grow, windowWidth: width}, objects...)
 }
 
-func (r *rowOrStack) wide(width float32) bool { return width >= r.breakpoint }
+func (r *rowOrStack) wide() bool { return r.windowWidth() >= r.breakpoint }
 
 func (r *rowOrStack) Layout(objects []fyne.CanvasObject, size fyne.Size) {
-	r.lastWidth = size.Width
 	pad := theme.Padding()
 	visible := visibleObjects(objects)
-	if !r.wide(size.Width) {
+	if !r.wide() {
 		y := float32(0)
 		for _, o := range visible {
 			h := o.MinSize().Height
@@ -62,7 +63,7 @@ func (r *rowOrStack) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	var s fyne.Size
 	for i, o := range visible {
 		min := o.MinSize()
-		if r.wide(r.lastWidth) {
+		if r.wide() {
 			s.Width += min.Width
 			s.Height = max(s.Height, min.Height)
 			if i > 0 {

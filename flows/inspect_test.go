@@ -1,0 +1,80 @@
+package flows_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/qex"
+)
+
+const jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJub25jZSI6MX0.c2lnbmF0dXJl"
+
+func TestRedactBody(t *testing.T) {
+	in := `{"payload":{"session_id":"sid","session_secret":"s3cr3t","nested":[{"access_token":"tok"},{"note":"bearer ` + jwt + `"}],"balance":0.100000000000000000001,"client_secret":null}}`
+	got := flows.RedactBody([]byte(in))
+	for _, leaked := range []string{"s3cr3t", `"tok"`, jwt} {
+		if strings.Contains(got, leaked) {
+			t.Errorf("%s survived:\n%s", leaked, got)
+		}
+	}
+	for _, kept := range []string{`"session_id": "sid"`, `"session_secret": "[redacted]"`, `"access_token": "[redacted]"`, `"note": "bearer [redacted]"`, `0.100000000000000000001`, `"client_secret": null`} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("missing %s:\n%s", kept, got)
+		}
+	}
+	if got := flows.RedactBody([]byte("<html>token " + jwt + "</html>")); got != "<html>token [redacted]</html>" {
+		t.Errorf("non-JSON body: %q", got)
+	}
+}
+
+func TestInspectingClientReportsRedactedExchanges(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Set-Cookie", "sid=abc")
+		w.Write([]byte(`{"success":true,"payload":{"session_id":"x","session_secret":"top-secret"}}`))
+	}))
+	defer srv.Close()
+	var mu sync.Mutex
+	var got []flows.HTTPExchange
+	emit := func(e flows.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, e.(flows.HTTPExchange))
+	}
+	client, _ := qex.NewClient(srv.URL, qex.WithHTTPClient(flows.NewInspectingClient(emit, 5*time.Second)))
+	sess, err := client.CreateSession(context.Background(), "pk_test_1234")
+	if err != nil || sess.SessionSecret != "top-secret" {
+		t.Fatalf("the caller must still get the real body: %+v %v", sess, err)
+	}
+	client.Accounts(context.Background(), sess.Credentials())
+	if len(got) != 2 {
+		t.Fatalf("%d exchanges", len(got))
+	}
+	create, accounts := got[0], got[1]
+	if create.Method != "POST" || create.Path != "/api/v1/session" || create.Status != 200 || !strings.Contains(create.RequestBody, "pk_test_1234") {
+		t.Errorf("create exchange %+v", create)
+	}
+	if !strings.Contains(accounts.RequestHeaders, "Authorization: Bearer [redacted]") || !strings.Contains(accounts.ResponseHeaders, "Set-Cookie: [redacted]") {
+		t.Errorf("headers not redacted:\n%s\n%s", accounts.RequestHeaders, accounts.ResponseHeaders)
+	}
+	for _, ex := range got {
+		all := ex.String() + ex.RequestHeaders + ex.RequestBody + ex.ResponseHeaders + ex.ResponseBody + ex.URL
+		if strings.Contains(all, "top-secret") || strings.Contains(all, "eyJ") || strings.Contains(all, "sid=abc") {
+			t.Errorf("exchange leaks a secret:\n%s", all)
+		}
+	}
+}
+
+func TestInspectingClientReportsTransportFailures(t *testing.T) {
+	var got []flows.Event
+	client, _ := qex.NewClient("http://127.0.0.1:1", qex.WithHTTPClient(flows.NewInspectingClient(func(e flows.Event) { got = append(got, e) }, time.Second)))
+	client.CreateSession(context.Background(), "pk_test_1234")
+	if len(got) != 1 || got[0].(flows.HTTPExchange).Err == "" || !strings.Contains(got[0].String(), "no answer") {
+		t.Errorf("events %v", got)
+	}
+}

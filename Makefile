@@ -15,7 +15,7 @@ export LANG := en_US.UTF-8
 DEB_PACKAGES := gcc libgl1-mesa-dev xorg-dev xvfb xdotool imagemagick chromium fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps run test vet bench
+.PHONY: deps run test vet bench package package-windows fyne-tool
 
 deps:
 	@missing=""; \
@@ -35,9 +35,32 @@ vet:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-# Browser tests fail (not skip) here when Chromium is missing.
+# Browser and real-window tests fail (not skip) here when Chromium or Xvfb
+# is missing.
 test: deps vet
-	QEX_REQUIRE_CHROMIUM=1 $(GO) test -race -count=1 ./...
+	QEX_REQUIRE_CHROMIUM=1 QEX_REQUIRE_DISPLAY=1 $(GO) test -race -count=1 ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Packaging with the fyne tool inside the fyne module (fyne.io/tools is not
+# reachable here). `fyne package` bumps Build in FyneApp.toml on every run;
+# the file is restored so packaging leaves no diff behind.
+FYNE_TOOL := $(shell $(GO) env GOPATH)/bin/fyne
+
+fyne-tool:
+	@[ -x "$(FYNE_TOOL)" ] || $(GO) install fyne.io/fyne/v2/cmd/fyne@v2.7.1
+
+# Linux: "QEX Companion.tar.xz" (binary, .desktop file, icon, Makefile with
+# install and user-install).
+package: deps fyne-tool
+	cp FyneApp.toml .FyneApp.toml.orig
+	$(FYNE_TOOL) package -os linux -release; status=$$?; mv .FyneApp.toml.orig FyneApp.toml; exit $$status
+
+# Windows .exe with icon and version info, cross-built with mingw (the first
+# build takes about 10 minutes). Not part of `make test`.
+package-windows: fyne-tool
+	@dpkg-query -W -f='$${Status}\n' gcc-mingw-w64-x86-64 2>/dev/null | grep -q '^install ok installed$$' || \
+	  (DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends gcc-mingw-w64-x86-64)
+	cp FyneApp.toml .FyneApp.toml.orig
+	CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(FYNE_TOOL) package -os windows -release; status=$$?; mv .FyneApp.toml.orig FyneApp.toml; exit $$status

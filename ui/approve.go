@@ -88,7 +88,7 @@ func newApproveStep(m *MainWindow) *approveStep {
 		container.NewHBox(copyBtn, openBtn),
 		s.copied,
 	)
-	s.body = container.NewVScroll(m.newRowOrStack(640, 1, container.NewCenter(s.qr), text))
+	s.body = container.NewVScroll(m.newRowOrStack(640, 1, container.NewVBox(container.NewCenter(s.qr)), text))
 	return s
 }
 

@@ -98,25 +98,28 @@ func (s *configStep) copyJSON() {
 }
 
 func (s *configStep) saveAs() {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			s.showError(err)
-			return
-		}
-		if w == nil {
-			return // cancelled
-		}
-		path := w.URI().Path()
-		w.Close() // written again below, privately and whole
-		if err := s.cfg.WriteFile(path); err != nil {
-			s.showError(err)
-			return
-		}
-		s.errLabel.Hide()
-		s.notice.SetText("Saved to " + path + " (readable only by you).")
-	}, s.m.win)
+	d := dialog.NewFileSave(s.saveTo, s.m.win)
 	d.SetFileName("qex-widget-config.json")
 	d.Show()
+}
+
+// saveTo writes the configuration where the save dialog pointed.
+func (s *configStep) saveTo(w fyne.URIWriteCloser, err error) {
+	if err != nil {
+		s.showError(err)
+		return
+	}
+	if w == nil {
+		return // cancelled
+	}
+	path := w.URI().Path()
+	w.Close() // the dialog created it with default permissions: replace it
+	if err := s.cfg.WriteFile(path); err != nil {
+		s.showError(err)
+		return
+	}
+	s.errLabel.Hide()
+	s.notice.SetText("Saved to " + path + " (readable only by you).")
 }
 
 // written reports the --out file.

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Takes the README's screenshots from the real app in a real window under
+# Xvfb: Connect, Approve, Balances, Widget configuration and the Inspector,
+# at the default 1024×700, plus the Approve step at phone size (360×740).
+# Usage: scripts/screenshots.sh [output-dir]   (default docs/screenshots)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-docs/screenshots}
+mkdir -p "$out"
+tmp=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+go build -o "$tmp/qex-companion" .
+go build -o "$tmp/qex-test-browser" ./internal/testbrowser/cmd/qex-test-browser
+# A "browser" that only remembers the URL: the script approves when it wants.
+printf '#!/bin/sh\necho "$1" > %s/approval-url\n' "$tmp" > "$tmp/record-browser"
+chmod +x "$tmp/record-browser"
+
+exec 3> "$tmp/display"
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp & pids+=($!)
+for _ in $(seq 50); do [ -s "$tmp/display" ] && break; sleep 0.1; done
+export DISPLAY=":$(cat "$tmp/display")" LANG=en_US.UTF-8 HOME="$tmp" BROWSER="$tmp/record-browser"
+
+window() { xdotool search --sync --onlyvisible --name '^QEX Companion$' | head -1; }
+shoot() { sleep 0.7; import -window "$(window)" "$out/$1.png"; echo "wrote $out/$1.png"; }
+click() { xdotool mousemove --window "$(window)" "$1" "$2" click 1; }
+# stop ends the last app started and waits, so its window is gone before the
+# next search.
+stop() { kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'; }
+app() { "$tmp/qex-companion" "$@" >>"$tmp/app.log" 2>&1 & pids+=($!); }
+
+# 1. Connect, as a double-click opens it.
+app
+window >/dev/null
+shoot 1-connect
+stop
+
+# 2–5. The flow, started at launch.
+app --connect
+window >/dev/null
+for _ in $(seq 50); do [ -s "$tmp/approval-url" ] && break; sleep 0.1; done
+shoot 2-approve
+"$tmp/qex-test-browser" "$(cat "$tmp/approval-url")"
+shoot 3-balances
+click 90 677    # "Widget configuration →"
+shoot 4-widget-configuration
+click 123 61    # the Inspector tab
+click 400 140   # the first exchange
+shoot 5-inspector
+stop
+
+# The Approve step on a phone-sized window.
+rm -f "$tmp/approval-url"
+app --connect
+xdotool windowsize "$(window)" 360 740
+for _ in $(seq 50); do [ -s "$tmp/approval-url" ] && break; sleep 0.1; done
+shoot 6-approve-phone
+stop

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startXvfb starts a virtual X server on a free display and returns its
+// DISPLAY value. Without Xvfb the test is skipped, unless
+// QEX_REQUIRE_DISPLAY is set (as `make test` does).
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("QEX_REQUIRE_DISPLAY") != "" {
+				t.Fatalf("%s is required but missing: run make deps", tool)
+			}
+			t.Skipf("no %s (make deps installs it)", tool)
+		}
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// -displayfd: Xvfb picks a free display and writes its number on fd 3.
+	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	xvfb.ExtraFiles = []*os.File{w}
+	if err := xvfb.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() { xvfb.Process.Kill(); xvfb.Wait() })
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(r).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case n := <-line:
+		if n == "" {
+			t.Fatal("Xvfb did not report a display")
+		}
+		return ":" + n
+	case <-time.After(20 * time.Second):
+		t.Fatal("Xvfb did not start")
+	}
+	return ""
+}
+
+// TestRealWindowSmoke runs the built app in a real window: --connect starts
+// the flow, a scripted user approves in the "browser", --out receives the
+// configuration, and the window is photographed.
+func TestRealWindowSmoke(t *testing.T) {
+	display := startXvfb(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "widget.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	app := exec.CommandContext(ctx, appBinary, "--connect", "--out", out)
+	app.Env = append(os.Environ(), "DISPLAY="+display, "BROWSER="+browserBinary, "LANG=en_US.UTF-8",
+		"HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
+	var log bytes.Buffer
+	app.Stdout, app.Stderr = &log, &log
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- app.Wait() }()
+	stop := func() {
+		app.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("the app did not end cleanly on SIGTERM: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			app.Process.Kill()
+			t.Error("the app did not quit on SIGTERM")
+		}
+	}
+
+	// The window appears with the exact title.
+	find := exec.CommandContext(ctx, "xdotool", "search", "--sync", "--onlyvisible", "--name", "^QEX Companion$")
+	find.Env = append(os.Environ(), "DISPLAY="+display)
+	if ids, err := find.Output(); err != nil || strings.TrimSpace(string(ids)) == "" {
+		stop()
+		t.Fatalf("no window titled QEX Companion: %v\n%s", err, log.String())
+	}
+
+	// The flow completes: the configuration arrives in --out.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if data, err := os.ReadFile(out); err == nil && bytes.Contains(data, []byte(`"session_secret"`)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("--out was never written\n%s", log.String())
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("the app exited early (%v)\n%s", err, log.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if st, _ := os.Stat(out); st.Mode().Perm() != 0o600 {
+		t.Errorf("--out mode %v", st.Mode().Perm())
+	}
+
+	shot := filepath.Join(dir, "window.png")
+	imp := exec.CommandContext(ctx, "import", "-window", "root", shot)
+	imp.Env = append(os.Environ(), "DISPLAY="+display)
+	if msg, err := imp.CombinedOutput(); err != nil {
+		t.Errorf("screenshot: %v %s", err, msg)
+	} else {
+		assertNotBlank(t, shot)
+		if dir := os.Getenv("QEX_SCREENSHOT_DIR"); dir != "" {
+			data, _ := os.ReadFile(shot)
+			os.WriteFile(filepath.Join(dir, "window-smoke.png"), data, 0o644)
+		}
+	}
+	stop()
+
+	for _, bad := range []string{"Error in Fyne call thread", "panic:", "goroutine "} {
+		if strings.Contains(log.String(), bad) {
+			t.Errorf("the app logged %q:\n%s", bad, log.String())
+		}
+	}
+}
+
+// assertNotBlank fails when the screenshot is one flat colour.
+func assertNotBlank(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("screenshot is not a PNG: %v", err)
+	}
+	colors := map[[4]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 7 {
+		for x := b.Min.X; x < b.Max.X; x += 7 {
+			r, g, bl, a := img.At(x, y).RGBA()
+			colors[[4]uint32{r, g, bl, a}] = true
+		}
+	}
+	if len(colors) < 10 {
+		t.Errorf("the screenshot has %d colours: nothing was drawn", len(colors))
+	}
+}

@@ -10,9 +10,10 @@ ARGS  ?=
 export LANG := en_US.UTF-8
 
 # gcc + GL/X11 headers: Fyne's cgo build. xvfb, xdotool, imagemagick: the
-# real-window smoke test. chromium: browser tests. The fonts give Chromium
+# real-window smoke test (xfonts-base: Xvfb's default font, only recommended by
+# xvfb). chromium: browser tests. The fonts give Chromium
 # and the virtual display readable text.
-DEB_PACKAGES := gcc libgl1-mesa-dev xorg-dev xvfb xdotool imagemagick chromium fonts-dejavu-core
+DEB_PACKAGES := gcc libgl1-mesa-dev xorg-dev xvfb xfonts-base xdotool imagemagick chromium fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps run test vet bench package package-windows fyne-tool

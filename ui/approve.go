@@ -53,10 +53,7 @@ func newApproveStep(m *MainWindow) *approveStep {
 	s.qr.FillMode = canvas.ImageFillContain
 	s.qr.ScaleMode = canvas.ImageScalePixels // keep QR modules sharp
 	s.qr.SetMinSize(fyne.NewSize(qrSize, qrSize))
-	s.errLabel = widget.NewLabel("")
-	s.errLabel.Wrapping = fyne.TextWrapWord
-	s.errLabel.Importance = widget.DangerImportance
-	s.errLabel.Hide()
+	s.errLabel = newErrorLabel()
 
 	copyBtn := widget.NewButton("Copy link", func() {
 		m.app.Clipboard().SetContent(s.url)

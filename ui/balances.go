@@ -54,10 +54,7 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	s.hideZero = widget.NewCheck("Hide zero balances", func(bool) { s.apply() })
 	s.updated = widget.NewLabel("")
 	s.count = widget.NewLabel("")
-	s.errLabel = widget.NewLabel("")
-	s.errLabel.Wrapping = fyne.TextWrapWord
-	s.errLabel.Importance = widget.DangerImportance
-	s.errLabel.Hide()
+	s.errLabel = newErrorLabel()
 	s.refresh = widget.NewButton("Refresh", m.refresh)
 	next := widget.NewButton("Widget configuration →", func() { m.show(m.config) })
 	next.Importance = widget.HighImportance

@@ -41,10 +41,7 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 	s.key.SetPlaceHolder("pk_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
 	s.key.OnSubmitted = func(string) { m.startFlow() }
 	s.key.OnChanged = func(string) { s.clearError() }
-	s.errLabel = widget.NewLabel("")
-	s.errLabel.Wrapping = fyne.TextWrapWord
-	s.errLabel.Importance = widget.DangerImportance
-	s.errLabel.Hide()
+	s.errLabel = newErrorLabel()
 	s.activity = widget.NewActivity()
 	s.activity.Hide()
 	s.button = widget.NewButton("Connect with Liquid", m.startFlow)

@@ -80,6 +80,16 @@ func (r *rowOrStack) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	return s
 }
 
+// newErrorLabel is where a step says, in red, what went wrong and what to
+// do; hidden until then.
+func newErrorLabel() *widget.Label {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = widget.DangerImportance
+	l.Hide()
+	return l
+}
+
 func visibleObjects(objects []fyne.CanvasObject) []fyne.CanvasObject {
 	var out []fyne.CanvasObject
 	for _, o := range objects {

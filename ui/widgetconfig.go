@@ -32,10 +32,7 @@ func newConfigStep(m *MainWindow) *configStep {
 	s.json.Wrapping = fyne.TextWrapBreak
 	s.notice = widget.NewLabel("")
 	s.notice.Wrapping = fyne.TextWrapWord
-	s.errLabel = widget.NewLabel("")
-	s.errLabel.Wrapping = fyne.TextWrapWord
-	s.errLabel.Importance = widget.DangerImportance
-	s.errLabel.Hide()
+	s.errLabel = newErrorLabel()
 	s.reveal = widget.NewButton("Reveal secret", s.toggleReveal)
 	copyBtn := widget.NewButton("Copy", s.copyJSON)
 	copyBtn.Importance = widget.HighImportance

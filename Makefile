@@ -12,8 +12,10 @@ export LANG := en_US.UTF-8
 # gcc + GL/X11 headers: Fyne's cgo build. xvfb, xdotool, imagemagick: the
 # real-window smoke test (xfonts-base: Xvfb's default font, only recommended by
 # xvfb). chromium: browser tests. The fonts give Chromium
-# and the virtual display readable text.
-DEB_PACKAGES := gcc libgl1-mesa-dev xorg-dev xvfb xfonts-base xdotool imagemagick chromium fonts-dejavu-core
+# and the virtual display readable text. gnome-keyring, dbus, libsecret-tools:
+# a real Secret Service (and secret-tool to look into it) for keychain tests.
+DEB_PACKAGES := gcc libgl1-mesa-dev xorg-dev xvfb xfonts-base xdotool imagemagick chromium fonts-dejavu-core \
+	gnome-keyring dbus dbus-x11 libsecret-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps run test vet bench package package-windows fyne-tool
@@ -36,10 +38,16 @@ vet:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-# Browser and real-window tests fail (not skip) here when Chromium or Xvfb
-# is missing.
+# Every test runs against a real Secret Service: a private D-Bus session with
+# an unlocked gnome-keyring, under a fresh HOME (Go's caches stay where they
+# are). Browser, real-window and keychain tests fail here, not skip, when
+# what they need is missing.
 test: deps vet
-	QEX_REQUIRE_CHROMIUM=1 QEX_REQUIRE_DISPLAY=1 $(GO) test -race -count=1 ./...
+	@export GOCACHE="$$($(GO) env GOCACHE)" GOMODCACHE="$$($(GO) env GOMODCACHE)" GOPATH="$$($(GO) env GOPATH)"; \
+	export HOME="$$(mktemp -d)"; trap 'rm -rf "$$HOME"' EXIT; \
+	export QEX_REQUIRE_CHROMIUM=1 QEX_REQUIRE_DISPLAY=1 QEX_REQUIRE_KEYRING=1; \
+	dbus-run-session -- sh -c 'echo qex-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
+	  exec $(GO) test -race -count=1 ./...'
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

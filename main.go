@@ -7,6 +7,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,7 +27,10 @@ import (
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/headless"
+	"github.com/qexcompanion/qex-companion/keychain"
 	"github.com/qexcompanion/qex-companion/sandbox"
+	"github.com/qexcompanion/qex-companion/sessions"
+	"github.com/qexcompanion/qex-companion/settings"
 	"github.com/qexcompanion/qex-companion/ui"
 	"github.com/qexcompanion/qex-companion/webbrowser"
 )
@@ -61,6 +66,10 @@ type options struct {
 	serveSandbox string
 	callback     string
 	connect      bool
+	noResume     bool
+	signOut      bool
+	insecure     bool
+	set          map[string]bool // flags given on the command line
 }
 
 // usageError is bad command-line input: exit code 2.
@@ -82,6 +91,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.serveSandbox, "serve-sandbox", "", "only serve the sandbox partner API on this loopback ADDR (e.g. 127.0.0.1:8080)")
 	fs.StringVar(&o.callback, "callback", "loopback", "how the browser returns: loopback (a local port) or none (polling only)")
 	fs.BoolVar(&o.connect, "connect", false, "in the window, start connecting at launch")
+	fs.BoolVar(&o.noResume, "no-resume", false, "start a new session even if one is saved for this environment and key")
+	fs.BoolVar(&o.signOut, "sign-out", false, "end the saved session for this environment and key, and forget it")
+	fs.BoolVar(&o.insecure, "insecure-storage", false, "without a system keychain, keep session secrets in a private file (readable by anyone with your files)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(fs, stderr)
@@ -92,6 +104,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
+	o.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
 	return o, o.check()
 }
 
@@ -158,10 +172,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.serveSandbox != "" {
 		return serveSandbox(ctx, o.serveSandbox, stdout, stderr)
 	}
-	if o.headless {
-		err = runHeadless(ctx, o, stdout, stderr)
-	} else {
-		err = runWindow(ctx, o)
+	w, err := wire(o, stderr)
+	if err == nil {
+		defer w.close()
+		switch {
+		case o.signOut:
+			err = signOut(ctx, w, o, stderr)
+		case o.headless:
+			err = runHeadless(ctx, w, o, stdout, stderr)
+		default:
+			err = runWindow(ctx, w, o)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
@@ -170,17 +191,83 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// wiring is the app's parts, connected.
+type wiring struct {
+	settings    *settings.File
+	keychain    *keychain.Keychain
+	engine      *flows.Engine
+	sandbox     *embeddedSandbox
+	storageNote string // said once, in the terminal and the window
+}
+
+func wire(o options, stderr io.Writer) (*wiring, error) {
+	settingsPath, err := settings.DefaultPath()
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(settingsPath)
+	w := &wiring{settings: settings.Open(settingsPath)}
+	if o.insecure {
+		backend := keychain.NewFileBackend(filepath.Join(dir, "insecure-secrets.json"))
+		w.keychain = keychain.New(backend)
+		w.storageNote = "--insecure-storage: session secrets are kept in " + backend.Path() + " (readable only by you, but by anything that runs as you), not in a system keychain."
+		fmt.Fprintf(stderr, "Warning: %s\n", w.storageNote)
+	} else {
+		w.keychain = keychain.New(keychain.System())
+	}
+	w.sandbox = &embeddedSandbox{keychain: w.keychain, stateFile: filepath.Join(dir, "sandbox-state.json")}
+	w.engine = flows.NewEngine(flows.EngineConfig{
+		StartSandbox: w.sandbox.start,
+		OpenBrowser:  o.browser(),
+		Receiver:     o.receiver(),
+		Timeout:      o.timeout,
+		OutFile:      o.outFile,
+		Sessions:     sessions.New(w.keychain, w.settings),
+		NoResume:     o.noResume,
+	})
+	return w, nil
+}
+
+func (w *wiring) close() { w.sandbox.close() }
+
 // embeddedSandbox starts the in-process sandbox on demand and stops it when
-// the app ends.
-type embeddedSandbox struct{ srv *sandbox.Server }
+// the app ends. Its sessions outlive the process when the keychain can keep
+// the key their secrets are derived from.
+type embeddedSandbox struct {
+	keychain  *keychain.Keychain
+	stateFile string
+	srv       *sandbox.Server
+}
+
+const sandboxKeyEntry = "sandbox master key"
 
 func (e *embeddedSandbox) start() (string, error) {
-	srv, err := sandbox.Start("127.0.0.1:0")
+	var opts []sandbox.Option
+	if key, err := e.masterKey(); err == nil {
+		opts = append(opts, sandbox.WithPersistence(e.stateFile, key))
+	}
+	srv, err := sandbox.Start("127.0.0.1:0", opts...)
 	if err != nil {
 		return "", err
 	}
 	e.srv = srv
 	return srv.URL, nil
+}
+
+// masterKey reads the sandbox's key from the keychain, creating it the
+// first time.
+func (e *embeddedSandbox) masterKey() ([]byte, error) {
+	stored, err := e.keychain.Get(sandboxKeyEntry)
+	if errors.Is(err, keychain.ErrNotFound) {
+		key := make([]byte, 32)
+		rand.Read(key)
+		stored = hex.EncodeToString(key)
+		err = e.keychain.Set(sandboxKeyEntry, stored)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return hex.DecodeString(stored)
 }
 
 func (e *embeddedSandbox) close() {
@@ -203,56 +290,71 @@ func (o options) browser() func(string) error {
 	return webbrowser.Open
 }
 
+func (o options) target() flows.Target {
+	return flows.Target{Env: o.env, APIBase: o.apiBase, PublicAPIKey: o.publicAPIKey}
+}
+
 // runHeadless runs the QEX flow in the terminal.
-func runHeadless(ctx context.Context, o options, stdout, stderr io.Writer) error {
-	sb := &embeddedSandbox{}
-	defer sb.close()
-	apiBase := o.apiBase
-	switch {
-	case apiBase != "":
-	case o.env == "production":
-		apiBase = qex.ProductionBaseURL
-	default:
-		var err error
-		if apiBase, err = sb.start(); err != nil {
-			return err
-		}
+func runHeadless(ctx context.Context, w *wiring, o options, stdout, stderr io.Writer) error {
+	where := "the embedded sandbox"
+	if o.apiBase != "" {
+		where = o.apiBase
+	} else if o.env == "production" {
+		where = qex.ProductionBaseURL
 	}
-	client, err := qex.NewClient(apiBase)
+	fmt.Fprintf(stderr, "QEX Companion — %s environment, API %s\n", o.env, where)
+	return headless.Run(ctx, w.engine, o.target(), stdout, stderr, o.outFile == "")
+}
+
+// signOut ends the saved session (--sign-out).
+func signOut(ctx context.Context, w *wiring, o options, stderr io.Writer) error {
+	out, err := w.engine.SignOutSaved(ctx, o.target())
+	if errors.Is(err, flows.ErrNoSavedSession) {
+		fmt.Fprintf(stderr, "Nothing to sign out: no session is saved for %s %s.\n", o.env, o.publicAPIKey)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "QEX Companion — %s environment, API %s\n", o.env, client.BaseURL())
-	flow := flows.NewQEXFlow(flows.QEXConfig{
-		Client: client, PublicAPIKey: o.publicAPIKey, Timeout: o.timeout,
-		Receiver: o.receiver(), OpenBrowser: o.browser(),
-	})
-	return headless.Run(ctx, flow, stdout, stderr, o.outFile)
+	headless.PrintSignOut(stderr, out)
+	return nil
 }
 
 // runWindow runs the app's window until it is closed or ctx ends.
-func runWindow(ctx context.Context, o options) error {
-	sb := &embeddedSandbox{}
-	defer sb.close()
-	engine := flows.NewEngine(flows.EngineConfig{
-		StartSandbox: sb.start,
-		OpenBrowser:  o.browser(),
-		Receiver:     o.receiver(),
-		Timeout:      o.timeout,
-		OutFile:      o.outFile,
-	})
+func runWindow(ctx context.Context, w *wiring, o options) error {
+	saved, loadErr := w.settings.Load()
+	target := o.target()
+	// Flags win; otherwise the window opens where the user left it.
+	if !o.set["env"] && !o.set["api-base"] && !o.set["public-api-key"] && saved.Env != "" {
+		target = flows.Target{Env: saved.Env, APIBase: saved.APIBase, PublicAPIKey: saved.PublicAPIKey}
+	}
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
-	w := ui.NewMainWindow(a, engine, ui.Options{
-		Target:      flows.Target{Env: o.env, APIBase: o.apiBase, PublicAPIKey: o.publicAPIKey},
+	var notes []string
+	if loadErr != nil {
+		notes = append(notes, loadErr.Error())
+	}
+	if w.storageNote != "" {
+		notes = append(notes, w.storageNote)
+	}
+	win := ui.NewMainWindow(a, w.engine, ui.Options{
+		Target:      target,
 		SandboxKey:  sandbox.DefaultPublicAPIKey,
 		AutoConnect: o.connect,
+		Notes:       notes,
+		WindowSize:  fyne.NewSize(saved.WindowWidth, saved.WindowHeight),
+		Remember: func(t flows.Target, size fyne.Size) {
+			w.settings.Update(func(s *settings.Settings) { //nolint:errcheck // losing a preference is not worth a dialog
+				s.Env, s.APIBase, s.PublicAPIKey, s.Callback = t.Env, t.APIBase, t.PublicAPIKey, o.callback
+				s.WindowWidth, s.WindowHeight = size.Width, size.Height
+			})
+		},
 	}).Window()
 	go func() {
 		<-ctx.Done() // Ctrl+C in the terminal that started the app
 		fyne.Do(a.Quit)
 	}()
-	w.ShowAndRun()
+	win.ShowAndRun()
 	return nil
 }
 

@@ -42,13 +42,22 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// runApp runs the built binary with a scripted user as $BROWSER.
+// runApp runs the built binary with a scripted user as $BROWSER, and a
+// config folder of its own.
 func runApp(t *testing.T, decision string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return runAppIn(t, t.TempDir(), decision, args...)
+}
+
+// runAppIn runs the built binary with configDir as its config folder, so
+// runs can share settings and saved sessions.
+func runAppIn(t *testing.T, configDir, decision string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, appBinary, args...)
-	cmd.Env = append(os.Environ(), "BROWSER="+browserBinary, "QEX_TEST_DECISION="+decision, "LANG=en_US.UTF-8")
+	cmd.Env = append(os.Environ(), "BROWSER="+browserBinary, "QEX_TEST_DECISION="+decision, "LANG=en_US.UTF-8",
+		"XDG_CONFIG_HOME="+configDir)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

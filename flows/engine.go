@@ -68,6 +68,10 @@ type EngineConfig struct {
 	// OutFile, if set, receives the widget configuration of every flow that
 	// completes (mode 0600).
 	OutFile string
+	// Sessions, if set, saves approved sessions and resumes them.
+	Sessions SessionStore
+	// NoResume starts a new session even when one is saved.
+	NoResume bool
 }
 
 // Engine runs QEX flows for a front end that must never block on the
@@ -80,10 +84,11 @@ type Engine struct {
 	sandboxErr  error
 
 	mu      sync.Mutex
-	current *connected // the last session that completed a flow
+	current *connected // the last session that completed a flow or resumed
 }
 
 type connected struct {
+	key    SessionKey
 	client *qex.Client
 	cred   qex.Credentials
 }
@@ -125,54 +130,114 @@ func (e *Engine) baseURL(t Target) (string, error) {
 	return e.sandboxURL, e.sandboxErr
 }
 
+// SessionKey is the key a target's session is saved under.
+func (e *Engine) SessionKey(t Target) SessionKey {
+	base := t.APIBase
+	switch {
+	case base != "":
+		if u, err := qex.ParseBaseURL(base); err == nil {
+			base = u.String()
+		}
+	case t.Env == EnvProduction:
+		base = qex.ProductionBaseURL
+	default:
+		base = EmbeddedAPIBase
+	}
+	return SessionKey{Env: t.Env, APIBase: base, PublicAPIKey: strings.TrimSpace(t.PublicAPIKey)}
+}
+
 type connection struct {
-	flow   *QEXFlow
-	cancel context.CancelFunc
+	checkNow chan struct{}
+	cancel   context.CancelFunc
 }
 
 func (c *connection) CheckNow() {
-	if c.flow != nil {
-		c.flow.CheckNow()
+	select {
+	case c.checkNow <- struct{}{}:
+	default:
 	}
 }
 
 func (c *connection) Cancel() { c.cancel() }
 
-// Connect starts a flow for t in the background. emit is called from other
-// goroutines, in order, and the last event is WidgetConfigReady (then
-// ConfigWritten with an OutFile) or Failed.
+// Connect runs Run in the background. emit is called from another
+// goroutine, in order.
 func (e *Engine) Connect(t Target, emit func(Event)) Connection {
 	ctx, cancel := context.WithCancel(context.Background())
-	conn := &connection{cancel: cancel}
-	if err := t.Check(); err != nil {
-		go emit(Failed{Err: err})
-		return conn
-	}
-	base, err := e.baseURL(t)
-	if err == nil {
-		var client *qex.Client
-		client, err = qex.NewClient(base, qex.WithHTTPClient(NewInspectingClient(emit, 30*time.Second)))
-		if err == nil {
-			conn.flow = NewQEXFlow(QEXConfig{
-				Client: client, PublicAPIKey: strings.TrimSpace(t.PublicAPIKey),
-				Receiver: e.cfg.Receiver, OpenBrowser: e.cfg.OpenBrowser,
-				Timeout: e.cfg.Timeout, PollMin: e.cfg.PollMin, PollMax: e.cfg.PollMax,
-			})
-			go e.run(ctx, conn.flow, client, emit)
-			return conn
-		}
-	}
-	go emit(Failed{Err: err})
+	conn := &connection{checkNow: make(chan struct{}, 1), cancel: cancel}
+	go func() {
+		defer cancel()
+		e.run(ctx, t, conn.checkNow, emit) //nolint:errcheck // reported through emit
+	}()
 	return conn
 }
 
-func (e *Engine) run(ctx context.Context, flow *QEXFlow, client *qex.Client, emit func(Event)) {
+// Run connects to t: it resumes the session saved for t when it still
+// works, and otherwise runs a new flow and saves its session. The last event
+// is WidgetConfigReady (then ConfigWritten with an OutFile) or Failed.
+func (e *Engine) Run(ctx context.Context, t Target, emit func(Event)) (*QEXResult, error) {
+	return e.run(ctx, t, nil, emit)
+}
+
+func (e *Engine) run(ctx context.Context, t Target, checkNow <-chan struct{}, emit func(Event)) (*QEXResult, error) {
+	fail := func(err error) (*QEXResult, error) {
+		emit(Failed{Err: err})
+		return nil, err
+	}
+	if err := t.Check(); err != nil {
+		return fail(err)
+	}
+	base, err := e.baseURL(t)
+	if err != nil {
+		return fail(err)
+	}
+	client, err := qex.NewClient(base, qex.WithHTTPClient(NewInspectingClient(emit, 30*time.Second)))
+	if err != nil {
+		return fail(err)
+	}
+	key := e.SessionKey(t)
+	if e.cfg.Sessions != nil && !e.cfg.NoResume {
+		res, done, err := e.resume(ctx, key, client, emit)
+		if err != nil {
+			return fail(err)
+		}
+		if done {
+			e.finish(key, client, res, emit)
+			return res, nil
+		}
+	}
+	flow := NewQEXFlow(QEXConfig{
+		Client: client, PublicAPIKey: key.PublicAPIKey,
+		Receiver: e.cfg.Receiver, OpenBrowser: e.cfg.OpenBrowser,
+		Timeout: e.cfg.Timeout, PollMin: e.cfg.PollMin, PollMax: e.cfg.PollMax,
+	})
+	if checkNow != nil {
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-checkNow:
+					flow.CheckNow()
+				}
+			}
+		}()
+	}
 	res, err := flow.Run(ctx, emit)
 	if err != nil {
-		return // Run reported Failed
+		return nil, err // Run reported Failed
 	}
+	if e.cfg.Sessions != nil {
+		emit(SessionSaved{Err: e.cfg.Sessions.Save(key, res.Session.Credentials(), time.Now())})
+	}
+	e.finish(key, client, res, emit)
+	return res, nil
+}
+
+// finish records the session a flow ended with, and writes OutFile.
+func (e *Engine) finish(key SessionKey, client *qex.Client, res *QEXResult, emit func(Event)) {
 	e.mu.Lock()
-	e.current = &connected{client: client, cred: res.Session.Credentials()}
+	e.current = &connected{key: key, client: client, cred: res.Session.Credentials()}
 	e.mu.Unlock()
 	if e.cfg.OutFile != "" {
 		emit(ConfigWritten{Path: e.cfg.OutFile, Err: res.WidgetConfig.WriteFile(e.cfg.OutFile)})
@@ -207,4 +272,78 @@ func (e *Engine) OpenURL(url string) error {
 		return errors.New("no browser opener configured")
 	}
 	return e.cfg.OpenBrowser(url)
+}
+
+// SignOut ends the current session on the server and forgets it here, in
+// the background; SignedOut follows. When the server cannot be told, the
+// session is still forgotten here.
+func (e *Engine) SignOut(emit func(Event)) {
+	e.mu.Lock()
+	cur := e.current
+	e.current = nil
+	e.mu.Unlock()
+	if cur == nil {
+		go emit(SignedOut{RemoteErr: errors.New("not connected")})
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		remoteErr := cur.client.Terminate(ctx, cur.cred)
+		if qex.IsNotFound(remoteErr) {
+			remoteErr = nil // already ended there
+		}
+		if e.cfg.Sessions != nil {
+			e.cfg.Sessions.Forget(cur.key) //nolint:errcheck // the store reports keychain trouble on its own
+		}
+		emit(SignedOut{Key: cur.key, RemoteErr: remoteErr})
+	}()
+}
+
+// SignOutSaved ends the session saved for t (headless --sign-out): on the
+// server if it can be reached, and here in any case.
+func (e *Engine) SignOutSaved(ctx context.Context, t Target) (SignedOut, error) {
+	if err := t.Check(); err != nil {
+		return SignedOut{}, err
+	}
+	if e.cfg.Sessions == nil {
+		return SignedOut{}, errors.New("no session storage")
+	}
+	key := e.SessionKey(t)
+	cred, _, err := e.cfg.Sessions.Load(key)
+	if err != nil {
+		return SignedOut{Key: key}, err
+	}
+	out := SignedOut{Key: key}
+	base, err := e.baseURL(t)
+	if err == nil {
+		var client *qex.Client
+		if client, err = qex.NewClient(base); err == nil {
+			err = client.Terminate(ctx, cred)
+		}
+	}
+	if err != nil && !qex.IsNotFound(err) {
+		out.RemoteErr = err
+	}
+	return out, e.cfg.Sessions.Forget(key)
+}
+
+// SavedSessions lists the saved sessions, most recently used first.
+func (e *Engine) SavedSessions() []SavedSession {
+	if e.cfg.Sessions == nil {
+		return nil
+	}
+	return e.cfg.Sessions.List()
+}
+
+// Forget deletes a saved session from this device, in the background;
+// Forgotten follows.
+func (e *Engine) Forget(k SessionKey, emit func(Event)) {
+	go func() {
+		var err error
+		if e.cfg.Sessions != nil {
+			err = e.cfg.Sessions.Forget(k)
+		}
+		emit(Forgotten{Key: k, Err: err})
+	}()
 }

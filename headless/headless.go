@@ -7,29 +7,42 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/qexcompanion/qex-companion/balances"
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
-	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
-// Run runs flow, printing progress to stderr, and writes the widget
-// configuration to outFile, or to stdout when outFile is empty.
-func Run(ctx context.Context, flow *flows.QEXFlow, stdout, stderr io.Writer, outFile string) error {
+// Run connects to target with engine, printing progress to stderr. The
+// widget configuration goes to stdout, unless the engine writes it to a file
+// (its OutFile), which Run then reports.
+func Run(ctx context.Context, engine *flows.Engine, target flows.Target, stdout, stderr io.Writer, toStdout bool) error {
 	p := &printer{w: stderr}
-	res, err := flow.Run(ctx, p.print)
+	res, err := engine.Run(ctx, target, p.print)
 	if err != nil {
 		return err
 	}
-	return writeConfig(res.WidgetConfig, stdout, stderr, outFile)
+	if p.writeErr != nil {
+		return p.writeErr
+	}
+	if !toStdout {
+		return nil
+	}
+	data, err := res.WidgetConfig.MarshalIndent()
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(data)
+	return err
 }
 
 // printer renders flow events as short lines for a person at a terminal.
 type printer struct {
 	w          io.Writer
 	lastReason string
+	writeErr   error
 }
 
 func (p *printer) print(e flows.Event) {
@@ -60,6 +73,22 @@ func (p *printer) print(e flows.Event) {
 		fmt.Fprintln(p.w)
 		PrintBalances(p.w, e.Accounts)
 		fmt.Fprintln(p.w)
+	case flows.Resumed:
+		fmt.Fprintf(p.w, "• %s (no approval needed; --no-resume starts a new one).\n", sentence(e.String()))
+	case flows.ResumeDeclined:
+		fmt.Fprintf(p.w, "  Note: %s.\n", e)
+	case flows.SessionSaved:
+		if e.Err != nil {
+			fmt.Fprintf(p.w, "  Note: %s\n", e.Err)
+		} else {
+			fmt.Fprintf(p.w, "• %s.\n", sentence(e.String()))
+		}
+	case flows.ConfigWritten:
+		if e.Err != nil {
+			p.writeErr = e.Err
+		} else {
+			fmt.Fprintf(p.w, "• Widget configuration written to %s (it contains the session secret: keep it private).\n", e.Path)
+		}
 	case flows.WidgetConfigReady:
 		// The configuration itself is written once Run returns.
 	case flows.Failed:
@@ -92,20 +121,15 @@ func PrintBalances(w io.Writer, accounts *qex.Accounts) {
 	tw.Flush() //nolint:errcheck // a terminal
 }
 
-// writeConfig writes the configuration as JSON to stdout, or to outFile
-// (created 0600, since it holds the session secret, and replaced whole).
-func writeConfig(cfg widgetcfg.Config, stdout, stderr io.Writer, outFile string) error {
-	if outFile == "" {
-		data, err := cfg.MarshalIndent()
-		if err != nil {
-			return err
-		}
-		_, err = stdout.Write(data)
-		return err
+// sentence capitalises an event's text to stand as a sentence.
+func sentence(s string) string {
+	if s == "" {
+		return s
 	}
-	if err := cfg.WriteFile(outFile); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "• Widget configuration written to %s (it contains the session secret: keep it private).\n", outFile)
-	return nil
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// PrintSignOut reports the end of --sign-out.
+func PrintSignOut(w io.Writer, out flows.SignedOut) {
+	fmt.Fprintf(w, "• %s.\n", sentence(out.String()))
 }

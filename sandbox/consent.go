@@ -129,6 +129,7 @@ func (s *Sandbox) decide(sess *session, approved bool) {
 	defer s.mu.Unlock()
 	sess.approved = approved
 	sess.denied = !approved
+	s.saveStateLocked()
 }
 
 // parseReturnURL accepts "" (no redirect) or an absolute URL of any scheme:

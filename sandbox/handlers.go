@@ -207,6 +207,7 @@ type kycCheck struct {
 func (s *Sandbox) terminate(w http.ResponseWriter, _ *http.Request, sess *session) {
 	s.mu.Lock()
 	sess.terminated = true
+	s.saveStateLocked()
 	s.mu.Unlock()
 	ok(w, "Session terminated.", true)
 }

@@ -39,6 +39,8 @@ type Sandbox struct {
 	now           func() time.Time
 	ttl           time.Duration
 	extraAccounts int
+	stateFile     string
+	masterKey     []byte
 	mux           *http.ServeMux
 
 	mu       sync.Mutex
@@ -63,6 +65,9 @@ func New(opts ...Option) *Sandbox {
 	s := &Sandbox{now: time.Now, ttl: DefaultSessionTTL, sessions: map[string]*session{}}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.persistent() {
+		s.loadState()
 	}
 	s.mux = s.routes()
 	return s
@@ -122,9 +127,13 @@ func (s *Sandbox) newSession(publicAPIKey string) *session {
 		created:      s.now(),
 		consentToken: rand.Text(),
 	}
+	if s.persistent() {
+		sess.secret = s.sessionSecret(sess.id)
+	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.sessions[sess.id] = sess
-	s.mu.Unlock()
+	s.saveStateLocked()
 	return sess
 }
 

@@ -54,6 +54,7 @@ func (s *Sandbox) verify(r *http.Request, sess *session) string {
 		return "Invalid JWT: nonce must increase with every call (replayed or out of order)."
 	}
 	sess.lastNonce = claims.Nonce
+	s.saveStateLocked()
 	return ""
 }
 

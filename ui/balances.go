@@ -39,6 +39,7 @@ type balancesStep struct {
 	filter   *widget.Entry
 	hideZero *widget.Check
 	updated  *widget.Label
+	resumedL *widget.Label
 	errLabel *widget.Label
 	refresh  *widget.Button
 	count    *widget.Label
@@ -54,6 +55,10 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	s.hideZero = widget.NewCheck("Hide zero balances", func(bool) { s.apply() })
 	s.updated = widget.NewLabel("")
 	s.count = widget.NewLabel("")
+	s.resumedL = widget.NewLabel("")
+	s.resumedL.Wrapping = fyne.TextWrapWord
+	s.resumedL.Importance = widget.SuccessImportance
+	s.resumedL.Hide()
 	s.errLabel = newErrorLabel()
 	s.refresh = widget.NewButton("Refresh", m.refresh)
 	next := widget.NewButton("Widget configuration →", func() { m.show(m.config) })
@@ -82,8 +87,8 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	controls := m.newRowOrStack(600, 0, s.filter, container.NewHBox(s.hideZero, s.refresh))
 	status := container.NewHBox(s.updated, s.count)
 	s.body = container.NewBorder(
-		container.NewVBox(controls, status, s.errLabel),
-		container.NewHBox(next),
+		container.NewVBox(s.resumedL, controls, status, s.errLabel),
+		container.NewHBox(next, widget.NewButton("Sign out", m.signOut)),
 		nil, nil, s.table)
 	return s
 }
@@ -147,4 +152,11 @@ func (s *balancesStep) refreshFailed(err error) {
 	s.refreshing(false)
 	s.errLabel.SetText(sentence(err.Error()) + ". The balances below are from the last successful refresh.")
 	s.errLabel.Show()
+}
+
+// resumed says that the balances come from a saved session; "" hides it.
+func (s *balancesStep) resumed(text string) {
+	s.resumedL.SetText(text)
+	s.resumedL.Hidden = text == ""
+	s.resumedL.Refresh()
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -27,6 +28,8 @@ type connectStep struct {
 	baseRow  *fyne.Container
 	key      *widget.Entry
 	errLabel *widget.Label
+	infoL    *widget.Label
+	saved    *fyne.Container
 	activity *widget.Activity
 	button   *widget.Button
 	body     fyne.CanvasObject
@@ -42,6 +45,10 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 	s.key.OnSubmitted = func(string) { m.startFlow() }
 	s.key.OnChanged = func(string) { s.clearError() }
 	s.errLabel = newErrorLabel()
+	s.infoL = widget.NewLabel("")
+	s.infoL.Wrapping = fyne.TextWrapWord
+	s.infoL.Hide()
+	s.saved = container.NewVBox()
 	s.activity = widget.NewActivity()
 	s.activity.Hide()
 	s.button = widget.NewButton("Connect with Liquid", m.startFlow)
@@ -49,12 +56,7 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 
 	s.baseRow = container.NewVBox(widget.NewLabel("API base URL"), s.apiBase)
 	s.env = widget.NewSelect([]string{choiceSandbox, choiceProduction, choiceCustom}, s.envChanged)
-	s.apiBase.SetText(t.APIBase)
-	s.key.SetText(t.PublicAPIKey)
-	s.env.SetSelected(map[string]string{flows.EnvSandbox: choiceSandbox, flows.EnvProduction: choiceProduction, flows.EnvCustom: choiceCustom}[t.Env])
-	if t.APIBase != "" && t.Env == flows.EnvSandbox {
-		s.baseRow.Show() // a sandbox served elsewhere
-	}
+	s.setTarget(t)
 
 	intro := widget.NewLabel("Connect a Liquid account to a partner through Quick Exchange. You approve the connection in your browser; this app never sees your Liquid password.")
 	intro.Wrapping = fyne.TextWrapWord
@@ -64,9 +66,58 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 		s.baseRow,
 		widget.NewLabel("Partner public API key"), s.key,
 		s.errLabel,
+		s.infoL,
 		container.NewHBox(s.button, s.activity),
+		s.saved,
 	))
+	s.listSaved()
 	return s
+}
+
+// listSaved shows the sessions saved on this device, each with Resume and
+// Forget.
+func (s *connectStep) listSaved() {
+	list := s.m.engine.SavedSessions()
+	s.saved.Objects = nil
+	if len(list) > 0 {
+		s.saved.Add(widget.NewSeparator())
+		s.saved.Add(widget.NewLabelWithStyle("Saved sessions", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	}
+	for _, saved := range list {
+		key := saved.SessionKey
+		desc := widget.NewLabel(fmt.Sprintf("%s · %s\ncreated %s · last used %s",
+			strings.ToUpper(envName(key.Env)), shortKey(key.PublicAPIKey),
+			saved.Created.Local().Format("2 Jan 15:04"), saved.LastUsed.Local().Format("2 Jan 15:04")))
+		desc.Truncation = fyne.TextTruncateEllipsis
+		resume := widget.NewButton("Resume", func() { s.m.resumeSaved(key) })
+		forget := widget.NewButton("Forget", func() { s.m.forget(key) })
+		s.saved.Add(container.NewBorder(nil, nil, nil, container.NewHBox(resume, forget), desc))
+	}
+	s.saved.Refresh()
+}
+
+// shortKey keeps a partner key recognisable in a narrow row.
+func shortKey(key string) string {
+	if r := []rune(key); len(r) > 24 {
+		return string(r[:20]) + "…"
+	}
+	return key
+}
+
+// setTarget fills the form with t.
+func (s *connectStep) setTarget(t flows.Target) {
+	s.env.SetSelected(map[string]string{flows.EnvSandbox: choiceSandbox, flows.EnvProduction: choiceProduction, flows.EnvCustom: choiceCustom}[t.Env])
+	s.apiBase.SetText(t.APIBase)
+	s.key.SetText(t.PublicAPIKey)
+	s.baseRow.Hidden = t.Env != flows.EnvCustom && t.APIBase == ""
+	s.baseRow.Refresh()
+}
+
+// info shows a notice that is not an error (signed out, a saved session
+// was replaced).
+func (s *connectStep) info(msg string) {
+	s.infoL.SetText(msg)
+	s.infoL.Show()
 }
 
 func (s *connectStep) number() int                { return 1 }
@@ -111,6 +162,7 @@ func (s *connectStep) clearError() {
 func (s *connectStep) busy(on bool) {
 	if on {
 		s.clearError()
+		s.infoL.Hide()
 		s.button.Disable()
 		s.activity.Show()
 		s.activity.Start()

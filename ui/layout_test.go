@@ -22,7 +22,10 @@ import (
 
 // scriptedEngine answers Connect with a fixed list of events, so layouts can
 // be compared run after run.
-type scriptedEngine struct{ events []flows.Event }
+type scriptedEngine struct {
+	events []flows.Event
+	saved  []flows.SavedSession
+}
 
 type idleConnection struct{}
 
@@ -35,8 +38,11 @@ func (s *scriptedEngine) Connect(_ flows.Target, emit func(flows.Event)) flows.C
 	}
 	return idleConnection{}
 }
-func (s *scriptedEngine) Refresh(func(flows.Event)) {}
-func (s *scriptedEngine) OpenURL(string) error      { return nil }
+func (s *scriptedEngine) Refresh(func(flows.Event))                  {}
+func (s *scriptedEngine) OpenURL(string) error                       { return nil }
+func (s *scriptedEngine) SignOut(emit func(flows.Event))             { emit(flows.SignedOut{}) }
+func (s *scriptedEngine) SavedSessions() []flows.SavedSession        { return s.saved }
+func (s *scriptedEngine) Forget(flows.SessionKey, func(flows.Event)) {}
 
 var fixedTime = time.Date(2026, 11, 22, 9, 41, 2, 0, time.UTC)
 

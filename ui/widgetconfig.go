@@ -47,7 +47,7 @@ func newConfigStep(m *MainWindow) *configStep {
 	warning.Importance = widget.WarningImportance
 	s.body = container.NewBorder(
 		container.NewVBox(intro, warning, container.NewHBox(s.reveal, copyBtn, saveBtn), s.notice, s.errLabel),
-		container.NewHBox(back, again),
+		container.NewHBox(back, again, widget.NewButton("Sign out", m.signOut)),
 		nil, nil,
 		container.NewVScroll(s.json))
 	return s

@@ -6,6 +6,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -24,6 +25,12 @@ type Engine interface {
 	Refresh(emit func(flows.Event))
 	// OpenURL opens a URL in the user's browser.
 	OpenURL(url string) error
+	// SignOut ends the connected session and forgets it, in the background.
+	SignOut(emit func(flows.Event))
+	// SavedSessions lists the sessions saved on this device.
+	SavedSessions() []flows.SavedSession
+	// Forget deletes a saved session from this device, in the background.
+	Forget(k flows.SessionKey, emit func(flows.Event))
 }
 
 // Options set up the window.
@@ -39,6 +46,14 @@ type Options struct {
 	Do func(func())
 	// Now is the clock for elapsed times and "updated" stamps.
 	Now func() time.Time
+	// Notes are shown in a banner from the start (settings trouble,
+	// --insecure-storage).
+	Notes []string
+	// WindowSize is the size to open at; zero for the default.
+	WindowSize fyne.Size
+	// Remember, if set, is told the target of each connection and, when the
+	// window closes, its size, to restore them at the next launch.
+	Remember func(t flows.Target, size fyne.Size)
 }
 
 // MainWindow is the app's one window.
@@ -53,6 +68,7 @@ type MainWindow struct {
 	target     flows.Target
 
 	badge     *envBadge
+	banner    *widget.Label
 	stepLabel *widget.Label
 	stepBody  *fyne.Container
 	tabs      *container.AppTabs
@@ -80,6 +96,13 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	}
 	m := &MainWindow{app: a, engine: engine, opts: opts, win: a.NewWindow(Title)}
 	m.badge = newEnvBadge(opts.Target.Env)
+	m.banner = widget.NewLabel("")
+	m.banner.Wrapping = fyne.TextWrapWord
+	m.banner.Importance = widget.WarningImportance
+	m.banner.Hide()
+	for _, note := range opts.Notes {
+		m.note(note)
+	}
 	m.stepLabel = widget.NewLabel("")
 	m.stepLabel.TextStyle = fyne.TextStyle{Bold: true}
 	m.connect = newConnectStep(m, opts.Target)
@@ -90,14 +113,19 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	m.stepBody = container.NewStack()
 
 	title := widget.NewLabelWithStyle(Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	top := container.NewBorder(nil, nil, title, m.badge)
+	top := container.NewVBox(container.NewBorder(nil, nil, title, m.badge), m.banner)
 	wizard := container.NewBorder(container.NewVBox(m.stepLabel, widget.NewSeparator()), nil, nil, nil, m.stepBody)
 	m.tabs = container.NewAppTabs(
 		container.NewTabItem("Connect", wizard),
 		container.NewTabItem("Inspector", m.inspector.content),
 	)
 	m.win.SetContent(container.NewBorder(top, nil, nil, nil, m.tabs))
-	m.win.Resize(fyne.NewSize(1024, 700))
+	size := fyne.NewSize(1024, 700)
+	if opts.WindowSize.Width >= 320 && opts.WindowSize.Height >= 400 {
+		size = opts.WindowSize
+	}
+	m.win.Resize(size)
+	m.win.SetOnClosed(func() { m.remember(m.connect.target()) })
 	m.show(m.connect)
 	if opts.AutoConnect {
 		m.startFlow()
@@ -130,6 +158,31 @@ func stepTitle(s step) string {
 	return fmt.Sprintf("Step %d of %d · %s", s.number(), stepCount, s.name())
 }
 
+// note adds a line to the banner under the title, once.
+func (m *MainWindow) note(text string) {
+	if strings.Contains(m.banner.Text, text) {
+		return
+	}
+	if m.banner.Text != "" {
+		text = m.banner.Text + "\n" + text
+	}
+	m.banner.SetText(text)
+	m.banner.Show()
+}
+
+func (m *MainWindow) remember(t flows.Target) {
+	if m.opts.Remember != nil {
+		m.opts.Remember(t, m.win.Canvas().Size())
+	}
+}
+
+// emit returns the event handler for work started now: what arrives after
+// a newer connection started is only logged.
+func (m *MainWindow) emit() func(flows.Event) {
+	gen := m.generation
+	return func(e flows.Event) { m.opts.Do(func() { m.handle(gen, e) }) }
+}
+
 // startFlow connects with what the Connect step holds.
 func (m *MainWindow) startFlow() {
 	target := m.connect.target()
@@ -141,15 +194,24 @@ func (m *MainWindow) startFlow() {
 		m.conn.Cancel()
 	}
 	m.generation++
-	gen := m.generation
 	m.target = target
 	m.badge.set(target.Env)
 	m.connect.busy(true)
+	m.balances.resumed("")
+	m.remember(target)
 	m.inspector.logText("connecting to the " + envName(target.Env) + " environment")
-	m.conn = m.engine.Connect(target, func(e flows.Event) {
-		m.opts.Do(func() { m.handle(gen, e) })
-	})
+	m.conn = m.engine.Connect(target, m.emit())
 }
+
+// resumeSaved connects to a saved session's target; the engine resumes it.
+func (m *MainWindow) resumeSaved(k flows.SessionKey) {
+	m.connect.setTarget(k.Target())
+	m.startFlow()
+}
+
+func (m *MainWindow) forget(k flows.SessionKey) { m.engine.Forget(k, m.emit()) }
+
+func (m *MainWindow) signOut() { m.engine.SignOut(m.emit()) }
 
 // retry starts the same flow again after a failure.
 func (m *MainWindow) retry() {
@@ -177,8 +239,7 @@ func (m *MainWindow) checkNow() {
 
 func (m *MainWindow) refresh() {
 	m.balances.refreshing(true)
-	gen := m.generation
-	m.engine.Refresh(func(e flows.Event) { m.opts.Do(func() { m.handle(gen, e) }) })
+	m.engine.Refresh(m.emit())
 }
 
 // handle renders one event on the UI thread.
@@ -204,6 +265,25 @@ func (m *MainWindow) handle(gen int, e flows.Event) {
 		m.config.written(e)
 	case flows.RefreshFailed:
 		m.balances.refreshFailed(e.Err)
+	case flows.Resumed:
+		m.balances.resumed("Resumed session from " + e.Created.Local().Format("2 Jan 2006 15:04") + ": no approval needed.")
+	case flows.ResumeDeclined:
+		m.connect.info(sentence(e.String()) + ".")
+	case flows.SessionSaved:
+		if e.Err != nil {
+			m.note(e.Err.Error())
+		}
+		m.connect.listSaved()
+	case flows.SignedOut:
+		m.conn = nil
+		m.connect.info(sentence(e.String()) + ".")
+		m.connect.listSaved()
+		m.show(m.connect)
+	case flows.Forgotten:
+		if e.Err != nil {
+			m.connect.showError(e.Err.Error())
+		}
+		m.connect.listSaved()
 	case flows.Failed:
 		m.conn = nil
 		m.connect.busy(false)

@@ -4,42 +4,23 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
+
+	"github.com/qexcompanion/qex-companion/internal/privatefile"
 )
 
 // WriteFile writes c as JSON to path with owner-only permissions (it may hold
-// the session secret), through a temporary file in the same folder so that
-// readers never see half a file and a failed write leaves the old one.
-func (c Config) WriteFile(path string) (err error) {
-	defer func() {
-		var pathErr *fs.PathError
-		if errors.As(err, &pathErr) {
-			err = pathErr.Err // its path is the temporary file's
-		}
-		if err != nil {
-			err = fmt.Errorf("cannot write %s: %w", path, err)
-		}
-	}()
+// the session secret), whole or not at all.
+func (c Config) WriteFile(path string) error {
 	data, err := c.MarshalIndent()
+	if err == nil {
+		err = privatefile.Write(path, data)
+	}
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		err = pathErr.Err
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }

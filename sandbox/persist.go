@@ -1,0 +1,88 @@
+package sandbox
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/qexcompanion/qex-companion/internal/privatefile"
+)
+
+// WithPersistence keeps sessions across restarts of an embedded sandbox, so
+// a session saved by the app still works at the next launch, as it would on
+// a real server. stateFile holds only what is not secret (ids, dates,
+// approval, nonces); each session's secret is derived from masterKey, which
+// the caller keeps somewhere safe (the system keychain).
+func WithPersistence(stateFile string, masterKey []byte) Option {
+	return func(s *Sandbox) {
+		s.stateFile = stateFile
+		s.masterKey = masterKey
+	}
+}
+
+// persistedSession is a session as the state file holds it: no secret.
+type persistedSession struct {
+	ID           string    `json:"id"`
+	PublicAPIKey string    `json:"public_api_key"`
+	Created      time.Time `json:"created"`
+	ConsentToken string    `json:"consent_token"`
+	Approved     bool      `json:"approved,omitempty"`
+	Denied       bool      `json:"denied,omitempty"`
+	Terminated   bool      `json:"terminated,omitempty"`
+	LastNonce    int64     `json:"last_nonce,omitempty"`
+}
+
+// sessionSecret derives a session's secret from the master key, shaped like
+// the service's secrets.
+func (s *Sandbox) sessionSecret(id string) string {
+	mac := hmac.New(sha256.New, s.masterKey)
+	mac.Write([]byte("qex sandbox session secret " + id))
+	h := hex.EncodeToString(mac.Sum(nil)[:16])
+	return strings.Join([]string{h[0:8], h[8:12], h[12:16], h[16:20], h[20:32]}, "-")
+}
+
+func (s *Sandbox) persistent() bool { return s.stateFile != "" && len(s.masterKey) > 0 }
+
+// loadState reads the state file; a missing or damaged one is an empty
+// sandbox (it is only test data).
+func (s *Sandbox) loadState() {
+	data, err := os.ReadFile(s.stateFile)
+	if err != nil {
+		return
+	}
+	var saved []persistedSession
+	if json.Unmarshal(data, &saved) != nil {
+		return
+	}
+	for _, p := range saved {
+		s.sessions[p.ID] = &session{
+			id: p.ID, secret: s.sessionSecret(p.ID), publicAPIKey: p.PublicAPIKey, created: p.Created,
+			consentToken: p.ConsentToken, approved: p.Approved, denied: p.Denied, terminated: p.Terminated, lastNonce: p.LastNonce,
+		}
+	}
+}
+
+// saveStateLocked writes the live sessions; the caller holds s.mu.
+func (s *Sandbox) saveStateLocked() {
+	if !s.persistent() {
+		return
+	}
+	saved := []persistedSession{}
+	for _, sess := range s.sessions {
+		if sess.terminated || s.now().After(sess.created.Add(s.ttl)) {
+			continue // gone for good: no need to remember
+		}
+		saved = append(saved, persistedSession{
+			ID: sess.id, PublicAPIKey: sess.publicAPIKey, Created: sess.created, ConsentToken: sess.consentToken,
+			Approved: sess.approved, Denied: sess.denied, Terminated: sess.terminated, LastNonce: sess.lastNonce,
+		})
+	}
+	data, err := json.MarshalIndent(saved, "", "  ")
+	if err == nil {
+		privatefile.WriteCreatingFolder(s.stateFile, data) //nolint:errcheck // test data; the next change tries again
+	}
+}

@@ -91,7 +91,7 @@ func (s *connectStep) listSaved() {
 		desc.Truncation = fyne.TextTruncateEllipsis
 		resume := widget.NewButton("Resume", func() { s.m.resumeSaved(key) })
 		forget := widget.NewButton("Forget", func() { s.m.forget(key) })
-		s.saved.Add(container.NewBorder(nil, nil, nil, container.NewHBox(resume, forget), desc))
+		s.saved.Add(s.m.newRowOrStack(600, 0, desc, container.NewHBox(resume, forget)))
 	}
 	s.saved.Refresh()
 }

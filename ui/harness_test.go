@@ -16,6 +16,10 @@ import (
 	"github.com/qexcompanion/qex-companion/sandbox"
 )
 
+// Dates on screen are local times; snapshots must not depend on where the
+// tests run.
+func init() { time.Local = time.UTC }
+
 // uiThread stands in for Fyne's main loop: the window's background work
 // queues functions here and the test goroutine runs them, so widgets are only
 // touched from one goroutine, as in the real app.

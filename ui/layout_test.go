@@ -103,7 +103,12 @@ func TestLayouts(t *testing.T) {
 					a := test.NewTempApp(t)
 					a.Settings().SetTheme(variant{theme.DefaultTheme(), v})
 					ui := newUIThread()
-					engine := &scriptedEngine{events: scriptedFlow(st.upTo)}
+					engine := &scriptedEngine{events: scriptedFlow(st.upTo), saved: []flows.SavedSession{
+						{SessionKey: flows.SessionKey{Env: flows.EnvSandbox, APIBase: flows.EmbeddedAPIBase, PublicAPIKey: "pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08"},
+							Created: fixedTime.Add(-26 * time.Hour), LastUsed: fixedTime.Add(-time.Hour)},
+						{SessionKey: flows.SessionKey{Env: flows.EnvProduction, APIBase: "https://partners.liquid.com", PublicAPIKey: "pk_live_0a1b2c3d"},
+							Created: fixedTime.Add(-72 * time.Hour), LastUsed: fixedTime.Add(-48 * time.Hour)},
+					}}
 					m := NewMainWindow(a, engine, Options{
 						Target:      flows.Target{Env: flows.EnvSandbox, PublicAPIKey: "pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08"},
 						AutoConnect: st.upTo > 0,

@@ -61,8 +61,8 @@ func startXvfb(t *testing.T) string {
 // configuration, and the window is photographed.
 func TestRealWindowSmoke(t *testing.T) {
 	display := startXvfb(t)
-	dir := t.TempDir()
-	out := filepath.Join(dir, "widget.json")
+	dir := t.TempDir()                               // the app's HOME: everything in it is scanned for secrets
+	out := filepath.Join(t.TempDir(), "widget.json") // where the secret belongs
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	app := exec.CommandContext(ctx, appBinary, "--connect", "--out", out)
@@ -135,6 +135,8 @@ func TestRealWindowSmoke(t *testing.T) {
 			t.Errorf("the app logged %q:\n%s", bad, log.String())
 		}
 	}
+	data, _ := os.ReadFile(out)
+	assertNoSecrets(t, []string{sessionOf(t, string(data)).SessionSecret}, []string{dir}, []string{log.String()})
 }
 
 // assertNotBlank fails when the screenshot is one flat colour.

@@ -118,11 +118,9 @@ func (e Forgotten) String() string {
 // should start.
 func (e *Engine) resume(ctx context.Context, key SessionKey, client *qex.Client, emit func(Event)) (*QEXResult, bool, error) {
 	cred, created, err := e.cfg.Sessions.Load(key)
-	if errors.Is(err, ErrNoSavedSession) {
-		return nil, false, nil
-	}
 	if err != nil {
-		emit(SessionSaved{Err: err}) // the keychain did not answer: say so, carry on
+		// Nothing saved, or the keychain did not answer: a new session it
+		// is. Saving it will say what is wrong with the keychain, once.
 		return nil, false, nil
 	}
 	accounts, err := client.Accounts(ctx, cred)

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,37 +12,6 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/testkeyring"
 	"github.com/qexcompanion/qex-companion/keychain"
 )
-
-// memory is an in-memory backend.
-type memory struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-func (b *memory) Get(service, name string) (string, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s, ok := b.m[service+name]
-	if !ok {
-		return "", keychain.ErrNotFound
-	}
-	return s, nil
-}
-func (b *memory) Set(service, name, secret string) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.m[service+name] = secret
-	return nil
-}
-func (b *memory) Delete(service, name string) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if _, ok := b.m[service+name]; !ok {
-		return keychain.ErrNotFound
-	}
-	delete(b.m, service+name)
-	return nil
-}
 
 // hanging never answers, like a keychain waiting on an unlock prompt.
 type hanging struct {
@@ -57,7 +25,7 @@ func (h *hanging) Set(_, _, _ string) error        { return h.wait() }
 func (h *hanging) Delete(_, _ string) error        { return h.wait() }
 
 func TestRoundTrip(t *testing.T) {
-	kc := keychain.New(&memory{m: map[string]string{}})
+	kc := keychain.New(testkeyring.NewMemory())
 	if _, err := kc.Get("a"); !errors.Is(err, keychain.ErrNotFound) {
 		t.Errorf("missing entry: %v", err)
 	}

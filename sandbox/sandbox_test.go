@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -414,5 +415,32 @@ func TestCheckLoopback(t *testing.T) {
 	}
 	if _, err := sandbox.Start("0.0.0.0:0"); err == nil {
 		t.Error("Start bound every interface")
+	}
+}
+
+func TestPersistenceAcrossRestarts(t *testing.T) {
+	state := t.TempDir() + "/state.json"
+	master := []byte("0123456789abcdef0123456789abcdef")
+	first := start(t, sandbox.WithPersistence(state, master))
+	c := first.create()
+	first.approve(c.SessionID)
+	if r := first.signedGet(c, "/api/v1/session/"+c.SessionID+"/accounts"); r.Status != 200 {
+		t.Fatalf("before restart: %+v", r)
+	}
+	first.srv.Close()
+
+	data, _ := os.ReadFile(state)
+	if strings.Contains(string(data), c.SessionSecret) || !strings.Contains(string(data), c.SessionID) {
+		t.Errorf("state file:\n%s", data)
+	}
+
+	second := start(t, sandbox.WithPersistence(state, master))
+	if r := second.signedGet(c, "/api/v1/session/"+c.SessionID+"/accounts"); r.Status != 200 {
+		t.Errorf("after restart: %+v", r)
+	}
+	// Another master key cannot verify the old session's JWTs.
+	third := start(t, sandbox.WithPersistence(state, []byte("another key, another installation")))
+	if r := third.signedGet(c, "/api/v1/session/"+c.SessionID+"/accounts"); r.Status != 401 {
+		t.Errorf("with another key: %+v", r)
 	}
 }

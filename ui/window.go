@@ -256,6 +256,7 @@ func (m *MainWindow) handle(gen int, e flows.Event) {
 	case flows.Waiting:
 		m.approve.status(e)
 	case flows.BalancesFetched:
+		m.connect.busy(false) // a resumed session never showed Approve
 		m.balances.set(e.Accounts, e.At)
 		m.approve.reset()
 		m.show(m.balances)
@@ -276,6 +277,7 @@ func (m *MainWindow) handle(gen int, e flows.Event) {
 		m.connect.listSaved()
 	case flows.SignedOut:
 		m.conn = nil
+		m.connect.busy(false)
 		m.connect.info(sentence(e.String()) + ".")
 		m.connect.listSaved()
 		m.show(m.connect)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/qexcompanion/qex-companion/keychain"
@@ -38,4 +39,48 @@ func Lookup(t *testing.T, name string) (string, bool) {
 		return "", false // secret-tool exits 1 when nothing matches
 	}
 	return strings.TrimSpace(string(out)), true
+}
+
+// Memory is a keychain backend in memory, for tests that need a keychain
+// that works but not the system's.
+type Memory struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// NewMemory returns an empty in-memory backend.
+func NewMemory() *Memory { return &Memory{m: map[string]string{}} }
+
+func (b *Memory) Get(service, name string) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, ok := b.m[service+"/"+name]
+	if !ok {
+		return "", keychain.ErrNotFound
+	}
+	return s, nil
+}
+
+func (b *Memory) Set(service, name, secret string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.m[service+"/"+name] = secret
+	return nil
+}
+
+func (b *Memory) Delete(service, name string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.m[service+"/"+name]; !ok {
+		return keychain.ErrNotFound
+	}
+	delete(b.m, service+"/"+name)
+	return nil
+}
+
+// Len is how many entries the backend holds.
+func (b *Memory) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.m)
 }

@@ -1,0 +1,148 @@
+package ui
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/testkeyring"
+	"github.com/qexcompanion/qex-companion/keychain"
+	"github.com/qexcompanion/qex-companion/sessions"
+	"github.com/qexcompanion/qex-companion/settings"
+)
+
+// gated blocks every call until the test opens the gate, then reports a
+// locked keychain: a keychain waiting on an unlock prompt nobody answers.
+type gated struct{ gate chan struct{} }
+
+func (g gated) wait() error {
+	<-g.gate
+	return &keychain.UnavailableError{Reason: "the keychain is locked"}
+}
+func (g gated) Get(_, _ string) (string, error) { return "", g.wait() }
+func (g gated) Set(_, _, _ string) error        { return g.wait() }
+func (g gated) Delete(_, _ string) error        { return g.wait() }
+
+func withStore(backend keychain.Backend, dir string) rigOption {
+	return func(e *flows.EngineConfig, _ *Options) {
+		e.Sessions = sessions.New(keychain.New(backend), settings.Open(filepath.Join(dir, "settings.json")))
+	}
+}
+
+func TestHangingKeychainNeverHoldsUpTheWindow(t *testing.T) {
+	g := gated{gate: make(chan struct{})}
+	r := newRig(t, withStore(g, t.TempDir()))
+	test.Tap(r.m.connect.button)
+	r.waitStep("Approve")
+	close(g.gate) // the resume lookup gets its answer: locked
+	r.user.answer(t, "approve")
+	r.waitStep("Balances")
+	r.ui.waitFor(t, "the keychain banner", r.m.banner.Visible)
+	const msg = "No system keychain: this session will be forgotten when you quit"
+	if !strings.HasPrefix(r.m.banner.Text, msg) || strings.Count(r.m.banner.Text, msg) != 1 {
+		t.Errorf("banner %q", r.m.banner.Text)
+	}
+	// Still usable in this run: sign out and connect again; the banner
+	// does not repeat itself.
+	test.Tap(findButton(t, r.m.balances.body, "Sign out"))
+	r.waitStep("Connect")
+	test.Tap(r.m.connect.button)
+	r.waitStep("Approve")
+	r.user.answer(t, "approve")
+	r.waitStep("Balances")
+	r.ui.waitFor(t, "the save to be reported", func() bool {
+		n := 0
+		for _, e := range r.m.inspector.events {
+			if strings.HasPrefix(e.text, msg) {
+				n++
+			}
+		}
+		return n == 2
+	})
+	if strings.Count(r.m.banner.Text, msg) != 1 {
+		t.Errorf("banner repeats itself: %q", r.m.banner.Text)
+	}
+}
+
+func TestBalancesShowWhileTheKeychainIsStillBusy(t *testing.T) {
+	g := gated{gate: make(chan struct{})}
+	r := newRig(t, withStore(g, t.TempDir()), func(e *flows.EngineConfig, _ *Options) { e.NoResume = true })
+	defer close(g.gate)
+	test.Tap(r.m.connect.button)
+	r.waitStep("Approve")
+	r.user.answer(t, "approve")
+	// Saving the session is stuck in the keychain; the window is not.
+	r.waitStep("Balances")
+	if r.m.banner.Visible() {
+		t.Error("the banner came before the keychain answered")
+	}
+	test.Tap(findButton(t, r.m.balances.body, "Widget configuration →"))
+	r.waitStep("Widget configuration")
+}
+
+func TestSavedSessionsResumeSignOutForget(t *testing.T) {
+	backend := testkeyring.NewMemory()
+	dir := t.TempDir()
+	r := newRig(t, withStore(backend, dir))
+	test.Tap(r.m.connect.button)
+	r.waitStep("Approve")
+	r.user.answer(t, "approve")
+	r.waitStep("Balances")
+	r.ui.waitFor(t, "the session to be saved", func() bool { return backend.Len() == 1 })
+	test.Tap(findButton(t, r.m.config.body, "New connection"))
+	r.waitStep("Connect")
+
+	resume := findButton(t, r.m.connect.saved, "Resume")
+	if !strings.Contains(savedText(r), "SANDBOX · pk_sandbox_5f3c1a7e") {
+		t.Errorf("saved sessions list: %q", savedText(r))
+	}
+	test.Tap(resume)
+	r.waitStep("Balances")
+	if !r.m.balances.resumedL.Visible() || !strings.HasPrefix(r.m.balances.resumedL.Text, "Resumed session from ") {
+		t.Errorf("resumed label %q", r.m.balances.resumedL.Text)
+	}
+	select {
+	case url := <-r.user.urls:
+		t.Errorf("resuming opened the approval page %s", url)
+	default:
+	}
+
+	test.Tap(findButton(t, r.m.balances.body, "Sign out"))
+	r.waitStep("Connect")
+	r.ui.waitFor(t, "the sign-out notice", r.m.connect.infoL.Visible)
+	if r.m.connect.button.Disabled() {
+		t.Error("Connect is disabled after signing out of a resumed session")
+	}
+	if r.m.connect.infoL.Text != "Signed out: the session was ended on the server and forgotten here." || len(r.m.connect.saved.Objects) != 0 {
+		t.Errorf("after sign-out: %q, %d saved rows", r.m.connect.infoL.Text, len(r.m.connect.saved.Objects))
+	}
+
+	// Forget deletes a saved session from this device.
+	test.Tap(r.m.connect.button)
+	r.waitStep("Approve")
+	r.user.answer(t, "approve")
+	r.waitStep("Balances")
+	test.Tap(findButton(t, r.m.balances.body, "Widget configuration →"))
+	test.Tap(findButton(t, r.m.config.body, "New connection"))
+	r.ui.waitFor(t, "the saved session", func() bool { return len(r.m.connect.saved.Objects) > 0 })
+	test.Tap(findButton(t, r.m.connect.saved, "Forget"))
+	r.ui.waitFor(t, "the list to empty", func() bool { return len(r.m.connect.saved.Objects) == 0 })
+	if backend.Len() != 0 {
+		t.Errorf("%d keychain entries after Forget", backend.Len())
+	}
+}
+
+func savedText(r *rig) string {
+	var texts []string
+	walk(r.m.connect.saved, func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok {
+			texts = append(texts, l.Text)
+		}
+	})
+	return strings.Join(texts, "\n")
+}

@@ -119,7 +119,6 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 	}
 	r.engine = flows.NewEngine(ecfg)
 	r.m = NewMainWindow(r.app, r.engine, uopts)
-	r.m.Window().Resize(fyne.NewSize(1024, 700))
 	t.Cleanup(func() {
 		if r.m.conn != nil {
 			r.m.conn.Cancel()

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -122,6 +123,8 @@ func TestSavedSessionsResumeSignOutForget(t *testing.T) {
 		t.Errorf("after sign-out: %q, %d saved rows", r.m.connect.infoL.Text, len(r.m.connect.saved.Objects))
 	}
 
+	secret := r.m.config.cfg.Identity.UserSession.SessionSecret
+
 	// Forget deletes a saved session from this device.
 	test.Tap(r.m.connect.button)
 	r.waitStep("Approve")
@@ -134,6 +137,39 @@ func TestSavedSessionsResumeSignOutForget(t *testing.T) {
 	r.ui.waitFor(t, "the list to empty", func() bool { return len(r.m.connect.saved.Objects) == 0 })
 	if backend.Len() != 0 {
 		t.Errorf("%d keychain entries after Forget", backend.Len())
+	}
+
+	// Nothing the window wrote holds a secret or a JWT.
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if data, _ := os.ReadFile(path); err == nil && !d.IsDir() && (strings.Contains(string(data), secret) || jwtLike.Match(data)) {
+			t.Errorf("%s holds a secret:\n%s", path, data)
+		}
+		return nil
+	})
+	for _, e := range r.m.inspector.events {
+		if strings.Contains(e.text, secret) {
+			t.Errorf("event log: %s", e.text)
+		}
+	}
+}
+
+func TestRemembersTargetAndWindowSize(t *testing.T) {
+	var got []flows.Target
+	var sizes []fyne.Size
+	r := newRig(t, func(_ *flows.EngineConfig, o *Options) {
+		o.WindowSize = fyne.NewSize(800, 600)
+		o.Remember = func(tg flows.Target, size fyne.Size) { got = append(got, tg); sizes = append(sizes, size) }
+	})
+	if size := r.m.Window().Canvas().Size(); size != fyne.NewSize(800, 600) {
+		t.Errorf("opened at %v, want the remembered 800×600", size)
+	}
+	chooseCustom(r, r.sb.URL)
+	test.Tap(r.m.connect.button)
+	r.waitStep("Approve")
+	r.m.Window().Resize(fyne.NewSize(900, 650))
+	r.m.Window().Close()
+	if len(got) != 2 || got[0].Env != flows.EnvCustom || got[0].APIBase != r.sb.URL || sizes[1] != fyne.NewSize(900, 650) {
+		t.Errorf("remembered %+v at %v", got, sizes)
 	}
 }
 

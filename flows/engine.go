@@ -289,14 +289,8 @@ func (e *Engine) SignOut(emit func(Event)) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		remoteErr := cur.client.Terminate(ctx, cur.cred)
-		if qex.IsNotFound(remoteErr) {
-			remoteErr = nil // already ended there
-		}
-		if e.cfg.Sessions != nil {
-			e.cfg.Sessions.Forget(cur.key) //nolint:errcheck // the store reports keychain trouble on its own
-		}
-		emit(SignedOut{Key: cur.key, RemoteErr: remoteErr})
+		out, _ := e.endSession(ctx, cur.key, cur.cred, cur.client, nil) // keychain trouble was reported when saving
+		emit(out)
 	}()
 }
 
@@ -314,18 +308,29 @@ func (e *Engine) SignOutSaved(ctx context.Context, t Target) (SignedOut, error) 
 	if err != nil {
 		return SignedOut{Key: key}, err
 	}
-	out := SignedOut{Key: key}
+	var client *qex.Client
 	base, err := e.baseURL(t)
 	if err == nil {
-		var client *qex.Client
-		if client, err = qex.NewClient(base); err == nil {
-			err = client.Terminate(ctx, cred)
-		}
+		client, err = qex.NewClient(base)
 	}
-	if err != nil && !qex.IsNotFound(err) {
-		out.RemoteErr = err
+	return e.endSession(ctx, key, cred, client, err)
+}
+
+// endSession terminates a session on the server (unless there is no client
+// to do it, for clientErr) and forgets it here in any case.
+func (e *Engine) endSession(ctx context.Context, key SessionKey, cred qex.Credentials, client *qex.Client, clientErr error) (SignedOut, error) {
+	out := SignedOut{Key: key, RemoteErr: clientErr}
+	if client != nil {
+		out.RemoteErr = client.Terminate(ctx, cred)
 	}
-	return out, e.cfg.Sessions.Forget(key)
+	if qex.IsNotFound(out.RemoteErr) {
+		out.RemoteErr = nil // already ended there
+	}
+	var err error
+	if e.cfg.Sessions != nil {
+		err = e.cfg.Sessions.Forget(key)
+	}
+	return out, err
 }
 
 // SavedSessions lists the saved sessions, most recently used first.

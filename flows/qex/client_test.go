@@ -362,7 +362,8 @@ func TestSecretNeverInErrorsOrFormatting(t *testing.T) {
 	defer srv.Close()
 	cred := qex.Credentials{SessionID: "sid", SessionSecret: testSecret}
 	_, err := newClient(t, srv.URL).Accounts(context.Background(), cred)
-	for _, s := range []string{fmt.Sprint(err), fmt.Sprintf("%v %+v %#v %s", cred, cred, cred, cred)} {
+	sess := qex.Session{SessionID: "sid", SessionSecret: testSecret, Environment: "SANDBOX"}
+	for _, s := range []string{fmt.Sprint(err), fmt.Sprintf("%v %+v %#v %s", cred, cred, cred, cred), fmt.Sprintf("%v %+v %#v %s", sess, &sess, sess, &sess)} {
 		if strings.Contains(s, testSecret) {
 			t.Errorf("secret leaked into %q", s)
 		}

@@ -94,6 +94,12 @@ type Session struct {
 	WidgetConfiguration json.RawMessage `json:"widget_configuration,omitempty"`
 }
 
+// String keeps the secret out of anything that formats a session.
+func (s Session) String() string { return "session " + s.SessionID + " (" + s.Environment + ")" }
+
+// GoString keeps the secret out of %#v output too.
+func (s Session) GoString() string { return s.String() }
+
 // Credentials returns what signed calls for this session need.
 func (s *Session) Credentials() Credentials {
 	return Credentials{SessionID: s.SessionID, SessionSecret: s.SessionSecret}

@@ -18,7 +18,7 @@ DEB_PACKAGES := gcc libgl1-mesa-dev xorg-dev xvfb xfonts-base xdotool imagemagic
 	gnome-keyring dbus dbus-x11 libsecret-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps run test vet bench package package-windows fyne-tool
+.PHONY: deps run test vet bench fuzz package package-windows fyne-tool
 
 deps:
 	@missing=""; \
@@ -51,6 +51,12 @@ test: deps vet
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Fuzz the deep-link parser (make test runs only its seed corpus). Capping
+# minimization keeps the engine from spending the run shrinking 2 KB inputs.
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./deeplink
 
 # Packaging with the fyne tool inside the fyne module (fyne.io/tools is not
 # reachable here). `fyne package` bumps Build in FyneApp.toml on every run;

@@ -1,0 +1,165 @@
+// Package deeplink is the app's custom-scheme return address
+// (io.qexcompanion.app:/callback?state=…, RFC 8252 §7.1): a strict parser
+// for the URLs the operating system hands the app, and a router that gives
+// a link to the one flow waiting for it.
+package deeplink
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/qexcompanion/qex-companion/callback"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
+)
+
+// Scheme is the app's URL scheme: a reversed domain the app owns.
+const Scheme = "io.qexcompanion.app"
+
+// CallbackPath is the one path a return link may have.
+const CallbackPath = "/callback"
+
+// MaxLength bounds a link; real ones are about 100 bytes.
+const MaxLength = 2048
+
+// ReturnURL is the deep link carrying state.
+func ReturnURL(state callback.State) string {
+	return Scheme + ":" + CallbackPath + "?" + url.Values{"state": {string(state)}}.Encode()
+}
+
+// LooksLikeLink reports whether a command-line argument is meant as one of
+// our links (it may still be invalid).
+func LooksLikeLink(arg string) bool {
+	return strings.HasPrefix(strings.ToLower(arg), Scheme+":")
+}
+
+// Link is a parsed return link.
+type Link struct {
+	State  string
+	Result callback.Result
+}
+
+// Parse accepts exactly io.qexcompanion.app:/callback?state=… (with
+// error= and error_description= for a denial) and nothing else: no host,
+// no other path, no fragment, no user info, no repeated parameters.
+func Parse(raw string) (Link, error) {
+	if len(raw) > MaxLength {
+		return Link{}, fmt.Errorf("link is %d bytes; at most %d are accepted", len(raw), MaxLength)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Link{}, errors.New("not a URL")
+	}
+	switch {
+	case u.Scheme != Scheme:
+		return Link{}, fmt.Errorf("scheme %q is not %s", oneline.Clean(u.Scheme, 40), Scheme)
+	case u.Opaque != "" || u.Host != "" || u.User != nil:
+		return Link{}, errors.New("the link must be " + Scheme + ":" + CallbackPath + "?…, with no host")
+	case u.Path != CallbackPath || u.RawPath != "":
+		return Link{}, fmt.Errorf("path %q is not %s", oneline.Clean(u.Path, 60), CallbackPath)
+	case u.Fragment != "" || u.RawFragment != "":
+		return Link{}, errors.New("the link has a fragment")
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return Link{}, errors.New("the query is malformed")
+	}
+	for name, values := range q {
+		if len(values) != 1 {
+			return Link{}, fmt.Errorf("parameter %q is repeated", oneline.Clean(name, 40))
+		}
+	}
+	state := q.Get("state")
+	if state == "" {
+		return Link{}, errors.New("the link has no state")
+	}
+	return Link{State: state, Result: callback.Result{Error: q.Get("error"), ErrorDescription: q.Get("error_description")}}, nil
+}
+
+// Router hands deep links to the flow waiting for one. The app has one.
+type Router struct {
+	mu      sync.Mutex
+	pending *receiver
+	idle    func(reason string) // hears of links that arrive with nothing waiting
+}
+
+// NewRouter returns a router; idle hears of every link that arrives while
+// no flow waits (nil: ignore).
+func NewRouter(idle func(reason string)) *Router {
+	if idle == nil {
+		idle = func(string) {}
+	}
+	return &Router{idle: idle}
+}
+
+// Listen makes the return address of a new flow: its deep link. It
+// replaces any earlier pending flow's (a new flow supersedes the old).
+func (r *Router) Listen(state callback.State, rejected callback.Rejected) (callback.Receiver, error) {
+	if rejected == nil {
+		rejected = func(string) {}
+	}
+	rc := &receiver{router: r, state: state, results: make(chan callback.Result, 1), rejected: rejected}
+	r.mu.Lock()
+	r.pending = rc
+	r.mu.Unlock()
+	return rc, nil
+}
+
+// Deliver gives a link to the pending flow when it is ours and its state
+// matches; anything else is reported and dropped, and the flow keeps
+// waiting. It never blocks.
+func (r *Router) Deliver(raw string) {
+	r.mu.Lock()
+	rc := r.pending
+	r.mu.Unlock()
+	link, err := Parse(raw)
+	switch {
+	case rc == nil && err != nil:
+		r.idle("ignored a link that is not the app's: " + err.Error())
+	case rc == nil:
+		r.idle("a link arrived with nothing waiting for it (no sign-in is pending); start one from the Connect step")
+	case err != nil:
+		rc.rejected("ignored a deep link: " + err.Error())
+	default:
+		rc.deliver(link)
+	}
+}
+
+type receiver struct {
+	router   *Router
+	state    callback.State
+	results  chan callback.Result
+	rejected callback.Rejected
+
+	mu   sync.Mutex
+	used bool
+}
+
+func (rc *receiver) deliver(link Link) {
+	rc.mu.Lock()
+	match := !rc.used && rc.state.Matches(link.State)
+	if match {
+		rc.used = true
+	}
+	rc.mu.Unlock()
+	if !match {
+		rc.rejected("ignored a deep link whose state does not match the pending sign-in (forged, stale or repeated)")
+		return
+	}
+	rc.results <- link.Result // buffered; only one gets here
+}
+
+func (rc *receiver) ReturnURL() string               { return ReturnURL(rc.state) }
+func (rc *receiver) Results() <-chan callback.Result { return rc.results }
+
+// Close stops this flow's waiting; later links find nothing pending.
+func (rc *receiver) Close() error {
+	rc.router.mu.Lock()
+	defer rc.router.mu.Unlock()
+	if rc.router.pending == rc {
+		rc.router.pending = nil
+	}
+	return nil
+}

@@ -14,8 +14,9 @@ export LANG := en_US.UTF-8
 # xvfb). chromium: browser tests. The fonts give Chromium
 # and the virtual display readable text. gnome-keyring, dbus, libsecret-tools:
 # a real Secret Service (and secret-tool to look into it) for keychain tests.
+# xdg-utils, desktop-file-utils: registering the io.qexcompanion.app scheme.
 DEB_PACKAGES := gcc libgl1-mesa-dev xorg-dev xvfb xfonts-base xdotool imagemagick chromium fonts-dejavu-core \
-	gnome-keyring dbus dbus-x11 libsecret-tools
+	gnome-keyring dbus dbus-x11 libsecret-tools xdg-utils desktop-file-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps run test vet bench fuzz package package-windows fyne-tool

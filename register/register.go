@@ -1,0 +1,59 @@
+// Package register tells the operating system that io.qexcompanion.app
+// links open in this app: a .desktop entry and xdg-mime on Linux, the
+// user's registry classes on Windows. macOS and Android register through
+// the packaged app (Info.plist, AndroidManifest.xml) instead.
+package register
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Scheme is the URL scheme registered.
+const Scheme = "io.qexcompanion.app"
+
+// Status says whether links open in this app.
+type Status struct {
+	Registered bool
+	// Detail says where, or what is wrong, in one line.
+	Detail string
+}
+
+// ErrTemporaryBinary refuses to register a binary that `go run` built in a
+// temporary folder: the registration would point at nothing tomorrow.
+var ErrTemporaryBinary = errors.New("this binary was built by `go run` in a temporary folder; register the installed app (or a `go build` binary) instead")
+
+// Executable is the running binary's resolved path.
+func Executable() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = resolved
+	}
+	return exe, nil
+}
+
+func checkExecutable(exe string) error {
+	if strings.Contains(filepath.ToSlash(exe), "/go-build") {
+		return ErrTemporaryBinary
+	}
+	return nil
+}
+
+// Register makes links open with exe.
+func Register(exe string) error {
+	if err := checkExecutable(exe); err != nil {
+		return err
+	}
+	return register(exe)
+}
+
+// Unregister removes what Register added.
+func Unregister() error { return unregister() }
+
+// Check reports whether links open with exe.
+func Check(exe string) Status { return check(exe) }

@@ -18,11 +18,21 @@ const (
 	EnvCustom     = "custom"
 )
 
+// How the browser comes back to the app after approval.
+const (
+	CallbackLoopback = "loopback" // a local HTTP port (the desktop default)
+	CallbackDeepLink = "deeplink" // the io.qexcompanion.app: scheme
+	CallbackNone     = "none"     // no return: polling and "I've approved"
+)
+
 // Target is where to connect and as which partner.
 type Target struct {
 	Env          string // EnvSandbox, EnvProduction or EnvCustom
 	APIBase      string // required for EnvCustom; overrides the others' base
 	PublicAPIKey string
+	// Callback picks the return address (a key of EngineConfig.Receivers);
+	// empty means the engine's default Receiver.
+	Callback string
 }
 
 // Check finds what is wrong with t before anything is sent, as one line
@@ -61,10 +71,13 @@ type EngineConfig struct {
 	// engine calls it at most once, when a sandbox target first needs it.
 	StartSandbox func() (string, error)
 	OpenBrowser  func(url string) error
-	Receiver     ReceiverFactory
-	Timeout      time.Duration
-	PollMin      time.Duration
-	PollMax      time.Duration
+	// Receiver makes the return address when a target names none;
+	// Receivers, the ones a target can name (a nil value: no return).
+	Receiver  ReceiverFactory
+	Receivers map[string]ReceiverFactory
+	Timeout   time.Duration
+	PollMin   time.Duration
+	PollMax   time.Duration
 	// OutFile, if set, receives the widget configuration of every flow that
 	// completes (mode 0600).
 	OutFile string
@@ -195,6 +208,14 @@ func (e *Engine) run(ctx context.Context, t Target, checkNow <-chan struct{}, em
 	if err != nil {
 		return fail(err)
 	}
+	receiver := e.cfg.Receiver
+	if t.Callback != "" {
+		r, ok := e.cfg.Receivers[t.Callback]
+		if !ok {
+			return fail(fmt.Errorf("unknown callback mode %q: choose loopback, deeplink or none", t.Callback))
+		}
+		receiver = r
+	}
 	key := e.SessionKey(t)
 	if e.cfg.Sessions != nil && !e.cfg.NoResume {
 		res, done, err := e.resume(ctx, key, client, emit)
@@ -208,7 +229,7 @@ func (e *Engine) run(ctx context.Context, t Target, checkNow <-chan struct{}, em
 	}
 	flow := NewQEXFlow(QEXConfig{
 		Client: client, PublicAPIKey: key.PublicAPIKey,
-		Receiver: e.cfg.Receiver, OpenBrowser: e.cfg.OpenBrowser,
+		Receiver: receiver, OpenBrowser: e.cfg.OpenBrowser,
 		Timeout: e.cfg.Timeout, PollMin: e.cfg.PollMin, PollMax: e.cfg.PollMax,
 	})
 	if checkNow != nil {

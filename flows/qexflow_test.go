@@ -213,7 +213,7 @@ func TestApprovalNoticedByPollingWhenNoRedirectComesBack(t *testing.T) {
 func TestPollingBacksOffAndReportsWaiting(t *testing.T) {
 	sb := startSandbox(t)
 	flow := newFlow(t, sb, func(c *flows.QEXConfig) {
-		c.Timeout = 700 * time.Millisecond
+		c.Timeout = 2 * time.Second // four checks need 300 ms; the rest is slack for loaded machines
 		c.PollMin, c.PollMax = 20*time.Millisecond, 160*time.Millisecond
 	})
 	rec := newRecorder()

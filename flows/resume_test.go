@@ -153,7 +153,7 @@ func TestExpiredSessionIsForgottenAndReplaced(t *testing.T) {
 func TestSessionTerminatedElsewhere(t *testing.T) {
 	r := newResumeRig(t, false)
 	first, _ := r.run(t, sandboxTarget)
-	client, _ := qex.NewClient(r.sb.URL)
+	client, _ := qex.NewClient(r.sb.URL) // another client ends the session
 	if err := client.Terminate(context.Background(), first.Session.Credentials()); err != nil {
 		t.Fatal(err)
 	}

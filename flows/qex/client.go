@@ -39,10 +39,16 @@ type Client struct {
 	base *url.URL
 	http *http.Client
 	now  func() time.Time
-
-	mu         sync.Mutex
-	lastNonces map[string]int64 // per session id: nonces must strictly increase
 }
+
+// lastNonces remembers, per session id, the last nonce any client in this
+// process signed with. It is process-wide because the server wants nonces to
+// increase per session, whichever client makes the call: a resume right
+// after another client's call in the same millisecond must not be refused.
+var lastNonces = struct {
+	sync.Mutex
+	m map[string]int64
+}{m: map[string]int64{}}
 
 // Option configures a Client.
 type Option func(*Client)
@@ -63,10 +69,9 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		base:       base,
-		http:       &http.Client{Timeout: defaultRequestTimeout},
-		now:        time.Now,
-		lastNonces: map[string]int64{},
+		base: base,
+		http: &http.Client{Timeout: defaultRequestTimeout},
+		now:  time.Now,
 	}
 	for _, o := range opts {
 		o(c)
@@ -252,13 +257,13 @@ func (c *Client) Sign(cred Credentials, requestURI string) (string, error) {
 }
 
 func (c *Client) nextNonce(sessionID string) int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	lastNonces.Lock()
+	defer lastNonces.Unlock()
 	n := c.now().UnixMilli()
-	if last := c.lastNonces[sessionID]; n <= last {
+	if last := lastNonces.m[sessionID]; n <= last {
 		n = last + 1
 	}
-	c.lastNonces[sessionID] = n
+	lastNonces.m[sessionID] = n
 	return n
 }
 

@@ -236,10 +236,12 @@ func TestClientAgainstDocumentedServer(t *testing.T) {
 func TestNonceStrictlyIncreasesWithinOneMillisecond(t *testing.T) {
 	frozen := time.UnixMilli(1731590739955)
 	c := newClient(t, "http://127.0.0.1:1", qex.WithClock(func() time.Time { return frozen }))
-	cred := qex.Credentials{SessionID: "s1", SessionSecret: "k"}
+	// Nonces are remembered process-wide, per session: ids of this run's own.
+	run := fmt.Sprint(time.Now().UnixNano())
+	cred := qex.Credentials{SessionID: "frozen-1-" + run, SessionSecret: "k"}
 	var last int64
 	for i := range 5 {
-		tok, err := c.Sign(cred, "/api/v1/session/s1/accounts")
+		tok, err := c.Sign(cred, "/api/v1/session/frozen-1/accounts")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,7 +255,7 @@ func TestNonceStrictlyIncreasesWithinOneMillisecond(t *testing.T) {
 		last = claims.Nonce
 	}
 	// Nonces are per session: another session starts from the clock again.
-	tok, _ := c.Sign(qex.Credentials{SessionID: "s2", SessionSecret: "k"}, "/x")
+	tok, _ := c.Sign(qex.Credentials{SessionID: "frozen-2-" + run, SessionSecret: "k"}, "/x")
 	var claims qex.SessionClaims
 	decodeSegment(strings.Split(tok, ".")[1], &claims)
 	if claims.Nonce != frozen.UnixMilli() {
@@ -261,9 +263,30 @@ func TestNonceStrictlyIncreasesWithinOneMillisecond(t *testing.T) {
 	}
 }
 
+func TestNonceIncreasesAcrossClients(t *testing.T) {
+	// Two clients in one process, one frozen clock: the second continues
+	// where the first stopped.
+	frozen := time.UnixMilli(1731590739955)
+	a := newClient(t, "http://127.0.0.1:1", qex.WithClock(func() time.Time { return frozen }))
+	b := newClient(t, "http://127.0.0.1:2", qex.WithClock(func() time.Time { return frozen }))
+	cred := qex.Credentials{SessionID: "shared-" + fmt.Sprint(time.Now().UnixNano()), SessionSecret: "k"}
+	var nonces []int64
+	for _, c := range []*qex.Client{a, b, a, b} {
+		tok, _ := c.Sign(cred, "/p")
+		var claims qex.SessionClaims
+		decodeSegment(strings.Split(tok, ".")[1], &claims)
+		nonces = append(nonces, claims.Nonce)
+	}
+	for i := 1; i < len(nonces); i++ {
+		if nonces[i] <= nonces[i-1] {
+			t.Errorf("nonces %v do not increase across clients", nonces)
+		}
+	}
+}
+
 func TestNonceIncreasesUnderConcurrency(t *testing.T) {
 	c := newClient(t, "http://127.0.0.1:1")
-	cred := qex.Credentials{SessionID: "s1", SessionSecret: "k"}
+	cred := qex.Credentials{SessionID: "concurrent-1", SessionSecret: "k"}
 	var mu sync.Mutex
 	seen := map[int64]bool{}
 	var wg sync.WaitGroup

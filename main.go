@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -24,10 +25,13 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/qexcompanion/qex-companion/assets"
+	"github.com/qexcompanion/qex-companion/deeplink"
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/headless"
+	"github.com/qexcompanion/qex-companion/instance"
 	"github.com/qexcompanion/qex-companion/keychain"
+	"github.com/qexcompanion/qex-companion/register"
 	"github.com/qexcompanion/qex-companion/sandbox"
 	"github.com/qexcompanion/qex-companion/sessions"
 	"github.com/qexcompanion/qex-companion/settings"
@@ -69,6 +73,9 @@ type options struct {
 	noResume     bool
 	signOut      bool
 	insecure     bool
+	register     bool
+	unregister   bool
+	link         string          // an io.qexcompanion.app: link the system launched us with
 	set          map[string]bool // flags given on the command line
 }
 
@@ -89,11 +96,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.noBrowser, "no-browser", false, "only print the approval URL; do not open a browser")
 	fs.DurationVar(&o.timeout, "timeout", flows.DefaultTimeout, "give up waiting for approval after this long")
 	fs.StringVar(&o.serveSandbox, "serve-sandbox", "", "only serve the sandbox partner API on this loopback ADDR (e.g. 127.0.0.1:8080)")
-	fs.StringVar(&o.callback, "callback", "loopback", "how the browser returns: loopback (a local port) or none (polling only)")
+	fs.StringVar(&o.callback, "callback", "loopback", "how the browser returns: loopback (a local port), deeplink (io.qexcompanion.app: links) or none (polling only)")
 	fs.BoolVar(&o.connect, "connect", false, "in the window, start connecting at launch")
 	fs.BoolVar(&o.noResume, "no-resume", false, "start a new session even if one is saved for this environment and key")
 	fs.BoolVar(&o.signOut, "sign-out", false, "end the saved session for this environment and key, and forget it")
 	fs.BoolVar(&o.insecure, "insecure-storage", false, "without a system keychain, keep session secrets in a private file (readable by anyone with your files)")
+	fs.BoolVar(&o.register, "register-scheme", false, "make io.qexcompanion.app links open in this app, then exit")
+	fs.BoolVar(&o.unregister, "unregister-scheme", false, "stop io.qexcompanion.app links opening in this app, then exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(fs, stderr)
@@ -101,8 +110,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 		return o, usageError{err.Error()}
 	}
-	if fs.NArg() > 0 {
-		return o, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	switch {
+	case fs.NArg() == 1 && deeplink.LooksLikeLink(fs.Arg(0)):
+		o.link = fs.Arg(0) // how the system hands us a link
+	case fs.NArg() > 0:
+		return o, usageError{fmt.Sprintf("unexpected argument %q (the only argument accepted is an %s: link)", fs.Arg(0), deeplink.Scheme)}
 	}
 	o.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
@@ -133,8 +145,8 @@ func (o *options) check() error {
 	if o.timeout <= 0 {
 		return usageError{"--timeout must be positive, e.g. 10m"}
 	}
-	if o.callback != "loopback" && o.callback != "none" {
-		return usageError{fmt.Sprintf("--callback must be loopback or none, not %q", o.callback)}
+	if o.callback != flows.CallbackLoopback && o.callback != flows.CallbackDeepLink && o.callback != flows.CallbackNone {
+		return usageError{fmt.Sprintf("--callback must be loopback, deeplink or none, not %q", o.callback)}
 	}
 	if o.serveSandbox != "" {
 		if err := sandbox.CheckLoopback(o.serveSandbox); err != nil {
@@ -169,20 +181,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v (run with -h for help)\n", progName, err)
 		return exitBadArgs
 	}
-	if o.serveSandbox != "" {
+	switch {
+	case o.serveSandbox != "":
 		return serveSandbox(ctx, o.serveSandbox, stdout, stderr)
-	}
-	w, err := wire(o, stderr)
-	if err == nil {
-		defer w.close()
-		switch {
-		case o.signOut:
+	case o.register || o.unregister:
+		err = registerScheme(o.register, stderr)
+	case o.signOut:
+		var w *wiring
+		if w, err = wire(o, stderr); err == nil {
+			defer w.close()
 			err = signOut(ctx, w, o, stderr)
-		case o.headless:
-			err = runHeadless(ctx, w, o, stdout, stderr)
-		default:
-			err = runWindow(ctx, w, o)
 		}
+	default:
+		err = runApp(ctx, o, stdout, stderr)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
@@ -191,13 +202,126 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// runApp runs the window or the headless flow, as the one running copy
+// when it needs to receive links; a later copy hands its link over, or
+// brings the window to the front, and exits.
+func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	w, err := wire(o, stderr)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	receivesLinks := !o.headless || o.callback == flows.CallbackDeepLink || o.link != ""
+	if receivesLinks {
+		primary, running, err := acquireInstance(w)
+		switch {
+		case running != nil && o.link != "":
+			if err := running.OpenURL(o.link); err != nil {
+				return err
+			}
+			fmt.Fprintln(stderr, "Handed the link to the QEX Companion that is already running.")
+			return nil
+		case running != nil && !o.headless:
+			if err := running.Raise(); err != nil {
+				return err
+			}
+			fmt.Fprintln(stderr, "QEX Companion is already running: its window was brought to the front.")
+			return nil
+		case running != nil:
+			return fmt.Errorf("another QEX Companion is already running and receives %s: links; wait for it to finish, or use --callback loopback", deeplink.Scheme)
+		case err != nil && o.headless:
+			return err
+		case err != nil:
+			fmt.Fprintf(stderr, "Warning: %v; links from the browser and a second launch will not reach this window.\n", err)
+		default:
+			defer primary.Close()
+		}
+	}
+	if o.headless {
+		return runHeadless(ctx, w, o, stdout, stderr)
+	}
+	return runWindow(ctx, w, o)
+}
+
+func acquireInstance(w *wiring) (*instance.Primary, *instance.Running, error) {
+	dir, err := instance.DefaultDir()
+	if err != nil {
+		return nil, nil, err
+	}
+	return instance.Acquire(dir, instance.Handler{
+		OpenURL:  w.router.Deliver,
+		Raise:    func() { w.raise() },
+		Rejected: func(reason string) { w.log(reason) },
+	})
+}
+
+// registerScheme does --register-scheme and --unregister-scheme.
+func registerScheme(on bool, stderr io.Writer) error {
+	exe, err := register.Executable()
+	if err != nil {
+		return err
+	}
+	if !on {
+		if err := register.Unregister(); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "%s links no longer open in QEX Companion.\n", deeplink.Scheme)
+		return nil
+	}
+	if err := register.Register(exe); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "%s.\n", register.Check(exe).Detail)
+	return nil
+}
+
 // wiring is the app's parts, connected.
 type wiring struct {
 	settings    *settings.File
 	keychain    *keychain.Keychain
 	engine      *flows.Engine
 	sandbox     *embeddedSandbox
+	router      *deeplink.Router
 	storageNote string // said once, in the terminal and the window
+
+	// Where reports from outside the flows go: set by the front end.
+	mu     sync.Mutex
+	notify func(text string) // the user should see it (a link with nothing waiting)
+	logTo  func(text string) // the inspector's log (a refused message)
+	raiser func()            // brings the window to the front
+}
+
+func (w *wiring) setReporters(notify, logTo func(string), raise func()) {
+	w.mu.Lock()
+	w.notify, w.logTo, w.raiser = notify, logTo, raise
+	w.mu.Unlock()
+}
+
+func (w *wiring) tell(text string) {
+	w.mu.Lock()
+	f := w.notify
+	w.mu.Unlock()
+	if f != nil {
+		f(text)
+	}
+}
+
+func (w *wiring) log(text string) {
+	w.mu.Lock()
+	f := w.logTo
+	w.mu.Unlock()
+	if f != nil {
+		f(text)
+	}
+}
+
+func (w *wiring) raise() {
+	w.mu.Lock()
+	f := w.raiser
+	w.mu.Unlock()
+	if f != nil {
+		f()
+	}
 }
 
 func wire(o options, stderr io.Writer) (*wiring, error) {
@@ -207,6 +331,7 @@ func wire(o options, stderr io.Writer) (*wiring, error) {
 	}
 	dir := filepath.Dir(settingsPath)
 	w := &wiring{settings: settings.Open(settingsPath)}
+	w.router = deeplink.NewRouter(func(reason string) { w.tell(reason) })
 	if o.insecure {
 		backend := keychain.NewFileBackend(filepath.Join(dir, "insecure-secrets.json"))
 		w.keychain = keychain.New(backend)
@@ -219,11 +344,16 @@ func wire(o options, stderr io.Writer) (*wiring, error) {
 	w.engine = flows.NewEngine(flows.EngineConfig{
 		StartSandbox: w.sandbox.start,
 		OpenBrowser:  o.browser(),
-		Receiver:     o.receiver(),
-		Timeout:      o.timeout,
-		OutFile:      o.outFile,
-		Sessions:     sessions.New(w.keychain, w.settings),
-		NoResume:     o.noResume,
+		Receiver:     o.receiver(w.router),
+		Receivers: map[string]flows.ReceiverFactory{
+			flows.CallbackLoopback: flows.Loopback,
+			flows.CallbackDeepLink: w.router.Listen,
+			flows.CallbackNone:     nil,
+		},
+		Timeout:  o.timeout,
+		OutFile:  o.outFile,
+		Sessions: sessions.New(w.keychain, w.settings),
+		NoResume: o.noResume,
 	})
 	return w, nil
 }
@@ -276,9 +406,12 @@ func (e *embeddedSandbox) close() {
 	}
 }
 
-func (o options) receiver() flows.ReceiverFactory {
-	if o.callback == "loopback" {
+func (o options) receiver(router *deeplink.Router) flows.ReceiverFactory {
+	switch o.callback {
+	case flows.CallbackLoopback:
 		return flows.Loopback
+	case flows.CallbackDeepLink:
+		return router.Listen
 	}
 	return nil
 }
@@ -303,6 +436,12 @@ func runHeadless(ctx context.Context, w *wiring, o options, stdout, stderr io.Wr
 		where = qex.ProductionBaseURL
 	}
 	fmt.Fprintf(stderr, "QEX Companion — %s environment, API %s\n", o.env, where)
+	notes := func(text string) { fmt.Fprintf(stderr, "  Note: %s.\n", text) }
+	w.setReporters(notes, notes, nil)
+	if o.link != "" {
+		w.router.Deliver(o.link) // nothing can be waiting yet: says so
+		return errors.New("nothing was waiting for the link; start the flow first, with --callback deeplink")
+	}
 	return headless.Run(ctx, w.engine, o.target(), stdout, stderr, o.outFile == "")
 }
 
@@ -328,6 +467,10 @@ func runWindow(ctx context.Context, w *wiring, o options) error {
 	if !o.set["env"] && !o.set["api-base"] && !o.set["public-api-key"] && saved.Env != "" {
 		target = flows.Target{Env: saved.Env, APIBase: saved.APIBase, PublicAPIKey: saved.PublicAPIKey}
 	}
+	target.Callback = o.callback
+	if !o.set["callback"] && saved.Callback != "" {
+		target.Callback = saved.Callback
+	}
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	var notes []string
@@ -337,7 +480,7 @@ func runWindow(ctx context.Context, w *wiring, o options) error {
 	if w.storageNote != "" {
 		notes = append(notes, w.storageNote)
 	}
-	win := ui.NewMainWindow(a, w.engine, ui.Options{
+	mw := ui.NewMainWindow(a, w.engine, ui.Options{
 		Target:      target,
 		SandboxKey:  sandbox.DefaultPublicAPIKey,
 		AutoConnect: o.connect,
@@ -345,17 +488,42 @@ func runWindow(ctx context.Context, w *wiring, o options) error {
 		WindowSize:  fyne.NewSize(saved.WindowWidth, saved.WindowHeight),
 		Remember: func(t flows.Target, size fyne.Size) {
 			w.settings.Update(func(s *settings.Settings) { //nolint:errcheck // losing a preference is not worth a dialog
-				s.Env, s.APIBase, s.PublicAPIKey, s.Callback = t.Env, t.APIBase, t.PublicAPIKey, o.callback
+				s.Env, s.APIBase, s.PublicAPIKey, s.Callback = t.Env, t.APIBase, t.PublicAPIKey, t.Callback
 				s.WindowWidth, s.WindowHeight = size.Width, size.Height
 			})
 		},
-	}).Window()
+		Scheme: schemeRegistry{},
+	})
+	w.setReporters(mw.Notify, mw.Log, mw.Raise)
+	if o.link != "" {
+		w.router.Deliver(o.link) // launched by a link, with no flow yet: says so
+	}
 	go func() {
 		<-ctx.Done() // Ctrl+C in the terminal that started the app
 		fyne.Do(a.Quit)
 	}()
-	win.ShowAndRun()
+	mw.Window().ShowAndRun()
 	return nil
+}
+
+// schemeRegistry lets the window show and fix the scheme's registration.
+type schemeRegistry struct{}
+
+func (schemeRegistry) Status() (bool, string) {
+	exe, err := register.Executable()
+	if err != nil {
+		return false, err.Error()
+	}
+	st := register.Check(exe)
+	return st.Registered, st.Detail
+}
+
+func (schemeRegistry) Register() error {
+	exe, err := register.Executable()
+	if err != nil {
+		return err
+	}
+	return register.Register(exe)
 }
 
 // serveSandbox serves only the sandbox API until ctx ends, printing its base

@@ -42,16 +42,16 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// runApp runs the built binary with a scripted user as $BROWSER, and a
+// runBinary runs the built binary with a scripted user as $BROWSER, and a
 // config folder of its own.
-func runApp(t *testing.T, decision string, args ...string) (stdout, stderr string, code int) {
+func runBinary(t *testing.T, decision string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	return runAppIn(t, t.TempDir(), decision, args...)
+	return runBinaryIn(t, t.TempDir(), decision, args...)
 }
 
-// runAppIn runs the built binary with configDir as its config folder, so
+// runBinaryIn runs the built binary with configDir as its config folder, so
 // runs can share settings and saved sessions.
-func runAppIn(t *testing.T, configDir, decision string, args ...string) (stdout, stderr string, code int) {
+func runBinaryIn(t *testing.T, configDir, decision string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -78,7 +78,7 @@ func lastLine(s string) string {
 }
 
 func TestHeadlessApproveWritesOnlyJSONToStdout(t *testing.T) {
-	stdout, stderr, code := runApp(t, "approve", "--headless")
+	stdout, stderr, code := runBinary(t, "approve", "--headless")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -111,7 +111,7 @@ func TestHeadlessApproveWritesOnlyJSONToStdout(t *testing.T) {
 
 func TestHeadlessOutFile(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "widget.json")
-	stdout, stderr, code := runApp(t, "approve", "-headless", "-out", out, "-callback", "none")
+	stdout, stderr, code := runBinary(t, "approve", "-headless", "-out", out, "-callback", "none")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -153,7 +153,7 @@ func TestHeadlessFailuresExitOneWithOneLine(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			stdout, stderr, code := runApp(t, tc.decision, tc.args...)
+			stdout, stderr, code := runBinary(t, tc.decision, tc.args...)
 			if code != 1 || lastLine(stderr) != tc.want || stdout != "" {
 				t.Errorf("exit %d, stdout %q, last line\n got %s\nwant %s", code, stdout, lastLine(stderr), tc.want)
 			}
@@ -252,7 +252,7 @@ func TestServeSandbox(t *testing.T) {
 		t.Fatalf("session from the served sandbox: %+v %v", sess, err)
 	}
 	// The headless flow runs against it, as any other server.
-	_, errOut, code := runApp(t, "approve", "--headless", "--api-base", base)
+	_, errOut, code := runBinary(t, "approve", "--headless", "--api-base", base)
 	if code != 0 {
 		t.Errorf("flow against --serve-sandbox: exit %d\n%s", code, errOut)
 	}

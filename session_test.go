@@ -40,7 +40,7 @@ func TestSavedSessionAcrossLaunches(t *testing.T) {
 	var secrets []string
 	launch := func(decision string, args ...string) (string, string) {
 		t.Helper()
-		stdout, stderr, code := runAppIn(t, config, decision, args...)
+		stdout, stderr, code := runBinaryIn(t, config, decision, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d\n%s", args, code, stderr)
 		}

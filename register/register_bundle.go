@@ -11,5 +11,5 @@ var errBundle = errors.New("on this system the packaged app registers " + Scheme
 func register(string) error { return errBundle }
 func unregister() error     { return errBundle }
 func check(string) Status {
-	return Status{Registered: true, Detail: Scheme + " links are declared by the packaged app"}
+	return Status{Registered: true, Detail: "The packaged app declares " + Scheme + " links"}
 }

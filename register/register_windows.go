@@ -56,12 +56,12 @@ func unregister() error {
 func check(exe string) Status {
 	k, err := registry.OpenKey(registry.CURRENT_USER, classKey+`\shell\open\command`, registry.QUERY_VALUE)
 	if err != nil {
-		return Status{Detail: "no application opens " + Scheme + " links"}
+		return Status{Detail: "No application opens " + Scheme + " links"}
 	}
 	defer k.Close()
 	got, _, err := k.GetStringValue("")
 	if err != nil || got != command(exe) {
-		return Status{Detail: Scheme + " links open in another program: " + got}
+		return Status{Detail: "Another program opens " + Scheme + " links: " + got}
 	}
-	return Status{Registered: true, Detail: Scheme + " links open in this app"}
+	return Status{Registered: true, Detail: "This app opens " + Scheme + " links"}
 }

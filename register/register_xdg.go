@@ -128,9 +128,9 @@ func check(exe string) Status {
 	handler := strings.TrimSpace(string(out))
 	if handler != DesktopFile {
 		if handler == "" {
-			return Status{Detail: "no application opens " + Scheme + " links"}
+			return Status{Detail: "No application opens " + Scheme + " links"}
 		}
-		return Status{Detail: Scheme + " links open in " + handler}
+		return Status{Detail: "Another application opens " + Scheme + " links: " + handler}
 	}
 	data, err := dataHome()
 	if err != nil {
@@ -141,7 +141,7 @@ func check(exe string) Status {
 		return Status{Detail: DesktopFile + " is the handler but is missing; register again"}
 	}
 	if !strings.Contains(string(entry), "Exec="+quoteExec(exe)+" %u") {
-		return Status{Detail: Scheme + " links open in another copy of QEX Companion; register this one to change that"}
+		return Status{Detail: "Another copy of QEX Companion opens " + Scheme + " links; register this one to change that"}
 	}
-	return Status{Registered: true, Detail: Scheme + " links open in this app"}
+	return Status{Registered: true, Detail: "This app opens " + Scheme + " links"}
 }

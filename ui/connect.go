@@ -11,6 +11,15 @@ import (
 	"github.com/qexcompanion/qex-companion/flows"
 )
 
+// Callback choices, as the picker shows them.
+const (
+	choiceLoopback = "Loopback (a local port on this computer)"
+	choiceDeepLink = "Deep link (io.qexcompanion.app: links)"
+	choiceNone     = "None (I'll approve elsewhere; the app checks)"
+)
+
+var choiceCallback = map[string]string{choiceLoopback: flows.CallbackLoopback, choiceDeepLink: flows.CallbackDeepLink, choiceNone: flows.CallbackNone}
+
 // Environment choices, as the picker shows them.
 const (
 	choiceSandbox    = "Sandbox"
@@ -27,6 +36,9 @@ type connectStep struct {
 	apiBase  *widget.Entry
 	baseRow  *fyne.Container
 	key      *widget.Entry
+	callback *widget.Select
+	scheme   *widget.Label
+	register *widget.Button
 	errLabel *widget.Label
 	infoL    *widget.Label
 	saved    *fyne.Container
@@ -55,6 +67,12 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 	s.button.Importance = widget.HighImportance
 
 	s.baseRow = container.NewVBox(widget.NewLabel("API base URL"), s.apiBase)
+	s.scheme = widget.NewLabel("")
+	s.scheme.Wrapping = fyne.TextWrapWord
+	s.scheme.Hide()
+	s.register = widget.NewButton("Register", s.registerScheme)
+	s.register.Hide()
+	s.callback = widget.NewSelect([]string{choiceLoopback, choiceDeepLink, choiceNone}, func(string) { s.checkScheme() })
 	s.env = widget.NewSelect([]string{choiceSandbox, choiceProduction, choiceCustom}, s.envChanged)
 	s.setTarget(t)
 
@@ -65,6 +83,8 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 		widget.NewLabel("Environment"), s.env,
 		s.baseRow,
 		widget.NewLabel("Partner public API key"), s.key,
+		widget.NewLabel("How the browser comes back"), s.callback,
+		container.NewBorder(nil, nil, nil, s.register, s.scheme),
 		s.errLabel,
 		s.infoL,
 		container.NewHBox(s.button, s.activity),
@@ -104,6 +124,48 @@ func shortKey(key string) string {
 	return key
 }
 
+// checkScheme shows, for deep links, whether the system sends them here.
+// The check runs system tools, so it runs off the UI thread.
+func (s *connectStep) checkScheme() {
+	deep := choiceCallback[s.callback.Selected] == flows.CallbackDeepLink
+	if !deep || s.m.opts.Scheme == nil {
+		s.scheme.Hide()
+		s.register.Hide()
+		return
+	}
+	s.scheme.SetText("Checking whether " + "io.qexcompanion.app links open in this app…")
+	s.scheme.Show()
+	go func() {
+		ok, detail := s.m.opts.Scheme.Status()
+		s.m.opts.Do(func() { s.showScheme(ok, detail) })
+	}()
+}
+
+func (s *connectStep) showScheme(registered bool, detail string) {
+	if choiceCallback[s.callback.Selected] != flows.CallbackDeepLink {
+		return // the user chose another mode meanwhile
+	}
+	s.scheme.SetText(sentence(detail) + ".")
+	s.register.Hidden = registered
+	s.register.Enable()
+	s.register.Refresh()
+}
+
+func (s *connectStep) registerScheme() {
+	s.register.Disable()
+	go func() {
+		err := s.m.opts.Scheme.Register()
+		s.m.opts.Do(func() {
+			if err != nil {
+				s.register.Enable()
+				s.scheme.SetText("Could not register: " + err.Error())
+				return
+			}
+			s.checkScheme()
+		})
+	}()
+}
+
 // setTarget fills the form with t.
 func (s *connectStep) setTarget(t flows.Target) {
 	s.env.SetSelected(map[string]string{flows.EnvSandbox: choiceSandbox, flows.EnvProduction: choiceProduction, flows.EnvCustom: choiceCustom}[t.Env])
@@ -111,6 +173,11 @@ func (s *connectStep) setTarget(t flows.Target) {
 	s.key.SetText(t.PublicAPIKey)
 	s.baseRow.Hidden = t.Env != flows.EnvCustom && t.APIBase == ""
 	s.baseRow.Refresh()
+	callback := map[string]string{flows.CallbackLoopback: choiceLoopback, flows.CallbackDeepLink: choiceDeepLink, flows.CallbackNone: choiceNone}[t.Callback]
+	if callback == "" {
+		callback = choiceLoopback
+	}
+	s.callback.SetSelected(callback)
 }
 
 // info shows a notice that is not an error (signed out, a saved session
@@ -141,7 +208,7 @@ func (s *connectStep) envChanged(choice string) {
 
 // target is what the form holds.
 func (s *connectStep) target() flows.Target {
-	t := flows.Target{Env: choiceEnv[s.env.Selected], PublicAPIKey: strings.TrimSpace(s.key.Text)}
+	t := flows.Target{Env: choiceEnv[s.env.Selected], PublicAPIKey: strings.TrimSpace(s.key.Text), Callback: choiceCallback[s.callback.Selected]}
 	if t.Env == flows.EnvCustom || !s.baseRow.Hidden {
 		t.APIBase = strings.TrimSpace(s.apiBase.Text)
 	}

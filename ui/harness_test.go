@@ -105,6 +105,7 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 		StartSandbox: func() (string, error) { return sb.URL, nil },
 		OpenBrowser:  r.user.open,
 		Receiver:     flows.Loopback,
+		Receivers:    map[string]flows.ReceiverFactory{flows.CallbackLoopback: flows.Loopback, flows.CallbackNone: nil},
 		Timeout:      time.Minute,
 		PollMin:      50 * time.Millisecond,
 		PollMax:      200 * time.Millisecond,

@@ -54,6 +54,34 @@ type Options struct {
 	// Remember, if set, is told the target of each connection and, when the
 	// window closes, its size, to restore them at the next launch.
 	Remember func(t flows.Target, size fyne.Size)
+	// Scheme, if set, reports and fixes whether io.qexcompanion.app links
+	// open in this app (for the deep-link callback mode).
+	Scheme SchemeRegistry
+}
+
+// SchemeRegistry is the system's registration of the app's URL scheme.
+type SchemeRegistry interface {
+	Status() (registered bool, detail string)
+	Register() error
+}
+
+// Notify shows text in the banner and the log; safe from any goroutine.
+func (m *MainWindow) Notify(text string) {
+	m.opts.Do(func() {
+		m.inspector.logText(text)
+		m.note(sentence(text) + ".")
+	})
+}
+
+// Log adds text to the inspector's log; safe from any goroutine.
+func (m *MainWindow) Log(text string) { m.opts.Do(func() { m.inspector.logText(text) }) }
+
+// Raise brings the window to the front; safe from any goroutine.
+func (m *MainWindow) Raise() {
+	m.opts.Do(func() {
+		m.win.Show()
+		m.win.RequestFocus()
+	})
 }
 
 // MainWindow is the app's one window.

@@ -495,6 +495,13 @@ func runWindow(ctx context.Context, w *wiring, o options) error {
 		Scheme: schemeRegistry{},
 	})
 	w.setReporters(mw.Notify, mw.Log, mw.Raise)
+	go func() {
+		if exe, err := register.Executable(); err == nil {
+			if err := register.AtFirstRun(exe); err != nil {
+				mw.Log("could not register io.qexcompanion.app links: " + err.Error())
+			}
+		}
+	}()
 	if o.link != "" {
 		w.router.Deliver(o.link) // launched by a link, with no flow yet: says so
 	}

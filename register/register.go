@@ -57,3 +57,13 @@ func Unregister() error { return unregister() }
 
 // Check reports whether links open with exe.
 func Check(exe string) Status { return check(exe) }
+
+// AtFirstRun registers exe when nothing handles the scheme yet, where the
+// system expects apps to do that themselves (Windows); elsewhere
+// registration is the installer's or the user's choice, so it does nothing.
+func AtFirstRun(exe string) error {
+	if !registerAtFirstRun || checkExecutable(exe) != nil || Check(exe).Registered {
+		return nil
+	}
+	return Register(exe)
+}

@@ -4,6 +4,9 @@ package register
 
 import "errors"
 
+// registerAtFirstRun: see AtFirstRun.
+const registerAtFirstRun = false
+
 // On macOS (and phones) the packaged app declares the scheme itself: see
 // packaging/macos and AndroidManifest.xml.
 var errBundle = errors.New("on this system the packaged app registers " + Scheme + " links itself (Info.plist on macOS, AndroidManifest.xml on Android); see the README")

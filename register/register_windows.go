@@ -9,6 +9,9 @@ import (
 	"golang.org/x/sys/windows/registry"
 )
 
+// registerAtFirstRun: see AtFirstRun.
+const registerAtFirstRun = true
+
 // classKey is where a per-user URL scheme lives; no administrator needed.
 const classKey = `Software\Classes\` + Scheme
 

@@ -15,6 +15,9 @@ import (
 	"github.com/qexcompanion/qex-companion/assets"
 )
 
+// registerAtFirstRun: see AtFirstRun.
+const registerAtFirstRun = false
+
 // DesktopFile is the name of the .desktop entry that handles the scheme.
 const DesktopFile = Scheme + ".desktop"
 

@@ -65,9 +65,15 @@ func TestRealWindowSmoke(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "widget.json") // where the secret belongs
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
+	runtime, err := os.MkdirTemp("/tmp", "qr") // where the running copy listens
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(runtime)
+	env := append(os.Environ(), "DISPLAY="+display, "BROWSER="+browserBinary, "LANG=en_US.UTF-8",
+		"HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_RUNTIME_DIR="+runtime)
 	app := exec.CommandContext(ctx, appBinary, "--connect", "--out", out)
-	app.Env = append(os.Environ(), "DISPLAY="+display, "BROWSER="+browserBinary, "LANG=en_US.UTF-8",
-		"HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
+	app.Env = env
 	var log bytes.Buffer
 	app.Stdout, app.Stderr = &log, &log
 	if err := app.Start(); err != nil {
@@ -114,6 +120,22 @@ func TestRealWindowSmoke(t *testing.T) {
 	}
 	if st, _ := os.Stat(out); st.Mode().Perm() != 0o600 {
 		t.Errorf("--out mode %v", st.Mode().Perm())
+	}
+
+	// A second launch brings this window to the front and exits; one with
+	// a link hands it over (nothing waits for it now: the window says so).
+	for args, want := range map[string]string{
+		"": "QEX Companion is already running: its window was brought to the front.",
+		"io.qexcompanion.app:/callback?state=late": "Handed the link to the QEX Companion that is already running.",
+	} {
+		second := exec.CommandContext(ctx, appBinary)
+		if args != "" {
+			second.Args = append(second.Args, args)
+		}
+		second.Env = env
+		if got, err := second.CombinedOutput(); err != nil || !strings.Contains(string(got), want) {
+			t.Errorf("second launch %q: %v: %s", args, err, got)
+		}
 	}
 
 	shot := filepath.Join(dir, "window.png")

@@ -250,8 +250,8 @@ func acquireInstance(w *wiring) (*instance.Primary, *instance.Running, error) {
 	}
 	return instance.Acquire(dir, instance.Handler{
 		OpenURL:  w.router.Deliver,
-		Raise:    func() { w.raise() },
-		Rejected: func(reason string) { w.log(reason) },
+		Raise:    func() { w.frontEnd().raise() },
+		Rejected: func(reason string) { w.frontEnd().log(reason) },
 	})
 }
 
@@ -284,44 +284,33 @@ type wiring struct {
 	router      *deeplink.Router
 	storageNote string // said once, in the terminal and the window
 
-	// Where reports from outside the flows go: set by the front end.
-	mu     sync.Mutex
+	mu sync.Mutex
+	fe frontEnd
+}
+
+// frontEnd is where what happens outside a flow is reported, once the
+// window or the terminal printer exists; until then, nowhere.
+type frontEnd struct {
 	notify func(text string) // the user should see it (a link with nothing waiting)
-	logTo  func(text string) // the inspector's log (a refused message)
-	raiser func()            // brings the window to the front
+	log    func(text string) // the inspector's log (a refused message)
+	raise  func()            // brings the window to the front
 }
 
-func (w *wiring) setReporters(notify, logTo func(string), raise func()) {
-	w.mu.Lock()
-	w.notify, w.logTo, w.raiser = notify, logTo, raise
-	w.mu.Unlock()
-}
+var noFrontEnd = frontEnd{notify: func(string) {}, log: func(string) {}, raise: func() {}}
 
-func (w *wiring) tell(text string) {
-	w.mu.Lock()
-	f := w.notify
-	w.mu.Unlock()
-	if f != nil {
-		f(text)
+func (w *wiring) setFrontEnd(fe frontEnd) {
+	if fe.raise == nil {
+		fe.raise = noFrontEnd.raise
 	}
+	w.mu.Lock()
+	w.fe = fe
+	w.mu.Unlock()
 }
 
-func (w *wiring) log(text string) {
+func (w *wiring) frontEnd() frontEnd {
 	w.mu.Lock()
-	f := w.logTo
-	w.mu.Unlock()
-	if f != nil {
-		f(text)
-	}
-}
-
-func (w *wiring) raise() {
-	w.mu.Lock()
-	f := w.raiser
-	w.mu.Unlock()
-	if f != nil {
-		f()
-	}
+	defer w.mu.Unlock()
+	return w.fe
 }
 
 func wire(o options, stderr io.Writer) (*wiring, error) {
@@ -330,8 +319,8 @@ func wire(o options, stderr io.Writer) (*wiring, error) {
 		return nil, err
 	}
 	dir := filepath.Dir(settingsPath)
-	w := &wiring{settings: settings.Open(settingsPath)}
-	w.router = deeplink.NewRouter(func(reason string) { w.tell(reason) })
+	w := &wiring{settings: settings.Open(settingsPath), fe: noFrontEnd}
+	w.router = deeplink.NewRouter(func(reason string) { w.frontEnd().notify(reason) })
 	if o.insecure {
 		backend := keychain.NewFileBackend(filepath.Join(dir, "insecure-secrets.json"))
 		w.keychain = keychain.New(backend)
@@ -437,7 +426,7 @@ func runHeadless(ctx context.Context, w *wiring, o options, stdout, stderr io.Wr
 	}
 	fmt.Fprintf(stderr, "QEX Companion — %s environment, API %s\n", o.env, where)
 	notes := func(text string) { fmt.Fprintf(stderr, "  Note: %s.\n", text) }
-	w.setReporters(notes, notes, nil)
+	w.setFrontEnd(frontEnd{notify: notes, log: notes})
 	if o.link != "" {
 		w.router.Deliver(o.link) // nothing can be waiting yet: says so
 		return errors.New("nothing was waiting for the link; start the flow first, with --callback deeplink")
@@ -494,7 +483,7 @@ func runWindow(ctx context.Context, w *wiring, o options) error {
 		},
 		Scheme: schemeRegistry{},
 	})
-	w.setReporters(mw.Notify, mw.Log, mw.Raise)
+	w.setFrontEnd(frontEnd{notify: mw.Notify, log: mw.Log, raise: mw.Raise})
 	go func() {
 		if exe, err := register.Executable(); err == nil {
 			if err := register.AtFirstRun(exe); err != nil {

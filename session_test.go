@@ -60,7 +60,7 @@ func TestSavedSessionAcrossLaunches(t *testing.T) {
 
 	// The next launch resumes: a browser that denies is never asked.
 	out, errOut = launch("deny", "--headless")
-	if resumed := sessionOf(t, out); resumed != first {
+	if resumed := sessionOf(t, out); resumed.SessionID != first.SessionID || resumed.SessionSecret != first.SessionSecret {
 		t.Errorf("resumed %s, saved %s", resumed.SessionID, first.SessionID)
 	}
 	if !strings.Contains(errOut, "• Resumed the saved session from ") || strings.Contains(errOut, "liquid_oauth") {

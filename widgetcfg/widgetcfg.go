@@ -1,28 +1,78 @@
-// Package widgetcfg builds the configuration that the partner's embedded QEX
-// widget is initialised with: which partner key it runs under and which user
-// session it acts for.
+// Package widgetcfg is the configuration the partner's embedded QEX widget
+// is initialised with: the whole documented format as Go types, its
+// validation, stable JSON, and its files.
 package widgetcfg
 
 import (
 	"encoding/json"
-	"errors"
-	"strings"
 )
 
 // ConfigVersion is the widget configuration format this package writes.
 const ConfigVersion = "1.2"
 
 // Config is the widget configuration. Field order is the JSON key order, so
-// output is stable across runs and diffs well.
+// output is stable and diffs well; fields this package does not know are
+// kept in Extra and written back after the known ones, in name order.
 type Config struct {
-	PublicAPIKey  string    `json:"public_api_key"`
-	ConfigVersion string    `json:"config_version"`
-	Identity      *Identity `json:"identity,omitempty"`
+	PublicAPIKey      string           `json:"public_api_key"`
+	ConfigVersion     string           `json:"config_version"`
+	Theme             string           `json:"theme,omitempty"`
+	UserLocale        string           `json:"user_locale,omitempty"`
+	FundingDefault    *Default         `json:"funding_default,omitempty"`
+	PayoutDefault     *Default         `json:"payout_default,omitempty"`
+	FundingSettlement *Settlement      `json:"funding_settlement,omitempty"`
+	PayoutSettlement  *Settlement      `json:"payout_settlement,omitempty"`
+	CustomStyles      map[string]Style `json:"custom_styles,omitempty"`
+	Identity          *Identity        `json:"identity,omitempty"`
+	PartnerOrderID    string           `json:"partner_order_id,omitempty"`
+	PartnerRef        string           `json:"partner_ref,omitempty"`
+	PartnerTags       []string         `json:"partner_tags,omitempty"`
+	Intent            string           `json:"intent,omitempty"`
+	Extra             Extra            `json:"-"`
 }
 
-// Identity tells the widget which user it acts for.
+// Default suggests one side of the quote; the user may change it.
+type Default struct {
+	Currency        string      `json:"currency,omitempty"`
+	Quantity        json.Number `json:"quantity,omitempty"`
+	CurrencyScheme  string      `json:"currency_scheme,omitempty"`
+	CurrencyOptions []string    `json:"currency_options,omitempty"`
+	Extra           Extra       `json:"-"`
+}
+
+// Settlement locks one side of the quote.
+type Settlement struct {
+	Method          string           `json:"method,omitempty"`
+	Currency        string           `json:"currency,omitempty"`
+	Quantity        json.Number      `json:"quantity,omitempty"`
+	CurrencyScheme  string           `json:"currency_scheme,omitempty"`
+	InputParameters *InputParameters `json:"input_parameters,omitempty"`
+	Extra           Extra            `json:"-"`
+}
+
+// InputParameters say where a settlement goes.
+type InputParameters struct {
+	AccountKey     *TypedValue `json:"account_key,omitempty"`
+	TransactionKey *TypedValue `json:"transaction_key,omitempty"`
+	Extra          Extra       `json:"-"`
+}
+
+// TypedValue is a value with its kind, e.g. {WALLET_ADDRESS, 0x…}.
+type TypedValue struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+	Extra Extra  `json:"-"`
+}
+
+// Style is one custom style: CSS properties and their values.
+type Style map[string]string
+
+// Identity tells the widget which user it acts for: exactly one of an
+// approved session or a single-use Liquid user JWT.
 type Identity struct {
-	UserSession *UserSession `json:"user_session,omitempty"`
+	UserSession   *UserSession `json:"user_session,omitempty"`
+	LiquidUserJWT string       `json:"liquid_user_jwt,omitempty"`
+	Extra         Extra        `json:"-"`
 }
 
 // UserSession is an approved QEX partner session. SessionSecret is a secret:
@@ -30,38 +80,31 @@ type Identity struct {
 type UserSession struct {
 	SessionID     string `json:"session_id"`
 	SessionSecret string `json:"session_secret"`
+	Extra         Extra  `json:"-"`
 }
+
+// Currency schemes, themes, methods and style keys the documents name.
+const (
+	SchemeFiat   = "FIAT"
+	SchemeCrypto = "CRYPTO"
+)
+
+var (
+	// FundingMethods are how the user can pay.
+	FundingMethods = []string{"BLOCKCHAIN_TRANSFER", "BLOCKCHAIN_DELEGATED_BROADCAST", "CARD_PAYMENT"}
+	// PayoutMethods are how the user can be paid.
+	PayoutMethods = []string{"BLOCKCHAIN_TRANSFER", "LIQUID_PARTNER_WALLET", "LIQUID_WALLET", "LIQUID_USER_WALLET"}
+	// StyleKeys are the custom_styles the widget knows.
+	StyleKeys = []string{"cs-base", "cs-subtext", "cs-special", "cs-error", "cs-button", "cs-select", "cs-interactive", "cs-highlight"}
+)
 
 // ForSession returns the identity configuration for an approved session.
 func ForSession(publicAPIKey, sessionID, sessionSecret string) Config {
 	return Config{
 		PublicAPIKey:  publicAPIKey,
 		ConfigVersion: ConfigVersion,
-		Identity: &Identity{UserSession: &UserSession{
-			SessionID:     sessionID,
-			SessionSecret: sessionSecret,
-		}},
+		Identity:      &Identity{UserSession: &UserSession{SessionID: sessionID, SessionSecret: sessionSecret}},
 	}
-}
-
-// Validate reports every problem with c, one per line, each naming its field.
-func (c Config) Validate() error {
-	var problems []error
-	if !strings.HasPrefix(c.PublicAPIKey, "pk_") {
-		problems = append(problems, errors.New(`public_api_key: must start with "pk_"`))
-	}
-	if c.ConfigVersion == "" {
-		problems = append(problems, errors.New("config_version: missing"))
-	}
-	if us := c.Identity; us != nil && us.UserSession != nil {
-		if us.UserSession.SessionID == "" {
-			problems = append(problems, errors.New("identity.user_session.session_id: missing"))
-		}
-		if us.UserSession.SessionSecret == "" {
-			problems = append(problems, errors.New("identity.user_session.session_secret: missing"))
-		}
-	}
-	return errors.Join(problems...)
 }
 
 // MarshalIndent renders c as indented JSON with a trailing newline, the form
@@ -84,6 +127,14 @@ func (c Config) Masked() Config {
 	}
 	us := *c.Identity.UserSession
 	us.SessionSecret = Mask
-	c.Identity = &Identity{UserSession: &us}
+	id := *c.Identity
+	id.UserSession = &us
+	c.Identity = &id
+	return c
+}
+
+// WithoutIdentity returns a copy of c with no identity, for sharing.
+func (c Config) WithoutIdentity() Config {
+	c.Identity = nil
 	return c
 }

@@ -6,7 +6,7 @@ import "embed"
 
 // FS holds every embedded file, by its path below this folder.
 //
-//go:embed sandbox callback
+//go:embed sandbox callback host
 var FS embed.FS
 
 // IconPNG is the app icon, 1024×1024.

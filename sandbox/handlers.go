@@ -28,6 +28,7 @@ func (s *Sandbox) routes() *http.ServeMux {
 	mux.HandleFunc("/api/v1/session/{id}/kyc_state", only(http.MethodGet, s.signedCall(s.kycState)))
 	mux.HandleFunc("/api/v1/session/{id}/terminate", only(http.MethodGet, s.signedCall(s.terminate)))
 	mux.HandleFunc("/api/v1/settlement/currencies", only(http.MethodGet, s.settlementCurrencies))
+	s.widgetRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "No such API endpoint: "+r.URL.Path)
 	})

@@ -1,0 +1,67 @@
+// The host page: fetches the widget configuration with the per-run token
+// (never from the URL), starts the widget with it, and relays every widget
+// event back to QEX Companion.
+(function () {
+  "use strict";
+  var token = document.querySelector('meta[name="qex-host-token"]').content;
+  var mode = document.querySelector('meta[name="qex-host-mode"]').content;
+  var status = document.getElementById("host-status");
+
+  function relay(name, data) {
+    return fetch("/events", {
+      method: "POST",
+      headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json" },
+      body: JSON.stringify({ event: name, data: data === undefined ? null : data })
+    }).catch(function () { status.textContent = "QEX Companion no longer answers: events are not relayed."; });
+  }
+
+  function fetchConfig() {
+    return fetch("/config", { headers: { "Authorization": "Bearer " + token }, cache: "no-store" })
+      .then(function (r) {
+        if (!r.ok) { throw new Error("the configuration could not be fetched (HTTP " + r.status + ")"); }
+        return r.json();
+      });
+  }
+
+  if (mode === "hosted") {
+    // The hosted-page variant mobile webviews use: the app calls these.
+    var listeners = [];
+    window.onWidgetEvent = function (cb) { listeners.push(cb); };
+    window.initializeWidget = function (config) {
+      var api = new window.LiquidQex.QexWidgetApi(document.getElementById("qex-widget"));
+      api.onEvent(function (e) {
+        relay(e.event, e.data);
+        listeners.forEach(function (cb) { cb(e); });
+      });
+      api.init(config);
+      status.textContent = "Widget initialised by the hosting app.";
+    };
+    status.textContent = "Waiting for the app to call window.initializeWidget(config).";
+    return;
+  }
+
+  if (!window.LiquidQex || !window.LiquidQex.QexWidgetApi) {
+    status.textContent = "The widget script did not load.";
+    relay("ERROR", { code: "SCRIPT_NOT_LOADED", message: "the widget script did not load" });
+    return;
+  }
+  var widgetOrigin = new URL(document.querySelector('script[src*="liquid-qex-widget"]').src).origin;
+  fetchConfig().then(function (config) {
+    var api = new window.LiquidQex.QexWidgetApi(document.getElementById("qex-widget"));
+    if (typeof api.onEvent === "function") {
+      api.onEvent(function (e) { relay(e.event, e.data); });
+    } else {
+      // The production widget draws an iframe that posts {event, data}.
+      window.addEventListener("message", function (m) {
+        if (m.origin === widgetOrigin && m.data && typeof m.data.event === "string") { relay(m.data.event, m.data.data); }
+      });
+    }
+    api.onStepTransition(function (t) { status.textContent = "Step: " + (t.old_step || "start") + " → " + t.new_step; });
+    api.onSuccess(function () { status.textContent = "Success."; });
+    api.onError(function () { status.textContent = "The widget reported an error."; });
+    api.init(config);
+  }).catch(function (err) {
+    status.textContent = err.message;
+    relay("ERROR", { code: "HOST_CONFIG", message: err.message });
+  });
+})();

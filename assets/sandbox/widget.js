@@ -1,0 +1,198 @@
+/*
+ * The QEX Companion sandbox's stand-in for the Liquid QEX widget
+ * (liquid-qex-widget/index.umd.js). It defines window.LiquidQex.QexWidgetApi,
+ * renders a quote form from the configuration, walks quoting → funding →
+ * verifying → success (or failure → outcome) with the sandbox test cards, and
+ * emits the documented events: step_transition, ui_event,
+ * transaction_created, suggested_size and ERROR.
+ * Test cards: 4242 4242 4242 4242 approves; 4000 0000 0000 0002 is declined.
+ */
+(function (global) {
+  "use strict";
+  var script = document.currentScript;
+  var API = script ? new URL(script.src).origin : "";
+  var PERCENT = { quoting: 25, funding: 50, verifying: 75, success: 100, failure: 100, outcome: 100, loading: 0 };
+  var STYLE_TARGETS = {
+    "cs-base": ".qx", "cs-subtext": ".qx-sub", "cs-special": ".qx-special", "cs-error": ".qx-error",
+    "cs-button": ".qx-button", "cs-select": ".qx-select", "cs-interactive": ".qx-input", "cs-highlight": ".qx-highlight"
+  };
+
+  function el(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) { n.className = cls; }
+    if (text !== undefined) { n.textContent = text; }
+    return n;
+  }
+
+  function post(path, body) {
+    return fetch(API + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+      .then(function (r) {
+        return r.json().then(function (env) {
+          if (!r.ok || !env.success) { throw new Error(env.message || ("HTTP " + r.status)); }
+          return env.payload;
+        });
+      });
+  }
+
+  function QexWidgetApi(element) {
+    if (!element) { throw new Error("QexWidgetApi needs an element to draw in"); }
+    this.el = element;
+    this.handlers = { success: [], error: [], step: [], event: [] };
+    this.step = null;
+    this.user = null;
+    this.problem = null;
+  }
+
+  QexWidgetApi.prototype.onSuccess = function (cb) { this.handlers.success.push(cb); return this; };
+  QexWidgetApi.prototype.onError = function (cb) { this.handlers.error.push(cb); return this; };
+  QexWidgetApi.prototype.onStepTransition = function (cb) { this.handlers.step.push(cb); return this; };
+  QexWidgetApi.prototype.onEvent = function (cb) { this.handlers.event.push(cb); return this; };
+
+  QexWidgetApi.prototype.emit = function (name, data) {
+    var e = { event: name, data: data };
+    this.handlers.event.forEach(function (cb) { cb(e); });
+    if (name === "step_transition") { this.handlers.step.forEach(function (cb) { cb(data); }); }
+  };
+
+  QexWidgetApi.prototype.go = function (next, meta) {
+    var old = this.step;
+    this.step = next;
+    this.render();
+    this.emit("step_transition", { new_step: next, old_step: old, formPercent: PERCENT[next], meta: meta === undefined ? null : meta });
+    this.emit("suggested_size", { backgroundHeight: this.el.scrollHeight, overflowHeight: 0 });
+  };
+
+  QexWidgetApi.prototype.fail = function (code, message, context) {
+    var errors = [{ severity: "error", code: code, message: message, context: context, trigger: context }];
+    this.problem = message;
+    this.render();
+    this.emit("ERROR", { code: code, message: message, context: context });
+    this.handlers.error.forEach(function (cb) { cb(errors); });
+    return errors;
+  };
+
+  QexWidgetApi.prototype.init = function (config) {
+    var self = this;
+    this.config = config || {};
+    this.go("quoting");
+    var id = this.config.identity;
+    if (id && id.user_session) {
+      post("/api/v1/widget/identity", {
+        public_api_key: this.config.public_api_key,
+        session_id: id.user_session.session_id,
+        session_secret: id.user_session.session_secret
+      }).then(function (p) { self.user = p.user; self.render(); })
+        .catch(function (err) { self.fail("IDENTITY_INVALID", "The session cannot be used: " + err.message, "identity"); });
+    }
+    return this;
+  };
+  QexWidgetApi.prototype.initialize = QexWidgetApi.prototype.init; // the npm package's spelling
+
+  QexWidgetApi.prototype.side = function (name) {
+    var c = this.config, locked = c[name + "_settlement"], def = c[name + "_default"] || {};
+    var s = locked || def;
+    return { locked: !!locked, method: s.method || (name === "funding" ? "CARD_PAYMENT" : "LIQUID_WALLET"),
+      currency: s.currency || (name === "funding" ? "USD" : "BTC"), quantity: s.quantity === undefined ? "" : String(s.quantity),
+      options: def.currency_options || [] };
+  };
+
+  QexWidgetApi.prototype.click = function (value, target, then) {
+    this.emit("ui_event", { ui_event: "button_clicked", value: value, target: target });
+    then.call(this);
+  };
+
+  QexWidgetApi.prototype.pay = function () {
+    var self = this, funding = this.side("funding"), payout = this.side("payout");
+    var id = this.config.identity && this.config.identity.user_session;
+    var card = (this.el.querySelector("#qx-card") || {}).value || "";
+    post("/api/v1/widget/transactions", {
+      public_api_key: this.config.public_api_key,
+      session_id: id ? id.session_id : "", session_secret: id ? id.session_secret : "",
+      funding: { method: funding.method, currency: funding.currency, quantity: this.quantity || funding.quantity || "100" },
+      payout: { method: payout.method, currency: payout.currency },
+      partner_order_id: this.config.partner_order_id || "",
+      card_number: card.replace(/\s+/g, "")
+    }).then(function (tx) {
+      self.tx = tx;
+      self.emit("transaction_created", tx);
+      self.go("verifying", tx);
+      setTimeout(function () {
+        if (tx.status === "SETTLED") {
+          self.go("success", tx);
+          self.handlers.success.forEach(function (cb) { cb(tx); });
+          return;
+        }
+        var errors = [{ severity: "error", code: "CARD_DECLINED", message: "The card was declined by the issuer.", context: "funding", trigger: "CARD_PAYMENT" }];
+        self.go("failure", errors);
+        self.handlers.error.forEach(function (cb) { cb(errors); });
+        setTimeout(function () { self.go("outcome", tx); }, 150);
+      }, 150);
+    }).catch(function (err) { self.fail("TRANSACTION_REFUSED", err.message, "funding"); });
+  };
+
+  QexWidgetApi.prototype.render = function () {
+    var self = this, root = el("div", "qx");
+    root.style.cssText = "font:15px/1.5 system-ui,sans-serif;border:1px solid #d9dee8;border-radius:12px;padding:16px;background:#fff;color:#14213d;min-height:480px;box-sizing:border-box";
+    root.appendChild(el("div", "qx-highlight", "Quick Exchange · sandbox"));
+    root.appendChild(el("div", "qx-sub", this.user ? "Signed in as " + this.user.name : "Guest checkout"));
+    var funding = this.side("funding"), payout = this.side("payout");
+    function row(label, side, name) {
+      var r = el("label", "qx-row");
+      r.style.cssText = "display:block;margin:12px 0";
+      r.appendChild(el("div", "qx-sub", label + (side.locked ? " (set by the partner)" : "")));
+      var q = el("input", "qx-input");
+      q.id = "qx-" + name + "-quantity";
+      q.value = side.quantity;
+      q.placeholder = name === "funding" ? "Amount" : "You receive";
+      q.disabled = side.locked || name === "payout" || self.step !== "quoting";
+      q.addEventListener("input", function () { self.quantity = q.value; });
+      var c = el("select", "qx-select");
+      c.id = "qx-" + name + "-currency";
+      (side.options.length ? side.options : [side.currency]).forEach(function (o) { var opt = el("option", "", o); opt.value = o; c.appendChild(opt); });
+      c.value = side.currency;
+      c.disabled = side.locked || self.step !== "quoting";
+      r.appendChild(q);
+      r.appendChild(c);
+      return r;
+    }
+    function button(text, value, target, action) {
+      var b = el("button", "qx-button", text);
+      b.type = "button";
+      b.setAttribute("data-qx", value);
+      b.style.cssText = "margin-top:12px;padding:8px 16px;border-radius:8px;border:0;background:#1652f0;color:#fff;font-weight:600";
+      b.addEventListener("click", function () { self.click(value, target, action); });
+      return b;
+    }
+    if (this.step === "quoting" || this.step === "funding") {
+      root.appendChild(row("You pay", funding, "funding"));
+      root.appendChild(row("You receive", payout, "payout"));
+    }
+    if (this.step === "quoting") {
+      root.appendChild(button("Continue", "continue", "quote", function () { this.go("funding"); }));
+    } else if (this.step === "funding") {
+      var card = el("input", "qx-input");
+      card.id = "qx-card";
+      card.placeholder = "Card number (sandbox: 4242 4242 4242 4242)";
+      card.autocomplete = "off";
+      root.appendChild(card);
+      root.appendChild(button("Pay", "pay", "funding", function () { this.pay(); }));
+    } else if (this.step === "verifying") {
+      root.appendChild(el("p", "qx-special", "Verifying the payment…"));
+    } else if (this.step === "success") {
+      root.appendChild(el("p", "qx-special", "Payment complete. Transaction " + this.tx.transaction_id + "."));
+    } else if (this.step === "failure" || this.step === "outcome") {
+      root.appendChild(el("p", "qx-error", "The payment failed: the card was declined."));
+    }
+    if (this.problem) { root.appendChild(el("p", "qx-error", this.problem)); }
+    var styles = this.config && this.config.custom_styles || {};
+    Object.keys(styles).forEach(function (key) {
+      var sel = STYLE_TARGETS[key];
+      if (!sel) { return; }
+      var nodes = [root].concat(Array.prototype.slice.call(root.querySelectorAll(sel))).filter(function (n) { return n.matches(sel); });
+      nodes.forEach(function (n) { Object.keys(styles[key]).forEach(function (p) { n.style.setProperty(p, styles[key][p]); }); });
+    });
+    this.el.replaceChildren(root);
+  };
+
+  global.LiquidQex = { QexWidgetApi: QexWidgetApi };
+})(window);

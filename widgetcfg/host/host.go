@@ -1,0 +1,265 @@
+// Package host serves the partner's QEX widget on a local page, so partners
+// can watch it run with the app's configuration and see every event it
+// emits, without writing a web page. The page gets its configuration with a
+// per-run token, never through its URL, and only the page itself may post
+// events back.
+package host
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/qexcompanion/qex-companion/assets"
+	"github.com/qexcompanion/qex-companion/widgetcfg"
+)
+
+// ProductionScriptURL is where the production widget script lived.
+const ProductionScriptURL = "https://partners.liquid.com/static/liquid-qex-widget/index.umd.js"
+
+// ScriptPath is the widget script's path on a QEX server (and the sandbox).
+const ScriptPath = "/static/liquid-qex-widget/index.umd.js"
+
+// maxEventBytes bounds one posted event.
+const maxEventBytes = 64 << 10
+
+var (
+	pageTemplate = template.Must(template.ParseFS(assets.FS, "host/page.html"))
+	hostJS       = mustRead("host/host.js")
+	hostCSS      = mustRead("host/host.css")
+)
+
+func mustRead(name string) []byte {
+	b, err := assets.FS.ReadFile(name)
+	if err != nil {
+		panic(err) // embedded at build time: only a build mistake gets here
+	}
+	return b
+}
+
+// Event is one widget event, as the widget emitted it.
+type Event struct {
+	At   time.Time
+	Name string
+	Data json.RawMessage
+}
+
+// Options configure a Host.
+type Options struct {
+	// ScriptURL is the widget script: ProductionScriptURL, or ScriptPath on
+	// the sandbox's origin.
+	ScriptURL string
+	// Environment names what the page runs against, shown on it.
+	Environment string
+	// Config returns the configuration the page starts the widget with.
+	Config func() widgetcfg.Config
+	// OnEvent hears each event the page relays, in order; it must not block.
+	OnEvent func(Event)
+	// OnRefused hears of each refused request, and why.
+	OnRefused func(reason string)
+}
+
+// Host is the local server.
+type Host struct {
+	opts   Options
+	token  string
+	origin string // http://127.0.0.1:PORT
+	srv    *http.Server
+	mu     sync.Mutex // events reach OnEvent one at a time, in order
+}
+
+// Start serves the host page on a free loopback port.
+func Start(opts Options) (*Host, error) {
+	script, err := url.Parse(opts.ScriptURL)
+	if err != nil || (script.Scheme != "http" && script.Scheme != "https") || script.Host == "" {
+		return nil, fmt.Errorf("widget script %q is not an http(s) URL", opts.ScriptURL)
+	}
+	if opts.Config == nil || opts.OnEvent == nil {
+		return nil, errors.New("the widget host needs Config and OnEvent")
+	}
+	if opts.OnRefused == nil {
+		opts.OnRefused = func(string) {}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("cannot start the widget host: %w", err)
+	}
+	var b [32]byte
+	rand.Read(b[:]) // never fails since Go 1.24
+	h := &Host{opts: opts, token: hex.EncodeToString(b[:]), origin: "http://" + ln.Addr().String()}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", h.page("widget"))
+	mux.HandleFunc("GET /hosted", h.page("hosted"))
+	mux.HandleFunc("GET /host.js", h.static("text/javascript; charset=utf-8", hostJS))
+	mux.HandleFunc("GET /host.css", h.static("text/css; charset=utf-8", hostCSS))
+	mux.HandleFunc("GET /config", h.config)
+	mux.HandleFunc("POST /events", h.event)
+	h.srv = &http.Server{Handler: h.checkHost(mux), ReadHeaderTimeout: 5 * time.Second}
+	go h.srv.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed after Close.
+	return h, nil
+}
+
+// URL is the host page; HostedURL the hosted-page variant for webviews.
+func (h *Host) URL() string       { return h.origin + "/" }
+func (h *Host) HostedURL() string { return h.origin + "/hosted" }
+
+// Close stops the server.
+func (h *Host) Close() error { return h.srv.Close() }
+
+// checkHost answers only requests addressed to this server by its own
+// address, against DNS rebinding.
+func (h *Host) checkHost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if "http://"+r.Host != h.origin {
+			h.opts.OnRefused("refused a request for host " + r.Host)
+			http.Error(w, "wrong host", http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// csp allows the page's own files, the widget's origin (its script, its
+// API calls, its frames) and nothing else: no inline script at all.
+func (h *Host) csp() string {
+	script, _ := url.Parse(h.opts.ScriptURL)
+	widget := script.Scheme + "://" + script.Host
+	return strings.Join([]string{
+		"default-src 'none'",
+		"script-src 'self' " + widget,
+		"connect-src 'self' " + widget,
+		"frame-src " + widget,
+		"img-src 'self' data: " + widget,
+		"style-src 'self' 'unsafe-inline' " + widget,
+		"font-src " + widget,
+		"base-uri 'none'",
+		"form-action 'none'",
+		"frame-ancestors 'none'",
+	}, "; ")
+}
+
+func (h *Host) page(mode string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var buf bytes.Buffer
+		err := pageTemplate.Execute(&buf, map[string]string{
+			"Token": h.token, "Mode": mode, "ScriptURL": h.opts.ScriptURL, "Environment": h.opts.Environment,
+		})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Security-Policy", h.csp())
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
+	}
+}
+
+func (h *Host) static(contentType string, body []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(body) //nolint:errcheck // the browser went away
+	}
+}
+
+// authorised checks the bearer token, in constant time.
+func (h *Host) authorised(r *http.Request) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(h.token)) == 1
+}
+
+func (h *Host) config(w http.ResponseWriter, r *http.Request) {
+	if !h.authorised(r) {
+		h.opts.OnRefused("refused a configuration request without the page's token")
+		http.Error(w, "token required", http.StatusUnauthorized)
+		return
+	}
+	data, err := json.Marshal(h.opts.Config())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(data) //nolint:errcheck // the browser went away
+}
+
+func (h *Host) event(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Header.Get("Origin") != h.origin:
+		h.opts.OnRefused(fmt.Sprintf("refused an event posted from origin %q", r.Header.Get("Origin")))
+		http.Error(w, "only the host page may post events", http.StatusForbidden)
+		return
+	case !h.authorised(r):
+		h.opts.OnRefused("refused an event without the page's token")
+		http.Error(w, "token required", http.StatusUnauthorized)
+		return
+	}
+	var e struct {
+		Event string          `json:"event"`
+		Data  json.RawMessage `json:"data"`
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxEventBytes+1))
+	if err != nil || len(body) > maxEventBytes || json.Unmarshal(body, &e) != nil || e.Event == "" || len(e.Event) > 64 {
+		h.opts.OnRefused("refused a malformed event")
+		http.Error(w, "an event is {\"event\": name, \"data\": …}", http.StatusBadRequest)
+		return
+	}
+	if len(e.Data) == 0 {
+		e.Data = json.RawMessage("null")
+	}
+	h.mu.Lock()
+	h.opts.OnEvent(Event{At: time.Now(), Name: e.Event, Data: e.Data})
+	h.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Summary is a one-line description of an event, such as
+// "funding → verifying".
+func (e Event) Summary() string {
+	var d map[string]any
+	json.Unmarshal(e.Data, &d) //nolint:errcheck // summaries of odd data are just shorter
+	str := func(k string) string {
+		if v, ok := d[k]; ok && v != nil {
+			return fmt.Sprint(v)
+		}
+		return "null"
+	}
+	switch e.Name {
+	case "step_transition":
+		return str("old_step") + " → " + str("new_step")
+	case "ui_event":
+		return str("ui_event") + " " + str("value")
+	case "transaction_created":
+		return "transaction " + str("transaction_id") + " " + str("status")
+	case "suggested_size":
+		return "height " + str("backgroundHeight")
+	case "ERROR":
+		return str("code") + ": " + str("message")
+	}
+	return string(e.Data)
+}
+
+// Line is the event as one JSON line, {"event": …, "data": …}, the form
+// headless --widget prints.
+func (e Event) Line() []byte {
+	b, _ := json.Marshal(struct {
+		Event string          `json:"event"`
+		Data  json.RawMessage `json:"data"`
+	}{e.Name, e.Data})
+	return append(b, '\n')
+}

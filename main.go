@@ -75,6 +75,7 @@ type options struct {
 	insecure     bool
 	register     bool
 	unregister   bool
+	widget       bool
 	link         string          // an io.qexcompanion.app: link the system launched us with
 	set          map[string]bool // flags given on the command line
 }
@@ -101,6 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.noResume, "no-resume", false, "start a new session even if one is saved for this environment and key")
 	fs.BoolVar(&o.signOut, "sign-out", false, "end the saved session for this environment and key, and forget it")
 	fs.BoolVar(&o.insecure, "insecure-storage", false, "without a system keychain, keep session secrets in a private file (readable by anyone with your files)")
+	fs.BoolVar(&o.widget, "widget", false, "headless: after the flow, serve the widget page and print its events on stdout until interrupted")
 	fs.BoolVar(&o.register, "register-scheme", false, "make io.qexcompanion.app links open in this app, then exit")
 	fs.BoolVar(&o.unregister, "unregister-scheme", false, "stop io.qexcompanion.app links opening in this app, then exit")
 	if err := fs.Parse(args); err != nil {
@@ -347,7 +349,10 @@ func wire(o options, stderr io.Writer) (*wiring, error) {
 	return w, nil
 }
 
-func (w *wiring) close() { w.sandbox.close() }
+func (w *wiring) close() {
+	w.engine.Close()
+	w.sandbox.close()
+}
 
 // embeddedSandbox starts the in-process sandbox on demand and stops it when
 // the app ends. Its sessions outlive the process when the keychain can keep
@@ -431,7 +436,11 @@ func runHeadless(ctx context.Context, w *wiring, o options, stdout, stderr io.Wr
 		w.router.Deliver(o.link) // nothing can be waiting yet: says so
 		return errors.New("nothing was waiting for the link; start the flow first, with --callback deeplink")
 	}
-	return headless.Run(ctx, w.engine, o.target(), stdout, stderr, o.outFile == "")
+	res, err := headless.Run(ctx, w.engine, o.target(), stdout, stderr, o.outFile == "")
+	if err != nil || !o.widget {
+		return err
+	}
+	return headless.Widget(ctx, w.engine, res.WidgetConfig, stdout, stderr, o.browser())
 }
 
 // signOut ends the saved session (--sign-out).

@@ -98,6 +98,8 @@ type Engine struct {
 
 	mu      sync.Mutex
 	current *connected // the last session that completed a flow or resumed
+
+	widget widgetHost
 }
 
 type connected struct {

@@ -13,29 +13,56 @@ import (
 	"github.com/qexcompanion/qex-companion/balances"
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
 // Run connects to target with engine, printing progress to stderr. The
 // widget configuration goes to stdout, unless the engine writes it to a file
 // (its OutFile), which Run then reports.
-func Run(ctx context.Context, engine *flows.Engine, target flows.Target, stdout, stderr io.Writer, toStdout bool) error {
+func Run(ctx context.Context, engine *flows.Engine, target flows.Target, stdout, stderr io.Writer, toStdout bool) (*flows.QEXResult, error) {
 	p := &printer{w: stderr}
 	res, err := engine.Run(ctx, target, p.print)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if p.writeErr != nil {
-		return p.writeErr
+		return nil, p.writeErr
 	}
 	if !toStdout {
-		return nil
+		return res, nil
 	}
 	data, err := res.WidgetConfig.MarshalIndent()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_, err = stdout.Write(data)
-	return err
+	return res, err
+}
+
+// Widget serves cfg on the widget page (opening it with open, if set),
+// prints the page's URL on stderr and each widget event as one JSON line,
+// {"event": …, "data": …}, on stdout, until ctx ends.
+func Widget(ctx context.Context, engine *flows.Engine, cfg widgetcfg.Config, stdout, stderr io.Writer, open func(string) error) error {
+	url, err := engine.ServeWidget(cfg, func(e flows.Event) {
+		switch e := e.(type) {
+		case flows.WidgetEvent:
+			stdout.Write(e.Line()) //nolint:errcheck // a closed pipe ends nothing here
+		case flows.WidgetRefused:
+			fmt.Fprintf(stderr, "  Note: %s.\n", e)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "• Widget page: %s\n", url)
+	if open != nil {
+		if err := open(url); err != nil {
+			fmt.Fprintf(stderr, "  Could not open a browser (%v): open the page yourself.\n", err)
+		}
+	}
+	fmt.Fprintln(stderr, "  Widget events follow on stdout, one JSON line each. Press Ctrl+C to stop.")
+	<-ctx.Done()
+	return nil
 }
 
 // printer renders flow events as short lines for a person at a terminal.

@@ -87,7 +87,8 @@ func TestDenialThenRetry(t *testing.T) {
 }
 
 func TestTimeoutThenRetry(t *testing.T) {
-	r := newRig(t, func(e *flows.EngineConfig, _ *Options) { e.Timeout = 400 * time.Millisecond })
+	// Long enough for the retried flow to be approved on a loaded machine.
+	r := newRig(t, func(e *flows.EngineConfig, _ *Options) { e.Timeout = 1500 * time.Millisecond })
 	test.Tap(r.m.connect.button)
 	r.waitStep("Approve")
 	<-r.user.urls // the user wanders off

@@ -29,22 +29,13 @@ func newUIThread() *uiThread { return &uiThread{queue: make(chan func(), 4096)} 
 
 func (u *uiThread) do(f func()) { u.queue <- f }
 
-// waitFor runs queued UI work until cond holds, failing after a deadline.
+// waitFor runs queued UI work, one function at a time, until cond holds
+// (checked after each, so passing states are seen), failing after a
+// deadline.
 func (u *uiThread) waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.After(20 * time.Second)
-	for {
-		for drained := false; !drained; {
-			select {
-			case f := <-u.queue:
-				f()
-			default:
-				drained = true
-			}
-		}
-		if cond() {
-			return
-		}
+	for !cond() {
 		select {
 		case f := <-u.queue:
 			f()

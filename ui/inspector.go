@@ -24,14 +24,18 @@ type inspector struct {
 	now       func() time.Time
 	exchanges []flows.HTTPExchange
 	events    []logEntry
+	widget    []flows.WidgetEvent
 
-	httpList  *widget.List
-	details   *widget.Label
-	eventList *widget.List
-	httpTab   *container.TabItem
-	eventTab  *container.TabItem
-	tabs      *container.AppTabs
-	content   fyne.CanvasObject
+	httpList   *widget.List
+	details    *widget.Label
+	widgetList *widget.List
+	widgetJSON *widget.Label
+	eventList  *widget.List
+	httpTab    *container.TabItem
+	eventTab   *container.TabItem
+	widgetTab  *container.TabItem
+	tabs       *container.AppTabs
+	content    fyne.CanvasObject
 }
 
 func newInspector(now func() time.Time) *inspector {
@@ -73,21 +77,58 @@ func newInspector(now func() time.Time) *inspector {
 	split.Offset = 0.4
 	i.httpTab = container.NewTabItem("HTTP", split)
 	i.eventTab = container.NewTabItem("Events", i.eventList)
-	i.tabs = container.NewAppTabs(i.httpTab, i.eventTab)
+	i.widgetTab = container.NewTabItem("Widget", i.newWidgetPanel())
+	i.tabs = container.NewAppTabs(i.httpTab, i.eventTab, i.widgetTab)
 	i.content = i.tabs
 	return i
 }
 
-// log records an event: exchanges in the HTTP list, everything in the log.
+// log records an event: exchanges in the HTTP list, widget events in the
+// Widget list, everything in the log.
 func (i *inspector) log(e flows.Event) {
-	if ex, ok := e.(flows.HTTPExchange); ok {
-		i.exchanges = append(i.exchanges, ex)
+	switch e := e.(type) {
+	case flows.HTTPExchange:
+		i.exchanges = append(i.exchanges, e)
 		i.httpTab.Text = fmt.Sprintf("HTTP (%d)", len(i.exchanges))
 		i.httpList.Refresh()
+		i.tabs.Refresh()
+	case flows.WidgetEvent:
+		i.widget = append(i.widget, e)
+		i.widgetTab.Text = fmt.Sprintf("Widget (%d)", len(i.widget))
+		i.widgetList.Refresh()
+		i.widgetList.ScrollToBottom()
 		i.tabs.Refresh()
 	}
 	i.logText(e.String())
 }
+
+// newWidgetPanel lists widget events live: time, name, a one-line summary;
+// the selected one's JSON below.
+func (i *inspector) newWidgetPanel() fyne.CanvasObject {
+	i.widgetJSON = widget.NewLabel("Open the widget from the last step; each event it emits appears here.")
+	i.widgetJSON.Wrapping = fyne.TextWrapBreak
+	i.widgetJSON.Selectable = true
+	i.widgetJSON.TextStyle = fyne.TextStyle{Monospace: true}
+	i.widgetList = widget.NewList(
+		func() int { return len(i.widget) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(widgetLine(i.widget[id])) },
+	)
+	i.widgetList.OnSelected = func(id widget.ListItemID) { i.widgetJSON.SetText(widgetDetails(i.widget[id])) }
+	split := container.NewVSplit(i.widgetList, container.NewVScroll(i.widgetJSON))
+	split.Offset = 0.5
+	return split
+}
+
+func widgetLine(e flows.WidgetEvent) string {
+	return e.At.Format("15:04:05.000") + "  " + e.Name + "  " + e.Summary()
+}
+
+func widgetDetails(e flows.WidgetEvent) string { return e.Name + "\n" + e.Pretty() }
 
 func (i *inspector) logText(text string) {
 	i.events = append(i.events, logEntry{at: i.now(), text: text})

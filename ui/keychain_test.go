@@ -97,6 +97,7 @@ func TestSavedSessionsResumeSignOutForget(t *testing.T) {
 	r.ui.waitFor(t, "the session to be saved", func() bool { return backend.Len() == 1 })
 	test.Tap(findButton(t, r.m.config.body, "New connection"))
 	r.waitStep("Connect")
+	r.ui.waitFor(t, "the saved session in the list", func() bool { return len(r.m.connect.saved.Objects) > 0 })
 
 	resume := findButton(t, r.m.connect.saved, "Resume")
 	if !strings.Contains(savedText(r), "SANDBOX · pk_sandbox_5f3c1a7e") {

@@ -25,6 +25,7 @@ import (
 type scriptedEngine struct {
 	events []flows.Event
 	saved  []flows.SavedSession
+	widget []flows.Event
 }
 
 type idleConnection struct{}
@@ -43,6 +44,11 @@ func (s *scriptedEngine) OpenURL(string) error                       { return ni
 func (s *scriptedEngine) SignOut(emit func(flows.Event))             { emit(flows.SignedOut{}) }
 func (s *scriptedEngine) SavedSessions() []flows.SavedSession        { return s.saved }
 func (s *scriptedEngine) Forget(flows.SessionKey, func(flows.Event)) {}
+func (s *scriptedEngine) OpenWidget(_ widgetcfg.Config, emit func(flows.Event)) {
+	for _, e := range s.widget {
+		emit(e)
+	}
+}
 
 var fixedTime = time.Date(2026, 11, 22, 9, 41, 2, 0, time.UTC)
 

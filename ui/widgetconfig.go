@@ -37,6 +37,7 @@ func newConfigStep(m *MainWindow) *configStep {
 	copyBtn := widget.NewButton("Copy", s.copyJSON)
 	copyBtn.Importance = widget.HighImportance
 	saveBtn := widget.NewButton("Save as…", s.saveAs)
+	widgetBtn := widget.NewButton("Open widget", func() { m.openWidget(s.cfg) })
 	back := widget.NewButton("← Balances", func() { m.show(m.balances) })
 	again := widget.NewButton("New connection", func() { m.cancelFlow() })
 
@@ -46,7 +47,7 @@ func newConfigStep(m *MainWindow) *configStep {
 	warning.Wrapping = fyne.TextWrapWord
 	warning.Importance = widget.WarningImportance
 	s.body = container.NewBorder(
-		container.NewVBox(intro, warning, container.NewHBox(s.reveal, copyBtn, saveBtn), s.notice, s.errLabel),
+		container.NewVBox(intro, warning, container.NewGridWrap(fyne.NewSize(118, 36), s.reveal, copyBtn, saveBtn, widgetBtn), s.notice, s.errLabel),
 		container.NewHBox(back, again, widget.NewButton("Sign out", m.signOut)),
 		nil, nil,
 		container.NewVScroll(s.json))
@@ -131,4 +132,14 @@ func (s *configStep) written(e flows.ConfigWritten) {
 func (s *configStep) showError(err error) {
 	s.errLabel.SetText(sentence(err.Error()))
 	s.errLabel.Show()
+}
+
+// widgetReady says where the widget page is.
+func (s *configStep) widgetReady(e flows.WidgetHostReady) {
+	s.errLabel.Hide()
+	if e.OpenErr != nil {
+		s.notice.SetText("The widget page is at " + e.URL + "; open it in a browser (" + e.OpenErr.Error() + "). Its events appear in the Inspector.")
+		return
+	}
+	s.notice.SetText("The widget opened in your browser (" + e.URL + "). Its events appear in the Inspector, under Widget.")
 }

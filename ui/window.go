@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
 // Engine is what the window drives. *flows.Engine is the real one.
@@ -31,6 +32,9 @@ type Engine interface {
 	SavedSessions() []flows.SavedSession
 	// Forget deletes a saved session from this device, in the background.
 	Forget(k flows.SessionKey, emit func(flows.Event))
+	// OpenWidget serves cfg on the widget page and opens it, in the
+	// background; the widget's events follow.
+	OpenWidget(cfg widgetcfg.Config, emit func(flows.Event))
 }
 
 // Options set up the window.
@@ -174,6 +178,9 @@ type step interface {
 const stepCount = 4
 
 func (m *MainWindow) show(s step) {
+	if s == step(m.connect) {
+		m.connect.listSaved() // what was saved or forgotten meanwhile
+	}
 	m.stepLabel.SetText(stepTitle(s))
 	m.stepBody.Objects = []fyne.CanvasObject{s.content()}
 	m.stepBody.Refresh()
@@ -240,6 +247,22 @@ func (m *MainWindow) resumeSaved(k flows.SessionKey) {
 func (m *MainWindow) forget(k flows.SessionKey) { m.engine.Forget(k, m.emit()) }
 
 func (m *MainWindow) signOut() { m.engine.SignOut(m.emit()) }
+
+// openWidget shows the current configuration running in the widget. Its
+// events reach the inspector whatever connection comes later.
+func (m *MainWindow) openWidget(cfg widgetcfg.Config) {
+	m.engine.OpenWidget(cfg, func(e flows.Event) { m.opts.Do(func() { m.handleWidget(e) }) })
+}
+
+func (m *MainWindow) handleWidget(e flows.Event) {
+	m.inspector.log(e)
+	switch e := e.(type) {
+	case flows.WidgetHostReady:
+		m.config.widgetReady(e)
+	case flows.Failed:
+		m.config.showError(e.Err)
+	}
+}
 
 // retry starts the same flow again after a failure.
 func (m *MainWindow) retry() {

@@ -254,6 +254,15 @@ func (e Event) Summary() string {
 	return string(e.Data)
 }
 
+// Pretty is the event's data as indented JSON.
+func (e Event) Pretty() string {
+	var out bytes.Buffer
+	if json.Indent(&out, e.Data, "", "  ") != nil {
+		return string(e.Data)
+	}
+	return out.String()
+}
+
 // Line is the event as one JSON line, {"event": …, "data": …}, the form
 // headless --widget prints.
 func (e Event) Line() []byte {

@@ -176,3 +176,18 @@ func tableCell(b *balancesStep, row, col int) string {
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }
+
+// findSelect finds the picker with the given placeholder inside o.
+func findSelect(t *testing.T, o fyne.CanvasObject, placeholder string) *widget.Select {
+	t.Helper()
+	var found *widget.Select
+	walk(o, func(o fyne.CanvasObject) {
+		if s, ok := o.(*widget.Select); ok && s.PlaceHolder == placeholder {
+			found = s
+		}
+	})
+	if found == nil {
+		t.Fatalf("no %q picker", placeholder)
+	}
+	return found
+}

@@ -16,13 +16,16 @@ import (
 // rowOrStack lays its objects out side by side when the window is at least
 // breakpoint wide, and stacked otherwise, so each step stays usable on a
 // phone-sized window. Side by side, the object at index grow takes the width
-// the others leave. The window's width, not the container's, decides, so
-// that MinSize and Layout always agree.
+// the others leave (evenSplit: they share it equally). The window's width,
+// not the container's, decides, so that MinSize and Layout always agree.
 type rowOrStack struct {
 	breakpoint  float32
 	grow        int
 	windowWidth func() float32
 }
+
+// evenSplit, as rowOrStack's grow, gives every object the same width.
+const evenSplit = -1
 
 func (m *MainWindow) newRowOrStack(breakpoint float32, grow int, objects ...fyne.CanvasObject) *fyne.Container {
 	width := func() float32 { return m.win.Canvas().Size().Width }
@@ -48,7 +51,10 @@ func (r *rowOrStack) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	x := float32(0)
 	for i, o := range visible {
 		w := o.MinSize().Width
-		if i == r.grow {
+		switch {
+		case r.grow == evenSplit:
+			w = (size.Width - pad*float32(len(visible)-1)) / float32(len(visible))
+		case i == r.grow:
 			w += max(extra, 0)
 		}
 		o.Move(fyne.NewPos(x, 0))

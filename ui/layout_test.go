@@ -99,7 +99,8 @@ func TestLayouts(t *testing.T) {
 		{"approve", 3, nil},
 		{"balances", 6, nil},
 		{"config", 6, func(m *MainWindow) { m.show(m.config) }},
-		{"inspector", 6, func(m *MainWindow) { m.tabs.SelectIndex(1); m.inspector.httpList.Select(0) }},
+		{"editor", 6, func(m *MainWindow) { m.tabs.SelectIndex(1) }},
+		{"inspector", 6, func(m *MainWindow) { m.tabs.SelectIndex(2); m.inspector.httpList.Select(0) }},
 	}
 	for _, size := range sizes {
 		for themeName, v := range themes {

@@ -109,6 +109,7 @@ type MainWindow struct {
 	approve   *approveStep
 	balances  *balancesStep
 	config    *configStep
+	editor    *editor
 	inspector *inspector
 }
 
@@ -142,6 +143,7 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	m.balances = newBalancesStep(m)
 	m.config = newConfigStep(m)
 	m.inspector = newInspector(opts.Now)
+	m.editor = newEditor(m)
 	m.stepBody = container.NewStack()
 
 	title := widget.NewLabelWithStyle(Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -149,6 +151,7 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	wizard := container.NewBorder(container.NewVBox(m.stepLabel, widget.NewSeparator()), nil, nil, nil, m.stepBody)
 	m.tabs = container.NewAppTabs(
 		container.NewTabItem("Connect", wizard),
+		container.NewTabItem("Widget editor", m.editor.content),
 		container.NewTabItem("Inspector", m.inspector.content),
 	)
 	m.win.SetContent(container.NewBorder(top, nil, nil, nil, m.tabs))

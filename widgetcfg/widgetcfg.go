@@ -138,3 +138,6 @@ func (c Config) WithoutIdentity() Config {
 	c.Identity = nil
 	return c
 }
+
+// Amount makes a quantity from what a person typed.
+func Amount(s string) json.Number { return json.Number(s) }

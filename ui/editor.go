@@ -1,0 +1,438 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/qexcompanion/qex-companion/widgetcfg"
+)
+
+// none is the choice that leaves a field out.
+const none = "—"
+
+// editor builds a widget configuration in a form: sections for the quote's
+// defaults and locked settlements, styles with colour pickers, partner
+// fields and identity, with a live JSON preview and each validation
+// message beside its field.
+type editor struct {
+	m    *MainWindow
+	base widgetcfg.Config // what was loaded: its unknown fields are kept
+
+	entries  map[string]*widget.Entry
+	choices  map[string]*widget.Select
+	problems map[string]*widget.Label // by field path
+	general  *widget.Label            // problems without a field of their own
+
+	styles   map[string]widgetcfg.Style
+	styleKey *widget.Select
+
+	withIdentity *widget.Check
+	preview      *widget.Label
+	notice       *widget.Label
+	loading      bool // populate sets widgets without re-reading each change
+	content      fyne.CanvasObject
+}
+
+// styleProps are the style properties the editor offers; others in a
+// loaded file are kept.
+var styleProps = []string{"color", "background", "border-color"}
+
+func newEditor(m *MainWindow) *editor {
+	e := &editor{m: m, entries: map[string]*widget.Entry{}, choices: map[string]*widget.Select{},
+		problems: map[string]*widget.Label{}, styles: map[string]widgetcfg.Style{},
+		loading: true} // until load below: half-built forms do not update
+	e.general = newErrorLabel()
+	e.preview = widget.NewLabel("")
+	e.preview.TextStyle = fyne.TextStyle{Monospace: true}
+	e.preview.Wrapping = fyne.TextWrapBreak
+	e.notice = widget.NewLabel("")
+	e.notice.Wrapping = fyne.TextWrapWord
+
+	presets := widget.NewSelect(widgetcfg.PresetNames(), func(name string) {
+		if name != "" {
+			e.load(widgetcfg.Presets[name](e.m.connect.target().PublicAPIKey))
+		}
+	})
+	presets.PlaceHolder = "Start from a preset…"
+
+	sides := func(side string, methods []string) fyne.CanvasObject {
+		items := []fyne.CanvasObject{
+			widget.NewLabelWithStyle("Suggested (the user may change it)", fyne.TextAlignLeading, fyne.TextStyle{Italic: true}),
+			e.entry(side+"_default.currency", "Currency", "USD"),
+			e.entry(side+"_default.quantity", "Quantity", "100"),
+			e.choice(side+"_default.currency_scheme", "Scheme", []string{none, widgetcfg.SchemeFiat, widgetcfg.SchemeCrypto}),
+			widget.NewLabelWithStyle("Locked (the user cannot change it)", fyne.TextAlignLeading, fyne.TextStyle{Italic: true}),
+			e.choice(side+"_settlement.method", "Method", append([]string{none}, methods...)),
+			e.entry(side+"_settlement.currency", "Currency", ""),
+			e.entry(side+"_settlement.quantity", "Quantity", ""),
+		}
+		if side == "payout" {
+			items = append(items,
+				e.entry("payout_settlement.input_parameters.account_key.value", "Wallet address", ""),
+				e.entry("payout_settlement.input_parameters.transaction_key.value", "Memo / tag", ""))
+		}
+		return container.NewVBox(items...)
+	}
+
+	e.styleKey = widget.NewSelect(widgetcfg.StyleKeys, func(string) { e.showStyle() })
+	styleRows := []fyne.CanvasObject{e.styleKey}
+	for _, prop := range styleProps {
+		prop := prop
+		entry := e.entry("style."+prop, prop, "#28646e")
+		pick := widget.NewButton("Pick…", func() { e.pickColour(prop) })
+		styleRows = append(styleRows, container.NewBorder(nil, nil, nil, pick, entry))
+	}
+	e.styleKey.SetSelected(widgetcfg.StyleKeys[0])
+
+	e.withIdentity = widget.NewCheck("Include the connected session (a secret)", func(bool) { e.update() })
+	accordion := widget.NewAccordion(
+		widget.NewAccordionItem("General", container.NewVBox(
+			e.choice("theme", "Theme", []string{none, "light", "dark"}),
+			e.entry("user_locale", "Language", "en"))),
+		widget.NewAccordionItem("Funding (what the user pays)", sides("funding", widgetcfg.FundingMethods)),
+		widget.NewAccordionItem("Payout (what the user receives)", sides("payout", widgetcfg.PayoutMethods)),
+		widget.NewAccordionItem("Styles", container.NewVBox(styleRows...)),
+		widget.NewAccordionItem("Partner fields", container.NewVBox(
+			e.entry("partner_order_id", "Order id (≤ 40)", ""),
+			e.entry("partner_ref", "Reference", ""),
+			e.entry("partner_tags", "Tags (comma separated, ≤ 10)", ""),
+			e.entry("intent", "Intent id", ""))),
+		widget.NewAccordionItem("Identity", container.NewVBox(e.withIdentity,
+			e.entry("identity.liquid_user_jwt", "Or a single-use Liquid user JWT", ""))),
+	)
+	accordion.MultiOpen = true
+	accordion.Open(0)
+
+	open := widget.NewButton("Open widget", func() { e.m.openWidget(e.read()) })
+	open.Importance = widget.HighImportance
+	buttons := container.NewGridWrap(fyne.NewSize(118, 36), open,
+		widget.NewButton("Save as…", e.saveAs), widget.NewButton("Load…", e.openFile))
+	form := container.NewVBox(presets, e.general, accordion, buttons, e.notice)
+	preview := container.NewVBox(widget.NewLabelWithStyle("Preview", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), e.preview)
+	e.content = container.NewVScroll(m.newRowOrStack(760, evenSplit, form, preview))
+	e.load(widgetcfg.Config{PublicAPIKey: m.opts.Target.PublicAPIKey, ConfigVersion: widgetcfg.ConfigVersion})
+	return e
+}
+
+// entry is a labelled text field whose problems show under it.
+func (e *editor) entry(path, label, placeholder string) fyne.CanvasObject {
+	w := widget.NewEntry()
+	w.SetPlaceHolder(placeholder)
+	w.OnChanged = func(string) { e.changed(path) }
+	e.entries[path] = w
+	return e.field(path, label, w)
+}
+
+// choice is a labelled picker whose problems show under it.
+func (e *editor) choice(path, label string, options []string) fyne.CanvasObject {
+	w := widget.NewSelect(options, func(string) { e.update() })
+	w.SetSelected(options[0])
+	e.choices[path] = w
+	return e.field(path, label, w)
+}
+
+func (e *editor) field(path, label string, w fyne.CanvasObject) fyne.CanvasObject {
+	problem := newErrorLabel()
+	e.problems[path] = problem
+	return container.NewVBox(widget.NewLabel(label), w, problem)
+}
+
+func (e *editor) changed(path string) {
+	if strings.HasPrefix(path, "style.") && !e.loading {
+		key := e.styleKey.Selected
+		style := e.styles[key]
+		if style == nil {
+			style = widgetcfg.Style{}
+		}
+		prop := strings.TrimPrefix(path, "style.")
+		if v := strings.TrimSpace(e.entries[path].Text); v != "" {
+			style[prop] = v
+		} else {
+			delete(style, prop)
+		}
+		e.styles[key] = style
+	}
+	e.update()
+}
+
+func (e *editor) text(path string) string { return strings.TrimSpace(e.entries[path].Text) }
+
+func (e *editor) pick(path string) string {
+	if v := e.choices[path].Selected; v != none {
+		return v
+	}
+	return ""
+}
+
+// read builds the configuration the form shows, on top of what was loaded.
+func (e *editor) read() widgetcfg.Config {
+	c := e.base
+	c.Theme, c.UserLocale = e.pick("theme"), e.text("user_locale")
+	c.FundingDefault = e.readDefault("funding", e.base.FundingDefault)
+	c.PayoutDefault = e.readDefault("payout", e.base.PayoutDefault)
+	c.FundingSettlement = e.readSettlement("funding", e.base.FundingSettlement)
+	c.PayoutSettlement = e.readSettlement("payout", e.base.PayoutSettlement)
+	if p := c.PayoutSettlement; p != nil {
+		params := widgetcfg.InputParameters{}
+		if e.base.PayoutSettlement != nil && e.base.PayoutSettlement.InputParameters != nil {
+			params = *e.base.PayoutSettlement.InputParameters
+		}
+		params.AccountKey, params.TransactionKey = nil, nil
+		if v := e.text("payout_settlement.input_parameters.account_key.value"); v != "" {
+			params.AccountKey = &widgetcfg.TypedValue{Type: "WALLET_ADDRESS", Value: v}
+		}
+		if v := e.text("payout_settlement.input_parameters.transaction_key.value"); v != "" {
+			params.TransactionKey = &widgetcfg.TypedValue{Type: "MEMO_ID", Value: v}
+		}
+		p.InputParameters = nil
+		if params.AccountKey != nil || params.TransactionKey != nil || len(params.Extra) > 0 {
+			p.InputParameters = &params
+		}
+	}
+	c.CustomStyles = nil
+	for key, style := range e.styles {
+		if len(style) > 0 {
+			if c.CustomStyles == nil {
+				c.CustomStyles = map[string]widgetcfg.Style{}
+			}
+			c.CustomStyles[key] = style
+		}
+	}
+	c.PartnerOrderID, c.PartnerRef, c.Intent = e.text("partner_order_id"), e.text("partner_ref"), e.text("intent")
+	c.PartnerTags = nil
+	if tags := e.text("partner_tags"); tags != "" {
+		for _, tag := range strings.Split(tags, ",") {
+			c.PartnerTags = append(c.PartnerTags, strings.TrimSpace(tag)) // empty ones are flagged
+		}
+	}
+	c.Identity = nil
+	session := e.m.config.cfg.Identity
+	jwt := e.text("identity.liquid_user_jwt")
+	if (e.withIdentity.Checked && session != nil) || jwt != "" {
+		c.Identity = &widgetcfg.Identity{LiquidUserJWT: jwt}
+		if e.withIdentity.Checked && session != nil {
+			c.Identity.UserSession = session.UserSession
+		}
+	}
+	return c
+}
+
+func (e *editor) readDefault(side string, base *widgetcfg.Default) *widgetcfg.Default {
+	d := widgetcfg.Default{}
+	if base != nil {
+		d = *base
+	}
+	d.Currency, d.Quantity, d.CurrencyScheme = e.text(side+"_default.currency"), widgetcfg.Amount(e.text(side+"_default.quantity")), e.pick(side+"_default.currency_scheme")
+	if d.Currency == "" && d.Quantity == "" && d.CurrencyScheme == "" && len(d.CurrencyOptions) == 0 && len(d.Extra) == 0 {
+		return nil
+	}
+	return &d
+}
+
+func (e *editor) readSettlement(side string, base *widgetcfg.Settlement) *widgetcfg.Settlement {
+	s := widgetcfg.Settlement{}
+	if base != nil {
+		s = *base
+	}
+	s.Method, s.Currency, s.Quantity = e.pick(side+"_settlement.method"), e.text(side+"_settlement.currency"), widgetcfg.Amount(e.text(side+"_settlement.quantity"))
+	if s.Method == "" && s.Currency == "" && s.Quantity == "" && len(s.Extra) == 0 {
+		return nil
+	}
+	return &s
+}
+
+// load shows c in the form.
+func (e *editor) load(c widgetcfg.Config) {
+	e.loading = true
+	defer func() { e.loading = false; e.showStyle(); e.update() }()
+	e.base = c
+	setChoice := func(path, v string) {
+		if v == "" {
+			v = none
+		}
+		e.choices[path].SetSelected(v)
+	}
+	setChoice("theme", c.Theme)
+	e.entries["user_locale"].SetText(c.UserLocale)
+	for _, side := range []string{"funding", "payout"} {
+		d, s := c.FundingDefault, c.FundingSettlement
+		if side == "payout" {
+			d, s = c.PayoutDefault, c.PayoutSettlement
+		}
+		if d == nil {
+			d = &widgetcfg.Default{}
+		}
+		if s == nil {
+			s = &widgetcfg.Settlement{}
+		}
+		e.entries[side+"_default.currency"].SetText(d.Currency)
+		e.entries[side+"_default.quantity"].SetText(string(d.Quantity))
+		setChoice(side+"_default.currency_scheme", d.CurrencyScheme)
+		setChoice(side+"_settlement.method", s.Method)
+		e.entries[side+"_settlement.currency"].SetText(s.Currency)
+		e.entries[side+"_settlement.quantity"].SetText(string(s.Quantity))
+	}
+	account, memo := "", ""
+	if s := c.PayoutSettlement; s != nil && s.InputParameters != nil {
+		if s.InputParameters.AccountKey != nil {
+			account = s.InputParameters.AccountKey.Value
+		}
+		if s.InputParameters.TransactionKey != nil {
+			memo = s.InputParameters.TransactionKey.Value
+		}
+	}
+	e.entries["payout_settlement.input_parameters.account_key.value"].SetText(account)
+	e.entries["payout_settlement.input_parameters.transaction_key.value"].SetText(memo)
+	e.styles = map[string]widgetcfg.Style{}
+	for key, style := range c.CustomStyles {
+		e.styles[key] = copyStyle(style)
+	}
+	e.entries["partner_order_id"].SetText(c.PartnerOrderID)
+	e.entries["partner_ref"].SetText(c.PartnerRef)
+	e.entries["partner_tags"].SetText(strings.Join(c.PartnerTags, ", "))
+	e.entries["intent"].SetText(c.Intent)
+	jwt := ""
+	if c.Identity != nil {
+		jwt = c.Identity.LiquidUserJWT
+	}
+	e.entries["identity.liquid_user_jwt"].SetText(jwt)
+	e.withIdentity.SetChecked(c.Identity != nil && c.Identity.UserSession != nil)
+}
+
+func copyStyle(s widgetcfg.Style) widgetcfg.Style {
+	out := widgetcfg.Style{}
+	for k, v := range s {
+		out[k] = v
+	}
+	return out
+}
+
+// showStyle fills the style entries with the chosen key's properties.
+func (e *editor) showStyle() {
+	if len(e.entries) == 0 {
+		return // still being built
+	}
+	was := e.loading
+	e.loading = true
+	for _, prop := range styleProps {
+		e.entries["style."+prop].SetText(e.styles[e.styleKey.Selected][prop])
+	}
+	e.loading = was
+}
+
+func (e *editor) pickColour(prop string) {
+	d := dialog.NewColorPicker("Pick a colour", prop+" of "+e.styleKey.Selected, func(c color.Color) {
+		r, g, b, _ := c.RGBA()
+		e.entries["style."+prop].SetText(fmt.Sprintf("#%02x%02x%02x", r>>8, g>>8, b>>8))
+	}, e.m.win)
+	d.Advanced = true
+	d.Show()
+}
+
+// update refreshes the preview and puts each problem beside its field.
+func (e *editor) update() {
+	if e.loading || e.preview == nil {
+		return
+	}
+	c := e.read()
+	text, err := c.Masked().MarshalIndent()
+	if err == nil {
+		e.preview.SetText(string(text))
+	}
+	for _, l := range e.problems {
+		l.Hide()
+	}
+	var general []string
+	for _, p := range c.Problems() {
+		if l := e.problemLabel(p.Field); l != nil {
+			if l.Visible() {
+				l.SetText(l.Text + "\n" + sentence(p.Message))
+			} else {
+				l.SetText(sentence(p.Message))
+				l.Show()
+			}
+			continue
+		}
+		general = append(general, p.String())
+	}
+	e.general.SetText(strings.Join(general, "\n"))
+	e.general.Hidden = len(general) == 0
+	e.general.Refresh()
+}
+
+// problemLabel finds the label beside the field a problem names.
+func (e *editor) problemLabel(field string) *widget.Label {
+	if l, ok := e.problems[field]; ok {
+		return l
+	}
+	if strings.HasPrefix(field, "custom_styles.") {
+		parts := strings.Split(field, ".")
+		if len(parts) == 3 && parts[1] == e.styleKey.Selected && slices.Contains(styleProps, parts[2]) {
+			return e.problems["style."+parts[2]]
+		}
+	}
+	if strings.HasPrefix(field, "partner_tags") {
+		return e.problems["partner_tags"]
+	}
+	if strings.HasPrefix(field, "identity") {
+		return e.problems["identity.liquid_user_jwt"]
+	}
+	return nil
+}
+
+func (e *editor) saveAs() {
+	withSecret := e.withIdentity.Checked
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		e.saveTo(path, withSecret)
+	}, e.m.win)
+	d.SetFileName("qex-widget-config.json")
+	d.Show()
+}
+
+// saveTo writes the form's configuration, with its identity only when the
+// form includes the session.
+func (e *editor) saveTo(path string, withIdentity bool) {
+	if err := e.read().Save(path, withIdentity); err != nil {
+		e.notice.SetText(sentence(err.Error()))
+		return
+	}
+	what := "without the identity"
+	if withIdentity {
+		what = "with the session's identity: keep it private"
+	}
+	e.notice.SetText("Saved to " + path + " (" + what + ").")
+}
+
+func (e *editor) openFile() {
+	dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		e.loadFile(path)
+	}, e.m.win).Show()
+}
+
+// loadFile shows a configuration file in the form.
+func (e *editor) loadFile(path string) {
+	c, err := widgetcfg.Load(path)
+	if err != nil {
+		e.notice.SetText(sentence(err.Error()))
+		return
+	}
+	e.load(c)
+	e.notice.SetText("Loaded " + path + ".")
+}

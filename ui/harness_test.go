@@ -137,19 +137,26 @@ func setText(e *widget.Entry, text string) {
 	test.Type(e, text)
 }
 
+// find returns the one T inside o that match accepts, described by what.
+func find[T fyne.CanvasObject](t *testing.T, o fyne.CanvasObject, what string, match func(T) bool) T {
+	t.Helper()
+	var found T
+	ok := false
+	walk(o, func(o fyne.CanvasObject) {
+		if w, is := o.(T); is && match(w) {
+			found, ok = w, true
+		}
+	})
+	if !ok {
+		t.Fatalf("no %s", what)
+	}
+	return found
+}
+
 // findButton finds the button labelled text inside o.
 func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
 	t.Helper()
-	var found *widget.Button
-	walk(o, func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
-			found = b
-		}
-	})
-	if found == nil {
-		t.Fatalf("no %q button", text)
-	}
-	return found
+	return find(t, o, "\""+text+"\" button", func(b *widget.Button) bool { return b.Text == text })
 }
 
 // walk visits o and everything inside it: containers' objects and widgets'
@@ -180,14 +187,5 @@ func itoa(n int) string { return fmt.Sprint(n) }
 // findSelect finds the picker with the given placeholder inside o.
 func findSelect(t *testing.T, o fyne.CanvasObject, placeholder string) *widget.Select {
 	t.Helper()
-	var found *widget.Select
-	walk(o, func(o fyne.CanvasObject) {
-		if s, ok := o.(*widget.Select); ok && s.PlaceHolder == placeholder {
-			found = s
-		}
-	})
-	if found == nil {
-		t.Fatalf("no %q picker", placeholder)
-	}
-	return found
+	return find(t, o, "\""+placeholder+"\" picker", func(s *widget.Select) bool { return s.PlaceHolder == placeholder })
 }

@@ -7,12 +7,19 @@
   var mode = document.querySelector('meta[name="qex-host-mode"]').content;
   var status = document.getElementById("host-status");
 
+  // Events are posted one after another, never side by side, so the app
+  // receives them in the order the widget emitted them.
+  var relayed = Promise.resolve();
   function relay(name, data) {
-    return fetch("/events", {
-      method: "POST",
-      headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json" },
-      body: JSON.stringify({ event: name, data: data === undefined ? null : data })
+    var body = JSON.stringify({ event: name, data: data === undefined ? null : data });
+    relayed = relayed.then(function () {
+      return fetch("/events", {
+        method: "POST",
+        headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json" },
+        body: body
+      });
     }).catch(function () { status.textContent = "QEX Companion no longer answers: events are not relayed."; });
+    return relayed;
   }
 
   function fetchConfig() {

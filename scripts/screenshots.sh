@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # Takes the README's screenshots from the real app in a real window under
-# Xvfb: Connect, Approve, Balances, Widget configuration and the Inspector,
+# Xvfb: Connect, Approve, Balances, Widget configuration, the Inspector and
+# the Widget editor,
 # at the default 1024×700, plus the Approve step at phone size (360×740).
 # Usage: scripts/screenshots.sh [output-dir]   (default docs/screenshots)
 set -euo pipefail
+# Run in a private D-Bus session with an unlocked keyring and a throwaway
+# HOME, as make test does, so the shots show the app's normal state and
+# touch nothing of yours.
+if [ -z "${QEX_SCREENSHOT_SESSION:-}" ]; then
+  export QEX_SCREENSHOT_SESSION=1 HOME="$(mktemp -d)"
+  export GOCACHE="$(go env GOCACHE)" GOMODCACHE="$(go env GOMODCACHE)" GOPATH="$(go env GOPATH)"
+  exec dbus-run-session -- bash -c 'echo shots | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$0" "$@"' "$0" "$@"
+fi
 cd "$(dirname "$0")/.."
 out=${1:-docs/screenshots}
 mkdir -p "$out"
@@ -46,9 +55,11 @@ shoot 2-approve
 shoot 3-balances
 click 90 677    # "Widget configuration →"
 shoot 4-widget-configuration
-click 123 61    # the Inspector tab
+click 238 61    # the Inspector tab
 click 400 140   # the first exchange
 shoot 5-inspector
+click 137 61    # the Widget editor tab
+shoot 7-widget-editor
 stop
 
 # The Approve step on a phone-sized window.

@@ -332,19 +332,20 @@ func wire(o options, stderr io.Writer) (*wiring, error) {
 		w.keychain = keychain.New(keychain.System())
 	}
 	w.sandbox = &embeddedSandbox{keychain: w.keychain, stateFile: filepath.Join(dir, "sandbox-state.json")}
+	receivers := map[string]flows.ReceiverFactory{
+		flows.CallbackLoopback: flows.Loopback,
+		flows.CallbackDeepLink: w.router.Listen,
+		flows.CallbackNone:     nil,
+	}
 	w.engine = flows.NewEngine(flows.EngineConfig{
 		StartSandbox: w.sandbox.start,
 		OpenBrowser:  o.browser(),
-		Receiver:     o.receiver(w.router),
-		Receivers: map[string]flows.ReceiverFactory{
-			flows.CallbackLoopback: flows.Loopback,
-			flows.CallbackDeepLink: w.router.Listen,
-			flows.CallbackNone:     nil,
-		},
-		Timeout:  o.timeout,
-		OutFile:  o.outFile,
-		Sessions: sessions.New(w.keychain, w.settings),
-		NoResume: o.noResume,
+		Receiver:     receivers[o.callback], // the default when a target names none
+		Receivers:    receivers,
+		Timeout:      o.timeout,
+		OutFile:      o.outFile,
+		Sessions:     sessions.New(w.keychain, w.settings),
+		NoResume:     o.noResume,
 	})
 	return w, nil
 }
@@ -398,16 +399,6 @@ func (e *embeddedSandbox) close() {
 	if e.srv != nil {
 		e.srv.Close()
 	}
-}
-
-func (o options) receiver(router *deeplink.Router) flows.ReceiverFactory {
-	switch o.callback {
-	case flows.CallbackLoopback:
-		return flows.Loopback
-	case flows.CallbackDeepLink:
-		return router.Listen
-	}
-	return nil
 }
 
 func (o options) browser() func(string) error {

@@ -7,12 +7,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/qexcompanion/qex-companion/balances"
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
@@ -101,14 +101,14 @@ func (p *printer) print(e flows.Event) {
 		PrintBalances(p.w, e.Accounts)
 		fmt.Fprintln(p.w)
 	case flows.Resumed:
-		fmt.Fprintf(p.w, "• %s (no approval needed; --no-resume starts a new one).\n", sentence(e.String()))
+		fmt.Fprintf(p.w, "• %s (no approval needed; --no-resume starts a new one).\n", oneline.Sentence(e.String()))
 	case flows.ResumeDeclined:
 		fmt.Fprintf(p.w, "  Note: %s.\n", e)
 	case flows.SessionSaved:
 		if e.Err != nil {
 			fmt.Fprintf(p.w, "  Note: %s\n", e.Err)
 		} else {
-			fmt.Fprintf(p.w, "• %s.\n", sentence(e.String()))
+			fmt.Fprintf(p.w, "• %s.\n", oneline.Sentence(e.String()))
 		}
 	case flows.ConfigWritten:
 		if e.Err != nil {
@@ -148,15 +148,7 @@ func PrintBalances(w io.Writer, accounts *qex.Accounts) {
 	tw.Flush() //nolint:errcheck // a terminal
 }
 
-// sentence capitalises an event's text to stand as a sentence.
-func sentence(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
 // PrintSignOut reports the end of --sign-out.
 func PrintSignOut(w io.Writer, out flows.SignedOut) {
-	fmt.Fprintf(w, "• %s.\n", sentence(out.String()))
+	fmt.Fprintf(w, "• %s.\n", oneline.Sentence(out.String()))
 }

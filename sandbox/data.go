@@ -63,9 +63,8 @@ func fiat(id int, ccy, symbol, balance, reserved, rate string) fiatAccount {
 }
 
 // seededAccounts returns the sandbox user's accounts: several currencies,
-// Unicode symbols, long decimals, zero balances and nulls, plus extra
-// generated crypto accounts.
-func seededAccounts(extra int) ([]cryptoAccount, []fiatAccount) {
+// Unicode symbols, long decimals, zero balances and nulls.
+func seededAccounts() ([]cryptoAccount, []fiatAccount) {
 	btc := crypto(1111, "BTC", "₿", "0.06", "0.0", ptr("1FePLaYMejoo37CjLyzovJGMVTPPGQ3SVM"), ptr("0.02"))
 	btc.LowestOfferInterestRate, btc.HighestOfferInterestRate = ptr("0.00002"), ptr("0.00200")
 	qash := crypto(1116, "QASH", "Q", "98765432.10", "1234.5", ptr("0x618e75ac90b12c6049ba3b27f5d5f8651b0037f6"), ptr("50"))
@@ -84,9 +83,6 @@ func seededAccounts(extra int) ([]cryptoAccount, []fiatAccount) {
 		fiat(979986, "EUR", "€", "250.5", "0.0", "1.0845"),
 		fiat(979987, "SGD", "S$", "0.0", "0.0", "0.7412"),
 		fiat(979988, "PHP", "₱", "15000.75", "250.25", "0.0171"),
-	}
-	for i := range extra {
-		cryptos = append(cryptos, crypto(200000+i, fmt.Sprintf("T%04d", i), "¤", fmt.Sprintf("%d.%08d", i, i*7919%100000000), "0.0", nil, nil))
 	}
 	return cryptos, fiats
 }

@@ -157,13 +157,13 @@ func (s *Sandbox) signedCall(h func(http.ResponseWriter, *http.Request, *session
 }
 
 func (s *Sandbox) accounts(w http.ResponseWriter, _ *http.Request, _ *session) {
-	cryptos, fiats := seededAccounts(s.extraAccounts)
+	cryptos, fiats := seededAccounts()
 	ok(w, "", map[string]any{"crypto_accounts": cryptos, "fiat_accounts": fiats})
 }
 
 func (s *Sandbox) account(w http.ResponseWriter, r *http.Request, _ *session) {
 	currency := strings.ToUpper(r.PathValue("currency"))
-	cryptos, fiats := seededAccounts(0)
+	cryptos, fiats := seededAccounts()
 	withAddress := r.URL.Query().Get("require_address") == "true"
 	for _, a := range cryptos {
 		if a.Currency == currency {

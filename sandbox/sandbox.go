@@ -30,18 +30,13 @@ func WithClock(now func() time.Time) Option { return func(s *Sandbox) { s.now = 
 // WithSessionTTL sets how long a session lives after it is created.
 func WithSessionTTL(d time.Duration) Option { return func(s *Sandbox) { s.ttl = d } }
 
-// WithExtraAccounts adds n generated crypto accounts to every user, for
-// exercising large balance lists.
-func WithExtraAccounts(n int) Option { return func(s *Sandbox) { s.extraAccounts = n } }
-
 // Sandbox is the emulated QEX partner API. It is an http.Handler.
 type Sandbox struct {
-	now           func() time.Time
-	ttl           time.Duration
-	extraAccounts int
-	stateFile     string
-	masterKey     []byte
-	mux           *http.ServeMux
+	now       func() time.Time
+	ttl       time.Duration
+	stateFile string
+	masterKey []byte
+	mux       *http.ServeMux
 
 	mu       sync.Mutex
 	sessions map[string]*session

@@ -12,6 +12,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
 // qrSize is the QR code's side on screen: large enough for a phone camera
@@ -61,7 +62,7 @@ func newApproveStep(m *MainWindow) *approveStep {
 	})
 	openBtn := widget.NewButton("Open again", func() {
 		if err := m.engine.OpenURL(s.url); err != nil {
-			s.copied.SetText(sentence(err.Error()) + ". Copy the link into a browser instead.")
+			s.copied.SetText(oneline.Sentence(err.Error()) + ". Copy the link into a browser instead.")
 		}
 	})
 	s.checkBtn = widget.NewButton("I've approved", m.checkNow)
@@ -110,7 +111,7 @@ func (s *approveStep) waitFor(e flows.ApprovalURLReady) {
 	case e.Opened:
 		s.statusL.SetText("Waiting for your approval…")
 	case e.OpenErr != nil:
-		s.statusL.SetText(sentence(fmt.Sprintf("%v: open the link below in a browser, or scan the code.", e.OpenErr)))
+		s.statusL.SetText(oneline.Sentence(fmt.Sprintf("%v: open the link below in a browser, or scan the code.", e.OpenErr)))
 	default:
 		s.statusL.SetText("Open the link below in a browser, or scan the code.")
 	}
@@ -156,7 +157,7 @@ func (s *approveStep) status(e flows.Waiting) {
 // fail shows why the flow ended, with Retry.
 func (s *approveStep) fail(err error) {
 	s.stop()
-	msg := sentence(err.Error())
+	msg := oneline.Sentence(err.Error())
 	if errors.Is(err, flows.ErrTimeout) {
 		msg = "Timed out: nobody approved the connection in time. Retry to get a new link."
 	}

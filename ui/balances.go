@@ -10,6 +10,7 @@ import (
 
 	"github.com/qexcompanion/qex-companion/balances"
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
 // Table columns.
@@ -150,7 +151,7 @@ func (s *balancesStep) refreshing(on bool) {
 
 func (s *balancesStep) refreshFailed(err error) {
 	s.refreshing(false)
-	s.errLabel.SetText(sentence(err.Error()) + ". The balances below are from the last successful refresh.")
+	s.errLabel.SetText(oneline.Sentence(err.Error()) + ". The balances below are from the last successful refresh.")
 	s.errLabel.Show()
 }
 

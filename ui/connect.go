@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
 // Callback choices, as the picker shows them.
@@ -145,7 +146,7 @@ func (s *connectStep) showScheme(registered bool, detail string) {
 	if choiceCallback[s.callback.Selected] != flows.CallbackDeepLink {
 		return // the user chose another mode meanwhile
 	}
-	s.scheme.SetText(sentence(detail) + ".")
+	s.scheme.SetText(oneline.Sentence(detail) + ".")
 	s.register.Hidden = registered
 	s.register.Enable()
 	s.register.Refresh()
@@ -216,7 +217,7 @@ func (s *connectStep) target() flows.Target {
 }
 
 func (s *connectStep) showError(msg string) {
-	s.errLabel.SetText(sentence(msg))
+	s.errLabel.SetText(oneline.Sentence(msg))
 	s.errLabel.Show()
 	s.button.SetText("Retry")
 }
@@ -238,12 +239,4 @@ func (s *connectStep) busy(on bool) {
 	s.button.Enable()
 	s.activity.Stop()
 	s.activity.Hide()
-}
-
-// sentence capitalises an error message for display on its own.
-func sentence(msg string) string {
-	if msg == "" {
-		return msg
-	}
-	return strings.ToUpper(msg[:1]) + msg[1:]
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/qexcompanion/qex-companion/internal/oneline"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
@@ -353,9 +354,9 @@ func (e *editor) update() {
 	for _, p := range c.Problems() {
 		if l := e.problemLabel(p.Field); l != nil {
 			if l.Visible() {
-				l.SetText(l.Text + "\n" + sentence(p.Message))
+				l.SetText(l.Text + "\n" + oneline.Sentence(p.Message))
 			} else {
-				l.SetText(sentence(p.Message))
+				l.SetText(oneline.Sentence(p.Message))
 				l.Show()
 			}
 			continue
@@ -405,7 +406,7 @@ func (e *editor) saveAs() {
 // form includes the session.
 func (e *editor) saveTo(path string, withIdentity bool) {
 	if err := e.read().Save(path, withIdentity); err != nil {
-		e.notice.SetText(sentence(err.Error()))
+		e.notice.SetText(oneline.Sentence(err.Error()))
 		return
 	}
 	what := "without the identity"
@@ -430,7 +431,7 @@ func (e *editor) openFile() {
 func (e *editor) loadFile(path string) {
 	c, err := widgetcfg.Load(path)
 	if err != nil {
-		e.notice.SetText(sentence(err.Error()))
+		e.notice.SetText(oneline.Sentence(err.Error()))
 		return
 	}
 	e.load(c)

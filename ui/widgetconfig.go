@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
@@ -130,7 +131,7 @@ func (s *configStep) written(e flows.ConfigWritten) {
 }
 
 func (s *configStep) showError(err error) {
-	s.errLabel.SetText(sentence(err.Error()))
+	s.errLabel.SetText(oneline.Sentence(err.Error()))
 	s.errLabel.Show()
 }
 

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
@@ -73,7 +74,7 @@ type SchemeRegistry interface {
 func (m *MainWindow) Notify(text string) {
 	m.opts.Do(func() {
 		m.inspector.logText(text)
-		m.note(sentence(text) + ".")
+		m.note(oneline.Sentence(text) + ".")
 	})
 }
 
@@ -97,7 +98,6 @@ type MainWindow struct {
 
 	conn       flows.Connection
 	generation int // events of older connections are only logged
-	target     flows.Target
 
 	badge     *envBadge
 	banner    *widget.Label
@@ -232,7 +232,6 @@ func (m *MainWindow) startFlow() {
 		m.conn.Cancel()
 	}
 	m.generation++
-	m.target = target
 	m.badge.set(target.Env)
 	m.connect.busy(true)
 	m.balances.resumed("")
@@ -323,7 +322,7 @@ func (m *MainWindow) handle(gen int, e flows.Event) {
 	case flows.Resumed:
 		m.balances.resumed("Resumed session from " + e.Created.Local().Format("2 Jan 2006 15:04") + ": no approval needed.")
 	case flows.ResumeDeclined:
-		m.connect.info(sentence(e.String()) + ".")
+		m.connect.info(oneline.Sentence(e.String()) + ".")
 	case flows.SessionSaved:
 		if e.Err != nil {
 			m.note(e.Err.Error())
@@ -332,7 +331,7 @@ func (m *MainWindow) handle(gen int, e flows.Event) {
 	case flows.SignedOut:
 		m.conn = nil
 		m.connect.busy(false)
-		m.connect.info(sentence(e.String()) + ".")
+		m.connect.info(oneline.Sentence(e.String()) + ".")
 		m.connect.listSaved()
 		m.show(m.connect)
 	case flows.Forgotten:

@@ -1,5 +1,6 @@
-// Package oneline makes text from outside the app (server messages, URL
-// parameters) safe to put in a one-line error or log entry.
+// Package oneline shapes text for one line of a message: text from outside
+// the app (server messages, URL parameters) made safe for an error or log
+// entry, and error texts made to stand as sentences.
 package oneline
 
 import "strings"
@@ -12,4 +13,13 @@ func Clean(s string, max int) string {
 		s = string(r[:max]) + "…"
 	}
 	return s
+}
+
+// Sentence capitalises msg's first letter, so an error text can stand on
+// its own as a sentence.
+func Sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
 }

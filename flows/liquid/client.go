@@ -1,0 +1,371 @@
+// Package liquid is a client for Liquid exchange OAuth requests (seed 001):
+// a partner's API token creates an OAuth request, the user approves it on
+// Liquid, and the partner then reads that user's profile and accounts with
+// calls signed by the token and the request's ids.
+package liquid
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/qexcompanion/qex-companion/internal/oneline"
+)
+
+// ProductionBaseURL is where the Liquid exchange API lived.
+const ProductionBaseURL = "https://api.liquid.com"
+
+// APIVersion is sent in X-Quoine-API-Version on every call.
+const APIVersion = "2"
+
+// maxResponseBytes bounds what the client reads of one response.
+const maxResponseBytes = 8 << 20
+
+// defaultRequestTimeout bounds one exchange when the caller's context has no
+// earlier deadline.
+const defaultRequestTimeout = 30 * time.Second
+
+// Token is the partner's API token (an "OAuth approved, external app" user
+// token). Secret signs every call and must never be shown.
+type Token struct {
+	ID     string
+	Secret string
+}
+
+// String keeps the secret out of anything that formats a token.
+func (t Token) String() string { return "token " + t.ID }
+
+// GoString keeps the secret out of %#v output too.
+func (t Token) GoString() string { return t.String() }
+
+// Grant is an approved OAuth request: calls signed with it act for the user
+// who approved it. PrivateID is a secret.
+type Grant struct {
+	PublicID  string
+	PrivateID string
+}
+
+// String keeps the private id out of anything that formats a grant.
+func (g Grant) String() string { return "oauth request " + g.PublicID }
+
+// GoString keeps the private id out of %#v output too.
+func (g Grant) GoString() string { return g.String() }
+
+// Client talks to one Liquid API server. It is safe for concurrent use.
+type Client struct {
+	base *url.URL
+	http *http.Client
+	now  func() time.Time
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sends requests through hc (e.g. the inspector's client).
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
+
+// WithClock replaces the clock nonces are taken from (tests).
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// NewClient returns a client for the API at baseURL, e.g. ProductionBaseURL.
+// Paths signed in the "path" claim are relative to it.
+func NewClient(baseURL string, opts ...Option) (*Client, error) {
+	base, err := url.Parse(strings.TrimSpace(baseURL))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" ||
+		base.RawQuery != "" || base.Fragment != "" || base.User != nil {
+		return nil, fmt.Errorf("API base %q is not an http(s) URL such as %s", baseURL, ProductionBaseURL)
+	}
+	base.Path = strings.TrimSuffix(base.Path, "/")
+	base.RawPath = ""
+	c := &Client{base: base, http: &http.Client{Timeout: defaultRequestTimeout}, now: time.Now}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// BaseURL returns the API base this client talks to.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// Claims are exactly the claims of X-Quoine-Auth; the OAuth ids are present
+// once a request is approved.
+type Claims struct {
+	TokenID               TokenID `json:"token_id"`
+	Path                  string  `json:"path"`
+	Nonce                 int64   `json:"nonce"`
+	OAuthRequestPublicID  string  `json:"oauth_request_public_id,omitempty"`
+	OAuthRequestPrivateID string  `json:"oauth_request_private_id,omitempty"`
+	jwt.RegisteredClaims
+}
+
+// lastNonces remembers the last nonce signed per token id in this process:
+// the server wants them strictly increasing per token, whichever client or
+// request makes the call.
+var lastNonces = struct {
+	sync.Mutex
+	m map[string]int64
+}{m: map[string]int64{}}
+
+func (c *Client) nextNonce(tokenID string) int64 {
+	lastNonces.Lock()
+	defer lastNonces.Unlock()
+	n := c.now().UnixMilli()
+	if last := lastNonces.m[tokenID]; n <= last {
+		n = last + 1
+	}
+	lastNonces.m[tokenID] = n
+	return n
+}
+
+// Sign returns the X-Quoine-Auth value for a call to pathQuery (path and
+// query, relative to the API base), with the grant's ids when g is not nil.
+func (c *Client) Sign(tok Token, g *Grant, pathQuery string) (string, error) {
+	if tok.ID == "" || tok.Secret == "" {
+		return "", errors.New("no API token to sign with: give the token id and secret")
+	}
+	claims := Claims{TokenID: TokenID(tok.ID), Path: pathQuery, Nonce: c.nextNonce(tok.ID)}
+	if g != nil {
+		claims.OAuthRequestPublicID, claims.OAuthRequestPrivateID = g.PublicID, g.PrivateID
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(tok.Secret))
+}
+
+// TokenID is the token_id claim: a JSON number when the id is all digits (as
+// Liquid issued them), a JSON string otherwise. Public clients sent both; the
+// documents do not say.
+type TokenID string
+
+// MarshalJSON writes an all-digit id as a number.
+func (id TokenID) MarshalJSON() ([]byte, error) {
+	if _, err := strconv.ParseUint(string(id), 10, 64); err == nil {
+		return []byte(id), nil
+	}
+	return json.Marshal(string(id))
+}
+
+// OAuthRequest is a created, not yet approved, OAuth request. PrivateID is a
+// secret: with the token it acts for the user once approved.
+type OAuthRequest struct {
+	Grant
+	Expires          time.Time
+	AppChallengeHref string // the page the user approves on
+	APIChallengeHref string // an API endpoint, not a page for people
+}
+
+// CreateOAuthRequest creates an empty OAuth request for the user to approve
+// at its AppChallengeHref. externalRef is the partner's own reference.
+func (c *Client) CreateOAuthRequest(ctx context.Context, tok Token, externalRef string) (*OAuthRequest, error) {
+	const call = "create OAuth request"
+	body, _ := json.Marshal(map[string]string{"external_ref": externalRef})
+	resp, err := c.Do(ctx, call, tok, nil, http.MethodPost, "/system/oauth_requests", body)
+	if err != nil {
+		return nil, err
+	}
+	var raw struct {
+		PublicID         string          `json:"oauth_request_public_id"`
+		PrivateID        string          `json:"oauth_request_private_id"`
+		Expires          json.RawMessage `json:"expires"`
+		AppChallengeHref string          `json:"app_challenge_href"`
+		APIChallengeHref string          `json:"api_challenge_href"`
+	}
+	if err := resp.decode(call, &raw); err != nil {
+		return nil, err
+	}
+	malformed := func(reason string) error {
+		return &MalformedResponseError{Call: call, Status: resp.Status, Reason: reason}
+	}
+	if raw.PublicID == "" || raw.PrivateID == "" {
+		return nil, malformed("oauth_request_public_id or oauth_request_private_id is missing")
+	}
+	if u, err := url.Parse(raw.AppChallengeHref); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, malformed("app_challenge_href is not an http(s) URL")
+	}
+	expires, err := parseExpires(raw.Expires)
+	if err != nil {
+		return nil, malformed("expires: " + err.Error())
+	}
+	return &OAuthRequest{
+		Grant:            Grant{PublicID: raw.PublicID, PrivateID: raw.PrivateID},
+		Expires:          expires,
+		AppChallengeHref: raw.AppChallengeHref,
+		APIChallengeHref: raw.APIChallengeHref,
+	}, nil
+}
+
+// parseExpires reads the documents' untyped "expires": epoch seconds (or
+// milliseconds, when too large for seconds) as a number or a string, or an
+// ISO 8601 time. Absent or null means the documents' silence: zero time.
+func parseExpires(raw json.RawMessage) (time.Time, error) {
+	s := strings.TrimSpace(string(raw))
+	if s == "" || s == "null" {
+		return time.Time{}, nil
+	}
+	if strings.HasPrefix(s, `"`) {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return time.Time{}, err
+		}
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return t, nil
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f <= 0 || f > 1e15 {
+		return time.Time{}, fmt.Errorf("%q is neither epoch seconds nor an ISO 8601 time", oneline.Clean(s, 40))
+	}
+	if f > 1e11 { // later than the year 5138 in seconds: milliseconds
+		return time.UnixMilli(int64(f)), nil
+	}
+	return time.Unix(int64(f), 0), nil
+}
+
+// UserContext is the approving user's profile, with every field of the
+// documented /user/context answer.
+type UserContext struct {
+	UserID            json.Number         `json:"user_id"`
+	TokenID           json.RawMessage     `json:"token_id"`
+	TradingAccountIDs []json.Number       `json:"trading_account_ids"`
+	AppVendorID       json.Number         `json:"app_vendor_id"`
+	Country           string              `json:"country"`
+	Status            string              `json:"status"`
+	Currency          string              `json:"currency"`
+	Language          string              `json:"language"`
+	UserType          string              `json:"user_type"`
+	HasProofAddress   bool                `json:"has_proof_address"`
+	HasIDDocument     bool                `json:"has_id_document"`
+	Avatar            *string             `json:"avatar"`
+	AffiliateCode     string              `json:"affiliate_code"`
+	IsFullyVerified   bool                `json:"is_fully_verified"`
+	EmailConfirmedAt  json.Number         `json:"email_confirmed_at"`
+	DeclinedReason    *string             `json:"declined_reason"`
+	Modules           map[string][]string `json:"modules"`
+	FirstName         string              `json:"first_name"`
+	LastName          string              `json:"last_name"`
+	Email             string              `json:"email"`
+	Permissions       []string            `json:"permissions"`
+}
+
+// UserContext fetches the approving user's profile; before approval it fails
+// with a 401 (IsUnauthorized). raw is the answer exactly as received.
+func (c *Client) UserContext(ctx context.Context, tok Token, g Grant) (user *UserContext, raw json.RawMessage, err error) {
+	const call = "fetch user context"
+	resp, err := c.Do(ctx, call, tok, &g, http.MethodGet, "/user/context", nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	var u UserContext
+	if err := resp.decode(call, &u); err != nil {
+		return nil, nil, err
+	}
+	if u.UserID == "" {
+		return nil, nil, &MalformedResponseError{Call: call, Status: resp.Status, Reason: "user_id is missing"}
+	}
+	return &u, resp.Body, nil
+}
+
+// Accounts fetches the user's accounts: a JSON object with crypto_accounts
+// and fiat_accounts, exactly as received (amounts are exact decimal strings).
+func (c *Client) Accounts(ctx context.Context, tok Token, g Grant) (json.RawMessage, error) {
+	const call = "fetch accounts"
+	resp, err := c.Do(ctx, call, tok, &g, http.MethodGet, "/accounts", nil)
+	if err != nil {
+		return nil, err
+	}
+	var lists struct {
+		Crypto *[]json.RawMessage `json:"crypto_accounts"`
+		Fiat   *[]json.RawMessage `json:"fiat_accounts"`
+	}
+	if err := resp.decode(call, &lists); err != nil {
+		return nil, err
+	}
+	if lists.Crypto == nil || lists.Fiat == nil {
+		return nil, &MalformedResponseError{Call: call, Status: resp.Status, Reason: "crypto_accounts or fiat_accounts is missing"}
+	}
+	return resp.Body, nil
+}
+
+// Response is a successful (2xx) answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   json.RawMessage
+}
+
+func (r *Response) decode(call string, out any) error {
+	if err := json.Unmarshal(r.Body, out); err != nil {
+		return &MalformedResponseError{Call: call, Status: r.Status, Reason: shortJSONError(err)}
+	}
+	return nil
+}
+
+// Do sends one request signed with tok (and g, when not nil) to pathQuery,
+// relative to the API base, with body as JSON when not nil. A non-2xx answer
+// is an *APIError; call names the request in errors.
+func (c *Client) Do(ctx context.Context, call string, tok Token, g *Grant, method, pathQuery string, body []byte) (*Response, error) {
+	if !strings.HasPrefix(pathQuery, "/") {
+		return nil, fmt.Errorf("%s: path %q must start with /", call, pathQuery)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultRequestTimeout)
+		defer cancel()
+	}
+	auth, err := c.Sign(tok, g, pathQuery)
+	if err != nil {
+		return nil, fmt.Errorf("%s failed: %w", call, err)
+	}
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+pathQuery, reader)
+	if err != nil {
+		return nil, fmt.Errorf("%s failed: %w", call, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("X-Quoine-API-Version", APIVersion)
+	req.Header.Set("X-Quoine-Auth", auth)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, c.transportError(ctx, call, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if err != nil {
+		return nil, c.transportError(ctx, call, err)
+	}
+	if len(raw) > maxResponseBytes {
+		return nil, &MalformedResponseError{Call: call, Status: resp.StatusCode, Reason: "it is larger than 8 MiB"}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, newAPIError(call, resp, raw, c.now())
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
+}
+
+func (c *Client) transportError(ctx context.Context, call string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if errors.Is(ctxErr, context.DeadlineExceeded) {
+			return fmt.Errorf("%s failed: %s did not answer in time", call, c.base.Host)
+		}
+		return fmt.Errorf("%s cancelled: %w", call, ctxErr)
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err
+	}
+	return fmt.Errorf("%s failed: cannot reach %s (%v); check the API base URL and your network", call, c.base.String(), err)
+}

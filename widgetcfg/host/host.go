@@ -1,13 +1,20 @@
 // Package host serves the partner's QEX widget on a local page, so partners
 // can watch it run with the app's configuration and see every event it
-// emits, without writing a web page. The page gets its configuration with a
-// per-run token, never through its URL, and only the page itself may post
-// events back.
+// emits, without writing a web page.
+//
+// The page itself holds nothing secret, so any local process may fetch it.
+// The app opens it with a one-time launch nonce in the URL's fragment (never
+// sent in a request line, so never in a log); the page's script trades that
+// nonce, once, for the per-run token and keeps the token in memory only. The
+// configuration (with the session secret) and the event relay need that
+// token. A cookie would not do: browsers send 127.0.0.1's cookies to every
+// port on it, so any local server the browser visits would get it.
 package host
 
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
@@ -32,8 +39,16 @@ const ProductionScriptURL = "https://partners.liquid.com/static/liquid-qex-widge
 // ScriptPath is the widget script's path on a QEX server (and the sandbox).
 const ScriptPath = "/static/liquid-qex-widget/index.umd.js"
 
-// maxEventBytes bounds one posted event.
-const maxEventBytes = 64 << 10
+const (
+	// maxEventBytes bounds one posted event.
+	maxEventBytes = 64 << 10
+	// maxLaunchBytes bounds the page's launch request, {"launch": nonce}.
+	maxLaunchBytes = 1 << 10
+	// launchTTL is how long a launch link stays usable if nobody opens it:
+	// long enough to copy it from the app by hand, short enough that a link
+	// left in a terminal's scrollback soon opens nothing.
+	launchTTL = 10 * time.Minute
+)
 
 var (
 	pageTemplate = template.Must(template.ParseFS(assets.FS, "host/page.html"))
@@ -74,10 +89,16 @@ type Options struct {
 // Host is the local server.
 type Host struct {
 	opts   Options
-	token  string
+	token  string // the per-run token; only a launched page is given it
 	origin string // http://127.0.0.1:PORT
 	srv    *http.Server
 	mu     sync.Mutex // events reach OnEvent one at a time, in order
+
+	launchMu sync.Mutex
+	// launches holds the SHA-256 of each unused launch nonce, and when it
+	// expires: looking up a hash leaks nothing useful about a nonce by timing.
+	launches map[[sha256.Size]byte]time.Time
+	now      func() time.Time
 }
 
 // Start serves the host page on a free loopback port.
@@ -96,24 +117,64 @@ func Start(opts Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot start the widget host: %w", err)
 	}
-	var b [32]byte
-	rand.Read(b[:]) // never fails since Go 1.24
-	h := &Host{opts: opts, token: hex.EncodeToString(b[:]), origin: "http://" + ln.Addr().String()}
+	h := &Host{
+		opts: opts, token: randomHex(), origin: "http://" + ln.Addr().String(),
+		launches: map[[sha256.Size]byte]time.Time{}, now: time.Now,
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.page("widget"))
 	mux.HandleFunc("GET /hosted", h.page("hosted"))
 	mux.HandleFunc("GET /host.js", h.static("text/javascript; charset=utf-8", hostJS))
 	mux.HandleFunc("GET /host.css", h.static("text/css; charset=utf-8", hostCSS))
+	mux.HandleFunc("POST /launch", h.launch)
 	mux.HandleFunc("GET /config", h.config)
 	mux.HandleFunc("POST /events", h.event)
-	h.srv = &http.Server{Handler: h.checkHost(mux), ReadHeaderTimeout: 5 * time.Second}
+	h.srv = &http.Server{
+		Handler:           h.checkHost(mux),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second, // a body dripped byte by byte ends too
+		MaxHeaderBytes:    64 << 10,
+	}
 	go h.srv.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed after Close.
 	return h, nil
 }
 
-// URL is the host page; HostedURL the hosted-page variant for webviews.
-func (h *Host) URL() string       { return h.origin + "/" }
-func (h *Host) HostedURL() string { return h.origin + "/hosted" }
+// randomHex is 32 random bytes, in hex.
+func randomHex() string {
+	var b [32]byte
+	rand.Read(b[:]) // never fails since Go 1.24
+	return hex.EncodeToString(b[:])
+}
+
+// LaunchURL mints a one-time link to the host page, for the browser the app
+// opens; HostedLaunchURL one to the hosted-page variant for webviews. Each
+// link works once, within launchTTL.
+func (h *Host) LaunchURL() string       { return h.mintLaunch("/") }
+func (h *Host) HostedLaunchURL() string { return h.mintLaunch("/hosted") }
+
+func (h *Host) mintLaunch(path string) string {
+	nonce := randomHex()
+	h.launchMu.Lock()
+	defer h.launchMu.Unlock()
+	now := h.now()
+	for k, expires := range h.launches {
+		if now.After(expires) {
+			delete(h.launches, k)
+		}
+	}
+	h.launches[sha256.Sum256([]byte(nonce))] = now.Add(launchTTL)
+	return h.origin + path + "#launch=" + nonce
+}
+
+// useLaunch spends nonce, if it is an unused, unexpired launch nonce.
+func (h *Host) useLaunch(nonce string) bool {
+	key := sha256.Sum256([]byte(nonce))
+	h.launchMu.Lock()
+	defer h.launchMu.Unlock()
+	expires, ok := h.launches[key]
+	delete(h.launches, key)
+	return ok && !h.now().After(expires)
+}
 
 // Close stops the server.
 func (h *Host) Close() error { return h.srv.Close() }
@@ -154,7 +215,7 @@ func (h *Host) page(mode string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var buf bytes.Buffer
 		err := pageTemplate.Execute(&buf, map[string]string{
-			"Token": h.token, "Mode": mode, "ScriptURL": h.opts.ScriptURL, "Environment": h.opts.Environment,
+			"Mode": mode, "ScriptURL": h.opts.ScriptURL, "Environment": h.opts.Environment,
 		})
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -176,16 +237,74 @@ func (h *Host) static(contentType string, body []byte) http.HandlerFunc {
 	}
 }
 
+// openAgain is what a page without a usable launch link is told.
+const openAgain = "this widget link was already used or has expired: open the widget from QEX Companion again"
+
+// fromPage checks what a browser says about where a request comes from. It
+// is defence in depth, not authentication: any local process can set
+// Origin by hand. Browsers omit Origin on same-origin GETs, so it may be
+// absent there.
+func (h *Host) fromPage(r *http.Request, originRequired bool) bool {
+	origin, sent := r.Header["Origin"]
+	if !sent {
+		return !originRequired
+	}
+	return len(origin) == 1 && origin[0] == h.origin
+}
+
 // authorised checks the bearer token, in constant time.
 func (h *Host) authorised(r *http.Request) bool {
 	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(h.token)) == 1
 }
 
+// readBody reads at most limit bytes of r's body; a longer body is refused
+// with 413, anything else unreadable with 400.
+func (h *Host) readBody(w http.ResponseWriter, r *http.Request, limit int64, what string) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err == nil {
+		return body, true
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		h.opts.OnRefused(fmt.Sprintf("refused %s over %d bytes", what, limit))
+		http.Error(w, fmt.Sprintf("%s may be at most %d bytes", what, limit), http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
+	h.opts.OnRefused("refused " + what + " that could not be read")
+	http.Error(w, what+" could not be read", http.StatusBadRequest)
+	return nil, false
+}
+
+// launch trades a launch nonce, once, for the per-run token.
+func (h *Host) launch(w http.ResponseWriter, r *http.Request) {
+	if !h.fromPage(r, true) {
+		h.opts.OnRefused(fmt.Sprintf("refused a launch from origin %q", r.Header.Get("Origin")))
+		http.Error(w, "only the host page may launch", http.StatusForbidden)
+		return
+	}
+	body, ok := h.readBody(w, r, maxLaunchBytes, "a launch request")
+	if !ok {
+		return
+	}
+	var req struct {
+		Launch string `json:"launch"`
+	}
+	if json.Unmarshal(body, &req) != nil || !h.useLaunch(req.Launch) {
+		h.opts.OnRefused("refused a widget link that was already used, has expired or was never given")
+		http.Error(w, openAgain, http.StatusForbidden)
+		return
+	}
+	data, _ := json.Marshal(map[string]string{"token": h.token})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(data) //nolint:errcheck // the browser went away
+}
+
 func (h *Host) config(w http.ResponseWriter, r *http.Request) {
-	if !h.authorised(r) {
+	if !h.fromPage(r, false) || !h.authorised(r) {
 		h.opts.OnRefused("refused a configuration request without the page's token")
-		http.Error(w, "token required", http.StatusUnauthorized)
+		http.Error(w, openAgain, http.StatusForbidden)
 		return
 	}
 	data, err := json.Marshal(h.opts.Config())
@@ -200,21 +319,24 @@ func (h *Host) config(w http.ResponseWriter, r *http.Request) {
 
 func (h *Host) event(w http.ResponseWriter, r *http.Request) {
 	switch {
-	case r.Header.Get("Origin") != h.origin:
+	case !h.fromPage(r, true):
 		h.opts.OnRefused(fmt.Sprintf("refused an event posted from origin %q", r.Header.Get("Origin")))
 		http.Error(w, "only the host page may post events", http.StatusForbidden)
 		return
 	case !h.authorised(r):
 		h.opts.OnRefused("refused an event without the page's token")
-		http.Error(w, "token required", http.StatusUnauthorized)
+		http.Error(w, openAgain, http.StatusForbidden)
+		return
+	}
+	body, ok := h.readBody(w, r, maxEventBytes, "an event")
+	if !ok {
 		return
 	}
 	var e struct {
 		Event string          `json:"event"`
 		Data  json.RawMessage `json:"data"`
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxEventBytes+1))
-	if err != nil || len(body) > maxEventBytes || json.Unmarshal(body, &e) != nil || e.Event == "" || len(e.Event) > 64 {
+	if json.Unmarshal(body, &e) != nil || e.Event == "" || len(e.Event) > 64 {
 		h.opts.OnRefused("refused a malformed event")
 		http.Error(w, "an event is {\"event\": name, \"data\": …}", http.StatusBadRequest)
 		return

@@ -119,7 +119,7 @@ func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.V
 func buy(t *testing.T, ctx context.Context, r *rig, card string) {
 	t.Helper()
 	do(t, ctx,
-		chromedp.Navigate(r.host.URL()),
+		chromedp.Navigate(r.host.LaunchURL()),
 		chromedp.WaitVisible(`//div[contains(., "Signed in as Sandy Box")]`),
 		chromedp.Click(`[data-qx="continue"]`),
 		chromedp.WaitVisible(`#qx-card`),
@@ -220,7 +220,7 @@ func TestDeclinedCardReachesFailure(t *testing.T) {
 func TestStylesAndLockedSettlementsRender(t *testing.T) {
 	ctx := chromium.NewContext(t, 90*time.Second)
 	r := newRig(t, nil)
-	do(t, ctx, chromedp.Navigate(r.host.URL()), chromedp.WaitVisible(`[data-qx="continue"]`))
+	do(t, ctx, chromedp.Navigate(r.host.LaunchURL()), chromedp.WaitVisible(`[data-qx="continue"]`))
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
 		getComputedStyle(document.querySelector(".qx-button")).backgroundColor,
 		String(document.querySelector("#qx-funding-quantity").value),
@@ -236,7 +236,7 @@ func TestStylesAndLockedSettlementsRender(t *testing.T) {
 func TestBadIdentityShowsAnError(t *testing.T) {
 	ctx := chromium.NewContext(t, 90*time.Second)
 	r := newRig(t, func(c *widgetcfg.Config) { c.Identity.UserSession.SessionSecret = "wrong" })
-	do(t, ctx, chromedp.Navigate(r.host.URL()), chromedp.WaitVisible(`//p[contains(., "The session cannot be used")]`))
+	do(t, ctx, chromedp.Navigate(r.host.LaunchURL()), chromedp.WaitVisible(`//p[contains(., "The session cannot be used")]`))
 	r.ev.waitFor(t, "ERROR", "IDENTITY_INVALID: The session cannot be used: The session secret does not match the session.")
 }
 
@@ -244,7 +244,7 @@ func TestHostedPageVariant(t *testing.T) {
 	ctx := chromium.NewContext(t, 90*time.Second)
 	r := newRig(t, nil)
 	cfg, _ := json.Marshal(r.cfg)
-	do(t, ctx, chromedp.Navigate(r.host.HostedURL()), chromedp.WaitVisible(`#host-status`))
+	do(t, ctx, chromedp.Navigate(r.host.HostedLaunchURL()), chromedp.WaitVisible(`#host-status`))
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](`window.seen = []; window.onWidgetEvent(function (e) { window.seen.push(e.event); }); window.initializeWidget(`+string(cfg)+`); 0`)); err != nil {
 		t.Fatal(err)
 	}
@@ -255,65 +255,134 @@ func TestHostedPageVariant(t *testing.T) {
 	}
 }
 
-func TestOnlyThePageMayTalkToTheHost(t *testing.T) {
+// TestReloadAsksToOpenAgain: the launch nonce leaves the address bar, and
+// neither a reload nor the same link opened again gets the configuration.
+func TestReloadAsksToOpenAgain(t *testing.T) {
+	ctx := chromium.NewContext(t, 90*time.Second)
 	r := newRig(t, nil)
-	page, _ := http.Get(r.host.URL())
-	body, _ := io.ReadAll(page.Body)
-	page.Body.Close()
-	if strings.Contains(string(body), r.sess.SessionSecret) || strings.Contains(page.Request.URL.String(), r.sess.SessionSecret) {
-		t.Fatal("the secret is in the page or its URL")
+	link := r.host.LaunchURL()
+	do(t, ctx, chromedp.Navigate(link), chromedp.WaitVisible(`[data-qx="continue"]`))
+	addr, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href`))
+	if err != nil || strings.Contains(addr, "launch") {
+		t.Errorf("address bar after launch: %q (%v)", addr, err)
 	}
-	csp := page.Header.Get("Content-Security-Policy")
-	if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src 'self' "+r.sb.URL+";") {
-		t.Errorf("CSP %q", csp)
+	again := `//p[@id="host-status" and contains(., "open the widget from QEX Companion again")]`
+	do(t, ctx, chromedp.Reload(), chromedp.WaitVisible(again))
+	do(t, ctx, chromedp.Navigate("about:blank"), chromedp.Navigate(link), chromedp.WaitVisible(again))
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("[data-qx]").length`)); err != nil || n != 0 {
+		t.Errorf("the widget started without a launch: %d elements (%v)", n, err)
 	}
-	token := strings.Split(strings.Split(string(body), `name="qex-host-token" content="`)[1], `"`)[0]
-	origin := strings.TrimSuffix(r.host.URL(), "/")
+}
 
-	send := func(method, path, token, from, host, body string) int {
-		req, _ := http.NewRequest(method, origin+path, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		if from != "" {
-			req.Header.Set("Origin", from)
-		}
-		if host != "" {
-			req.Host = host
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+// client is a local process talking to the host the way an attacker could:
+// any method, path, headers and body it likes.
+type client struct {
+	t      *testing.T
+	origin string // http://127.0.0.1:PORT
+}
+
+func (c client) send(method, path, body string, headers ...string) (int, string) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.origin+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
 	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" {
+			req.Host = headers[i+1]
+			continue
+		}
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, string(got)
+}
+
+// launch does what the page's script does with a launch link: posts its
+// nonce, from the page's origin, and returns the answer.
+func (c client) launch(link string) (int, string) {
+	c.t.Helper()
+	_, nonce, ok := strings.Cut(link, "#launch=")
+	if !ok {
+		c.t.Fatalf("no launch nonce in %q", link)
+	}
+	return c.send("POST", "/launch", `{"launch":"`+nonce+`"}`, "Origin", c.origin)
+}
+
+func TestOnlyTheLaunchedPageMayTalkToTheHost(t *testing.T) {
+	r := newRig(t, nil)
+	link := r.host.LaunchURL()
+	origin, _, _ := strings.Cut(link, "/#launch=")
+	c := client{t, origin}
+	secret := r.sess.SessionSecret
+
+	// Any local process may fetch the pages: they hold nothing secret.
+	_, page := c.send("GET", "/", "")
+	_, hosted := c.send("GET", "/hosted", "")
+	_, script := c.send("GET", "/host.js", "")
+
+	// The launch link, spent once, gives the token; the token the config.
+	code, body := c.launch(link)
+	var got struct{ Token string }
+	if code != 200 || json.Unmarshal([]byte(body), &got) != nil || len(got.Token) != 64 {
+		t.Fatalf("launch: HTTP %d %q", code, body)
+	}
+	token := got.Token
+	for name, body := range map[string]string{"page": page, "hosted page": hosted, "host.js": script} {
+		if strings.Contains(body, token) || strings.Contains(body, secret) {
+			t.Errorf("the %s fetched without a launch holds the token or secret", name)
+		}
+	}
+	if code, body := c.send("GET", "/config", "", "Authorization", "Bearer "+token); code != 200 || !strings.Contains(body, secret) {
+		t.Errorf("the launched page's config: HTTP %d", code)
+	}
+
 	event := `{"event":"step_transition","data":{"new_step":"success","old_step":"verifying"}}`
 	cases := []struct {
-		name                           string
-		method, path, token, from, hdr string
-		body                           string
-		want                           int
+		name, method, path, body string
+		headers                  []string
+		want                     int
 	}{
-		{"config without token", "GET", "/config", "", "", "", "", 401},
-		{"event without token", "POST", "/events", "", origin, "", event, 401},
-		{"event from another origin", "POST", "/events", token, "http://evil.example", "", event, 403},
-		{"event with no origin", "POST", "/events", token, "", "", event, 403},
-		{"malformed event", "POST", "/events", token, origin, "", `{"event":""}`, 400},
-		{"rebinding host", "GET", "/config", token, "", "evil.example:80", "", 421},
-		{"the page's own event", "POST", "/events", token, origin, "", event, 204},
+		{"the same link again", "POST", "/launch", `{"launch":"` + strings.Split(link, "#launch=")[1] + `"}`, []string{"Origin", origin}, 403},
+		{"a made-up link", "POST", "/launch", `{"launch":"` + strings.Repeat("ab", 32) + `"}`, []string{"Origin", origin}, 403},
+		{"a launch with no body", "POST", "/launch", ``, []string{"Origin", origin}, 403},
+		{"an oversize launch", "POST", "/launch", `{"launch":"` + strings.Repeat("a", 4<<10) + `"}`, []string{"Origin", origin}, 413},
+		{"config without token", "GET", "/config", "", nil, 403},
+		{"config with a wrong token", "GET", "/config", "", []string{"Authorization", "Bearer " + strings.Repeat("0", 64)}, 403},
+		{"config with the token from another origin", "GET", "/config", "", []string{"Authorization", "Bearer " + token, "Origin", "http://evil.example"}, 403},
+		{"event with a hand-set origin, no token", "POST", "/events", event, []string{"Origin", origin}, 403},
+		{"event with a hand-set origin, a wrong token", "POST", "/events", event, []string{"Origin", origin, "Authorization", "Bearer " + strings.Repeat("0", 64)}, 403},
+		{"event from another origin", "POST", "/events", event, []string{"Origin", "http://evil.example", "Authorization", "Bearer " + token}, 403},
+		{"event with no origin", "POST", "/events", event, []string{"Authorization", "Bearer " + token}, 403},
+		{"malformed event", "POST", "/events", `{"event":""}`, []string{"Origin", origin, "Authorization", "Bearer " + token}, 400},
+		{"oversize event", "POST", "/events", `{"event":"ERROR","data":"` + strings.Repeat("a", 64<<10) + `"}`, []string{"Origin", origin, "Authorization", "Bearer " + token}, 413},
+		{"rebinding host", "GET", "/config", "", []string{"Authorization", "Bearer " + token, "Host", "evil.example:80"}, 421},
 	}
-	for _, c := range cases {
-		if got := send(c.method, c.path, c.token, c.from, c.hdr, c.body); got != c.want {
-			t.Errorf("%s: HTTP %d, want %d", c.name, got, c.want)
+	for _, tc := range cases {
+		code, body := c.send(tc.method, tc.path, tc.body, tc.headers...)
+		if code != tc.want {
+			t.Errorf("%s: HTTP %d, want %d", tc.name, code, tc.want)
+		}
+		if strings.Contains(body, secret) || strings.Contains(body, token) {
+			t.Errorf("%s: the answer holds the secret or token", tc.name)
 		}
 	}
-	if n := len(r.ev.snapshot()); n != 1 {
-		t.Errorf("%d events accepted, want only the page's one", n)
+	if n := len(r.ev.snapshot()); n != 0 {
+		t.Errorf("forged events relayed: %s", r.ev.names())
 	}
-	if len(r.ev.refused) != 6 {
-		t.Errorf("refusals reported: %q", r.ev.refused)
+	if len(r.ev.refused) != len(cases) {
+		t.Errorf("%d refusals reported, want %d: %q", len(r.ev.refused), len(cases), r.ev.refused)
 	}
+
+	if code, _ := c.send("POST", "/events", event, "Origin", origin, "Authorization", "Bearer "+token); code != 204 {
+		t.Errorf("the launched page's event: HTTP %d", code)
+	}
+	r.ev.waitFor(t, "step_transition", "verifying → success")
 }
 
 func TestEventLines(t *testing.T) {

@@ -1,0 +1,159 @@
+package liquid
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"embed"
+	"html/template"
+	"net/http"
+
+	"github.com/qexcompanion/qex-companion/assets"
+)
+
+// The consent page uses the sandbox's shared layout, style and message page.
+var (
+	//go:embed consent.html
+	pageFS embed.FS
+
+	pageCSS   = template.CSS(mustRead("sandbox/style.css"))
+	layoutTP  = template.Must(template.ParseFS(assets.FS, "sandbox/layout.html"))
+	consentTP = template.Must(template.Must(layoutTP.Clone()).ParseFS(pageFS, "consent.html"))
+	messageTP = template.Must(template.Must(layoutTP.Clone()).ParseFS(assets.FS, "sandbox/message.html"))
+)
+
+func mustRead(name string) string {
+	b, err := assets.FS.ReadFile(name)
+	if err != nil {
+		panic(err) // embedded at build time: only a build mistake gets here
+	}
+	return string(b)
+}
+
+// maxForm bounds the consent form's body.
+const maxForm = 16 << 10
+
+// pageHeaders keeps the pages out of frames and from loading anything but
+// their own inline styles; the form may only post back to this origin.
+func pageHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+}
+
+func writePage(w http.ResponseWriter, status int, title, text string) {
+	var buf bytes.Buffer
+	messageTP.ExecuteTemplate(&buf, "message.html", map[string]any{"CSS": pageCSS, "Title": title, "Text": text}) //nolint:errcheck // static data
+	pageHeaders(w)
+	w.WriteHeader(status)
+	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
+}
+
+const closeWindow = "You can close this window and return to " + appName + "."
+
+// pageFor checks a request can still be decided; if not, it writes the page
+// that says why and returns false.
+func (s *Server) pageFor(w http.ResponseWriter, req oauthRequest, found bool) bool {
+	switch {
+	case !found:
+		writePage(w, http.StatusNotFound, "Request not found", "This approval link is not valid. Go back to "+appName+" and start again.")
+	case req.state == approved:
+		writePage(w, http.StatusConflict, "Already approved", "You already approved this request. "+closeWindow)
+	case req.state == denied:
+		writePage(w, http.StatusConflict, "Already denied", "You already denied this request. Go back to "+appName+" to start again.")
+	case !s.now().Before(req.expires):
+		writePage(w, http.StatusGone, "Request expired", "This approval request has expired. Go back to "+appName+" and start again.")
+	default:
+		return true
+	}
+	return false
+}
+
+// consentPage serves GET /oauth?ref=<public id>, the app_challenge_href.
+func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
+	if !s.pageAllowed(w, r, http.MethodGet) {
+		return
+	}
+	req, found := s.snapshot(r.URL.Query().Get("ref"))
+	if !s.pageFor(w, req, found) {
+		return
+	}
+	var buf bytes.Buffer
+	err := consentTP.ExecuteTemplate(&buf, "consent.html", map[string]any{
+		"CSS":         pageCSS,
+		"Title":       "Allow " + appName,
+		"AppName":     appName,
+		"UserName":    sandboxUser.LastName + " " + sandboxUser.FirstName,
+		"UserInitial": string([]rune(sandboxUser.LastName)[:1]),
+		"UserEmail":   sandboxUser.Email,
+		"Expires":     req.expires.UTC().Format("15:04 UTC"),
+		"Action":      mountPrefix(r) + "/oauth/decision",
+		"Ref":         req.publicID,
+		"CSRF":        req.csrf,
+	})
+	if err != nil {
+		writePage(w, http.StatusInternalServerError, "Sandbox error", "The approval page could not be shown.")
+		return
+	}
+	pageHeaders(w)
+	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
+}
+
+// decisionForm takes the user's Approve or Deny from the consent page.
+func (s *Server) decisionForm(w http.ResponseWriter, r *http.Request) {
+	if !s.pageAllowed(w, r, http.MethodPost) {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		writePage(w, http.StatusBadRequest, "Bad request", "The form could not be read. Reload the approval page and try again.")
+		return
+	}
+	req, found := s.snapshot(r.PostForm.Get("ref"))
+	if !s.pageFor(w, req, found) {
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("csrf_token")), []byte(req.csrf)) != 1 {
+		writePage(w, http.StatusForbidden, "This form is not valid", "Reload the approval page and try again.")
+		return
+	}
+	var err error
+	var title, text string
+	switch r.PostForm.Get("decision") {
+	case "approve":
+		err = s.Approve(req.publicID)
+		title, text = "Access approved", appName+" can now see your profile and balances. "+closeWindow
+	case "deny":
+		err = s.Deny(req.publicID)
+		title, text = "Access denied", "Nothing was shared. "+closeWindow
+	default:
+		writePage(w, http.StatusBadRequest, "Bad request", "Choose Approve or Deny.")
+		return
+	}
+	if err != nil {
+		// Decided or expired between the check above and now: say which.
+		req, found = s.snapshot(req.publicID)
+		if s.pageFor(w, req, found) {
+			writePage(w, http.StatusConflict, "Request not decided", "Reload the approval page and try again.")
+		}
+		return
+	}
+	writePage(w, http.StatusOK, title, text)
+}
+
+// pageAllowed writes the page for an unavailable server or a wrong method.
+func (s *Server) pageAllowed(w http.ResponseWriter, r *http.Request, method string) bool {
+	switch {
+	case s.down.Load():
+		writePage(w, http.StatusServiceUnavailable, "Liquid is unavailable", "Liquid is under maintenance. Try again in a few minutes.")
+	case r.Method != method:
+		w.Header().Set("Allow", method)
+		writePage(w, http.StatusMethodNotAllowed, "Method not allowed", "Open the approval link from "+appName+" in your browser.")
+	default:
+		return true
+	}
+	return false
+}

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"errors"
+	"strings"
 	"sync"
 
 	"github.com/qexcompanion/qex-companion/flows/qex"
@@ -9,18 +10,21 @@ import (
 	"github.com/qexcompanion/qex-companion/widgetcfg/host"
 )
 
-// WidgetHostReady: the widget page is served at URL (and was opened in the
-// browser, unless OpenErr says why not).
+// WidgetHostReady: the widget page is served, and URL is a one-time link
+// to it (opened in the browser, unless OpenErr says why not).
 type WidgetHostReady struct {
 	URL     string
 	OpenErr error
 }
 
+// String names the page without the link's one-time launch nonce, which
+// is a credential until spent.
 func (e WidgetHostReady) String() string {
+	page, _, _ := strings.Cut(e.URL, "#")
 	if e.OpenErr != nil {
-		return "widget page at " + e.URL + " (open it yourself: " + e.OpenErr.Error() + ")"
+		return "widget page at " + page + " not opened (" + e.OpenErr.Error() + "): open its one-time link yourself"
 	}
-	return "widget page opened: " + e.URL
+	return "widget page opened: " + page
 }
 
 // WidgetEvent is an event the hosted widget emitted.
@@ -28,8 +32,8 @@ type WidgetEvent struct{ host.Event }
 
 func (e WidgetEvent) String() string { return "widget " + e.Name + ": " + e.Summary() }
 
-// WidgetRefused: the widget host refused a request (no token, foreign
-// origin).
+// WidgetRefused: the widget host refused a request (a spent launch link,
+// no token, a foreign origin, an oversize body).
 type WidgetRefused struct{ Reason string }
 
 func (e WidgetRefused) String() string { return "widget host " + e.Reason }
@@ -63,8 +67,8 @@ func (e *Engine) OpenWidget(cfg widgetcfg.Config, emit func(Event)) {
 	}()
 }
 
-// ServeWidget serves cfg on the widget page and returns its URL; events go
-// to emit.
+// ServeWidget serves cfg on the widget page and returns a new one-time link
+// to it, for one browser to open; events go to emit.
 func (e *Engine) ServeWidget(cfg widgetcfg.Config, emit func(Event)) (string, error) {
 	e.mu.Lock()
 	cur := e.current
@@ -97,7 +101,7 @@ func (e *Engine) ServeWidget(cfg widgetcfg.Config, emit func(Event)) (string, er
 		}
 		w.host = h
 	}
-	return w.host.URL(), nil
+	return w.host.LaunchURL(), nil
 }
 
 func (w *widgetHost) current() func(Event) {

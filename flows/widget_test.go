@@ -1,6 +1,8 @@
 package flows_test
 
 import (
+	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -31,21 +33,44 @@ func TestEngineServesTheWidget(t *testing.T) {
 	if !strings.Contains(string(body), `src="`+r.sb.URL+`/static/liquid-qex-widget/index.umd.js"`) {
 		t.Errorf("the page does not load the sandbox's widget:\n%s", body)
 	}
-	// The page relays an event; the engine reports it.
-	token := strings.Split(strings.Split(string(body), `name="qex-host-token" content="`)[1], `"`)[0]
-	req, _ := http.NewRequest("POST", url+"events", strings.NewReader(`{"event":"step_transition","data":{"new_step":"quoting","old_step":null}}`))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Origin", strings.TrimSuffix(url, "/"))
+	// The page spends its link's launch nonce for the token and relays an
+	// event; the engine reports it.
+	pageURL, nonce, _ := strings.Cut(url, "#launch=")
+	origin := strings.TrimSuffix(pageURL, "/")
+	req, _ := http.NewRequest("POST", origin+"/launch", strings.NewReader(`{"launch":"`+nonce+`"}`))
+	req.Header.Set("Origin", origin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("launching: %v %v", resp, err)
+	}
+	var launched struct{ Token string }
+	json.NewDecoder(io.LimitReader(resp.Body, 1<<10)).Decode(&launched) //nolint:errcheck // an empty token fails below
+	resp.Body.Close()
+	req, _ = http.NewRequest("POST", origin+"/events", strings.NewReader(`{"event":"step_transition","data":{"new_step":"quoting","old_step":null}}`))
+	req.Header.Set("Authorization", "Bearer "+launched.Token)
+	req.Header.Set("Origin", origin)
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 204 {
 		t.Fatalf("posting an event: %v %v", resp, err)
 	}
 	if e := until[flows.WidgetEvent](t, events); e.Summary() != "null → quoting" {
 		t.Errorf("event %v", e)
 	}
-	// A second call shows the newest configuration on the same page.
+	// A second call shows the newest configuration on the same page, through
+	// a new one-time link.
 	res.WidgetConfig.Theme = "dark"
 	again, _ := r.engine.ServeWidget(res.WidgetConfig, emit)
-	if again != url {
-		t.Errorf("a second page: %s", again)
+	if samePage, nonceAgain, _ := strings.Cut(again, "#launch="); samePage != pageURL || nonceAgain == nonce {
+		t.Errorf("a second call gave %s after %s: want the same page, a new link", again, url)
+	}
+}
+
+// TestWidgetHostReadyHidesTheLaunchNonce: what the inspector logs names the
+// page, never the one-time link that is a credential until spent.
+func TestWidgetHostReadyHidesTheLaunchNonce(t *testing.T) {
+	link := "http://127.0.0.1:40999/#launch=" + strings.Repeat("ab", 32)
+	for _, e := range []flows.WidgetHostReady{{URL: link}, {URL: link, OpenErr: errors.New("no browser")}} {
+		if s := e.String(); strings.Contains(s, "launch") || !strings.Contains(s, "http://127.0.0.1:40999/") {
+			t.Errorf("%q", s)
+		}
 	}
 }

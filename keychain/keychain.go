@@ -52,15 +52,24 @@ func System() Backend { return systemKeyring{} }
 type systemKeyring struct{}
 
 func (systemKeyring) Get(service, name string) (string, error) {
+	if err := sessionBusMissing(); err != nil {
+		return "", err
+	}
 	s, err := keyring.Get(service, name)
 	return s, systemError(err)
 }
 
 func (systemKeyring) Set(service, name, secret string) error {
+	if err := sessionBusMissing(); err != nil {
+		return err
+	}
 	return systemError(keyring.Set(service, name, secret))
 }
 
 func (systemKeyring) Delete(service, name string) error {
+	if err := sessionBusMissing(); err != nil {
+		return err
+	}
 	return systemError(keyring.Delete(service, name))
 }
 

@@ -2,6 +2,7 @@ package keychain_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,5 +125,28 @@ func TestSystemKeychain(t *testing.T) {
 	}
 	if _, err := kc.Get(name); !errors.Is(err, keychain.ErrNotFound) {
 		t.Errorf("Get after Delete: %v", err)
+	}
+}
+
+// Without a D-Bus session (SSH, CI, containers) the system keychain is
+// unavailable at once, instead of autolaunching a bus and a keyring daemon.
+func TestSystemKeychainWithoutSessionBusIsUnavailableAtOnce(t *testing.T) {
+	if _, err := os.Stat(fmt.Sprintf("/run/user/%d/bus", os.Getuid())); err == nil {
+		t.Skip("this machine has a per-user session bus, found without the environment")
+	}
+	for _, addr := range []string{"", "autolaunch:"} {
+		t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+		kc := keychain.New(keychain.System())
+		start := time.Now()
+		_, err := kc.Get("a")
+		if !keychain.IsUnavailable(err) || err.Error() != "no system keychain (no D-Bus session)" {
+			t.Errorf("address %q: err = %v", addr, err)
+		}
+		if elapsed := time.Since(start); elapsed > 50*time.Millisecond {
+			t.Errorf("address %q: took %s to say so", addr, elapsed)
+		}
+		if err := kc.Set("a", "b"); !keychain.IsUnavailable(err) {
+			t.Errorf("address %q: Set: %v", addr, err)
+		}
 	}
 }

@@ -80,6 +80,7 @@ type Primary struct {
 	token   string
 	handler Handler
 	slots   chan struct{}
+	refused *refusals
 	wg      sync.WaitGroup
 }
 
@@ -142,6 +143,7 @@ func startPrimary(ln net.Listener, dir string, h Handler) (*Primary, *Running, e
 	if p.handler.Rejected == nil {
 		p.handler.Rejected = func(string) {}
 	}
+	p.refused = newRefusals(p.handler.Rejected)
 	if err := privatefile.Write(filepath.Join(dir, tokenName), []byte(p.token)); err != nil {
 		ln.Close()
 		return nil, nil, fmt.Errorf("cannot write the single-instance token: %w", err)
@@ -173,7 +175,7 @@ func (p *Primary) serve() {
 			}()
 		default:
 			conn.Close() // too many at once: drop, never queue
-			p.handler.Rejected("refused a single-instance connection: too many at once")
+			p.refused.add()
 		}
 	}
 }

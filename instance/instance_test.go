@@ -1,9 +1,13 @@
 package instance_test
 
 import (
+	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -175,5 +179,60 @@ func TestOpenFolderIsClosed(t *testing.T) {
 	acquire(t, dir, instance.Handler{})
 	if st, _ := os.Stat(dir); st.Mode().Perm() != 0o700 {
 		t.Errorf("folder left %v", st.Mode().Perm())
+	}
+}
+
+// A flood of connections while every slot is taken gives a few notes whose
+// counts add up to the connections refused, not a note each.
+func TestFloodOfConnectionsGivesFewNotes(t *testing.T) {
+	dir := shortDir(t)
+	rec := &record{}
+	acquire(t, dir, rec.handler())
+	socket := filepath.Join(dir, "instance.sock")
+	dial := func() net.Conn {
+		c, err := net.Dial("unix", socket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	// Silent clients, accepted first, hold every slot for the message timeout.
+	for range 8 {
+		dial()
+	}
+	refused := 0
+	for range 100 {
+		c := dial()
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		if n, err := c.Read(make([]byte, 1)); n == 0 && errors.Is(err, io.EOF) {
+			refused++ // closed at once, without a reply
+		}
+	}
+	if refused < 90 {
+		t.Fatalf("only %d of 100 connections were refused; the test needs the slots full", refused)
+	}
+	counted := regexp.MustCompile(`^refused (\d+) single-instance connections?: too many at once$`)
+	total := func() (sum int, notes []string) {
+		_, _, notes = rec.snapshot()
+		for _, note := range notes {
+			m := counted.FindStringSubmatch(note)
+			if m == nil {
+				t.Fatalf("note %q", note)
+			}
+			n, _ := strconv.Atoi(m[1])
+			sum += n
+		}
+		return sum, notes
+	}
+	// The last note comes at the end of the interval.
+	deadline := time.Now().Add(5 * time.Second)
+	sum, notes := total()
+	for sum < refused && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		sum, notes = total()
+	}
+	if sum != refused || len(notes) > 3 {
+		t.Errorf("%d notes counting %d refusals, want at most 3 counting %d: %q", len(notes), sum, refused, notes)
 	}
 }

@@ -46,8 +46,9 @@ func (t Target) Check() error {
 		return errors.New("enter the API base URL of your QEX server, e.g. https://partners.example")
 	case key == "":
 		return errors.New("enter your partner's public API key (it starts with pk_)")
-	case !strings.HasPrefix(key, "pk_") || len(key) < 8 || strings.ContainsAny(key, " \t\r\n"):
-		return fmt.Errorf("%q is not a public API key: they start with pk_ and have no spaces", key)
+	}
+	if err := CheckPublicAPIKey(key); err != nil {
+		return err
 	}
 	if t.APIBase != "" {
 		if _, err := qex.ParseBaseURL(t.APIBase); err != nil {
@@ -55,6 +56,31 @@ func (t Target) Check() error {
 		}
 	}
 	return nil
+}
+
+// Bounds of a public API key's length; the sandbox's is 47 characters.
+const (
+	minPublicAPIKey = 8
+	maxPublicAPIKey = 200
+)
+
+// CheckPublicAPIKey is the one rule for a partner's public API key, wherever
+// one is typed: pk_, then only ASCII letters, digits, _ and -, 8 to 200
+// characters in all. The key goes into every request and the widget
+// configuration, so anything else is a paste gone wrong.
+func CheckPublicAPIKey(key string) error {
+	valid := strings.HasPrefix(key, "pk_") && len(key) >= minPublicAPIKey && len(key) <= maxPublicAPIKey
+	for _, c := range []byte(key) {
+		valid = valid && ('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-')
+	}
+	if valid {
+		return nil
+	}
+	shown := fmt.Sprintf("%q", key)
+	if len(key) > maxPublicAPIKey {
+		shown = fmt.Sprintf("a %d-character key", len(key))
+	}
+	return fmt.Errorf("%s is not a public API key: they start with pk_ and have %d to %d letters, digits, _ or -", shown, minPublicAPIKey, maxPublicAPIKey)
 }
 
 // Connection is a flow running in the background.

@@ -112,7 +112,7 @@ func TestInvalidKeyAndCustomURLAreCheckedBeforeSending(t *testing.T) {
 		env, base, key, want string
 	}{
 		{choiceSandbox, "", "", "Enter your partner's public API key (it starts with pk_)"},
-		{choiceSandbox, "", "pk_a b c d", `"pk_a b c d" is not a public API key: they start with pk_ and have no spaces`},
+		{choiceSandbox, "", "pk_a b c d", `"pk_a b c d" is not a public API key: they start with pk_ and have 8 to 200 letters, digits, _ or -`},
 		{choiceCustom, "", "pk_sandbox_12345678", "Enter the API base URL of your QEX server, e.g. https://partners.example"},
 		{choiceCustom, "partners.example", "pk_sandbox_12345678", `API base "partners.example" is not an http(s) URL such as https://partners.liquid.com`},
 	} {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -17,18 +18,22 @@ func TestHeadlessWidget(t *testing.T) {
 	env := linkEnv(t)
 	out := filepath.Join(t.TempDir(), "widget.json")
 	app := startApp(t, env, "--headless", "--widget", "--out", out) // the scripted user approves; it cannot run the widget page
-	pageURL := strings.TrimPrefix(app.waitFor(t, `Widget page: http://127\.0\.0\.1:\d+/`), "Widget page: ")
+	link := strings.TrimPrefix(app.waitFor(t, `Widget page: http://127\.0\.0\.1:\d+/#launch=[0-9a-f]{64}`), "Widget page: ")
 
-	page, err := http.Get(pageURL)
-	if err != nil {
-		t.Fatal(err)
+	// What the page's script does: spend the link's nonce for the token.
+	origin, nonce, _ := strings.Cut(link, "/#launch=")
+	req, _ := http.NewRequest("POST", origin+"/launch", strings.NewReader(`{"launch":"`+nonce+`"}`))
+	req.Header.Set("Origin", origin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("launching the widget page: %v %v", resp, err)
 	}
-	body, _ := io.ReadAll(page.Body)
-	page.Body.Close()
-	token := strings.Split(strings.Split(string(body), `name="qex-host-token" content="`)[1], `"`)[0]
-	req, _ := http.NewRequest("POST", pageURL+"events", strings.NewReader(`{"event":"ui_event","data":{"ui_event":"button_clicked","value":"continue","target":"quote"}}`))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Origin", strings.TrimSuffix(pageURL, "/"))
+	var launched struct{ Token string }
+	json.NewDecoder(io.LimitReader(resp.Body, 1<<10)).Decode(&launched) //nolint:errcheck // an empty token fails below
+	resp.Body.Close()
+	req, _ = http.NewRequest("POST", origin+"/events", strings.NewReader(`{"event":"ui_event","data":{"ui_event":"button_clicked","value":"continue","target":"quote"}}`))
+	req.Header.Set("Authorization", "Bearer "+launched.Token)
+	req.Header.Set("Origin", origin)
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("relaying an event: %v %v", resp, err)
 	}

@@ -338,6 +338,14 @@ func TestOnlyTheLaunchedPageMayTalkToTheHost(t *testing.T) {
 			t.Errorf("the %s fetched without a launch holds the token or secret", name)
 		}
 	}
+	resp, err := http.Get(origin + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src 'self' "+r.sb.URL+";") {
+		t.Errorf("CSP %q", csp)
+	}
 	if code, body := c.send("GET", "/config", "", "Authorization", "Bearer "+token); code != 200 || !strings.Contains(body, secret) {
 		t.Errorf("the launched page's config: HTTP %d", code)
 	}

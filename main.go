@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -123,7 +124,20 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	return o, o.check()
 }
 
+// minTimeout is the shortest --timeout that leaves time to approve.
+const minTimeout = time.Second
+
 func (o *options) check() error {
+	switch {
+	case o.set["api-base"] && strings.TrimSpace(o.apiBase) == "":
+		return usageError{"--api-base is empty: give your QEX server's URL (e.g. https://partners.example), or leave the flag out to use the environment's"}
+	case o.set["public-api-key"] && o.publicAPIKey == "":
+		return usageError{"--public-api-key is empty: give your partner's key (pk_...), or leave the flag out to use the sandbox's"}
+	case o.register && o.unregister:
+		return usageError{"--register-scheme and --unregister-scheme go one at a time: give only one"}
+	case o.widget && !o.headless:
+		return usageError{"--widget works only with --headless: in the window, use Open widget on the last step"}
+	}
 	switch o.env {
 	case "sandbox":
 		if o.publicAPIKey == "" {
@@ -141,11 +155,11 @@ func (o *options) check() error {
 			return usageError{"--api-base: " + err.Error()}
 		}
 	}
-	if !strings.HasPrefix(o.publicAPIKey, "pk_") || len(o.publicAPIKey) < 8 || strings.ContainsAny(o.publicAPIKey, " \t\r\n") {
-		return usageError{fmt.Sprintf("--public-api-key %q is not a public API key: they look like pk_xxxxxxxx-xxxx-...", o.publicAPIKey)}
+	if err := flows.CheckPublicAPIKey(o.publicAPIKey); err != nil {
+		return usageError{"--public-api-key: " + err.Error()}
 	}
-	if o.timeout <= 0 {
-		return usageError{"--timeout must be positive, e.g. 10m"}
+	if o.timeout < minTimeout {
+		return usageError{fmt.Sprintf("--timeout %s leaves no time to approve: give at least %s, e.g. 10m", o.timeout, minTimeout)}
 	}
 	if o.callback != flows.CallbackLoopback && o.callback != flows.CallbackDeepLink && o.callback != flows.CallbackNone {
 		return usageError{fmt.Sprintf("--callback must be loopback, deeplink or none, not %q", o.callback)}
@@ -156,12 +170,30 @@ func (o *options) check() error {
 		}
 	}
 	if o.outFile != "" {
-		dir := filepath.Dir(o.outFile)
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return usageError{fmt.Sprintf("--out %s: folder %s does not exist", o.outFile, dir)}
+		if err := checkOutFile(o.outFile); err != nil {
+			return usageError{fmt.Sprintf("--out %s: %v", o.outFile, err)}
 		}
 	}
 	return nil
+}
+
+// checkOutFile finds, before anything is sent, why the configuration could
+// not be written to path once the user has approved.
+func checkOutFile(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return errors.New("is a folder: name a file in it, e.g. " + filepath.Join(path, "widget.json"))
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("folder %s does not exist", dir)
+	}
+	// The file is written by replacing it within its folder: try that now.
+	probe, err := os.CreateTemp(dir, ".qex-companion-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in folder %s: choose another", dir)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }
 
 func printUsage(fs *flag.FlagSet, w io.Writer) {
@@ -199,6 +231,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
+		if errors.As(err, new(usageError)) {
+			return exitBadArgs
+		}
 		return exitFailed
 	}
 	return exitOK
@@ -242,7 +277,20 @@ func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if o.headless {
 		return runHeadless(ctx, w, o, stdout, stderr)
 	}
+	if err := checkDisplay(); err != nil {
+		return err
+	}
 	return runWindow(ctx, w, o)
+}
+
+// checkDisplay: on Linux a window needs an X11 or Wayland display, and
+// without one GLFW panics inside Fyne. A later copy that only hands over a
+// link or raises the running window needs none, so this comes after that.
+func checkDisplay() error {
+	if runtime.GOOS != "linux" || os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
+		return nil
+	}
+	return usageError{"no display: use --headless (or set DISPLAY)"}
 }
 
 func acquireInstance(w *wiring) (*instance.Primary, *instance.Running, error) {

@@ -53,11 +53,17 @@ func runBinary(t *testing.T, decision string, args ...string) (stdout, stderr st
 // runs can share settings and saved sessions.
 func runBinaryIn(t *testing.T, configDir, decision string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runBinaryEnv(t, append(os.Environ(), "BROWSER="+browserBinary, "QEX_TEST_DECISION="+decision, "LANG=en_US.UTF-8",
+		"XDG_CONFIG_HOME="+configDir), args...)
+}
+
+// runBinaryEnv runs the built binary with exactly the environment env.
+func runBinaryEnv(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, appBinary, args...)
-	cmd.Env = append(os.Environ(), "BROWSER="+browserBinary, "QEX_TEST_DECISION="+decision, "LANG=en_US.UTF-8",
-		"XDG_CONFIG_HOME="+configDir)
+	cmd.Env = env
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// withoutEnv is the test's environment without the named variables.
+func withoutEnv(names ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(names, name) {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// privateEnv gives the binary folders of its own for settings, data, the
+// single-instance socket (a short path: sockets allow about 100 bytes) and
+// home, so nothing it does reaches the user's.
+func privateEnv(t *testing.T, env []string) []string {
+	t.Helper()
+	runtimeDir, err := os.MkdirTemp("/tmp", "qx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(runtimeDir) })
+	home := t.TempDir()
+	return append(env, "LANG=en_US.UTF-8", "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, "config"),
+		"XDG_DATA_HOME="+filepath.Join(home, "data"), "XDG_CACHE_HOME="+filepath.Join(home, "cache"), "XDG_RUNTIME_DIR="+runtimeDir)
+}
+
+// Command lines that cannot work exit 2 with one line naming the flag,
+// before anything is sent: the server here counts every request.
+func TestBadCommandLinesExitTwoBeforeSending(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.Add(1)
+		http.Error(w, "not today", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	// A flow that would reach the server at once, with no browser involved.
+	base := []string{"--headless", "--no-browser", "--callback", "none", "--api-base", srv.URL, "--public-api-key", "pk_sandbox_12345678"}
+	cases := []struct {
+		name string
+		args []string
+		flag string
+	}{
+		{"unbracketed IPv6", []string{"--api-base", "http://::1:8080"}, "--api-base"},
+		{"port above 65535", []string{"--api-base", "http://127.0.0.1:65536"}, "--api-base"},
+		{"empty api base", []string{"--api-base", ""}, "--api-base"},
+		{"100,000-character key", []string{"--public-api-key", "pk_" + strings.Repeat("a", 99997)}, "--public-api-key"},
+		{"non-ASCII key", []string{"--public-api-key", "pk_sändbox_12345678"}, "--public-api-key"},
+		{"empty key with a custom base", []string{"--public-api-key", ""}, "--public-api-key"},
+		{"timeout of 1ns", []string{"--timeout", "1ns"}, "--timeout"},
+		{"register and unregister", []string{"--register-scheme", "--unregister-scheme"}, "--register-scheme"},
+		{"out is a folder", []string{"--out", t.TempDir()}, "--out"},
+		{"out in a folder nobody can write", []string{"--out", "/proc/widget.json"}, "--out"},
+		{"widget without headless", []string{"--headless=false", "--widget"}, "--widget"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			stdout, stderr, code := runBinaryEnv(t, privateEnv(t, os.Environ()), append(base, tc.args...)...)
+			line := strings.TrimSuffix(stderr, "\n")
+			if code != 2 || stdout != "" || strings.Contains(line, "\n") || !strings.HasPrefix(line, "qex-companion: "+tc.flag) || len(line) > 300 {
+				t.Errorf("exit %d, stdout %q, stderr %.400q", code, stdout, stderr)
+			}
+		})
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests reached the server", n)
+	}
+}
+
+// Without a display, the window's launches say so in a sentence and exit 2
+// instead of a GLFW panic.
+func TestNoDisplayExitsTwoWithOneLine(t *testing.T) {
+	const noDisplay = "qex-companion: no display: use --headless (or set DISPLAY)"
+	for name, args := range map[string][]string{
+		"plain launch":                  nil,
+		"--connect":                     {"--connect"},
+		"deep link, no running copy":    {"io.qexcompanion.app:/callback?state=abc"},
+		"--widget, not headless":        {"--widget"},
+		"--callback deeplink, windowed": {"--callback", "deeplink"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			stdout, stderr, code := runBinaryEnv(t, privateEnv(t, withoutEnv("DISPLAY", "WAYLAND_DISPLAY")), args...)
+			line := strings.TrimSuffix(stderr, "\n")
+			if code != 2 || stdout != "" || strings.Contains(line, "\n") || strings.Contains(line, "panic") {
+				t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+			}
+			if name != "--widget, not headless" && line != noDisplay {
+				t.Errorf("stderr %q, want %q", line, noDisplay)
+			}
+		})
+	}
+}

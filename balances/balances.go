@@ -1,26 +1,41 @@
 // Package balances turns accounts into the rows people read: exact decimal
 // strings, aligned on the decimal point, filtered and with zero balances
-// optionally hidden. The terminal table and the GUI table share it.
+// optionally hidden. The terminal table and the GUI table share it, so the
+// server's text is made safe to show here, once for both.
 package balances
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
 // Null is shown where the server sent null.
 const Null = "—"
 
-// Row is one account as displayed.
+// maxFieldRunes bounds a currency, symbol or type as shown; maxQuotedRunes,
+// the quote of an amount that is not a number.
+const (
+	maxFieldRunes  = 32
+	maxQuotedRunes = 24
+)
+
+// Row is one account as displayed. Every field is cleaned of control,
+// escape and bidi characters.
 type Row struct {
 	Currency string
 	Symbol   string
-	Balance  string
+	Balance  string // an exact decimal, Null, or Malformed's text
 	Reserved string
 	Type     string
-	zero     bool
+	// Malformed counts the row's amounts that are not decimal numbers.
+	Malformed   int
+	balanceNum  bool // Balance aligns as a number (or Null)
+	reservedNum bool
+	zero        bool
 }
 
 // Rows returns crypto accounts first, then fiat, as display rows.
@@ -31,23 +46,79 @@ func Rows(a *qex.Accounts) []Row {
 	all := a.All()
 	rows := make([]Row, len(all))
 	for i, acc := range all {
-		rows[i] = Row{
-			Currency: acc.Currency,
-			Symbol:   acc.CurrencySymbol,
-			Balance:  orNull(acc.Balance),
-			Reserved: orNull(acc.ReservedBalance),
-			Type:     acc.CurrencyType,
-			zero:     acc.Balance.IsZero() && acc.ReservedBalance.IsZero(),
+		r := Row{
+			Currency: oneline.Clean(acc.Currency, maxFieldRunes),
+			Symbol:   oneline.Clean(acc.CurrencySymbol, maxFieldRunes),
+			Type:     oneline.Clean(acc.CurrencyType, maxFieldRunes),
 		}
+		r.Balance, r.balanceNum = amount(acc.Balance)
+		r.Reserved, r.reservedNum = amount(acc.ReservedBalance)
+		for _, ok := range []bool{r.balanceNum, r.reservedNum} {
+			if !ok {
+				r.Malformed++
+			}
+		}
+		r.zero = r.Malformed == 0 && acc.Balance.IsZero() && acc.ReservedBalance.IsZero()
+		rows[i] = r
 	}
 	return rows
 }
 
-func orNull(d qex.Decimal) string {
-	if d.IsNull() {
-		return Null
+// amount returns how d is shown, and whether it is a number (or null).
+func amount(d qex.Decimal) (string, bool) {
+	switch {
+	case d.IsNull():
+		return Null, true
+	case d.IsDecimal():
+		return string(d), true
 	}
-	return string(d)
+	return Malformed(d), false
+}
+
+// Malformed is how an amount that is not a decimal number is shown: quoted,
+// cleaned and cut, never as a number.
+func Malformed(d qex.Decimal) string {
+	return fmt.Sprintf("malformed: %q", oneline.Clean(string(d), maxQuotedRunes))
+}
+
+// MalformedCount counts the amounts in rows that are not decimal numbers.
+func MalformedCount(rows []Row) int {
+	n := 0
+	for _, r := range rows {
+		n += r.Malformed
+	}
+	return n
+}
+
+// Amounts returns the rows' balances and reserved amounts as shown in
+// their columns: numbers aligned on the decimal point, malformed amounts
+// left as they are, outside the alignment.
+func Amounts(rows []Row) (balance, reserved []string) {
+	balance, reserved = make([]string, len(rows)), make([]string, len(rows))
+	var balNum, resNum []int // indexes of the amounts that align
+	for i, r := range rows {
+		balance[i], reserved[i] = r.Balance, r.Reserved
+		if r.balanceNum {
+			balNum = append(balNum, i)
+		}
+		if r.reservedNum {
+			resNum = append(resNum, i)
+		}
+	}
+	alignAt(balance, balNum)
+	alignAt(reserved, resNum)
+	return balance, reserved
+}
+
+// alignAt aligns values[i] for each i in at, in place.
+func alignAt(values []string, at []int) {
+	picked := make([]string, len(at))
+	for n, i := range at {
+		picked[n] = values[i]
+	}
+	for n, v := range AlignDecimals(picked) {
+		values[at[n]] = v
+	}
 }
 
 // Filter keeps rows whose currency, symbol or type contains query (case

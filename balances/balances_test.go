@@ -1,7 +1,9 @@
 package balances_test
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/qexcompanion/qex-companion/balances"
@@ -71,5 +73,66 @@ func TestRowsAndFilter(t *testing.T) {
 	}
 	if balances.Rows(nil) != nil {
 		t.Error("Rows(nil) is not empty")
+	}
+}
+
+// hostileAccounts is what a hostile or broken server might send: escape
+// sequences, a bell and a bidi override in the text fields, and amounts
+// that are not decimal numbers.
+func hostileAccounts() *qex.Accounts {
+	return &qex.Accounts{
+		CryptoAccounts: []qex.Account{
+			{Currency: "\x1b[2JBTC", CurrencySymbol: "\x1b]0;pwned\x07₿", Balance: "0.06", ReservedBalance: "abc", CurrencyType: "crypto\u202e"},
+			{Currency: "ETH", CurrencySymbol: "Ξ", Balance: "NaN", ReservedBalance: "1e400", CurrencyType: "crypto"},
+		},
+		FiatAccounts: []qex.Account{
+			{Currency: "USD", CurrencySymbol: "$", Balance: "1,000.00", ReservedBalance: "1250", CurrencyType: "fiat"},
+			{Currency: "EUR", CurrencySymbol: "€", Balance: "+5", ReservedBalance: "", CurrencyType: "fiat"},
+		},
+	}
+}
+
+func TestHostileRowsAreCleanedAndFlagged(t *testing.T) {
+	rows := balances.Rows(hostileAccounts())
+	got := []balances.Row{rows[0], rows[1], rows[2], rows[3]}
+	want := [][6]string{
+		{"[2JBTC", "]0;pwned ₿", "0.06", `malformed: "abc"`, "crypto", "1"},
+		{"ETH", "Ξ", `malformed: "NaN"`, `malformed: "1e400"`, "crypto", "2"},
+		{"USD", "$", `malformed: "1,000.00"`, "1250", "fiat", "1"},
+		{"EUR", "€", `malformed: "+5"`, balances.Null, "fiat", "1"},
+	}
+	for i, r := range got {
+		if have := [6]string{r.Currency, r.Symbol, r.Balance, r.Reserved, r.Type, fmt.Sprint(r.Malformed)}; have != want[i] {
+			t.Errorf("row %d = %q, want %q", i, have, want[i])
+		}
+	}
+	if n := balances.MalformedCount(rows); n != 5 {
+		t.Errorf("MalformedCount = %d, want 5", n)
+	}
+	// Malformed amounts stay out of the alignment: the numbers line up
+	// among themselves, as if the others were not there.
+	bal, res := balances.Amounts(rows)
+	if want := []string{"0.06", `malformed: "NaN"`, `malformed: "1,000.00"`, `malformed: "+5"`}; !slices.Equal(bal, want) {
+		t.Errorf("balances %q, want %q", bal, want)
+	}
+	if want := []string{`malformed: "abc"`, `malformed: "1e400"`, "1250", "   —"}; !slices.Equal(res, want) {
+		t.Errorf("reserved %q, want %q", res, want)
+	}
+	// A row with a malformed amount is never hidden as zero.
+	if got := currencies(balances.Filter(rows, "", true)); len(got) != 4 {
+		t.Errorf("hide zero kept %v", got)
+	}
+}
+
+func TestIsDecimal(t *testing.T) {
+	for d, want := range map[qex.Decimal]bool{
+		"0.06": true, "-12": true, "1250": true, "0.000000012345678901": true, "-0.0": true,
+		"": false, "abc": false, "NaN": false, "Infinity": false, "1e400": false, "1,000.00": false,
+		"+5": false, "1.": false, ".5": false, "-": false, "1.2.3": false, " 1": false, "١٢": false,
+		qex.Decimal(strings.Repeat("9", 65)): false,
+	} {
+		if d.IsDecimal() != want {
+			t.Errorf("Decimal(%q).IsDecimal() = %v", d, !want)
+		}
 	}
 }

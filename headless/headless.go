@@ -28,6 +28,9 @@ func Run(ctx context.Context, engine *flows.Engine, target flows.Target, stdout,
 	if p.writeErr != nil {
 		return nil, p.writeErr
 	}
+	if n := balances.MalformedCount(balances.Rows(res.Accounts)); n > 0 {
+		return nil, fmt.Errorf("the server sent %d amounts that are not decimal numbers (marked malformed above): its balances cannot be trusted; report it to the server's operator", n)
+	}
 	if !toStdout {
 		return res, nil
 	}
@@ -121,25 +124,20 @@ func (p *printer) print(e flows.Event) {
 	case flows.Failed:
 		// Run's caller reports the error once, as the last line.
 	default:
-		fmt.Fprintf(p.w, "• %s\n", e)
+		fmt.Fprintf(p.w, "• %s\n", oneline.Clean(e.String(), 500))
 	}
 }
 
 // PrintBalances writes a table of accounts: currency, symbol, balance,
 // reserved, type, with amounts exactly as the server sent them, aligned on
-// the decimal point.
+// the decimal point, and amounts that are not numbers marked malformed.
 func PrintBalances(w io.Writer, accounts *qex.Accounts) {
 	rows := balances.Rows(accounts)
 	if len(rows) == 0 {
 		fmt.Fprintln(w, "No accounts.")
 		return
 	}
-	bal := make([]string, len(rows))
-	res := make([]string, len(rows))
-	for i, r := range rows {
-		bal[i], res[i] = r.Balance, r.Reserved
-	}
-	bal, res = balances.AlignDecimals(bal), balances.AlignDecimals(res)
+	bal, res := balances.Amounts(rows)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CURRENCY\tSYMBOL\tBALANCE\tRESERVED\tTYPE")
 	for i, r := range rows {

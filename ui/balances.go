@@ -129,13 +129,12 @@ func (s *balancesStep) set(a *qex.Accounts, at time.Time) {
 // apply filters the rows and aligns what is shown.
 func (s *balancesStep) apply() {
 	s.shown = balances.Filter(s.all, s.filter.Text, s.hideZero.Checked)
-	bal := make([]string, len(s.shown))
-	res := make([]string, len(s.shown))
-	for i, r := range s.shown {
-		bal[i], res[i] = r.Balance, r.Reserved
+	s.balance, s.reserved = balances.Amounts(s.shown)
+	count := fmt.Sprintf("%d of %d accounts", len(s.shown), len(s.all))
+	if n := balances.MalformedCount(s.all); n > 0 {
+		count += fmt.Sprintf(" — %d amounts from the server are not numbers (marked malformed)", n)
 	}
-	s.balance, s.reserved = balances.AlignDecimals(bal), balances.AlignDecimals(res)
-	s.count.SetText(fmt.Sprintf("%d of %d accounts", len(s.shown), len(s.all)))
+	s.count.SetText(count)
 	s.table.Refresh()
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/qexcompanion/qex-companion/internal/bounded"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
@@ -27,10 +29,6 @@ const ProductionBaseURL = "https://partners.liquid.com"
 
 // apiPrefix starts every API path, and the "path" claim of every signed call.
 const apiPrefix = "/api/v1"
-
-// maxResponseBytes bounds what the client reads of one response, so a broken or
-// hostile server cannot exhaust memory.
-const maxResponseBytes = 8 << 20
 
 // defaultRequestTimeout bounds one HTTP exchange when the caller's context has
 // no earlier deadline.
@@ -72,7 +70,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		base: base,
-		http: &http.Client{Timeout: defaultRequestTimeout},
+		http: &http.Client{Timeout: defaultRequestTimeout, CheckRedirect: CheckRedirect},
 		now:  time.Now,
 	}
 	for _, o := range opts {
@@ -130,6 +128,23 @@ func isHostName(s string) bool {
 	return true
 }
 
+// maxRedirects bounds the redirects one call follows.
+const maxRedirects = 5
+
+// ErrRedirectLoop is the transport error of a call that kept being
+// redirected.
+var ErrRedirectLoop = errors.New("redirect loop")
+
+// CheckRedirect is the redirect policy of every HTTP client that talks to a
+// QEX server: a few redirects, then ErrRedirectLoop, which the client turns
+// into a sentence.
+func CheckRedirect(_ *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return ErrRedirectLoop
+	}
+	return nil
+}
+
 // BaseURL returns the server origin this client talks to.
 func (c *Client) BaseURL() string { return c.base.String() }
 
@@ -139,7 +154,14 @@ type APIError struct {
 	Call    string // what was asked, e.g. "create session"
 	Status  int
 	Message string
+	// RetryAfter is how long the server asked to wait (Retry-After on a
+	// 429 or 503), capped at MaxRetryAfter; zero when it did not say.
+	RetryAfter time.Duration
 }
+
+// MaxRetryAfter caps a server's Retry-After, so a hostile value cannot
+// park the app.
+const MaxRetryAfter = time.Minute
 
 func (e *APIError) Error() string {
 	msg := e.Message
@@ -205,10 +227,32 @@ func (c *Client) ApprovalURL(sessionID, returnURL string) string {
 // approved the session it fails with a 401 (see IsUnauthorized).
 func (c *Client) Accounts(ctx context.Context, cred Credentials) (*Accounts, error) {
 	var a Accounts
-	if err := c.signed(ctx, "fetch accounts", cred, sessionPath(cred.SessionID, "accounts"), &a); err != nil {
+	if err := c.signed(ctx, "fetch accounts", cred, sessionPath(cred.SessionID, "accounts"), (*accountsPayload)(&a)); err != nil {
 		return nil, err
 	}
 	return &a, nil
+}
+
+// accountsPayload decodes Accounts, refusing a payload without both lists:
+// "no accounts" is two empty lists, and a reply missing one would show half
+// the balances as if they were all. A null list counts as empty.
+type accountsPayload Accounts
+
+func (p *accountsPayload) UnmarshalJSON(b []byte) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil || fields == nil {
+		return errors.New("it is not an object with crypto_accounts and fiat_accounts")
+	}
+	var missing []string
+	for _, name := range []string{"crypto_accounts", "fiat_accounts"} {
+		if _, ok := fields[name]; !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("it has no %s list", strings.Join(missing, " or "))
+	}
+	return json.Unmarshal(b, (*Accounts)(p))
 }
 
 // Account fetches one account by currency code, with its deposit address.
@@ -330,14 +374,36 @@ func (c *Client) do(ctx context.Context, call, method, requestURI string, body [
 		return c.transportError(ctx, call, err)
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	raw, err := bounded.ReadAll(resp.Body, bounded.MaxResponseBytes)
+	var tooLarge *bounded.TooLargeError
+	if errors.As(err, &tooLarge) {
+		return &MalformedResponseError{Call: call, Status: resp.StatusCode, Reason: err.Error()}
+	}
 	if err != nil {
 		return c.transportError(ctx, call, err)
 	}
-	if len(raw) > maxResponseBytes {
-		return &MalformedResponseError{Call: call, Status: resp.StatusCode, Reason: "it is larger than 8 MiB"}
+	err = decodeEnvelope(call, resp.StatusCode, resp.Header.Get("Content-Type"), raw, out)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		apiErr.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), c.now())
 	}
-	return decodeEnvelope(call, resp.StatusCode, raw, out)
+	return err
+}
+
+// retryAfter reads a Retry-After header, in seconds or as an HTTP date,
+// capped at MaxRetryAfter; zero when absent or unreadable.
+func retryAfter(header string, now time.Time) time.Duration {
+	header = strings.TrimSpace(header)
+	if header == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseUint(header, 10, 32); err == nil {
+		d = time.Duration(secs) * time.Second
+	} else if at, err := http.ParseTime(header); err == nil {
+		d = at.Sub(now)
+	}
+	return min(max(d, 0), MaxRetryAfter)
 }
 
 func (c *Client) transportError(ctx context.Context, call string, err error) error {
@@ -347,6 +413,13 @@ func (c *Client) transportError(ctx context.Context, call string, err error) err
 		}
 		return fmt.Errorf("%s cancelled: %w", call, ctxErr)
 	}
+	if errors.Is(err, ErrRedirectLoop) {
+		return fmt.Errorf("%s failed: %s kept redirecting (more than %d times); check the API base URL", call, c.base.Host, maxRedirects)
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return fmt.Errorf("%s failed: %s did not answer in time", call, c.base.Host)
+	}
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
 		err = urlErr.Err
@@ -354,7 +427,7 @@ func (c *Client) transportError(ctx context.Context, call string, err error) err
 	return fmt.Errorf("%s failed: cannot reach %s (%v); check the API base URL and your network", call, c.base.String(), err)
 }
 
-func decodeEnvelope(call string, status int, raw []byte, out any) error {
+func decodeEnvelope(call string, status int, contentType string, raw []byte, out any) error {
 	var env struct {
 		Success *bool           `json:"success"`
 		Message string          `json:"message"`
@@ -367,7 +440,9 @@ func decodeEnvelope(call string, status int, raw []byte, out any) error {
 			return &APIError{Call: call, Status: status}
 		}
 		reason := "it has no \"success\" field"
-		if err != nil {
+		if mediaType, _, _ := mime.ParseMediaType(contentType); err != nil && mediaType != "" && !strings.Contains(mediaType, "json") {
+			reason = "it is " + oneline.Clean(mediaType, 60) + ", not JSON"
+		} else if err != nil {
 			reason = shortJSONError(err)
 		}
 		return &MalformedResponseError{Call: call, Status: status, Reason: reason}
@@ -382,7 +457,7 @@ func decodeEnvelope(call string, status int, raw []byte, out any) error {
 		return &MalformedResponseError{Call: call, Status: status, Reason: "payload is missing"}
 	}
 	if err := json.Unmarshal(env.Payload, out); err != nil {
-		return &MalformedResponseError{Call: call, Status: status, Reason: "payload: " + shortJSONError(err)}
+		return &MalformedResponseError{Call: call, Status: status, Reason: "payload: " + oneline.Clean(shortJSONError(err), 200)}
 	}
 	return nil
 }

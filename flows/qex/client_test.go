@@ -328,7 +328,9 @@ func TestErrorsQuoteTheServerInOneLine(t *testing.T) {
 		{"not found", 404, `{"success":false,"message":"Session not found.","payload":null}`,
 			`create session failed: the server answered HTTP 404: "Session not found."`, qex.IsNotFound, "IsNotFound"},
 		{"not JSON with 200", 200, `<html>hello</html>`,
-			"create session failed: the server's answer (HTTP 200) is not QEX API JSON: invalid character '<' looking for beginning of value; check the API base URL", nil, ""},
+			"create session failed: the server's answer (HTTP 200) is not QEX API JSON: it is text/html, not JSON; check the API base URL", nil, ""},
+		{"escape sequences in the message", 500, "{\"success\":false,\"message\":\"\\u001b[2J\\u001b]0;pwned\\u0007gone\\u202e\",\"payload\":null}",
+			`create session failed: the server answered HTTP 500: "[2J ]0;pwned gone"`, nil, ""},
 		{"JSON but no envelope", 200, `{}`,
 			`create session failed: the server's answer (HTTP 200) is not QEX API JSON: it has no "success" field; check the API base URL`, nil, ""},
 		{"wrong payload type", 200, `{"success":true,"payload":{"session_id":42}}`,
@@ -439,5 +441,77 @@ func TestSignRefusesEmptyCredentials(t *testing.T) {
 	_, err := c.Accounts(context.Background(), qex.Credentials{})
 	if err == nil || !errors.Is(err, err) || !strings.Contains(err.Error(), "no session to sign with") {
 		t.Errorf("Accounts without credentials: %v", err)
+	}
+}
+
+func TestRetryAfterIsReadAndCapped(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tc := range []struct {
+		status int
+		header string
+		want   time.Duration
+	}{
+		{429, "3", 3 * time.Second},
+		{503, now.Add(20 * time.Second).Format(http.TimeFormat), 20 * time.Second},
+		{429, "86400", qex.MaxRetryAfter},
+		{429, now.Add(-time.Hour).Format(http.TimeFormat), 0},
+		{429, "soon", 0},
+		{429, "", 0},
+		{500, "3", 0}, // only 429 and 503 ask to wait
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", tc.header)
+			w.WriteHeader(tc.status)
+		}))
+		client, err := qex.NewClient(srv.URL, qex.WithClock(func() time.Time { return now }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = client.CreateSession(context.Background(), "pk_test_key")
+		srv.Close()
+		var apiErr *qex.APIError
+		if !errors.As(err, &apiErr) || apiErr.RetryAfter != tc.want {
+			t.Errorf("HTTP %d, Retry-After %q: err %v, want RetryAfter %s", tc.status, tc.header, err, tc.want)
+		}
+	}
+}
+
+func TestAccountsReplyMustHoldBothLists(t *testing.T) {
+	for payload, want := range map[string]string{
+		`{"crypto_accounts": [], "fiat_accounts": []}`:   "",
+		`{"crypto_accounts": null, "fiat_accounts": []}`: "",
+		`{}`:                                  "payload: it has no crypto_accounts or fiat_accounts list",
+		`{"crypto_accounts": []}`:             "payload: it has no fiat_accounts list",
+		`{"accounts": [{"currency": "BTC"}]}`: "payload: it has no crypto_accounts or fiat_accounts list",
+		`[]`:                                  "payload: it is not an object with crypto_accounts and fiat_accounts",
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"success": true, "payload": %s}`, payload)
+		}))
+		accounts, err := newClient(t, srv.URL).Accounts(context.Background(), qex.Credentials{SessionID: "s", SessionSecret: "k"})
+		srv.Close()
+		if want == "" {
+			if err != nil || len(accounts.All()) != 0 {
+				t.Errorf("%s: %v, %v", payload, accounts, err)
+			}
+			continue
+		}
+		var malformed *qex.MalformedResponseError
+		if !errors.As(err, &malformed) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want it to say %q", payload, err, want)
+		}
+	}
+}
+
+func TestRedirectLoopIsASentence(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, r.URL.Path, http.StatusFound)
+	}))
+	defer srv.Close()
+	_, err := newClient(t, srv.URL).Accounts(context.Background(), qex.Credentials{SessionID: "s", SessionSecret: "k"})
+	host := strings.TrimPrefix(srv.URL, "http://")
+	if want := "fetch accounts failed: " + host + " kept redirecting (more than 5 times); check the API base URL"; err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // Environments named in the envelope's "environment" field.
@@ -42,6 +43,33 @@ func (d Decimal) IsZero() bool {
 		}
 	}
 	return true
+}
+
+// maxDecimalLength bounds an amount the app shows as a number: longer
+// strings are not amounts any exchange sends.
+const maxDecimalLength = 64
+
+// IsDecimal reports whether d is a plain decimal number: an optional '-',
+// digits, and optionally '.' and more digits ("0.06", "-12", "1250.5").
+// Exponents ("1e400"), separators ("1,000.00"), a leading '+', "NaN" and
+// the like are not amounts to show as numbers. Null is not a decimal.
+func (d Decimal) IsDecimal() bool {
+	s := strings.TrimPrefix(string(d), "-")
+	if len(d) > maxDecimalLength {
+		return false
+	}
+	intPart, frac, hasPoint := strings.Cut(s, ".")
+	return allDigits(intPart) && (!hasPoint || allDigits(frac))
+}
+
+// allDigits reports whether s is one or more ASCII digits.
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // ID is an account or user identifier. Servers send numbers, but the field is

@@ -1,18 +1,33 @@
 // Package oneline shapes text for one line of a message: text from outside
-// the app (server messages, URL parameters) made safe for an error or log
-// entry, and error texts made to stand as sentences.
+// the app (server messages, URL parameters, account fields) made safe for a
+// terminal, a window, an error or a log entry, and error texts made to stand
+// as sentences.
 package oneline
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
-// Clean folds control characters and line breaks into single spaces and cuts
-// the result to max runes, marking a cut with "…".
+// Clean makes text from outside the app safe to show on one line: control
+// characters (C0, DEL and C1, so every escape sequence loses its ESC or
+// CSI), line and paragraph separators and bidirectional overrides are
+// folded into single spaces, bytes that are not UTF-8 become U+FFFD, and
+// the result is cut to max runes, marking a cut with "…".
 func Clean(s string, max int) string {
-	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }), " ")
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Join(strings.FieldsFunc(s, unsafe), " ")
 	if r := []rune(s); len(r) > max {
 		s = string(r[:max]) + "…"
 	}
 	return s
+}
+
+// unsafe reports whether r could move the cursor, recolour or retitle a
+// terminal, reorder the text around it, or break the line.
+func unsafe(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) ||
+		r == '\u2028' || r == '\u2029'
 }
 
 // Sentence capitalises msg's first letter, so an error text can stand on

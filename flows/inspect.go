@@ -3,13 +3,18 @@ package flows
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/bounded"
 )
 
 // HTTPExchange is one request to a provider server and its answer, redacted:
@@ -38,6 +43,9 @@ func (e HTTPExchange) String() string {
 // maxInspectedBody bounds what an exchange keeps of each body.
 const maxInspectedBody = 64 << 10
 
+// bodyCutNote ends an inspected body that was longer than what is kept.
+var bodyCutNote = "\n… (cut: the inspector keeps the first " + bounded.Size(maxInspectedBody) + ")"
+
 // inspectingTransport reports every exchange to emit, redacted.
 type inspectingTransport struct {
 	next http.RoundTripper
@@ -47,7 +55,7 @@ type inspectingTransport struct {
 // NewInspectingClient returns an HTTP client that reports each exchange as a
 // redacted HTTPExchange event.
 func NewInspectingClient(emit func(Event), timeout time.Duration) *http.Client {
-	return &http.Client{Timeout: timeout, Transport: &inspectingTransport{next: http.DefaultTransport, emit: emit}}
+	return &http.Client{Timeout: timeout, Transport: &inspectingTransport{next: http.DefaultTransport, emit: emit}, CheckRedirect: qex.CheckRedirect}
 }
 
 func (t *inspectingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -68,20 +76,66 @@ func (t *inspectingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	}
 	ex.Status = resp.StatusCode
 	ex.ResponseHeaders = redactHeaders(resp.Header)
-	// Keep a copy of the body for the inspector and hand the caller the
-	// same bytes.
-	raw, readErr := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(raw))
-	if len(raw) > maxInspectedBody {
-		raw = raw[:maxInspectedBody]
+	// The caller reads the body, within its own limit; the inspector keeps
+	// a bounded copy of what went by and reports the exchange when the
+	// caller is done with it.
+	resp.Body = &inspectedBody{body: resp.Body, done: func(kept []byte, cut bool, err error) {
+		ex.ResponseBody = RedactBody(kept)
+		if cut {
+			ex.ResponseBody += bodyCutNote
+		}
+		if err != nil {
+			ex.Err = err.Error()
+		}
+		t.emit(ex)
+	}}
+	return resp, nil
+}
+
+// inspectedBody passes a response body through to its reader, keeping the
+// first maxInspectedBody bytes, and calls done once: at the end of the body,
+// on a read error, or when it is closed, whichever comes first.
+type inspectedBody struct {
+	body io.ReadCloser
+	done func(kept []byte, cut bool, err error)
+
+	mu       sync.Mutex
+	kept     []byte
+	cut      bool
+	finished bool
+}
+
+func (b *inspectedBody) Read(p []byte) (int, error) {
+	n, err := b.body.Read(p)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	room := maxInspectedBody - len(b.kept)
+	b.kept = append(b.kept, p[:min(n, room)]...)
+	b.cut = b.cut || n > room
+	if err != nil {
+		b.finish(err)
 	}
-	ex.ResponseBody = RedactBody(raw)
-	if readErr != nil {
-		ex.Err = readErr.Error()
+	return n, err
+}
+
+func (b *inspectedBody) Close() error {
+	err := b.body.Close()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.finish(nil)
+	return err
+}
+
+// finish reports the exchange once; the caller holds mu.
+func (b *inspectedBody) finish(err error) {
+	if b.finished {
+		return
 	}
-	t.emit(ex)
-	return resp, readErr
+	b.finished = true
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	b.done(b.kept, b.cut, err)
 }
 
 // secretHeaders hold credentials whatever their value looks like.

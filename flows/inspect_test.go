@@ -11,6 +11,7 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/hostile"
 )
 
 const jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJub25jZSI6MX0.c2lnbmF0dXJl"
@@ -76,5 +77,41 @@ func TestInspectingClientReportsTransportFailures(t *testing.T) {
 	client.CreateSession(context.Background(), "pk_test_1234")
 	if len(got) != 1 || got[0].(flows.HTTPExchange).Err == "" || !strings.Contains(got[0].String(), "no answer") {
 		t.Errorf("events %v", got)
+	}
+}
+
+// TestHugeBodiesAreNotHeldInMemory: a server streaming 400 MB answers to
+// create-session and accounts must not take the app's memory with it.
+func TestHugeBodiesAreNotHeldInMemory(t *testing.T) {
+	const size = 400 << 20
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		hostile.Stream(w, size)
+	}))
+	defer srv.Close()
+	defer srv.CloseClientConnections()
+	var exchanges []flows.HTTPExchange
+	emit := func(e flows.Event) { exchanges = append(exchanges, e.(flows.HTTPExchange)) }
+	client, _ := qex.NewClient(srv.URL, qex.WithHTTPClient(flows.NewInspectingClient(emit, 30*time.Second)))
+	for name, call := range map[string]func() error{
+		"create session": func() error { _, err := client.CreateSession(context.Background(), "pk_test_1234"); return err },
+		"fetch accounts": func() error {
+			_, err := client.Accounts(context.Background(), qex.Credentials{SessionID: "s", SessionSecret: "k"})
+			return err
+		},
+	} {
+		exchanges = nil
+		heap := hostile.WatchHeap()
+		err := call()
+		growth := heap.Stop()
+		if growth > 64<<20 {
+			t.Errorf("%s: the heap grew by %d MiB under a 400 MB body", name, growth>>20)
+		}
+		if err == nil || !strings.Contains(err.Error(), name+" failed: the server's answer (HTTP 200) is not QEX API JSON: it is larger than 8 MiB") {
+			t.Errorf("%s: err = %v", name, err)
+		}
+		if len(exchanges) != 1 || len(exchanges[0].ResponseBody) > 65<<10 || !strings.Contains(exchanges[0].ResponseBody, "(cut: the inspector keeps the first 64 KiB)") {
+			t.Errorf("%s: the inspector did not keep a bounded copy: %d exchanges", name, len(exchanges))
+		}
 	}
 }

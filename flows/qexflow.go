@@ -9,6 +9,7 @@ import (
 
 	"github.com/qexcompanion/qex-companion/callback"
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
@@ -82,7 +83,8 @@ func (f *QEXFlow) CheckNow() {
 	}
 }
 
-// ErrTimeout is returned when the user did not approve within the timeout.
+// ErrTimeout is returned when the flow did not finish within the timeout:
+// the user did not approve, or the server kept failing or did not answer.
 var ErrTimeout = errors.New("timed out")
 
 // Run executes the flow, reporting each step to emit (called from Run's
@@ -92,9 +94,13 @@ func (f *QEXFlow) Run(ctx context.Context, emit func(Event)) (*QEXResult, error)
 	defer cancel()
 	res, err := f.run(ctx, emit)
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			err = fmt.Errorf("%w: no approval within %s; start again and approve in the browser", ErrTimeout, f.cfg.Timeout)
-		} else if ctx.Err() != nil {
+		switch {
+		case errors.Is(err, ErrTimeout):
+			// awaitApproval said what the time went on.
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			// A call the deadline cut short: its error says which.
+			err = fmt.Errorf("%w after %s: %w", ErrTimeout, f.cfg.Timeout, err)
+		case ctx.Err() != nil:
 			err = fmt.Errorf("cancelled: %w", context.Canceled)
 		}
 		emit(Failed{Err: err})
@@ -107,9 +113,9 @@ func (f *QEXFlow) run(ctx context.Context, emit func(Event)) (*QEXResult, error)
 	client := f.cfg.Client
 	sess, err := client.CreateSession(ctx, f.cfg.PublicAPIKey)
 	if err != nil {
-		return nil, err
+		return nil, explainCreateError(err, client.BaseURL())
 	}
-	emit(SessionCreated{SessionID: sess.SessionID, Environment: sess.Environment})
+	emit(SessionCreated{SessionID: oneline.Clean(sess.SessionID, 80), Environment: oneline.Clean(sess.Environment, 20)})
 
 	var receiver callback.Receiver
 	if f.cfg.Receiver != nil {
@@ -157,11 +163,12 @@ func (f *QEXFlow) awaitApproval(ctx context.Context, cred qex.Credentials, recei
 	interval := f.cfg.PollMin
 	timer := time.NewTimer(interval)
 	defer timer.Stop()
+	var lastErr error // what the last check failed with, for the timeout's message
 	for {
 		var via string
 		select {
 		case <-ctx.Done():
-			return nil, "", ctx.Err()
+			return nil, "", f.gaveUp(ctx, lastErr)
 		case res := <-returns:
 			returns = nil // one return per flow
 			if err := res.Err(); err != nil {
@@ -173,12 +180,19 @@ func (f *QEXFlow) awaitApproval(ctx context.Context, cred qex.Credentials, recei
 		case <-timer.C:
 			via = "polling"
 		}
+		checked := time.Now()
 		accounts, err := f.cfg.Client.Accounts(ctx, cred)
 		if err == nil {
 			return accounts, via, nil
 		}
 		if ctx.Err() != nil {
-			return nil, "", ctx.Err()
+			// A check the deadline cut short is the cause when it was the
+			// first or had hung for a while, not when it was one more quick
+			// poll that happened to be under way.
+			if lastErr == nil || time.Since(checked) > time.Second {
+				lastErr = err
+			}
+			return nil, "", f.gaveUp(ctx, lastErr)
 		}
 		if !worthWaiting(err) {
 			if qex.IsNotFound(err) {
@@ -186,12 +200,70 @@ func (f *QEXFlow) awaitApproval(ctx context.Context, cred qex.Credentials, recei
 			}
 			return nil, "", err
 		}
+		lastErr = err
 		if via == "polling" {
 			interval = min(interval*pollGrowthRatio, f.cfg.PollMax)
 		}
-		emit(Waiting{Reason: waitingReason(err), Next: interval})
-		timer.Reset(interval)
+		next := interval
+		var apiErr *qex.APIError
+		if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
+			// The server said when to ask again; the deadline still ends
+			// the wait.
+			next = apiErr.RetryAfter
+		}
+		emit(Waiting{Reason: waitingReason(err), Next: next})
+		timer.Reset(next)
 	}
+}
+
+// gaveUp is the error of a wait that ctx ended. When the deadline ended it,
+// it blames the user only if the server kept saying "not approved"; any
+// other last failure is the cause, and is named.
+func (f *QEXFlow) gaveUp(ctx context.Context, lastErr error) error {
+	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return ctx.Err()
+	}
+	if lastErr == nil || qex.IsUnauthorized(lastErr) {
+		return fmt.Errorf("%w: no approval within %s; start again and approve in the browser", ErrTimeout, f.cfg.Timeout)
+	}
+	return fmt.Errorf("%w after %s: the last check failed: %w", ErrTimeout, f.cfg.Timeout, lastErr)
+}
+
+// explainedError says what to do about an error, keeping it for errors.Is
+// and errors.As.
+type explainedError struct {
+	msg string
+	err error
+}
+
+func (e *explainedError) Error() string { return e.msg }
+func (e *explainedError) Unwrap() error { return e.err }
+
+// explainCreateError says what to do when the server refuses to create a
+// session.
+func explainCreateError(err error, base string) error {
+	var apiErr *qex.APIError
+	if !errors.As(err, &apiErr) {
+		return err
+	}
+	said := fmt.Sprintf("HTTP %d", apiErr.Status)
+	if apiErr.Message != "" {
+		said += fmt.Sprintf(": %q", apiErr.Message)
+	}
+	var msg string
+	switch status := apiErr.Status; {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		msg = "the server refused the public API key (" + said + "); check --public-api-key or the key field"
+	case status == http.StatusNotFound:
+		msg = "no QEX API at " + base + " (" + said + "); check the API base URL"
+	case status == http.StatusTooManyRequests:
+		msg = "the server is busy (" + said + "); try again in a minute"
+	case status >= 500:
+		msg = "the QEX server failed (" + said + "); try again later"
+	default:
+		return err
+	}
+	return &explainedError{msg: apiErr.Call + " failed: " + msg, err: err}
 }
 
 // worthWaiting tells whether a failed check may succeed later: not approved

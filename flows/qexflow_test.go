@@ -386,7 +386,7 @@ func TestCreateSessionErrorsEndTheFlow(t *testing.T) {
 	flow := newFlow(t, sb, func(c *flows.QEXConfig) { c.PublicAPIKey = "pk_live_not-a-sandbox-key" })
 	rec := newRecorder()
 	_, err := flow.Run(context.Background(), rec.emit)
-	if err == nil || err.Error() != `create session failed: the server answered HTTP 401: "This is not a sandbox key: the sandbox accepts only pk_sandbox_ keys."` {
+	if err == nil || err.Error() != `create session failed: the server refused the public API key (HTTP 401: "This is not a sandbox key: the sandbox accepts only pk_sandbox_ keys."); check --public-api-key or the key field` || !qex.IsUnauthorized(err) {
 		t.Errorf("err = %v", err)
 	}
 	if kinds := rec.kinds(); len(kinds) != 1 || kinds[0] != "flows.Failed" {

@@ -1,0 +1,32 @@
+package headless_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/headless"
+)
+
+// A server's currency fields carry a screen clear, a window-title OSC, a
+// bell and a bidi override, and its amounts are not all numbers: the table
+// shows inert text and marks the amounts malformed, unaligned.
+func TestPrintBalancesOfAHostileServer(t *testing.T) {
+	accounts := &qex.Accounts{
+		CryptoAccounts: []qex.Account{
+			{Currency: "\x1b[2JBTC", CurrencySymbol: "\x1b]0;pwned\x07₿", Balance: "0.06", ReservedBalance: "abc", CurrencyType: "crypto\u202e"},
+			{Currency: "ETH", CurrencySymbol: "\u009bΞ", Balance: "NaN", ReservedBalance: "1e400", CurrencyType: "crypto"},
+		},
+		FiatAccounts: []qex.Account{{Currency: "USD", CurrencySymbol: "$", Balance: "1,000.00", ReservedBalance: "12.5", CurrencyType: "fiat"}},
+	}
+	var out bytes.Buffer
+	headless.PrintBalances(&out, accounts)
+	want := "" +
+		"CURRENCY  SYMBOL      BALANCE                RESERVED            TYPE\n" +
+		"[2JBTC    ]0;pwned ₿  0.06                   malformed: \"abc\"    crypto\n" +
+		"ETH       Ξ           malformed: \"NaN\"       malformed: \"1e400\"  crypto\n" +
+		"USD       $           malformed: \"1,000.00\"  12.5                fiat\n"
+	if got := out.String(); got != want {
+		t.Errorf("printed\n%s\nwant\n%s", got, want)
+	}
+}

@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"regexp"
@@ -85,15 +87,29 @@ func checkPublicKey(key string) (int, string) {
 	return 0, ""
 }
 
+// maxCreateBody bounds a create-session request: it holds one key.
+const maxCreateBody = 64 << 10
+
+// failBody refuses a request body that could not be read: 413 when it was
+// too large, 400 with msg otherwise.
+func failBody(w http.ResponseWriter, err error, msg string) {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("The body is larger than %d KiB.", tooLarge.Limit>>10))
+		return
+	}
+	fail(w, http.StatusBadRequest, msg)
+}
+
 // createSession handles POST /api/v1/session with a JSON or form body.
 func (s *Sandbox) createSession(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, maxCreateBody)
 	var key string
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mediaType {
 	case "application/x-www-form-urlencoded", "multipart/form-data":
 		if err := r.ParseForm(); err != nil {
-			fail(w, http.StatusBadRequest, "The form body cannot be read.")
+			failBody(w, err, "The form body cannot be read.")
 			return
 		}
 		key = r.PostForm.Get("public_api_key")
@@ -102,7 +118,7 @@ func (s *Sandbox) createSession(w http.ResponseWriter, r *http.Request) {
 			PublicAPIKey string `json:"public_api_key"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-			fail(w, http.StatusBadRequest, "The body must be JSON like {\"public_api_key\": \"pk_...\"}.")
+			failBody(w, err, "The body must be JSON like {\"public_api_key\": \"pk_...\"}.")
 			return
 		}
 		key = body.PublicAPIKey

@@ -444,3 +444,17 @@ func TestPersistenceAcrossRestarts(t *testing.T) {
 		t.Errorf("with another key: %+v", r)
 	}
 }
+
+func TestOversizedCreateBodyIsRefused(t *testing.T) {
+	h := start(t)
+	pad := strings.Repeat("x", 1<<20)
+	for _, tc := range []struct{ contentType, body string }{
+		{"application/json", `{"public_api_key": "` + sandbox.DefaultPublicAPIKey + `", "pad": "` + pad + `"}`},
+		{"application/x-www-form-urlencoded", "public_api_key=" + sandbox.DefaultPublicAPIKey + "&pad=" + pad},
+	} {
+		r := h.do("POST", "/api/v1/session", tc.contentType, tc.body, "")
+		if r.Status != http.StatusRequestEntityTooLarge || r.Message != "The body is larger than 64 KiB." {
+			t.Errorf("%s: HTTP %d %q", tc.contentType, r.Status, r.Message)
+		}
+	}
+}

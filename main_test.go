@@ -155,7 +155,7 @@ func TestHeadlessFailuresExitOneWithOneLine(t *testing.T) {
 		{"timeout", "ignore", []string{"--headless", "--no-browser", "--timeout", "1500ms"},
 			"qex-companion: timed out: no approval within 1.5s; start again and approve in the browser"},
 		{"server refuses the key", "approve", []string{"--headless", "--public-api-key", "pk_live_abcdef12"},
-			`qex-companion: create session failed: the server answered HTTP 401: "This is not a sandbox key: the sandbox accepts only pk_sandbox_ keys."`},
+			`qex-companion: create session failed: the server refused the public API key (HTTP 401: "This is not a sandbox key: the sandbox accepts only pk_sandbox_ keys."); check --public-api-key or the key field`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -58,7 +58,7 @@ func TestServerErrorThenRetry(t *testing.T) {
 	chooseCustom(r, flaky.URL)
 	pressEnter(r.m.connect.apiBase)
 	r.ui.waitFor(t, "the error", r.m.connect.errLabel.Visible)
-	if msg := r.m.connect.errLabel.Text; msg != `Create session failed: the server answered HTTP 500: "Database unavailable."` {
+	if msg := r.m.connect.errLabel.Text; msg != `Create session failed: the QEX server failed (HTTP 500: "Database unavailable."); try again later` {
 		t.Errorf("message %q", msg)
 	}
 	test.Tap(r.m.connect.button)

@@ -64,7 +64,7 @@ bench:
 # minimization keeps the engine from spending the run shrinking 2 KB inputs.
 FUZZTIME ?= 60s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./deeplink
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/deeplink
 
 # Packaging with the fyne tool inside the fyne module (fyne.io/tools is not
 # reachable here). `fyne package` bumps Build in FyneApp.toml on every run;

@@ -26,18 +26,18 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/qexcompanion/qex-companion/assets"
-	"github.com/qexcompanion/qex-companion/deeplink"
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
-	"github.com/qexcompanion/qex-companion/headless"
-	"github.com/qexcompanion/qex-companion/instance"
-	"github.com/qexcompanion/qex-companion/keychain"
-	"github.com/qexcompanion/qex-companion/register"
-	"github.com/qexcompanion/qex-companion/sandbox"
-	"github.com/qexcompanion/qex-companion/sessions"
-	"github.com/qexcompanion/qex-companion/settings"
+	"github.com/qexcompanion/qex-companion/internal/deeplink"
+	"github.com/qexcompanion/qex-companion/internal/headless"
+	"github.com/qexcompanion/qex-companion/internal/instance"
+	"github.com/qexcompanion/qex-companion/internal/keychain"
+	"github.com/qexcompanion/qex-companion/internal/register"
+	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	"github.com/qexcompanion/qex-companion/internal/sessions"
+	"github.com/qexcompanion/qex-companion/internal/settings"
+	"github.com/qexcompanion/qex-companion/internal/webbrowser"
 	"github.com/qexcompanion/qex-companion/ui"
-	"github.com/qexcompanion/qex-companion/webbrowser"
 )
 
 const (

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows/qex"
-	"github.com/qexcompanion/qex-companion/sandbox"
+	"github.com/qexcompanion/qex-companion/internal/sandbox"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 

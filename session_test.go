@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	"github.com/qexcompanion/qex-companion/internal/sessions"
 	"github.com/qexcompanion/qex-companion/internal/testkeyring"
-	"github.com/qexcompanion/qex-companion/sandbox"
-	"github.com/qexcompanion/qex-companion/sessions"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/qexcompanion/qex-companion/flows"
-	"github.com/qexcompanion/qex-companion/sandbox"
+	"github.com/qexcompanion/qex-companion/internal/sandbox"
 )
 
 func TestPublicAPIKeyRule(t *testing.T) {

@@ -7,8 +7,8 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/sandbox"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
-	"github.com/qexcompanion/qex-companion/sandbox"
 )
 
 // BenchmarkQEXFlow measures one whole flow against the embedded sandbox:

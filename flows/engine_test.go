@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/sandbox"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
-	"github.com/qexcompanion/qex-companion/sandbox"
 )
 
 // collect gathers an engine's events on a channel.

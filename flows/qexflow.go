@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/qexcompanion/qex-companion/callback"
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/callback"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qexcompanion/qex-companion/callback"
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/callback"
+	"github.com/qexcompanion/qex-companion/internal/sandbox"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
-	"github.com/qexcompanion/qex-companion/sandbox"
 )
 
 // recorder collects a flow's events; safe for use from the flow's goroutine.

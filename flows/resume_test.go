@@ -10,8 +10,8 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/sandbox"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
-	"github.com/qexcompanion/qex-companion/sandbox"
 )
 
 // memoryStore is a SessionStore in memory; saveErr makes Save report that

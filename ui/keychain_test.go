@@ -11,10 +11,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/keychain"
+	"github.com/qexcompanion/qex-companion/internal/sessions"
+	"github.com/qexcompanion/qex-companion/internal/settings"
 	"github.com/qexcompanion/qex-companion/internal/testkeyring"
-	"github.com/qexcompanion/qex-companion/keychain"
-	"github.com/qexcompanion/qex-companion/sessions"
-	"github.com/qexcompanion/qex-companion/settings"
 )
 
 // gated blocks every call until the test opens the gate, then reports a

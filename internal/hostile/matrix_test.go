@@ -13,7 +13,7 @@ import (
 	"unicode"
 
 	"github.com/qexcompanion/qex-companion/flows"
-	"github.com/qexcompanion/qex-companion/headless"
+	"github.com/qexcompanion/qex-companion/internal/headless"
 	"github.com/qexcompanion/qex-companion/internal/hostile"
 )
 

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/qexcompanion/qex-companion/keychain"
+	"github.com/qexcompanion/qex-companion/internal/keychain"
 )
 
 // System returns the real keychain. Without one the test is skipped, unless

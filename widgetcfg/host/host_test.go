@@ -15,8 +15,8 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/chromium"
+	"github.com/qexcompanion/qex-companion/internal/sandbox"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
-	"github.com/qexcompanion/qex-companion/sandbox"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 	"github.com/qexcompanion/qex-companion/widgetcfg/host"
 )

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/qexcompanion/qex-companion/callback"
+	"github.com/qexcompanion/qex-companion/internal/callback"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 

@@ -14,8 +14,8 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
-	"github.com/qexcompanion/qex-companion/keychain"
-	"github.com/qexcompanion/qex-companion/settings"
+	"github.com/qexcompanion/qex-companion/internal/keychain"
+	"github.com/qexcompanion/qex-companion/internal/settings"
 )
 
 // Store implements flows.SessionStore.

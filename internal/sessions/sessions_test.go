@@ -10,10 +10,10 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/keychain"
+	"github.com/qexcompanion/qex-companion/internal/sessions"
+	"github.com/qexcompanion/qex-companion/internal/settings"
 	"github.com/qexcompanion/qex-companion/internal/testkeyring"
-	"github.com/qexcompanion/qex-companion/keychain"
-	"github.com/qexcompanion/qex-companion/sessions"
-	"github.com/qexcompanion/qex-companion/settings"
 )
 
 var key = flows.SessionKey{Env: "sandbox", APIBase: flows.EmbeddedAPIBase, PublicAPIKey: "pk_sandbox_12345678"}

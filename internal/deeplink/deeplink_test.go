@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qexcompanion/qex-companion/callback"
-	"github.com/qexcompanion/qex-companion/deeplink"
+	"github.com/qexcompanion/qex-companion/internal/callback"
+	"github.com/qexcompanion/qex-companion/internal/deeplink"
 )
 
 func TestParse(t *testing.T) {

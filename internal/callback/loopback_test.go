@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qexcompanion/qex-companion/callback"
+	"github.com/qexcompanion/qex-companion/internal/callback"
 )
 
 type rejections struct {

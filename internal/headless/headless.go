@@ -9,9 +9,9 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/qexcompanion/qex-companion/balances"
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/balances"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )

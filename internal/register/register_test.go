@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qexcompanion/qex-companion/register"
+	"github.com/qexcompanion/qex-companion/internal/register"
 )
 
 // xdgHome points every XDG folder at a fresh temporary home.

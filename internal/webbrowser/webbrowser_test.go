@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qexcompanion/qex-companion/webbrowser"
+	"github.com/qexcompanion/qex-companion/internal/webbrowser"
 )
 
 func TestCheckURL(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qexcompanion/qex-companion/instance"
+	"github.com/qexcompanion/qex-companion/internal/instance"
 )
 
 // shortDir keeps the socket path under the 104-byte limit of Unix sockets.

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/internal/keychain"
 	"github.com/qexcompanion/qex-companion/internal/testkeyring"
-	"github.com/qexcompanion/qex-companion/keychain"
 )
 
 // hanging never answers, like a keychain waiting on an unlock prompt.

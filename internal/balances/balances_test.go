@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qexcompanion/qex-companion/balances"
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/balances"
 )
 
 func TestAlignDecimals(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/qexcompanion/qex-companion/flows/qex"
-	"github.com/qexcompanion/qex-companion/headless"
+	"github.com/qexcompanion/qex-companion/internal/headless"
 )
 
 // A server's currency fields carry a screen clear, a window-title OSC, a

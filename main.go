@@ -38,11 +38,12 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/settings"
 	"github.com/qexcompanion/qex-companion/internal/webbrowser"
 	"github.com/qexcompanion/qex-companion/ui"
+
+	"github.com/qexcompanion/qex-companion/internal/appid"
 )
 
 const (
 	progName = "qex-companion"
-	appID    = "io.qexcompanion.app"
 )
 
 // Exit codes.
@@ -508,7 +509,7 @@ func runWindow(ctx context.Context, w *wiring, o options) error {
 	if !o.set["callback"] && saved.Callback != "" {
 		target.Callback = saved.Callback
 	}
-	a := app.NewWithID(appID)
+	a := app.NewWithID(appid.ID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	var notes []string
 	if loadErr != nil {

@@ -13,10 +13,12 @@ import (
 
 	"github.com/qexcompanion/qex-companion/internal/callback"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
+
+	"github.com/qexcompanion/qex-companion/internal/appid"
 )
 
 // Scheme is the app's URL scheme: a reversed domain the app owns.
-const Scheme = "io.qexcompanion.app"
+const Scheme = appid.ID
 
 // CallbackPath is the one path a return link may have.
 const CallbackPath = "/callback"

@@ -24,6 +24,8 @@ import (
 
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 	"github.com/qexcompanion/qex-companion/internal/privatefile"
+
+	"github.com/qexcompanion/qex-companion/internal/appid"
 )
 
 const (
@@ -43,13 +45,13 @@ const (
 // logout), else the user's cache folder.
 func DefaultDir() (string, error) {
 	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
-		return filepath.Join(dir, "io.qexcompanion.app"), nil
+		return filepath.Join(dir, appid.ID), nil
 	}
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		return "", fmt.Errorf("no folder for the single-instance endpoint: %w", err)
 	}
-	return filepath.Join(dir, "io.qexcompanion.app"), nil
+	return filepath.Join(dir, appid.ID), nil
 }
 
 // Handler is what the first copy does with messages.

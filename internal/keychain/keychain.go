@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/qexcompanion/qex-companion/internal/appid"
 )
 
 // Service is the name every entry of the app is stored under.
-const Service = "io.qexcompanion.app"
+const Service = appid.ID
 
 // DefaultTimeout bounds one keychain call, as the GitHub CLI does: on Linux a
 // call can otherwise block forever on an unlock prompt.

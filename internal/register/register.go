@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/qexcompanion/qex-companion/internal/appid"
 )
 
 // Scheme is the URL scheme registered.
-const Scheme = "io.qexcompanion.app"
+const Scheme = appid.ID
 
 // Status says whether links open in this app.
 type Status struct {

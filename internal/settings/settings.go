@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/qexcompanion/qex-companion/internal/privatefile"
+
+	"github.com/qexcompanion/qex-companion/internal/appid"
 )
 
 // Settings is the file's content. Nothing in it is secret.
@@ -49,7 +51,7 @@ func DefaultPath() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("no folder for settings: %w", err)
 	}
-	return filepath.Join(dir, "io.qexcompanion.app", "settings.json"), nil
+	return filepath.Join(dir, appid.ID, "settings.json"), nil
 }
 
 // Open returns the settings file at path; nothing is read yet.

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/apihttp"
+	"github.com/qexcompanion/qex-companion/internal/privatefile"
 )
 
 // Environments a Target can name.
@@ -25,67 +27,42 @@ const (
 	CallbackNone     = "none"     // no return: polling and "I've approved"
 )
 
-// Target is where to connect and as which partner.
+// Target is what to connect to: a provider, where it runs, and the
+// provider's inputs.
 type Target struct {
-	Env          string // EnvSandbox, EnvProduction or EnvCustom
-	APIBase      string // required for EnvCustom; overrides the others' base
-	PublicAPIKey string
+	Provider string // a ProviderInfo.Name; empty means the engine's first provider
+	Env      string // EnvSandbox, EnvProduction or EnvCustom
+	APIBase  string // required for EnvCustom; overrides the others' base
+	Inputs   Inputs
 	// Callback picks the return address (a key of EngineConfig.Receivers);
 	// empty means the engine's default Receiver.
 	Callback string
 }
 
-// Check finds what is wrong with t before anything is sent, as one line
-// that says what to do.
-func (t Target) Check() error {
-	key := strings.TrimSpace(t.PublicAPIKey)
-	switch {
-	case t.Env != EnvSandbox && t.Env != EnvProduction && t.Env != EnvCustom:
-		return fmt.Errorf("unknown environment %q: choose sandbox, production or a custom URL", t.Env)
-	case t.Env == EnvCustom && strings.TrimSpace(t.APIBase) == "":
-		return errors.New("enter the API base URL of your QEX server, e.g. https://partners.example")
-	case key == "":
-		return errors.New("enter your partner's public API key (it starts with pk_)")
-	}
-	if err := CheckPublicAPIKey(key); err != nil {
-		return err
-	}
-	if t.APIBase != "" {
-		if _, err := qex.ParseBaseURL(t.APIBase); err != nil {
-			return err
-		}
-	}
-	return nil
+// FieldError is a problem with one input of a target, named by Field: a
+// provider field's Name, or "provider", "env", "api-base".
+type FieldError struct {
+	Field string
+	Err   error
 }
 
-// Bounds of a public API key's length; the sandbox's is 47 characters.
-const (
-	minPublicAPIKey = 8
-	maxPublicAPIKey = 200
-)
+func (e *FieldError) Error() string { return e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
 
-// CheckPublicAPIKey is the one rule for a partner's public API key, wherever
-// one is typed: pk_, then only ASCII letters, digits, _ and -, 8 to 200
-// characters in all. The key goes into every request and the widget
-// configuration, so anything else is a paste gone wrong.
-func CheckPublicAPIKey(key string) error {
-	valid := strings.HasPrefix(key, "pk_") && len(key) >= minPublicAPIKey && len(key) <= maxPublicAPIKey
-	for _, c := range []byte(key) {
-		valid = valid && ('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-')
-	}
-	if valid {
-		return nil
-	}
-	shown := fmt.Sprintf("%q", key)
-	if len(key) > maxPublicAPIKey {
-		shown = fmt.Sprintf("a %d-character key", len(key))
-	}
-	return fmt.Errorf("%s is not a public API key: they start with pk_ and have %d to %d letters, digits, _ or -", shown, minPublicAPIKey, maxPublicAPIKey)
+// Sandbox is the embedded emulator of every provider.
+type Sandbox interface {
+	// URL starts the sandbox on first use and returns its base URL; each
+	// provider is served at its ProviderInfo.SandboxPath under it.
+	URL() (string, error)
+	// Inputs are the sandbox's built-in credentials for a provider (the
+	// sandbox partner key, its API token), filled in where a sandbox
+	// target leaves a field empty. Valid once URL has succeeded.
+	Inputs(provider string) Inputs
 }
 
 // Connection is a flow running in the background.
 type Connection interface {
-	// CheckNow checks the session at once (the user says they approved).
+	// CheckNow checks at once whether the user approved (they say so).
 	CheckNow()
 	// Cancel stops the flow; it reports Failed with a cancellation.
 	Cancel()
@@ -93,98 +70,185 @@ type Connection interface {
 
 // EngineConfig wires an Engine.
 type EngineConfig struct {
-	// StartSandbox starts the embedded sandbox and returns its base URL. The
-	// engine calls it at most once, when a sandbox target first needs it.
-	StartSandbox func() (string, error)
-	OpenBrowser  func(url string) error
+	// Providers are the systems the engine speaks; the first is the
+	// default of a Target that names none.
+	Providers []Provider
+	// Sandbox, if set, serves the sandbox environment.
+	Sandbox     Sandbox
+	OpenBrowser func(url string) error
 	// Receiver makes the return address when a target names none;
 	// Receivers, the ones a target can name (a nil value: no return).
 	Receiver  ReceiverFactory
 	Receivers map[string]ReceiverFactory
-	Timeout   time.Duration
-	PollMin   time.Duration
-	PollMax   time.Duration
-	// OutFile, if set, receives the widget configuration of every flow that
-	// completes (mode 0600).
+	// Timeout bounds a whole connection, approval included.
+	Timeout time.Duration
+	PollMin time.Duration
+	PollMax time.Duration
+	// OutFile, if set, receives the Output of every connection that
+	// succeeds (mode 0600).
 	OutFile string
 	// Sessions, if set, saves approved sessions and resumes them.
 	Sessions SessionStore
-	// NoResume starts a new session even when one is saved.
+	// NoResume authorizes anew even when a session is saved.
 	NoResume bool
 }
 
-// Engine runs QEX flows for a front end that must never block on the
-// network: every call returns at once and reports through events.
+// Engine runs flows for a front end that must never block on the network:
+// Connect, Refresh, SignOut and Forget return at once and report through
+// events.
 type Engine struct {
 	cfg EngineConfig
 
-	sandboxOnce sync.Once
-	sandboxURL  string
-	sandboxErr  error
-
 	mu      sync.Mutex
-	current *connected // the last session that completed a flow or resumed
+	current *connected // the last session that connected
 
 	widget widgetHost
 }
 
+// connected is a session that completed a flow or resumed.
 type connected struct {
-	key    SessionKey
-	client *qex.Client
-	cred   qex.Credentials
+	key     SessionKey
+	session Session
+	result  *Result
 }
 
-// NewEngine returns an engine; nothing starts until Connect.
-func NewEngine(cfg EngineConfig) *Engine { return &Engine{cfg: cfg} }
-
-// ConfigWritten reports the outcome of writing the configuration to the
-// engine's OutFile.
-type ConfigWritten struct {
-	Path string
-	Err  error
-}
-
-func (e ConfigWritten) String() string {
-	if e.Err != nil {
-		return "could not write the widget configuration: " + e.Err.Error()
+// NewEngine returns an engine; nothing starts until Connect or Run.
+func NewEngine(cfg EngineConfig) *Engine {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
 	}
-	return "widget configuration written to " + e.Path
+	if cfg.PollMin <= 0 {
+		cfg.PollMin = DefaultPollMin
+	}
+	if cfg.PollMax < cfg.PollMin {
+		cfg.PollMax = max(DefaultPollMax, cfg.PollMin)
+	}
+	return &Engine{cfg: cfg}
 }
 
-// RefreshFailed reports a balance refresh that did not work; the session
-// and the balances shown stay as they were.
-type RefreshFailed struct{ Err error }
+// Providers describes the providers the engine speaks, the default first.
+func (e *Engine) Providers() []ProviderInfo {
+	infos := make([]ProviderInfo, len(e.cfg.Providers))
+	for i, p := range e.cfg.Providers {
+		infos[i] = p.Info()
+	}
+	return infos
+}
 
-func (e RefreshFailed) String() string { return "refresh failed: " + e.Err.Error() }
+func (e *Engine) provider(name string) (Provider, error) {
+	if name == "" && len(e.cfg.Providers) > 0 {
+		return e.cfg.Providers[0], nil
+	}
+	names := make([]string, len(e.cfg.Providers))
+	for i, p := range e.cfg.Providers {
+		if p.Info().Name == name {
+			return p, nil
+		}
+		names[i] = p.Info().Name
+	}
+	return nil, &FieldError{Field: "provider", Err: fmt.Errorf("unknown provider %q: choose %s", name, strings.Join(names, ", "))}
+}
+
+// Check finds what is wrong with t before anything is sent, as a
+// *FieldError whose text is one line that says what to do.
+func (e *Engine) Check(t Target) error {
+	p, err := e.provider(t.Provider)
+	if err != nil {
+		return err
+	}
+	info := p.Info()
+	switch {
+	case t.Env != EnvSandbox && t.Env != EnvProduction && t.Env != EnvCustom:
+		return &FieldError{Field: "env", Err: fmt.Errorf("unknown environment %q: choose sandbox, production or a custom URL", t.Env)}
+	case t.Env == EnvCustom && strings.TrimSpace(t.APIBase) == "":
+		return &FieldError{Field: "api-base", Err: fmt.Errorf("enter the API base URL of your %s server, e.g. %s", info.Title, info.ProductionBase)}
+	case t.APIBase != "":
+		if _, err := apihttp.ParseBaseURL(t.APIBase, info.ProductionBase); err != nil {
+			return &FieldError{Field: "api-base", Err: err}
+		}
+	}
+	builtIn := e.usesSandbox(t)
+	for _, f := range info.Fields {
+		v := t.Inputs[f.Name]
+		switch {
+		case v == "" && builtIn:
+			// The sandbox's own credentials are filled in.
+		case strings.TrimSpace(v) == "":
+			return &FieldError{Field: f.Name, Err: fmt.Errorf("enter the %s", strings.ToLower(f.Label[:1])+f.Label[1:])}
+		case f.Check != nil:
+			if err := f.Check(v); err != nil {
+				return &FieldError{Field: f.Name, Err: err}
+			}
+		}
+	}
+	return nil
+}
+
+// usesSandbox tells whether t runs on the embedded sandbox.
+func (e *Engine) usesSandbox(t Target) bool {
+	return t.Env == EnvSandbox && t.APIBase == "" && e.cfg.Sandbox != nil
+}
 
 // baseURL resolves the API base a target talks to.
-func (e *Engine) baseURL(t Target) (string, error) {
+func (e *Engine) baseURL(t Target, info ProviderInfo) (string, error) {
 	switch {
 	case t.APIBase != "":
-		return t.APIBase, nil
+		u, err := apihttp.ParseBaseURL(t.APIBase, info.ProductionBase)
+		if err != nil {
+			return "", err
+		}
+		return u.String(), nil
 	case t.Env == EnvProduction:
-		return qex.ProductionBaseURL, nil
-	case e.cfg.StartSandbox == nil:
+		return info.ProductionBase, nil
+	case e.cfg.Sandbox == nil:
 		return "", errors.New("no embedded sandbox in this build: choose a custom URL")
 	}
-	e.sandboxOnce.Do(func() { e.sandboxURL, e.sandboxErr = e.cfg.StartSandbox() })
-	return e.sandboxURL, e.sandboxErr
+	base, err := e.cfg.Sandbox.URL()
+	if err != nil {
+		return "", fmt.Errorf("the embedded sandbox could not start: %w", err)
+	}
+	return base + info.SandboxPath, nil
 }
 
-// SessionKey is the key a target's session is saved under.
+// inputs are t's inputs, trimmed, with the sandbox's built-in credentials
+// where a sandbox target leaves a field empty.
+func (e *Engine) inputs(t Target, info ProviderInfo) Inputs {
+	in := Inputs{}
+	for _, f := range info.Fields {
+		in[f.Name] = strings.TrimSpace(t.Inputs[f.Name])
+		if in[f.Name] == "" && e.usesSandbox(t) {
+			in[f.Name] = e.cfg.Sandbox.Inputs(info.Name)[f.Name]
+		}
+	}
+	return in
+}
+
+// SessionKey is the key t's session is saved under: provider, environment,
+// API base (EmbeddedAPIBase for the sandbox, whose port changes every
+// launch) and the value of the provider's Account field.
 func (e *Engine) SessionKey(t Target) SessionKey {
-	base := t.APIBase
+	p, err := e.provider(t.Provider)
+	if err != nil {
+		return SessionKey{}
+	}
+	info := p.Info()
+	k := SessionKey{Provider: info.Name, Env: t.Env, APIBase: EmbeddedAPIBase}
 	switch {
-	case base != "":
-		if u, err := qex.ParseBaseURL(base); err == nil {
-			base = u.String()
+	case t.APIBase != "":
+		k.APIBase = strings.TrimSpace(t.APIBase)
+		if u, err := apihttp.ParseBaseURL(t.APIBase, info.ProductionBase); err == nil {
+			k.APIBase = u.String()
 		}
 	case t.Env == EnvProduction:
-		base = qex.ProductionBaseURL
-	default:
-		base = EmbeddedAPIBase
+		k.APIBase = info.ProductionBase
 	}
-	return SessionKey{Env: t.Env, APIBase: base, PublicAPIKey: strings.TrimSpace(t.PublicAPIKey)}
+	in := e.inputs(t, info)
+	for _, f := range info.Fields {
+		if f.Account {
+			k.Account = in[f.Name]
+		}
+	}
+	return k
 }
 
 type connection struct {
@@ -214,91 +278,147 @@ func (e *Engine) Connect(t Target, emit func(Event)) Connection {
 }
 
 // Run connects to t: it resumes the session saved for t when it still
-// works, and otherwise runs a new flow and saves its session. The last event
-// is WidgetConfigReady (then ConfigWritten with an OutFile) or Failed.
-func (e *Engine) Run(ctx context.Context, t Target, emit func(Event)) (*QEXResult, error) {
+// works, and otherwise has the user approve a new one and saves it. The
+// last event is ResultReady (then WidgetConfigReady for a widget, and
+// ConfigWritten with an OutFile) or Failed.
+func (e *Engine) Run(ctx context.Context, t Target, emit func(Event)) (*Result, error) {
 	return e.run(ctx, t, nil, emit)
 }
 
-func (e *Engine) run(ctx context.Context, t Target, checkNow <-chan struct{}, emit func(Event)) (*QEXResult, error) {
-	fail := func(err error) (*QEXResult, error) {
+func (e *Engine) run(ctx context.Context, t Target, checkNow <-chan struct{}, emit func(Event)) (*Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+	defer cancel()
+	res, err := e.connect(ctx, t, checkNow, emit)
+	if err != nil {
+		err = e.ended(ctx, err)
 		emit(Failed{Err: err})
 		return nil, err
 	}
-	if err := t.Check(); err != nil {
-		return fail(err)
+	return res, nil
+}
+
+// ended names what stopped a connection that failed: the user's cancel,
+// the deadline (with the call it cut short), or err itself.
+func (e *Engine) ended(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(err, ErrTimeout):
+		return err // Await said what the time went on
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%w after %s: %w", ErrTimeout, e.cfg.Timeout, err)
+	case ctx.Err() != nil:
+		return fmt.Errorf("cancelled: %w", context.Canceled)
 	}
-	base, err := e.baseURL(t)
-	if err != nil {
-		return fail(err)
+	return err
+}
+
+func (e *Engine) connect(ctx context.Context, t Target, checkNow <-chan struct{}, emit func(Event)) (*Result, error) {
+	if err := e.Check(t); err != nil {
+		return nil, err
 	}
-	client, err := qex.NewClient(base, qex.WithHTTPClient(NewInspectingClient(emit, 30*time.Second)))
+	p, _ := e.provider(t.Provider)
+	rt, err := e.runtime(t, p.Info(), checkNow, emit)
 	if err != nil {
-		return fail(err)
+		return nil, err
+	}
+	in := e.inputs(t, p.Info())
+	key := e.SessionKey(t)
+	var sess Session
+	if e.cfg.Sessions != nil && !e.cfg.NoResume {
+		if sess, err = e.resume(ctx, p, rt, in, key, emit); err != nil {
+			return nil, err
+		}
+	}
+	if sess == nil {
+		if sess, err = p.Authorize(ctx, rt, in); err != nil {
+			return nil, err
+		}
+		if e.cfg.Sessions != nil {
+			emit(SessionSaved{Err: e.save(key, sess)})
+		}
+	}
+	res, err := sess.Fetch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.finish(&connected{key: key, session: sess, result: res}, emit)
+	return res, nil
+}
+
+// runtime is what p's flow for t may use.
+func (e *Engine) runtime(t Target, info ProviderInfo, checkNow <-chan struct{}, emit func(Event)) (*Runtime, error) {
+	base, err := e.baseURL(t, info)
+	if err != nil {
+		return nil, err
 	}
 	receiver := e.cfg.Receiver
 	if t.Callback != "" {
 		r, ok := e.cfg.Receivers[t.Callback]
 		if !ok {
-			return fail(fmt.Errorf("unknown callback mode %q: choose loopback, deeplink or none", t.Callback))
+			return nil, &FieldError{Field: "callback", Err: fmt.Errorf("unknown callback mode %q: choose loopback, deeplink or none", t.Callback)}
 		}
 		receiver = r
 	}
-	key := e.SessionKey(t)
-	if e.cfg.Sessions != nil && !e.cfg.NoResume {
-		res, done, err := e.resume(ctx, key, client, emit)
-		if err != nil {
-			return fail(err)
-		}
-		if done {
-			e.finish(key, client, res, emit)
-			return res, nil
-		}
-	}
-	flow := NewQEXFlow(QEXConfig{
-		Client: client, PublicAPIKey: key.PublicAPIKey,
-		Receiver: receiver, OpenBrowser: e.cfg.OpenBrowser,
-		Timeout: e.cfg.Timeout, PollMin: e.cfg.PollMin, PollMax: e.cfg.PollMax,
-	})
-	if checkNow != nil {
-		go func() {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-checkNow:
-					flow.CheckNow()
-				}
-			}
-		}()
-	}
-	res, err := flow.Run(ctx, emit)
-	if err != nil {
-		return nil, err // Run reported Failed
-	}
-	if e.cfg.Sessions != nil {
-		emit(SessionSaved{Err: e.cfg.Sessions.Save(key, res.Session.Credentials(), time.Now())})
-	}
-	e.finish(key, client, res, emit)
-	return res, nil
+	return &Runtime{
+		APIBase:     base,
+		HTTP:        NewInspectingClient(emit, 30*time.Second),
+		OpenBrowser: e.cfg.OpenBrowser,
+		Receiver:    receiver,
+		Emit:        emit,
+		Now:         time.Now,
+		Timeout:     e.cfg.Timeout,
+		PollMin:     e.cfg.PollMin,
+		PollMax:     e.cfg.PollMax,
+		checkNow:    checkNow,
+	}, nil
 }
 
-// finish records the session a flow ended with, and writes OutFile.
-func (e *Engine) finish(key SessionKey, client *qex.Client, res *QEXResult, emit func(Event)) {
+// finish makes c the current session and reports its result.
+func (e *Engine) finish(c *connected, emit func(Event)) {
 	e.mu.Lock()
-	e.current = &connected{key: key, client: client, cred: res.Session.Credentials()}
+	e.current = c
 	e.mu.Unlock()
+	if c.result.Balances != nil {
+		emit(BalancesFetched{Balances: c.result.Balances, At: time.Now()})
+	}
+	emit(ResultReady{Result: c.result})
+	if c.result.Widget != nil {
+		emit(WidgetConfigReady{Config: c.result.Widget.Config})
+	}
 	if e.cfg.OutFile != "" {
-		emit(ConfigWritten{Path: e.cfg.OutFile, Err: res.WidgetConfig.WriteFile(e.cfg.OutFile)})
+		emit(ConfigWritten{Path: e.cfg.OutFile, Err: privatefile.Write(e.cfg.OutFile, c.result.Output)})
 	}
 }
 
-// Refresh fetches the balances of the last connected session again, in the
-// background: BalancesFetched or RefreshFailed follows.
-func (e *Engine) Refresh(emit func(Event)) {
+// ConfigWritten reports the outcome of writing a result's Output to the
+// engine's OutFile.
+type ConfigWritten struct {
+	Path string
+	Err  error
+}
+
+func (e ConfigWritten) String() string {
+	if e.Err != nil {
+		return "could not write the result: " + e.Err.Error()
+	}
+	return "result written to " + e.Path
+}
+
+// RefreshFailed reports a refresh that did not work; the session and what
+// is shown stay as they were.
+type RefreshFailed struct{ Err error }
+
+func (e RefreshFailed) String() string { return "refresh failed: " + e.Err.Error() }
+
+func (e *Engine) currentSession() *connected {
 	e.mu.Lock()
-	cur := e.current
-	e.mu.Unlock()
+	defer e.mu.Unlock()
+	return e.current
+}
+
+// Refresh fetches the current session's result again, in the background:
+// BalancesFetched or RefreshFailed follows.
+func (e *Engine) Refresh(emit func(Event)) {
+	cur := e.currentSession()
 	if cur == nil {
 		go emit(RefreshFailed{Err: errors.New("not connected: connect first")})
 		return
@@ -306,13 +426,32 @@ func (e *Engine) Refresh(emit func(Event)) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		accounts, err := cur.client.Accounts(ctx, cur.cred)
+		res, err := cur.session.Fetch(ctx)
 		if err != nil {
 			emit(RefreshFailed{Err: err})
 			return
 		}
-		emit(BalancesFetched{Accounts: accounts, At: time.Now()})
+		if res.Balances != nil {
+			emit(BalancesFetched{Balances: res.Balances, At: time.Now()})
+		}
 	}()
+}
+
+// Call sends one request with the current session's own authentication
+// (--call); pathQuery is relative to the provider's API base.
+func (e *Engine) Call(ctx context.Context, method, pathQuery string, body []byte) (*CallResponse, error) {
+	cur := e.currentSession()
+	if cur == nil {
+		return nil, errors.New("not connected: connect first")
+	}
+	method = strings.ToUpper(strings.TrimSpace(method))
+	if !slices.Contains([]string{"GET", "POST", "PUT", "PATCH", "DELETE"}, method) {
+		return nil, fmt.Errorf("method %q: use GET, POST, PUT, PATCH or DELETE", method)
+	}
+	if !strings.HasPrefix(pathQuery, "/") {
+		return nil, fmt.Errorf("path %q must start with /", pathQuery)
+	}
+	return cur.session.Call(ctx, method, pathQuery, body)
 }
 
 // OpenURL opens url with the engine's browser opener.
@@ -338,7 +477,7 @@ func (e *Engine) SignOut(emit func(Event)) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		out, _ := e.endSession(ctx, cur.key, cur.cred, cur.client, nil) // keychain trouble was reported when saving
+		out, _ := e.endSession(ctx, cur.key, cur.session, nil) // keychain trouble was reported when saving
 		emit(out)
 	}()
 }
@@ -346,33 +485,37 @@ func (e *Engine) SignOut(emit func(Event)) {
 // SignOutSaved ends the session saved for t (headless --sign-out): on the
 // server if it can be reached, and here in any case.
 func (e *Engine) SignOutSaved(ctx context.Context, t Target) (SignedOut, error) {
-	if err := t.Check(); err != nil {
+	if err := e.Check(t); err != nil {
 		return SignedOut{}, err
 	}
 	if e.cfg.Sessions == nil {
 		return SignedOut{}, errors.New("no session storage")
 	}
+	p, _ := e.provider(t.Provider)
 	key := e.SessionKey(t)
-	cred, _, err := e.cfg.Sessions.Load(key)
+	blob, _, err := e.cfg.Sessions.Load(key)
 	if err != nil {
 		return SignedOut{Key: key}, err
 	}
-	var client *qex.Client
-	base, err := e.baseURL(t)
+	rt, err := e.runtime(t, p.Info(), nil, func(Event) {})
+	var sess Session
 	if err == nil {
-		client, err = qex.NewClient(base)
+		sess, err = p.Restore(ctx, rt, e.inputs(t, p.Info()), blob)
 	}
-	return e.endSession(ctx, key, cred, client, err)
+	if IsGone(err) {
+		err = nil // already over there
+	}
+	return e.endSession(ctx, key, sess, err)
 }
 
-// endSession terminates a session on the server (unless there is no client
-// to do it, for clientErr) and forgets it here in any case.
-func (e *Engine) endSession(ctx context.Context, key SessionKey, cred qex.Credentials, client *qex.Client, clientErr error) (SignedOut, error) {
-	out := SignedOut{Key: key, RemoteErr: clientErr}
-	if client != nil {
-		out.RemoteErr = client.Terminate(ctx, cred)
+// endSession ends a session on the server (unless there is none to end, for
+// reachErr) and forgets it here in any case.
+func (e *Engine) endSession(ctx context.Context, key SessionKey, sess Session, reachErr error) (SignedOut, error) {
+	out := SignedOut{Key: key, RemoteErr: reachErr}
+	if sess != nil {
+		out.RemoteErr = sess.End(ctx)
 	}
-	if qex.IsNotFound(out.RemoteErr) {
+	if IsGone(out.RemoteErr) {
 		out.RemoteErr = nil // already ended there
 	}
 	var err error

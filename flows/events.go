@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
@@ -17,14 +16,24 @@ type Event interface {
 	String() string
 }
 
-// SessionCreated: the server created a partner session.
-type SessionCreated struct {
-	SessionID   string
-	Environment string // as the server named it: SANDBOX or PRODUCTION
+// Started: the server created what the user is to approve: a QEX partner
+// session, a Liquid OAuth request.
+type Started struct {
+	What        string // "session", "OAuth request"
+	ID          string
+	Environment string    // as the server named it, if it did
+	Expires     time.Time // zero when the server did not say
 }
 
-func (e SessionCreated) String() string {
-	return fmt.Sprintf("session %s created (%s)", e.SessionID, e.Environment)
+func (e Started) String() string {
+	s := e.What + " " + e.ID + " created"
+	if e.Environment != "" {
+		s += " (" + e.Environment + ")"
+	}
+	if !e.Expires.IsZero() {
+		s += "; it expires at " + e.Expires.Local().Format("15:04:05")
+	}
+	return s
 }
 
 // ApprovalURLReady: the user must approve the session at URL. Opened says
@@ -77,14 +86,23 @@ type Approved struct{ Via string }
 
 func (e Approved) String() string { return "approved (noticed via " + e.Via + ")" }
 
-// BalancesFetched: the user's accounts.
+// BalancesFetched: the user's balances, at connection and at each refresh.
 type BalancesFetched struct {
-	Accounts *qex.Accounts
+	Balances *Balances
 	At       time.Time
 }
 
 func (e BalancesFetched) String() string {
-	return fmt.Sprintf("balances fetched: %d crypto and %d fiat accounts", len(e.Accounts.CryptoAccounts), len(e.Accounts.FiatAccounts))
+	return fmt.Sprintf("balances fetched: %d accounts", len(e.Balances.Accounts))
+}
+
+// ResultReady: the flow succeeded; Result is what the provider shows. Its
+// Output may hold what the user asked for (the widget configuration holds
+// the session secret); String holds no secret.
+type ResultReady struct{ Result *Result }
+
+func (e ResultReady) String() string {
+	return fmt.Sprintf("connected: %s profile with %d facts", e.Result.Provider, len(e.Result.Profile))
 }
 
 // WidgetConfigReady: the widget identity configuration. Config holds the

@@ -13,8 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/qexcompanion/qex-companion/flows/qex"
-	"github.com/qexcompanion/qex-companion/internal/bounded"
+	"github.com/qexcompanion/qex-companion/internal/apihttp"
 )
 
 // HTTPExchange is one request to a provider server and its answer, redacted:
@@ -44,7 +43,7 @@ func (e HTTPExchange) String() string {
 const maxInspectedBody = 64 << 10
 
 // bodyCutNote ends an inspected body that was longer than what is kept.
-var bodyCutNote = "\n… (cut: the inspector keeps the first " + bounded.Size(maxInspectedBody) + ")"
+var bodyCutNote = "\n… (cut: the inspector keeps the first " + apihttp.Size(maxInspectedBody) + ")"
 
 // inspectingTransport reports every exchange to emit, redacted.
 type inspectingTransport struct {
@@ -55,7 +54,7 @@ type inspectingTransport struct {
 // NewInspectingClient returns an HTTP client that reports each exchange as a
 // redacted HTTPExchange event.
 func NewInspectingClient(emit func(Event), timeout time.Duration) *http.Client {
-	return &http.Client{Timeout: timeout, Transport: &inspectingTransport{next: http.DefaultTransport, emit: emit}, CheckRedirect: qex.CheckRedirect}
+	return &http.Client{Timeout: timeout, Transport: &inspectingTransport{next: http.DefaultTransport, emit: emit}, CheckRedirect: apihttp.CheckRedirect}
 }
 
 func (t *inspectingTransport) RoundTrip(req *http.Request) (*http.Response, error) {

@@ -5,28 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/qexcompanion/qex-companion/flows/qex"
-	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
 // EmbeddedAPIBase names the in-process sandbox in saved-session keys: its
 // port changes every launch, its sessions do not.
 const EmbeddedAPIBase = "embedded"
 
-// SessionKey names a saved session: one per environment, API base and
-// partner key.
+// SessionKey names a saved session: one per provider, environment, API base
+// and account (the partner key, the token id).
 type SessionKey struct {
-	Env          string
-	APIBase      string
-	PublicAPIKey string
+	Provider string
+	Env      string
+	APIBase  string
+	Account  string
 }
 
 // Target is the target a saved session was made for: the inverse of
-// Engine.SessionKey.
-func (k SessionKey) Target() Target {
-	t := Target{Env: k.Env, APIBase: k.APIBase, PublicAPIKey: k.PublicAPIKey}
-	if k.APIBase == EmbeddedAPIBase || k.Env == EnvProduction && k.APIBase == qex.ProductionBaseURL {
+// Engine.SessionKey, with accountField naming the provider's Account field.
+func (k SessionKey) Target(accountField string) Target {
+	t := Target{Provider: k.Provider, Env: k.Env, APIBase: k.APIBase, Inputs: Inputs{accountField: k.Account}}
+	if k.APIBase == EmbeddedAPIBase || k.Env == EnvProduction {
 		t.APIBase = ""
 	}
 	return t
@@ -42,14 +40,15 @@ type SavedSession struct {
 // ErrNoSavedSession: nothing is saved under that key.
 var ErrNoSavedSession = errors.New("no saved session")
 
-// SessionStore remembers approved sessions between launches.
+// SessionStore remembers approved sessions between launches, each as the
+// opaque blob its provider's Session.Saved returned.
 type SessionStore interface {
-	// Load returns the saved credentials and when the session was created,
-	// or ErrNoSavedSession.
-	Load(k SessionKey) (qex.Credentials, time.Time, error)
+	// Load returns the saved blob and when the session was created, or
+	// ErrNoSavedSession.
+	Load(k SessionKey) ([]byte, time.Time, error)
 	// Save remembers a session. An error means it could not be kept beyond
 	// this run; its text says so for the user.
-	Save(k SessionKey, cred qex.Credentials, created time.Time) error
+	Save(k SessionKey, blob []byte, created time.Time) error
 	// Touch records that the session was just used.
 	Touch(k SessionKey)
 	// Forget deletes the session.
@@ -57,6 +56,25 @@ type SessionStore interface {
 	// List returns the saved sessions, most recently used first.
 	List() []SavedSession
 }
+
+// Gone marks a provider's error as the server no longer knowing a session
+// (it expired, was ended or revoked): a saved one is forgotten.
+func Gone(err error) error { return &goneError{err} }
+
+// IsGone reports whether err was marked by Gone.
+func IsGone(err error) bool {
+	var g *goneError
+	return errors.As(err, &g)
+}
+
+type goneError struct{ err error }
+
+func (e *goneError) Error() string { return e.err.Error() }
+func (e *goneError) Unwrap() error { return e.err }
+
+// ErrCannotEnd is what Session.End returns for a provider that has no call
+// to end a session: it is forgotten here and lives there until it expires.
+var ErrCannotEnd = errors.New("this provider has no way to end a session from the app: it stays valid on the server until it expires")
 
 // Resumed: a saved session still works; no approval was needed.
 type Resumed struct{ Created time.Time }
@@ -66,7 +84,7 @@ func (e Resumed) String() string {
 }
 
 // ResumeDeclined: a saved session no longer works (it expired or was
-// terminated) and was forgotten; a new one is being created.
+// ended) and was forgotten; a new approval is starting.
 type ResumeDeclined struct{ Reason string }
 
 func (e ResumeDeclined) String() string {
@@ -93,7 +111,10 @@ type SignedOut struct {
 }
 
 func (e SignedOut) String() string {
-	if e.RemoteErr != nil {
+	switch {
+	case errors.Is(e.RemoteErr, ErrCannotEnd):
+		return "signed out here; " + ErrCannotEnd.Error()
+	case e.RemoteErr != nil:
 		return fmt.Sprintf("signed out here, but the server could not be told (%v): the session may stay valid there until it expires", e.RemoteErr)
 	}
 	return "signed out: the session was ended on the server and forgotten here"
@@ -110,33 +131,38 @@ func (e Forgotten) String() string {
 	if e.Err != nil {
 		return "could not forget the saved session: " + e.Err.Error()
 	}
-	return "forgot the saved session for " + e.Key.Env + " " + e.Key.PublicAPIKey
+	return "forgot the saved " + e.Key.Provider + " session for " + e.Key.Env + " " + e.Key.Account
 }
 
-// resume tries the session saved under key. It returns done=true when the
-// flow is over (resumed, or failed for good); done=false means a fresh flow
-// should start.
-func (e *Engine) resume(ctx context.Context, key SessionKey, client *qex.Client, emit func(Event)) (*QEXResult, bool, error) {
-	cred, created, err := e.cfg.Sessions.Load(key)
+// save keeps sess for the next launch.
+func (e *Engine) save(key SessionKey, sess Session) error {
+	blob, err := sess.Saved()
+	if err != nil {
+		return err
+	}
+	return e.cfg.Sessions.Save(key, blob, time.Now())
+}
+
+// resume tries the session saved under key: the session when it still
+// works; nil (nothing saved, or it is gone and was forgotten) when a new
+// approval must start; an error when the check failed for another reason.
+func (e *Engine) resume(ctx context.Context, p Provider, rt *Runtime, in Inputs, key SessionKey, emit func(Event)) (Session, error) {
+	blob, created, err := e.cfg.Sessions.Load(key)
 	if err != nil {
 		// Nothing saved, or the keychain did not answer: a new session it
 		// is. Saving it will say what is wrong with the keychain, once.
-		return nil, false, nil
+		return nil, nil
 	}
-	accounts, err := client.Accounts(ctx, cred)
+	sess, err := p.Restore(ctx, rt, in, blob)
 	switch {
-	case err == nil:
-	case qex.IsNotFound(err) || qex.IsUnauthorized(err):
+	case IsGone(err):
 		e.cfg.Sessions.Forget(key) //nolint:errcheck // reported by the store's next use
 		emit(ResumeDeclined{Reason: err.Error()})
-		return nil, false, nil
-	default:
-		return nil, true, err
+		return nil, nil
+	case err != nil:
+		return nil, err
 	}
 	e.cfg.Sessions.Touch(key)
 	emit(Resumed{Created: created})
-	emit(BalancesFetched{Accounts: accounts, At: time.Now()})
-	cfg := widgetcfg.ForSession(key.PublicAPIKey, cred.SessionID, cred.SessionSecret)
-	emit(WidgetConfigReady{Config: cfg})
-	return &QEXResult{Session: &qex.Session{PublicAPIKey: key.PublicAPIKey, SessionID: cred.SessionID, SessionSecret: cred.SessionSecret}, Accounts: accounts, WidgetConfig: cfg}, true, nil
+	return sess, nil
 }

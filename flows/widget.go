@@ -5,7 +5,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 	"github.com/qexcompanion/qex-companion/widgetcfg/host"
 )
@@ -70,10 +69,8 @@ func (e *Engine) OpenWidget(cfg widgetcfg.Config, emit func(Event)) {
 // ServeWidget serves cfg on the widget page and returns a new one-time link
 // to it, for one browser to open; events go to emit.
 func (e *Engine) ServeWidget(cfg widgetcfg.Config, emit func(Event)) (string, error) {
-	e.mu.Lock()
-	cur := e.current
-	e.mu.Unlock()
-	if cur == nil {
+	cur := e.currentSession()
+	if cur == nil || cur.result.Widget == nil {
 		return "", errors.New("not connected: connect first, then open the widget")
 	}
 	w := &e.widget
@@ -81,12 +78,8 @@ func (e *Engine) ServeWidget(cfg widgetcfg.Config, emit func(Event)) (string, er
 	defer w.mu.Unlock()
 	w.config, w.emit = cfg, emit
 	if w.host == nil {
-		script := cur.client.BaseURL() + host.ScriptPath
-		if cur.key.Env == EnvProduction && cur.client.BaseURL() == qex.ProductionBaseURL {
-			script = host.ProductionScriptURL
-		}
 		h, err := host.Start(host.Options{
-			ScriptURL:   script,
+			ScriptURL:   cur.result.Widget.ScriptURL,
 			Environment: map[string]string{EnvSandbox: "SANDBOX", EnvProduction: "PRODUCTION", EnvCustom: "CUSTOM"}[cur.key.Env],
 			Config: func() widgetcfg.Config {
 				w.mu.Lock()

@@ -20,6 +20,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/qexcompanion/qex-companion/internal/apihttp"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
@@ -28,9 +29,6 @@ const ProductionBaseURL = "https://api.liquid.com"
 
 // APIVersion is sent in X-Quoine-API-Version on every call.
 const APIVersion = "2"
-
-// maxResponseBytes bounds what the client reads of one response.
-const maxResponseBytes = 8 << 20
 
 // defaultRequestTimeout bounds one exchange when the caller's context has no
 // earlier deadline.
@@ -81,14 +79,11 @@ func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = n
 // NewClient returns a client for the API at baseURL, e.g. ProductionBaseURL.
 // Paths signed in the "path" claim are relative to it.
 func NewClient(baseURL string, opts ...Option) (*Client, error) {
-	base, err := url.Parse(strings.TrimSpace(baseURL))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" ||
-		base.RawQuery != "" || base.Fragment != "" || base.User != nil {
-		return nil, fmt.Errorf("API base %q is not an http(s) URL such as %s", baseURL, ProductionBaseURL)
+	base, err := apihttp.ParseBaseURL(baseURL, ProductionBaseURL)
+	if err != nil {
+		return nil, err
 	}
-	base.Path = strings.TrimSuffix(base.Path, "/")
-	base.RawPath = ""
-	c := &Client{base: base, http: &http.Client{Timeout: defaultRequestTimeout}, now: time.Now}
+	c := &Client{base: base, http: &http.Client{Timeout: defaultRequestTimeout, CheckRedirect: apihttp.CheckRedirect}, now: time.Now}
 	for _, o := range opts {
 		o(c)
 	}
@@ -294,7 +289,7 @@ func (c *Client) Accounts(ctx context.Context, tok Token, g Grant) (json.RawMess
 	return resp.Body, nil
 }
 
-// Response is a successful (2xx) answer.
+// Response is a server's answer.
 type Response struct {
 	Status int
 	Header http.Header
@@ -308,10 +303,22 @@ func (r *Response) decode(call string, out any) error {
 	return nil
 }
 
-// Do sends one request signed with tok (and g, when not nil) to pathQuery,
-// relative to the API base, with body as JSON when not nil. A non-2xx answer
-// is an *APIError; call names the request in errors.
+// Do sends one request as Send does; a non-2xx answer is an *APIError.
 func (c *Client) Do(ctx context.Context, call string, tok Token, g *Grant, method, pathQuery string, body []byte) (*Response, error) {
+	resp, err := c.Send(ctx, call, tok, g, method, pathQuery, body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Status < 200 || resp.Status > 299 {
+		return nil, newAPIError(call, resp, c.now())
+	}
+	return resp, nil
+}
+
+// Send sends one request signed with tok (and g, when not nil) to
+// pathQuery, relative to the API base, with body as JSON when not nil, and
+// returns the answer whatever its status; call names the request in errors.
+func (c *Client) Send(ctx context.Context, call string, tok Token, g *Grant, method, pathQuery string, body []byte) (*Response, error) {
 	if !strings.HasPrefix(pathQuery, "/") {
 		return nil, fmt.Errorf("%s: path %q must start with /", call, pathQuery)
 	}
@@ -343,29 +350,17 @@ func (c *Client) Do(ctx context.Context, call string, tok Token, g *Grant, metho
 		return nil, c.transportError(ctx, call, err)
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	raw, err := apihttp.ReadAll(resp.Body, apihttp.MaxResponseBytes)
+	var tooLarge *apihttp.TooLargeError
+	if errors.As(err, &tooLarge) {
+		return nil, &MalformedResponseError{Call: call, Status: resp.StatusCode, Reason: err.Error()}
+	}
 	if err != nil {
 		return nil, c.transportError(ctx, call, err)
-	}
-	if len(raw) > maxResponseBytes {
-		return nil, &MalformedResponseError{Call: call, Status: resp.StatusCode, Reason: "it is larger than 8 MiB"}
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, newAPIError(call, resp, raw, c.now())
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
 }
 
 func (c *Client) transportError(ctx context.Context, call string, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		if errors.Is(ctxErr, context.DeadlineExceeded) {
-			return fmt.Errorf("%s failed: %s did not answer in time", call, c.base.Host)
-		}
-		return fmt.Errorf("%s cancelled: %w", call, ctxErr)
-	}
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
-		err = urlErr.Err
-	}
-	return fmt.Errorf("%s failed: cannot reach %s (%v); check the API base URL and your network", call, c.base.String(), err)
+	return apihttp.TransportError(ctx, call, c.base, err)
 }

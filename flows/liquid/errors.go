@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/internal/apihttp"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
@@ -75,13 +75,13 @@ func retryIn(d time.Duration) string {
 	return "try again in " + d.Round(time.Second).String()
 }
 
-func newAPIError(call string, resp *http.Response, raw []byte, now time.Time) *APIError {
-	e := &APIError{Call: call, Status: resp.StatusCode, RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), now)}
+func newAPIError(call string, resp *Response, now time.Time) *APIError {
+	e := &APIError{Call: call, Status: resp.Status, RetryAfter: apihttp.RetryAfter(resp.Header.Get("Retry-After"), now)}
 	var body struct {
 		Message json.RawMessage     `json:"message"`
 		Errors  map[string][]string `json:"errors"`
 	}
-	if json.Unmarshal(raw, &body) == nil {
+	if json.Unmarshal(resp.Body, &body) == nil {
 		var msg string
 		if json.Unmarshal(body.Message, &msg) == nil {
 			e.Message = oneline.Clean(msg, 300)
@@ -96,22 +96,6 @@ func newAPIError(call string, resp *http.Response, raw []byte, now time.Time) *A
 		}
 	}
 	return e
-}
-
-// ParseRetryAfter reads Retry-After as seconds or an HTTP date, capped at
-// an hour; zero when absent or unreadable.
-func ParseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if secs, err := strconv.Atoi(v); err == nil {
-		d = time.Duration(secs) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return max(0, min(d, time.Hour))
 }
 
 // IsUnauthorized reports whether err is a 401: before approval, after a

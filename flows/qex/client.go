@@ -10,17 +10,17 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/qexcompanion/qex-companion/internal/bounded"
+	"github.com/qexcompanion/qex-companion/flows/accounts"
+
+	"github.com/qexcompanion/qex-companion/internal/apihttp"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
@@ -70,7 +70,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		base: base,
-		http: &http.Client{Timeout: defaultRequestTimeout, CheckRedirect: CheckRedirect},
+		http: &http.Client{Timeout: defaultRequestTimeout, CheckRedirect: apihttp.CheckRedirect},
 		now:  time.Now,
 	}
 	for _, o := range opts {
@@ -79,70 +79,15 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// ParseBaseURL checks that s is an absolute http or https URL whose host is a
-// host name or an IP address (IPv6 in brackets), with a port from 1 to 65535
-// if any and no query, and returns it without a trailing slash or /api/v1.
+// ParseBaseURL checks s as apihttp.ParseBaseURL does and returns it
+// without /api/v1, which every call adds.
 func ParseBaseURL(s string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("API base %q is not an http(s) URL such as %s", s, ProductionBaseURL)
+	u, err := apihttp.ParseBaseURL(s, ProductionBaseURL)
+	if err != nil {
+		return nil, err
 	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("API base %q must not carry a query, fragment or user info", s)
-	}
-	bracketed := strings.HasPrefix(u.Host, "[")
-	if !bracketed && strings.Count(u.Host, ":") > 1 { // url.Parse takes http://::1:8080 as host ":" port "1:8080"
-		return nil, fmt.Errorf("API base %q: an IPv6 address goes in brackets, e.g. http://[::1]:8080", s)
-	}
-	host, port := u.Hostname(), u.Port()
-	if n, err := strconv.Atoi(port); strings.HasSuffix(u.Host, ":") || (port != "" && (err != nil || n < 1 || n > 65535)) {
-		return nil, fmt.Errorf("API base %q: the port must be a number from 1 to 65535", s)
-	}
-	ip := net.ParseIP(host)
-	if ip == nil && (bracketed || !isHostName(host)) {
-		return nil, fmt.Errorf("API base %q: %q is not a host name or IP address", s, host)
-	}
-	u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), apiPrefix)
-	u.RawPath = ""
+	u.Path = strings.TrimSuffix(u.Path, apiPrefix)
 	return u, nil
-}
-
-// isHostName reports whether s is a DNS name: dot-separated labels of ASCII
-// letters, digits, hyphens and underscores, neither starting nor ending with
-// a hyphen (internationalized names are given in their xn-- form).
-func isHostName(s string) bool {
-	s = strings.TrimSuffix(s, ".")
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	for label := range strings.SplitSeq(s, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, c := range []byte(label) {
-			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// maxRedirects bounds the redirects one call follows.
-const maxRedirects = 5
-
-// ErrRedirectLoop is the transport error of a call that kept being
-// redirected.
-var ErrRedirectLoop = errors.New("redirect loop")
-
-// CheckRedirect is the redirect policy of every HTTP client that talks to a
-// QEX server: a few redirects, then ErrRedirectLoop, which the client turns
-// into a sentence.
-func CheckRedirect(_ *http.Request, via []*http.Request) error {
-	if len(via) >= maxRedirects {
-		return ErrRedirectLoop
-	}
-	return nil
 }
 
 // BaseURL returns the server origin this client talks to.
@@ -155,13 +100,9 @@ type APIError struct {
 	Status  int
 	Message string
 	// RetryAfter is how long the server asked to wait (Retry-After on a
-	// 429 or 503), capped at MaxRetryAfter; zero when it did not say.
+	// 429 or 503), capped at apihttp.MaxRetryAfter; zero when it did not say.
 	RetryAfter time.Duration
 }
-
-// MaxRetryAfter caps a server's Retry-After, so a hostile value cannot
-// park the app.
-const MaxRetryAfter = time.Minute
 
 func (e *APIError) Error() string {
 	msg := e.Message
@@ -225,39 +166,17 @@ func (c *Client) ApprovalURL(sessionID, returnURL string) string {
 
 // Accounts fetches the user's crypto and fiat accounts. Before the user has
 // approved the session it fails with a 401 (see IsUnauthorized).
-func (c *Client) Accounts(ctx context.Context, cred Credentials) (*Accounts, error) {
-	var a Accounts
-	if err := c.signed(ctx, "fetch accounts", cred, sessionPath(cred.SessionID, "accounts"), (*accountsPayload)(&a)); err != nil {
+func (c *Client) Accounts(ctx context.Context, cred Credentials) (*accounts.Accounts, error) {
+	var a accounts.Accounts
+	if err := c.signed(ctx, "fetch accounts", cred, sessionPath(cred.SessionID, "accounts"), &a); err != nil {
 		return nil, err
 	}
 	return &a, nil
 }
 
-// accountsPayload decodes Accounts, refusing a payload without both lists:
-// "no accounts" is two empty lists, and a reply missing one would show half
-// the balances as if they were all. A null list counts as empty.
-type accountsPayload Accounts
-
-func (p *accountsPayload) UnmarshalJSON(b []byte) error {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(b, &fields); err != nil || fields == nil {
-		return errors.New("it is not an object with crypto_accounts and fiat_accounts")
-	}
-	var missing []string
-	for _, name := range []string{"crypto_accounts", "fiat_accounts"} {
-		if _, ok := fields[name]; !ok {
-			missing = append(missing, name)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("it has no %s list", strings.Join(missing, " or "))
-	}
-	return json.Unmarshal(b, (*Accounts)(p))
-}
-
 // Account fetches one account by currency code, with its deposit address.
-func (c *Client) Account(ctx context.Context, cred Credentials, currency string) (*Account, error) {
-	var a Account
+func (c *Client) Account(ctx context.Context, cred Credentials, currency string) (*accounts.Account, error) {
+	var a accounts.Account
 	p := sessionPath(cred.SessionID, "accounts", currency) + "?require_address=true"
 	if err := c.signed(ctx, "fetch "+currency+" account", cred, p, &a); err != nil {
 		return nil, err
@@ -347,8 +266,41 @@ func (c *Client) nextNonce(sessionID string) int64 {
 	return n
 }
 
+// Response is a server's answer, whatever its status.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Call sends one request signed for the session to requestURI (path and
+// query from /api/v1 on), with body as JSON when not nil, and returns the
+// answer whatever its status; an error means no whole answer came.
+func (c *Client) Call(ctx context.Context, cred Credentials, method, requestURI string, body []byte) (*Response, error) {
+	call := method + " " + requestURI
+	token, err := c.Sign(cred, requestURI)
+	if err != nil {
+		return nil, fmt.Errorf("%s failed: %w", call, err)
+	}
+	return c.send(ctx, call, method, requestURI, body, token)
+}
+
 // do sends one request to the API and decodes the envelope's payload into out.
 func (c *Client) do(ctx context.Context, call, method, requestURI string, body []byte, bearer string, out any) error {
+	resp, err := c.send(ctx, call, method, requestURI, body, bearer)
+	if err != nil {
+		return err
+	}
+	err = decodeEnvelope(call, resp.Status, resp.Header.Get("Content-Type"), resp.Body, out)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && (resp.Status == http.StatusTooManyRequests || resp.Status == http.StatusServiceUnavailable) {
+		apiErr.RetryAfter = apihttp.RetryAfter(resp.Header.Get("Retry-After"), c.now())
+	}
+	return err
+}
+
+// send sends one request and reads its answer, bounded.
+func (c *Client) send(ctx context.Context, call, method, requestURI string, body []byte, bearer string) (*Response, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, defaultRequestTimeout)
@@ -360,7 +312,7 @@ func (c *Client) do(ctx context.Context, call, method, requestURI string, body [
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+requestURI, reader)
 	if err != nil {
-		return fmt.Errorf("%s failed: %w", call, err)
+		return nil, fmt.Errorf("%s failed: %w", call, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
@@ -371,60 +323,22 @@ func (c *Client) do(ctx context.Context, call, method, requestURI string, body [
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return c.transportError(ctx, call, err)
+		return nil, c.transportError(ctx, call, err)
 	}
 	defer resp.Body.Close()
-	raw, err := bounded.ReadAll(resp.Body, bounded.MaxResponseBytes)
-	var tooLarge *bounded.TooLargeError
+	raw, err := apihttp.ReadAll(resp.Body, apihttp.MaxResponseBytes)
+	var tooLarge *apihttp.TooLargeError
 	if errors.As(err, &tooLarge) {
-		return &MalformedResponseError{Call: call, Status: resp.StatusCode, Reason: err.Error()}
+		return nil, &MalformedResponseError{Call: call, Status: resp.StatusCode, Reason: err.Error()}
 	}
 	if err != nil {
-		return c.transportError(ctx, call, err)
+		return nil, c.transportError(ctx, call, err)
 	}
-	err = decodeEnvelope(call, resp.StatusCode, resp.Header.Get("Content-Type"), raw, out)
-	var apiErr *APIError
-	if errors.As(err, &apiErr) && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		apiErr.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), c.now())
-	}
-	return err
-}
-
-// retryAfter reads a Retry-After header, in seconds or as an HTTP date,
-// capped at MaxRetryAfter; zero when absent or unreadable.
-func retryAfter(header string, now time.Time) time.Duration {
-	header = strings.TrimSpace(header)
-	if header == "" {
-		return 0
-	}
-	var d time.Duration
-	if secs, err := strconv.ParseUint(header, 10, 32); err == nil {
-		d = time.Duration(secs) * time.Second
-	} else if at, err := http.ParseTime(header); err == nil {
-		d = at.Sub(now)
-	}
-	return min(max(d, 0), MaxRetryAfter)
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
 }
 
 func (c *Client) transportError(ctx context.Context, call string, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		if errors.Is(ctxErr, context.DeadlineExceeded) {
-			return fmt.Errorf("%s failed: %s did not answer in time", call, c.base.Host)
-		}
-		return fmt.Errorf("%s cancelled: %w", call, ctxErr)
-	}
-	if errors.Is(err, ErrRedirectLoop) {
-		return fmt.Errorf("%s failed: %s kept redirecting (more than %d times); check the API base URL", call, c.base.Host, maxRedirects)
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) && netErr.Timeout() {
-		return fmt.Errorf("%s failed: %s did not answer in time", call, c.base.Host)
-	}
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
-		err = urlErr.Err
-	}
-	return fmt.Errorf("%s failed: cannot reach %s (%v); check the API base URL and your network", call, c.base.String(), err)
+	return apihttp.TransportError(ctx, call, c.base, err)
 }
 
 func decodeEnvelope(call string, status int, contentType string, raw []byte, out any) error {

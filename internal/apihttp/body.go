@@ -1,6 +1,7 @@
-// Package bounded reads what a server or another process sends without
-// letting it exhaust memory: one limit for every response body, owned here.
-package bounded
+// Package apihttp is the HTTP machinery every provider client shares: one
+// bounded read for every response body, the redirect policy, Retry-After,
+// and transport failures told as sentences.
+package apihttp
 
 import (
 	"fmt"

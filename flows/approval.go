@@ -1,0 +1,168 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/qexcompanion/qex-companion/internal/callback"
+)
+
+// Defaults for the engine's zero values.
+const (
+	DefaultTimeout = 10 * time.Minute
+	DefaultPollMin = time.Second
+	DefaultPollMax = 5 * time.Second
+)
+
+// ReceiverFactory starts a receiver for the browser's return, carrying state.
+// rejected hears of every ignored arrival.
+type ReceiverFactory func(state callback.State, rejected callback.Rejected) (callback.Receiver, error)
+
+// Loopback receives the browser's return on a loopback HTTP port.
+func Loopback(state callback.State, rejected callback.Rejected) (callback.Receiver, error) {
+	return callback.ListenLoopback(state, rejected)
+}
+
+// Approval is one wait for the user to approve access in a browser.
+type Approval struct {
+	// URL builds the page to open, given the return address (empty when
+	// there is none).
+	URL func(returnURL string) string
+	// Check asks the server whether access was granted: nil when it was;
+	// an error made by NotYet or Retry keeps the wait going; any other
+	// error ends it.
+	Check func(ctx context.Context) error
+	// NoReturn says the provider has no return address to give: approval
+	// is noticed by polling and the user's check alone.
+	NoReturn bool
+	// Arrived, if set, takes what the browser brought back (a code, for
+	// OAuth providers) before Check runs; an error ends the wait.
+	Arrived func(callback.Result) error
+}
+
+// NotYet marks a check that found access not granted yet (a 401 before
+// approval): the wait goes on, and only the user can end it.
+func NotYet(err error) error { return &waitError{err: err, notYet: true} }
+
+// Retry marks a check that failed for a passing reason (a 5xx, a 429, the
+// network): the wait goes on, the next check no sooner than after, and the
+// error is the cause named if time runs out.
+func Retry(err error, after time.Duration) error { return &waitError{err: err, after: after} }
+
+type waitError struct {
+	err    error
+	notYet bool
+	after  time.Duration
+}
+
+func (e *waitError) Error() string { return e.err.Error() }
+func (e *waitError) Unwrap() error { return e.err }
+
+// ErrTimeout is returned when a flow did not finish within its timeout: the
+// user did not approve, or the server kept failing or did not answer.
+var ErrTimeout = errors.New("timed out")
+
+// Await opens the approval page and waits until a.Check says access was
+// granted. It checks when the browser returns, when the user says they
+// approved (Connection.CheckNow), and on a timer that backs off from
+// PollMin to PollMax, since some services never send the browser back.
+// It returns how approval was noticed.
+//
+// When ctx's deadline passes it says why: no approval (the server kept
+// answering "not yet"), or the last real failure.
+func (rt *Runtime) Await(ctx context.Context, a Approval) (via string, err error) {
+	var receiver callback.Receiver
+	if !a.NoReturn {
+		receiver = rt.receive()
+	}
+	ready := ApprovalURLReady{}
+	if receiver != nil {
+		defer receiver.Close()
+		ready.ReturnURL = receiver.ReturnURL()
+	}
+	ready.URL = a.URL(ready.ReturnURL)
+	if rt.OpenBrowser != nil {
+		ready.OpenErr = rt.OpenBrowser(ready.URL)
+		ready.Opened = ready.OpenErr == nil
+	}
+	rt.Emit(ready)
+
+	var returns <-chan callback.Result
+	if receiver != nil {
+		returns = receiver.Results()
+	}
+	interval := rt.PollMin
+	timer := time.NewTimer(interval)
+	defer timer.Stop()
+	var last error // what the last check failed with, for the timeout's message
+	for {
+		select {
+		case <-ctx.Done():
+			return "", rt.gaveUp(ctx, last)
+		case res := <-returns:
+			returns = nil // one return per flow
+			if err := res.Err(); err != nil {
+				return "", err
+			}
+			if a.Arrived != nil {
+				if err := a.Arrived(res); err != nil {
+					return "", err
+				}
+			}
+			via = "the browser's return"
+		case <-rt.checkNow:
+			via = "your check"
+		case <-timer.C:
+			via = "polling"
+		}
+		checked := time.Now()
+		err := a.Check(ctx)
+		if err == nil {
+			if receiver != nil {
+				receiver.Close() // the answer is in: stop listening now
+			}
+			rt.Emit(Approved{Via: via})
+			return via, nil
+		}
+		if ctx.Err() != nil {
+			// A check the deadline cut short is the cause when it was the
+			// first or had hung for a while, not when it was one more quick
+			// poll that happened to be under way.
+			if last == nil || time.Since(checked) > time.Second {
+				last = err
+			}
+			return "", rt.gaveUp(ctx, last)
+		}
+		var wait *waitError
+		if !errors.As(err, &wait) {
+			return "", err
+		}
+		last = err
+		if via == "polling" {
+			interval = min(interval*2, rt.PollMax)
+		}
+		next := max(interval, wait.after) // the server may say when to ask again
+		reason := err.Error()
+		if wait.notYet && reason == "" {
+			reason = "not approved yet"
+		}
+		rt.Emit(Waiting{Reason: reason, Next: next})
+		timer.Reset(next)
+	}
+}
+
+// gaveUp is the error of a wait that ctx ended. When the deadline ended it,
+// it blames the user only if the server kept saying "not yet"; any other
+// last failure is the cause, and is named.
+func (rt *Runtime) gaveUp(ctx context.Context, last error) error {
+	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("cancelled: %w", context.Canceled)
+	}
+	var wait *waitError
+	if last == nil || errors.As(last, &wait) && wait.notYet {
+		return fmt.Errorf("%w: no approval within %s; start again and approve in the browser", ErrTimeout, rt.Timeout)
+	}
+	return fmt.Errorf("%w after %s: the last check failed: %w", ErrTimeout, rt.Timeout, last)
+}

@@ -1,0 +1,145 @@
+package flows
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/qexcompanion/qex-companion/internal/callback"
+	"github.com/qexcompanion/qex-companion/widgetcfg"
+)
+
+// Provider is one authorization system the app speaks (QEX partner
+// sessions, Liquid OAuth requests, ...). A provider package implements it
+// with its own client; the engine, the window and the terminal printer know
+// only this interface and the provider-neutral results below.
+type Provider interface {
+	// Info describes the provider: its name, inputs and where it lives.
+	Info() ProviderInfo
+	// Authorize has the user approve access, reporting each step through
+	// rt.Emit, and returns the connected session.
+	Authorize(ctx context.Context, rt *Runtime, in Inputs) (Session, error)
+	// Restore rebuilds a session from what Session.Saved returned in an
+	// earlier run, checking it with the server. An error marked by Gone
+	// means the server no longer knows it: it is forgotten.
+	Restore(ctx context.Context, rt *Runtime, in Inputs, saved []byte) (Session, error)
+}
+
+// ProviderInfo describes a provider to front ends.
+type ProviderInfo struct {
+	Name           string // the --provider value, e.g. "qex"
+	Title          string // for people, e.g. "QEX partner session"
+	ProductionBase string // the production API base URL
+	// SandboxPath is where the embedded sandbox serves this provider's
+	// emulator, appended to the sandbox's URL ("" for the root).
+	SandboxPath string
+	Fields      []Field
+}
+
+// Field is one input a provider needs, such as a public API key or a token
+// secret.
+type Field struct {
+	Name  string // key in Inputs, also the command-line flag without "--"
+	Label string // for the window
+	// Secret fields come from EnvVar in a terminal (never a flag: shell
+	// history and ps show flags) and a password field in the window; they
+	// are kept only in the keychain.
+	Secret bool
+	EnvVar string
+	// Account marks the field that names whose access is saved (the
+	// partner key, the token id): saved sessions are keyed by it.
+	Account bool
+	// Check finds what is wrong with a value, as one line that says what
+	// to do; nil accepts anything non-empty.
+	Check func(value string) error
+}
+
+// Inputs are a provider's field values, by Field.Name.
+type Inputs map[string]string
+
+// Session is an authorized connection to one provider.
+type Session interface {
+	// Fetch reads what the provider shows for the user: profile, balances,
+	// artifacts such as the widget configuration.
+	Fetch(ctx context.Context) (*Result, error)
+	// Call sends one request with the session's own authentication
+	// (--call), pathQuery relative to the provider's API base.
+	Call(ctx context.Context, method, pathQuery string, body []byte) (*CallResponse, error)
+	// End ends the session on the server, where the provider can.
+	End(ctx context.Context) error
+	// Saved is what the keychain keeps to Restore the session later: a
+	// small, provider-versioned blob holding secrets.
+	Saved() ([]byte, error)
+}
+
+// Result is what a connected session shows, provider-neutral.
+type Result struct {
+	Provider string
+	Profile  []Fact    // facts about the user or the grant, in order
+	Balances *Balances // nil when the provider has no balances
+	// Widget is the QEX widget the result can open; nil for others.
+	Widget *Widget
+	// Output is what the terminal prints on stdout: one JSON document.
+	Output []byte
+}
+
+// Widget is a partner widget a result can open: its identity
+// configuration (which holds a secret) and the script that draws it.
+type Widget struct {
+	Config    widgetcfg.Config
+	ScriptURL string
+}
+
+// Fact is one labelled value of a profile, e.g. {"Email", "a@b.jp"}.
+type Fact struct{ Label, Value string }
+
+// Balances are a user's accounts, amounts exactly as the server sent them.
+type Balances struct {
+	Accounts []Account
+}
+
+// Account is one balance, amounts exactly as the server sent them.
+type Account struct {
+	Currency string
+	Symbol   string
+	Balance  Decimal
+	Reserved Decimal
+	Type     string // crypto, fiat, ...
+}
+
+// CallResponse is the answer to Session.Call.
+type CallResponse struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Runtime is what a provider's flow may use: the app's HTTP client (which
+// reports every exchange to the inspector), the browser, the return
+// address, the event stream, and the clock and polling settings.
+type Runtime struct {
+	APIBase     string // the resolved API base (the sandbox's, production's or custom)
+	HTTP        *http.Client
+	OpenBrowser func(url string) error // nil: only show the URL
+	Receiver    ReceiverFactory        // nil: no return address, polling only
+	Emit        func(Event)
+	Now         func() time.Time
+	Timeout     time.Duration // what the whole flow may take, for messages
+	PollMin     time.Duration
+	PollMax     time.Duration
+	checkNow    <-chan struct{}
+}
+
+// receive starts the return address, reporting trouble: nil when there is
+// none (approval is then noticed by polling).
+func (rt *Runtime) receive() callback.Receiver {
+	if rt.Receiver == nil {
+		return nil
+	}
+	r, err := rt.Receiver(callback.NewState(), func(reason string) { rt.Emit(CallbackIgnored{Reason: reason}) })
+	if err != nil {
+		rt.Emit(CallbackUnavailable{Err: err})
+		return nil
+	}
+	return r
+}

@@ -1,0 +1,246 @@
+package qex
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/accounts"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
+	"github.com/qexcompanion/qex-companion/widgetcfg"
+	"github.com/qexcompanion/qex-companion/widgetcfg/host"
+)
+
+// FieldPublicAPIKey is the provider's one input: the partner's public key.
+const FieldPublicAPIKey = "public-api-key"
+
+// Provider is QEX partner sessions as a flows.Provider: create a session,
+// have the user approve it in the browser, show their balances and the
+// widget identity configuration.
+type Provider struct{}
+
+// Info implements flows.Provider.
+func (Provider) Info() flows.ProviderInfo {
+	return flows.ProviderInfo{
+		Name:           "qex",
+		Title:          "QEX partner session",
+		ProductionBase: ProductionBaseURL,
+		Fields: []flows.Field{
+			{Name: FieldPublicAPIKey, Label: "Public API key", Account: true, Check: CheckPublicAPIKey},
+		},
+	}
+}
+
+// Bounds of a public API key's length; the sandbox's is 47 characters.
+const (
+	minPublicAPIKey = 8
+	maxPublicAPIKey = 200
+)
+
+// CheckPublicAPIKey is the one rule for a partner's public API key, wherever
+// one is typed: pk_, then only ASCII letters, digits, _ and -, 8 to 200
+// characters in all. The key goes into every request and the widget
+// configuration, so anything else is a paste gone wrong.
+func CheckPublicAPIKey(key string) error {
+	valid := strings.HasPrefix(key, "pk_") && len(key) >= minPublicAPIKey && len(key) <= maxPublicAPIKey
+	for _, c := range []byte(key) {
+		valid = valid && ('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-')
+	}
+	if valid {
+		return nil
+	}
+	shown := fmt.Sprintf("%q", key)
+	if len(key) > maxPublicAPIKey {
+		shown = fmt.Sprintf("a %d-character key", len(key))
+	}
+	return fmt.Errorf("%s is not a public API key: they start with pk_ and have %d to %d letters, digits, _ or -", shown, minPublicAPIKey, maxPublicAPIKey)
+}
+
+func newClient(rt *flows.Runtime) (*Client, error) {
+	return NewClient(rt.APIBase, WithHTTPClient(rt.HTTP), WithClock(rt.Now))
+}
+
+// Authorize creates a session and waits until the user approved it: the
+// approval page may send the browser back, or end on a page telling the
+// user to return by hand, so approval is also checked by polling.
+func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Inputs) (flows.Session, error) {
+	c, err := newClient(rt)
+	if err != nil {
+		return nil, err
+	}
+	key := in[FieldPublicAPIKey]
+	created, err := c.CreateSession(ctx, key)
+	if err != nil {
+		return nil, explainCreateError(err, c.BaseURL())
+	}
+	rt.Emit(flows.Started{What: "session", ID: oneline.Clean(created.SessionID, 80), Environment: oneline.Clean(created.Environment, 20)})
+	s := &session{client: c, publicAPIKey: key, cred: created.Credentials()}
+	_, err = rt.Await(ctx, flows.Approval{
+		URL: func(returnURL string) string { return c.ApprovalURL(created.SessionID, returnURL) },
+		// The accounts call answers 401 until the user approves; the
+		// accounts it then returns are the first result.
+		Check: func(ctx context.Context) (err error) {
+			s.fetched, err = c.Accounts(ctx, s.cred)
+			return classify(err)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// classify tells what a failed approval check means for the wait.
+func classify(err error) error {
+	var apiErr *APIError
+	var malformed *MalformedResponseError
+	switch {
+	case err == nil:
+		return nil
+	case IsUnauthorized(err):
+		errors.As(err, &apiErr)
+		if apiErr.Message != "" {
+			return flows.NotYet(errors.New("server: " + apiErr.Message))
+		}
+		return flows.NotYet(errors.New("not approved yet"))
+	case IsNotFound(err):
+		return fmt.Errorf("the session is gone (%w); start again", err)
+	case errors.As(err, &apiErr) && (apiErr.Status == http.StatusTooManyRequests || apiErr.Status >= 500):
+		return flows.Retry(err, apiErr.RetryAfter)
+	case errors.As(err, &apiErr), errors.As(err, &malformed):
+		return err
+	}
+	return flows.Retry(err, 0) // the network: try again
+}
+
+// explainedError says what to do about an error, keeping it for errors.Is
+// and errors.As.
+type explainedError struct {
+	msg string
+	err error
+}
+
+func (e *explainedError) Error() string { return e.msg }
+func (e *explainedError) Unwrap() error { return e.err }
+
+// explainCreateError says what to do when the server refuses to create a
+// session.
+func explainCreateError(err error, base string) error {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return err
+	}
+	said := fmt.Sprintf("HTTP %d", apiErr.Status)
+	if apiErr.Message != "" {
+		said += fmt.Sprintf(": %q", apiErr.Message)
+	}
+	var msg string
+	switch status := apiErr.Status; {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		msg = "the server refused the public API key (" + said + "); check --public-api-key or the key field"
+	case status == http.StatusNotFound:
+		msg = "no QEX API at " + base + " (" + said + "); check the API base URL"
+	case status == http.StatusTooManyRequests:
+		msg = "the server is busy (" + said + "); try again in a minute"
+	case status >= 500:
+		msg = "the QEX server failed (" + said + "); try again later"
+	default:
+		return err
+	}
+	return &explainedError{msg: apiErr.Call + " failed: " + msg, err: err}
+}
+
+// savedSession is what the keychain keeps of a session (version 1). Saves
+// from before providers had no "v" and the same fields, so they still load.
+type savedSession struct {
+	V             int    `json:"v"`
+	SessionID     string `json:"session_id"`
+	SessionSecret string `json:"session_secret"`
+}
+
+// Restore checks a saved session with one signed accounts call.
+func (Provider) Restore(ctx context.Context, rt *flows.Runtime, in flows.Inputs, blob []byte) (flows.Session, error) {
+	var saved savedSession
+	if err := json.Unmarshal(blob, &saved); err != nil || saved.V > 1 || saved.SessionID == "" || saved.SessionSecret == "" {
+		return nil, flows.Gone(errors.New("the saved session is unreadable"))
+	}
+	c, err := newClient(rt)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{client: c, publicAPIKey: in[FieldPublicAPIKey], cred: Credentials{SessionID: saved.SessionID, SessionSecret: saved.SessionSecret}}
+	s.fetched, err = c.Accounts(ctx, s.cred)
+	switch {
+	case IsNotFound(err) || IsUnauthorized(err):
+		return nil, flows.Gone(err)
+	case err != nil:
+		return nil, err
+	}
+	return s, nil
+}
+
+// session is an approved QEX partner session.
+type session struct {
+	client       *Client
+	publicAPIKey string
+	cred         Credentials
+	fetched      *accounts.Accounts // the accounts the approval check returned, used once
+}
+
+// Fetch returns the balances and the widget configuration.
+func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
+	acc := s.fetched
+	s.fetched = nil
+	if acc == nil {
+		var err error
+		if acc, err = s.client.Accounts(ctx, s.cred); err != nil {
+			return nil, err
+		}
+	}
+	cfg := widgetcfg.ForSession(s.publicAPIKey, s.cred.SessionID, s.cred.SessionSecret)
+	out, err := cfg.MarshalIndent()
+	if err != nil {
+		return nil, err
+	}
+	script := s.client.BaseURL() + host.ScriptPath
+	if s.client.BaseURL() == ProductionBaseURL {
+		script = host.ProductionScriptURL
+	}
+	return &flows.Result{
+		Provider: "qex",
+		Profile:  []flows.Fact{{Label: "Session", Value: s.cred.SessionID}},
+		Balances: acc.Balances(),
+		Widget:   &flows.Widget{Config: cfg, ScriptURL: script},
+		Output:   out,
+	}, nil
+}
+
+// Call sends one signed request; "{session_id}" in pathQuery stands for
+// the session's id, which the user cannot know.
+func (s *session) Call(ctx context.Context, method, pathQuery string, body []byte) (*flows.CallResponse, error) {
+	pathQuery = strings.ReplaceAll(pathQuery, "{session_id}", s.cred.SessionID)
+	resp, err := s.client.Call(ctx, s.cred, method, pathQuery, body)
+	if err != nil {
+		return nil, err
+	}
+	return &flows.CallResponse{Status: resp.Status, Header: resp.Header, Body: resp.Body}, nil
+}
+
+// End terminates the session on the server; one the server no longer
+// knows is already over.
+func (s *session) End(ctx context.Context) error {
+	err := s.client.Terminate(ctx, s.cred)
+	if IsNotFound(err) {
+		return flows.Gone(err)
+	}
+	return err
+}
+
+// Saved implements flows.Session.
+func (s *session) Saved() ([]byte, error) {
+	return json.Marshal(savedSession{V: 1, SessionID: s.cred.SessionID, SessionSecret: s.cred.SessionSecret})
+}

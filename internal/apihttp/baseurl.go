@@ -1,0 +1,59 @@
+package apihttp
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// ParseBaseURL checks that s is an absolute http or https URL whose host is
+// a host name or an IP address (IPv6 in brackets), with a port from 1 to
+// 65535 if any and no query, and returns it without a trailing slash.
+// example is a good base to show in the error.
+func ParseBaseURL(s, example string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("API base %q is not an http(s) URL such as %s", s, example)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("API base %q must not carry a query, fragment or user info", s)
+	}
+	bracketed := strings.HasPrefix(u.Host, "[")
+	if !bracketed && strings.Count(u.Host, ":") > 1 { // url.Parse takes http://::1:8080 as host ":" port "1:8080"
+		return nil, fmt.Errorf("API base %q: an IPv6 address goes in brackets, e.g. http://[::1]:8080", s)
+	}
+	host, port := u.Hostname(), u.Port()
+	if n, err := strconv.Atoi(port); strings.HasSuffix(u.Host, ":") || (port != "" && (err != nil || n < 1 || n > 65535)) {
+		return nil, fmt.Errorf("API base %q: the port must be a number from 1 to 65535", s)
+	}
+	ip := net.ParseIP(host)
+	if ip == nil && (bracketed || !isHostName(host)) {
+		return nil, fmt.Errorf("API base %q: %q is not a host name or IP address", s, host)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// isHostName reports whether s is a DNS name: dot-separated labels of ASCII
+// letters, digits, hyphens and underscores, neither starting nor ending with
+// a hyphen (internationalized names are given in their xn-- form).
+func isHostName(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range []byte(label) {
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}

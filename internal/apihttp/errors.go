@@ -1,0 +1,87 @@
+package apihttp
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// MaxRedirects bounds the redirects one call follows.
+const MaxRedirects = 5
+
+// ErrRedirectLoop is the transport error of a call that kept being
+// redirected.
+var ErrRedirectLoop = errors.New("redirect loop")
+
+// CheckRedirect is the redirect policy of every HTTP client that talks to a
+// provider: a few redirects, then ErrRedirectLoop, which TransportError
+// turns into a sentence.
+func CheckRedirect(_ *http.Request, via []*http.Request) error {
+	if len(via) >= MaxRedirects {
+		return ErrRedirectLoop
+	}
+	return nil
+}
+
+// MaxRetryAfter caps a server's Retry-After, so a hostile value cannot
+// park the app.
+const MaxRetryAfter = time.Minute
+
+// RetryAfter reads a Retry-After header, in seconds or as an HTTP date,
+// capped at MaxRetryAfter; zero when absent or unreadable.
+func RetryAfter(header string, now time.Time) time.Duration {
+	header = strings.TrimSpace(header)
+	if header == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseUint(header, 10, 32); err == nil {
+		d = time.Duration(secs) * time.Second
+	} else if at, err := http.ParseTime(header); err == nil {
+		d = at.Sub(now)
+	}
+	return min(max(d, 0), MaxRetryAfter)
+}
+
+// TransportError says, as one line for people, why call got no answer
+// from the server at base: ctx ended, a redirect loop, a timeout, a name
+// that does not resolve, nothing listening, an untrusted certificate.
+func TransportError(ctx context.Context, call string, base *url.URL, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if errors.Is(ctxErr, context.DeadlineExceeded) {
+			return fmt.Errorf("%s failed: %s did not answer in time", call, base.Host)
+		}
+		return fmt.Errorf("%s cancelled: %w", call, ctxErr)
+	}
+	var (
+		netErr  net.Error
+		dnsErr  *net.DNSError
+		certErr *x509.UnknownAuthorityError
+		hostErr x509.HostnameError
+	)
+	switch {
+	case errors.Is(err, ErrRedirectLoop):
+		return fmt.Errorf("%s failed: %s kept redirecting (more than %d times); check the API base URL", call, base.Host, MaxRedirects)
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return fmt.Errorf("%s failed: %s did not answer in time", call, base.Host)
+	case errors.As(err, &dnsErr):
+		return fmt.Errorf("%s failed: the host name %s cannot be found; check the API base URL and your network", call, base.Hostname())
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("%s failed: nothing answers at %s (connection refused); check the API base URL, or start the server", call, base.Host)
+	case errors.As(err, &certErr), errors.As(err, &hostErr):
+		return fmt.Errorf("%s failed: %s's TLS certificate is not trusted; check the API base URL", call, base.Host)
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err
+	}
+	return fmt.Errorf("%s failed: cannot reach %s (%v); check the API base URL and your network", call, base.String(), err)
+}

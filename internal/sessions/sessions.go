@@ -1,7 +1,8 @@
-// Package sessions remembers approved QEX sessions between launches: the
-// secret half in the system keychain, the rest (environment, partner key,
-// dates) in the settings file. Without a keychain it keeps sessions in
-// memory only, says so, and never writes a secret anywhere else.
+// Package sessions remembers approved sessions of every provider between
+// launches: the provider's opaque blob (its secrets) in the system keychain,
+// the rest (provider, environment, account, dates) in the settings file.
+// Without a keychain it keeps sessions in memory only, says so, and never
+// writes a secret anywhere else.
 package sessions
 
 import (
@@ -9,11 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows"
-	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/keychain"
 	"github.com/qexcompanion/qex-companion/internal/settings"
 )
@@ -25,25 +27,31 @@ type Store struct {
 	now      func() time.Time
 
 	mu     sync.Mutex
-	memory map[flows.SessionKey]secret // sessions the keychain could not take
+	memory map[flows.SessionKey]entry // sessions the keychain could not take
 }
 
-// secret is what the keychain holds for one session: small, well under the
-// 2560 bytes Windows allows.
-type secret struct {
-	SessionID     string `json:"session_id"`
-	SessionSecret string `json:"session_secret"`
-	Created       int64  `json:"created"`
+// entry is what the keychain holds for one session (format 2). Format 1,
+// saved before there were providers, was a QEX session's
+// {"session_id", "session_secret", "created"}: it is read as that
+// provider's blob, which has the same fields.
+type entry struct {
+	V       int             `json:"v"`
+	Created int64           `json:"created"`
+	Blob    json.RawMessage `json:"blob"` // the provider's JSON
 }
 
 // New returns a store over a keychain and a settings file.
 func New(kc *keychain.Keychain, s *settings.File) *Store {
-	return &Store{kc: kc, settings: s, now: time.Now, memory: map[flows.SessionKey]secret{}}
+	return &Store{kc: kc, settings: s, now: time.Now, memory: map[flows.SessionKey]entry{}}
 }
 
-// EntryName is the keychain entry name of a session key.
+// EntryName is the keychain entry name of a session key. QEX sessions keep
+// the name they had before there were providers, so they still resume.
 func EntryName(k flows.SessionKey) string {
-	return "session " + k.Env + " " + k.APIBase + " " + k.PublicAPIKey
+	if k.Provider == "qex" {
+		return "session " + k.Env + " " + k.APIBase + " " + k.Account
+	}
+	return "session " + k.Provider + " " + k.Env + " " + k.APIBase + " " + k.Account
 }
 
 // ErrMemoryOnly explains a session kept only until the app quits.
@@ -56,15 +64,15 @@ func (e *ErrMemoryOnly) Error() string {
 func (e *ErrMemoryOnly) Unwrap() error { return e.Cause }
 
 // Save implements flows.SessionStore.
-func (s *Store) Save(k flows.SessionKey, cred qex.Credentials, created time.Time) error {
-	entry := secret{SessionID: cred.SessionID, SessionSecret: cred.SessionSecret, Created: created.Unix()}
-	data, err := json.Marshal(entry)
+func (s *Store) Save(k flows.SessionKey, blob []byte, created time.Time) error {
+	e := entry{V: 2, Created: created.Unix(), Blob: json.RawMessage(blob)}
+	data, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	if err := s.kc.Set(EntryName(k), string(data)); err != nil {
+	if err := s.setParts(EntryName(k), string(data)); err != nil {
 		s.mu.Lock()
-		s.memory[k] = entry
+		s.memory[k] = e
 		s.mu.Unlock()
 		if keychain.IsUnavailable(err) {
 			return &ErrMemoryOnly{Cause: err}
@@ -78,26 +86,41 @@ func (s *Store) Save(k flows.SessionKey, cred qex.Credentials, created time.Time
 }
 
 // Load implements flows.SessionStore.
-func (s *Store) Load(k flows.SessionKey) (qex.Credentials, time.Time, error) {
+func (s *Store) Load(k flows.SessionKey) ([]byte, time.Time, error) {
 	s.mu.Lock()
-	entry, inMemory := s.memory[k]
+	e, inMemory := s.memory[k]
 	s.mu.Unlock()
 	if !inMemory {
-		data, err := s.kc.Get(EntryName(k))
+		data, err := s.getParts(EntryName(k))
 		switch {
 		case errors.Is(err, keychain.ErrNotFound):
-			return qex.Credentials{}, time.Time{}, flows.ErrNoSavedSession
+			return nil, time.Time{}, flows.ErrNoSavedSession
 		case keychain.IsUnavailable(err):
-			return qex.Credentials{}, time.Time{}, &ErrMemoryOnly{Cause: err}
+			return nil, time.Time{}, &ErrMemoryOnly{Cause: err}
 		case err != nil:
-			return qex.Credentials{}, time.Time{}, err
+			return nil, time.Time{}, err
 		}
-		if json.Unmarshal([]byte(data), &entry) != nil || entry.SessionID == "" || entry.SessionSecret == "" {
-			s.kc.Delete(EntryName(k)) //nolint:errcheck // a damaged entry is useless either way
-			return qex.Credentials{}, time.Time{}, flows.ErrNoSavedSession
+		if e, err = decodeEntry(k, data); err != nil {
+			s.deleteParts(EntryName(k)) //nolint:errcheck // a damaged entry is useless either way
+			return nil, time.Time{}, flows.ErrNoSavedSession
 		}
 	}
-	return qex.Credentials{SessionID: entry.SessionID, SessionSecret: entry.SessionSecret}, time.Unix(entry.Created, 0), nil
+	return e.Blob, time.Unix(e.Created, 0), nil
+}
+
+// decodeEntry reads format 2, or a QEX session in format 1.
+func decodeEntry(k flows.SessionKey, data string) (entry, error) {
+	var e entry
+	if err := json.Unmarshal([]byte(data), &e); err != nil {
+		return e, err
+	}
+	switch {
+	case e.V == 2 && len(e.Blob) > 0:
+		return e, nil
+	case e.V == 0 && k.Provider == "qex":
+		return entry{V: 2, Created: e.Created, Blob: []byte(data)}, nil
+	}
+	return e, errors.New("unknown format")
 }
 
 // Touch implements flows.SessionStore.
@@ -110,7 +133,7 @@ func (s *Store) Forget(k flows.SessionKey) error {
 	s.mu.Lock()
 	delete(s.memory, k)
 	s.mu.Unlock()
-	err := s.kc.Delete(EntryName(k))
+	err := s.deleteParts(EntryName(k))
 	if ierr := s.settings.Update(func(st *settings.Settings) {
 		kept := st.Sessions[:0]
 		for _, saved := range st.Sessions {
@@ -137,9 +160,9 @@ func (s *Store) List() []flows.SavedSession {
 		}
 	}
 	s.mu.Lock()
-	for k, entry := range s.memory {
+	for k, e := range s.memory {
 		if !seen[k] {
-			list = append(list, flows.SavedSession{SessionKey: k, Created: time.Unix(entry.Created, 0), LastUsed: time.Unix(entry.Created, 0)})
+			list = append(list, flows.SavedSession{SessionKey: k, Created: time.Unix(e.Created, 0), LastUsed: time.Unix(e.Created, 0)})
 		}
 	}
 	s.mu.Unlock()
@@ -147,8 +170,14 @@ func (s *Store) List() []flows.SavedSession {
 	return list
 }
 
+// keyOf is the key a settings description names; one saved before there
+// were providers is a QEX session whose account is its public key.
 func keyOf(saved settings.SavedSession) flows.SessionKey {
-	return flows.SessionKey{Env: saved.Env, APIBase: saved.APIBase, PublicAPIKey: saved.PublicAPIKey}
+	k := flows.SessionKey{Provider: saved.Provider, Env: saved.Env, APIBase: saved.APIBase, Account: saved.Account}
+	if k.Provider == "" {
+		k.Provider, k.Account = "qex", saved.PublicAPIKey
+	}
+	return k
 }
 
 // index updates (or adds) the settings' description of k.
@@ -156,12 +185,79 @@ func (s *Store) index(k flows.SessionKey, change func(*settings.SavedSession)) e
 	return s.settings.Update(func(st *settings.Settings) {
 		for i := range st.Sessions {
 			if keyOf(st.Sessions[i]) == k {
+				st.Sessions[i] = settings.SavedSession{Provider: k.Provider, Env: k.Env, APIBase: k.APIBase, Account: k.Account,
+					Created: st.Sessions[i].Created, LastUsed: st.Sessions[i].LastUsed}
 				change(&st.Sessions[i])
 				return
 			}
 		}
-		saved := settings.SavedSession{Env: k.Env, APIBase: k.APIBase, PublicAPIKey: k.PublicAPIKey}
+		saved := settings.SavedSession{Provider: k.Provider, Env: k.Env, APIBase: k.APIBase, Account: k.Account}
 		change(&saved)
 		st.Sessions = append(st.Sessions, saved)
 	})
+}
+
+// Values longer than one keychain entry takes are split: the first entry
+// starts with partsPrefix and the count, the others are "NAME (part N)".
+const (
+	partsPrefix = "parts:"
+	maxParts    = 8
+)
+
+func partName(name string, n int) string { return fmt.Sprintf("%s (part %d)", name, n) }
+
+func (s *Store) setParts(name, value string) error {
+	if len(value) <= keychain.MaxSecretBytes {
+		return s.kc.Set(name, value)
+	}
+	size, total := keychain.MaxSecretBytes-len(partsPrefix)-3, len(value)
+	var chunks []string
+	for len(value) > 0 {
+		n := min(size, len(value))
+		chunks = append(chunks, value[:n])
+		value = value[n:]
+	}
+	if len(chunks) > maxParts {
+		return fmt.Errorf("the session is %d bytes: too large for the keychain", total)
+	}
+	for i := len(chunks) - 1; i >= 1; i-- { // the first entry last: it makes the rest count
+		if err := s.kc.Set(partName(name, i+1), chunks[i]); err != nil {
+			return err
+		}
+	}
+	return s.kc.Set(name, partsPrefix+strconv.Itoa(len(chunks))+":"+chunks[0])
+}
+
+func (s *Store) getParts(name string) (string, error) {
+	first, err := s.kc.Get(name)
+	if err != nil || !strings.HasPrefix(first, partsPrefix) {
+		return first, err
+	}
+	count, rest, _ := strings.Cut(strings.TrimPrefix(first, partsPrefix), ":")
+	n, err := strconv.Atoi(count)
+	if err != nil || n < 2 || n > maxParts {
+		return "", errors.New("damaged split entry")
+	}
+	value := rest
+	for i := 2; i <= n; i++ {
+		part, err := s.kc.Get(partName(name, i))
+		if err != nil {
+			return "", err
+		}
+		value += part
+	}
+	return value, nil
+}
+
+func (s *Store) deleteParts(name string) error {
+	first, _ := s.kc.Get(name)
+	if strings.HasPrefix(first, partsPrefix) {
+		count, _, _ := strings.Cut(strings.TrimPrefix(first, partsPrefix), ":")
+		if n, err := strconv.Atoi(count); err == nil {
+			for i := 2; i <= min(n, maxParts); i++ {
+				s.kc.Delete(partName(name, i)) //nolint:errcheck // the first entry's deletion reports
+			}
+		}
+	}
+	return s.kc.Delete(name)
 }

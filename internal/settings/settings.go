@@ -21,8 +21,14 @@ import (
 
 // Settings is the file's content. Nothing in it is secret.
 type Settings struct {
-	Env          string         `json:"env,omitempty"`
-	APIBase      string         `json:"api_base,omitempty"`
+	Provider string `json:"provider,omitempty"`
+	Env      string `json:"env,omitempty"`
+	APIBase  string `json:"api_base,omitempty"`
+	// Inputs are the last provider's inputs that are not secret (the
+	// partner key, the token id), by field name.
+	Inputs map[string]string `json:"inputs,omitempty"`
+	// PublicAPIKey is the partner key as saved before there were providers:
+	// read, never written.
 	PublicAPIKey string         `json:"public_api_key,omitempty"`
 	Callback     string         `json:"callback,omitempty"`
 	WindowWidth  float32        `json:"window_width,omitempty"`
@@ -32,9 +38,13 @@ type Settings struct {
 
 // SavedSession describes a session whose secret is in the keychain.
 type SavedSession struct {
-	Env          string    `json:"env"`
-	APIBase      string    `json:"api_base"`
-	PublicAPIKey string    `json:"public_api_key"`
+	Provider string `json:"provider,omitempty"` // empty: qex, as saved before there were providers
+	Env      string `json:"env"`
+	APIBase  string `json:"api_base"`
+	Account  string `json:"account,omitempty"`
+	// PublicAPIKey is the account of a QEX session saved before there were
+	// providers: read, never written.
+	PublicAPIKey string    `json:"public_api_key,omitempty"`
 	Created      time.Time `json:"created"`
 	LastUsed     time.Time `json:"last_used"`
 }

@@ -31,6 +31,7 @@ func (s *Sandbox) routes() *http.ServeMux {
 	mux.HandleFunc("/api/v1/session/{id}/terminate", only(http.MethodGet, s.signedCall(s.terminate)))
 	mux.HandleFunc("/api/v1/settlement/currencies", only(http.MethodGet, s.settlementCurrencies))
 	s.widgetRoutes(mux)
+	mux.Handle(LiquidPath+"/", http.StripPrefix(LiquidPath, s.liquid))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "No such API endpoint: "+r.URL.Path)
 	})
@@ -39,7 +40,7 @@ func (s *Sandbox) routes() *http.ServeMux {
 			http.NotFound(w, r)
 			return
 		}
-		writePage(w, http.StatusOK, "QEX sandbox", "This is the QEX Companion sandbox, an emulator of the QEX partner API. Its API is under /api/v1.")
+		writePage(w, http.StatusOK, "QEX sandbox", "This is the QEX Companion sandbox, an emulator of the QEX partner API (under /api/v1) and of the Liquid exchange OAuth requests API (under "+LiquidPath+").")
 	})
 	return mux
 }

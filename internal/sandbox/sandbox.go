@@ -1,18 +1,23 @@
-// Package sandbox is an in-process emulator of the QEX partner API, faithful to
-// the documented contracts, so the app works end to end while the production
-// service does not answer. It shares no code with the client it serves: it
-// decodes and verifies requests on its own, as a real server would.
+// Package sandbox is an in-process emulator of every API the app speaks,
+// faithful to the documented contracts, so the app works end to end while
+// the production services do not answer: the QEX partner API at the root
+// (its paths all start /api/v1), and one emulator per other provider under
+// its own path (the Liquid exchange API under /liquid). It shares no code
+// with the clients it serves: it decodes and verifies requests on its own,
+// as a real server would.
 package sandbox
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/qexcompanion/qex-companion/internal/randid"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/liquid"
 )
 
 // DefaultPublicAPIKey is the built-in sandbox partner key.
@@ -30,6 +35,14 @@ func WithClock(now func() time.Time) Option { return func(s *Sandbox) { s.now = 
 // WithSessionTTL sets how long a session lives after it is created.
 func WithSessionTTL(d time.Duration) Option { return func(s *Sandbox) { s.ttl = d } }
 
+// LiquidPath is where the Liquid exchange emulator is served.
+const LiquidPath = "/liquid"
+
+// WithLiquid passes options to the Liquid exchange emulator.
+func WithLiquid(opts ...liquid.Option) Option {
+	return func(s *Sandbox) { s.liquidOpts = append(s.liquidOpts, opts...) }
+}
+
 // Sandbox is the emulated QEX partner API. It is an http.Handler.
 type Sandbox struct {
 	now       func() time.Time
@@ -37,6 +50,9 @@ type Sandbox struct {
 	stateFile string
 	masterKey []byte
 	mux       *http.ServeMux
+
+	liquidOpts []liquid.Option
+	liquid     *liquid.Server
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -63,12 +79,18 @@ func New(opts ...Option) *Sandbox {
 	}
 	if s.persistent() {
 		s.loadState()
+		liquidState := strings.TrimSuffix(s.stateFile, ".json") + "-liquid.json"
+		s.liquidOpts = append([]liquid.Option{liquid.WithPersistence(liquidState, s.masterKey)}, s.liquidOpts...)
 	}
+	s.liquid = liquid.New(s.liquidOpts...)
 	s.mux = s.routes()
 	return s
 }
 
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Liquid is the Liquid exchange emulator, served under LiquidPath.
+func (s *Sandbox) Liquid() *liquid.Server { return s.liquid }
 
 // Server is a sandbox listening on a loopback port.
 type Server struct {
@@ -116,8 +138,8 @@ func CheckLoopback(addr string) error {
 // newSession records a session for publicAPIKey.
 func (s *Sandbox) newSession(publicAPIKey string) *session {
 	sess := &session{
-		id:           uuid4(),
-		secret:       uuid4(),
+		id:           randid.UUID4(),
+		secret:       randid.UUID4(),
 		publicAPIKey: publicAPIKey,
 		created:      s.now(),
 		consentToken: rand.Text(),
@@ -146,15 +168,4 @@ func (s *Sandbox) lookup(id string) (*session, string) {
 		return nil, "Session not found: it expired."
 	}
 	return sess, ""
-}
-
-// uuid4 returns a random version 4 UUID, the shape of the service's ids and
-// secrets.
-func uuid4() string {
-	var b [16]byte
-	rand.Read(b[:]) // never fails since Go 1.24
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return strings.Join([]string{h[0:8], h[8:12], h[12:16], h[16:20], h[20:32]}, "-")
 }

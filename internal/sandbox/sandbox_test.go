@@ -458,3 +458,28 @@ func TestOversizedCreateBodyIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// One port serves every emulator: the Liquid exchange API under /liquid,
+// with its own error shape and the links it hands out pointing back there.
+func TestLiquidIsServedUnderItsPath(t *testing.T) {
+	h := start(t)
+	resp, err := http.Get(h.srv.URL + sandbox.LiquidPath + "/user/context")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var answer struct{ Message string }
+	if resp.StatusCode != http.StatusBadRequest || json.Unmarshal(body, &answer) != nil || !strings.Contains(answer.Message, "X-Quoine-API-Version") {
+		t.Errorf("GET /liquid/user/context unsigned: %d %s", resp.StatusCode, body)
+	}
+	if id, secret := h.srv.Liquid().Token(); id == "" || secret == "" {
+		t.Error("the Liquid emulator has no token")
+	}
+	if resp, err := http.Get(h.srv.URL + "/user/context"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("Liquid's paths answer at the root too: %d", resp.StatusCode)
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"math/big"
 	"net/http"
 	"strings"
+
+	"github.com/qexcompanion/qex-companion/internal/randid"
 )
 
 // The sandbox serves its own widget, where the real one lived, and the two
@@ -139,7 +141,7 @@ func (s *Sandbox) widgetTransaction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	payout := new(big.Rat).Quo(new(big.Rat).Mul(amount, payPrice), getPrice)
-	id := uuid4()
+	id := randid.UUID4()
 	quoteStatus := "ACCEPTED"
 	if status != "SETTLED" {
 		quoteStatus = "REJECTED"
@@ -154,7 +156,7 @@ func (s *Sandbox) widgetTransaction(w http.ResponseWriter, r *http.Request) {
 		"payout_settlement": map[string]any{
 			"method": req.Payout.Method, "currency": req.Payout.Currency, "quantity": payout.FloatString(8),
 		},
-		"quote":            map[string]any{"quote_id": uuid4(), "status": quoteStatus},
+		"quote":            map[string]any{"quote_id": randid.UUID4(), "status": quoteStatus},
 		"partner_order_id": req.PartnerOrderID,
 		"_links":           map[string]any{"self": map[string]string{"href": fmt.Sprintf("/api/v1/transactions/%s", id)}},
 	})

@@ -101,6 +101,9 @@ type Server struct {
 	down     atomic.Bool
 	mux      *http.ServeMux
 
+	stateFile string
+	masterKey []byte
+
 	mu       sync.Mutex
 	tokens   map[string]*apiToken // by token id; fixed after New
 	requests map[string]*oauthRequest
@@ -150,7 +153,14 @@ func New(opts ...Option) *Server {
 		o(s)
 	}
 	if s.primary == "" {
-		WithToken(DefaultTokenID, rand.Text())(s)
+		secret := rand.Text()
+		if s.persistent() {
+			secret = s.derive("token secret")
+		}
+		WithToken(DefaultTokenID, secret)(s)
+	}
+	if s.persistent() {
+		s.loadState()
 	}
 	s.mux = s.routes()
 	return s
@@ -198,6 +208,9 @@ func (s *Server) createRequest(tokenID string) *oauthRequest {
 		expires:   now.Add(s.lifetime),
 		csrf:      rand.Text(),
 	}
+	if s.persistent() {
+		req.privateID = s.derive("private id " + req.publicID)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for id, old := range s.requests {
@@ -206,6 +219,7 @@ func (s *Server) createRequest(tokenID string) *oauthRequest {
 		}
 	}
 	s.requests[req.publicID] = req
+	s.saveStateLocked()
 	return req
 }
 
@@ -236,6 +250,7 @@ func (s *Server) decide(publicID string, to requestState) error {
 		return ErrExpired
 	}
 	req.state = to
+	s.saveStateLocked()
 	return nil
 }
 

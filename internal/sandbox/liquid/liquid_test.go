@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -738,5 +739,42 @@ func TestUnmountedBase(t *testing.T) {
 	}
 	if want := "http://api.liquid.test/oauth?ref=" + c.PublicID; c.AppHref != want {
 		t.Errorf("app_challenge_href = %q, want %q", c.AppHref, want)
+	}
+}
+
+// An approved request outlives a restart of a persistent sandbox, with the
+// same token secret, and the state file holds no secret.
+func TestApprovedRequestsSurviveARestart(t *testing.T) {
+	state := t.TempDir() + "/liquid-state.json"
+	key := []byte("0123456789abcdef0123456789abcdef")
+	first := start(t, WithPersistence(state, key))
+	c := first.create()
+	if err := first.srv.Approve(c.PublicID); err != nil {
+		t.Fatal(err)
+	}
+	pending := first.create()
+
+	second := start(t, WithPersistence(state, key))
+	second.nonce = first.nonce + 1
+	if second.tokenID != first.tokenID || second.secret != first.secret {
+		t.Fatalf("the token changed across the restart")
+	}
+	if r := second.user("/user/context", c.ids()); r.status != http.StatusOK {
+		t.Errorf("approved request after restart: %d %s", r.status, r.body)
+	}
+	if r := second.user("/user/context", pending.ids()); r.status != http.StatusUnauthorized || r.message(t) != "not approved yet" {
+		t.Errorf("pending request after restart: %d %s", r.status, r.body)
+	}
+	data, err := os.ReadFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{first.secret, c.PrivateID, pending.PrivateID} {
+		if strings.Contains(string(data), secret) {
+			t.Errorf("the state file holds a secret:\n%s", data)
+		}
+	}
+	if other := start(t, WithPersistence(state, []byte("another key, another sandbox....."))); other.secret == first.secret {
+		t.Error("the token secret does not depend on the master key")
 	}
 }

@@ -1,0 +1,78 @@
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"path/filepath"
+	"sync"
+
+	"github.com/qexcompanion/qex-companion/internal/keychain"
+)
+
+// Embedded is the sandbox the app runs in its own process: started on
+// first use, on a free loopback port, keeping its state in a folder and
+// the master key its secrets are derived from in the keychain, so sessions
+// and OAuth requests outlive the process as they would on real servers.
+// Without a keychain it still works, forgetting everything at exit.
+type Embedded struct {
+	keychain *keychain.Keychain
+	dir      string
+
+	once sync.Once
+	srv  *Server
+	err  error
+}
+
+// masterKeyEntry names the keychain entry of the master key.
+const masterKeyEntry = "sandbox master key"
+
+// NewEmbedded returns an embedded sandbox keeping its state in dir.
+func NewEmbedded(kc *keychain.Keychain, dir string) *Embedded {
+	return &Embedded{keychain: kc, dir: dir}
+}
+
+// URL starts the sandbox on first use and returns its base URL.
+func (e *Embedded) URL() (string, error) {
+	e.once.Do(func() {
+		var opts []Option
+		if key, err := e.masterKey(); err == nil {
+			opts = append(opts, WithPersistence(filepath.Join(e.dir, "sandbox-state.json"), key))
+		}
+		e.srv, e.err = Start("127.0.0.1:0", opts...)
+	})
+	if e.err != nil {
+		return "", e.err
+	}
+	return e.srv.URL, nil
+}
+
+// Server is the running sandbox, or nil before URL.
+func (e *Embedded) Server() *Server {
+	if _, err := e.URL(); err != nil {
+		return nil
+	}
+	return e.srv
+}
+
+// Close stops the sandbox if it was started.
+func (e *Embedded) Close() {
+	if e.srv != nil {
+		e.srv.Close()
+	}
+}
+
+// masterKey reads the key from the keychain, creating it the first time.
+func (e *Embedded) masterKey() ([]byte, error) {
+	stored, err := e.keychain.Get(masterKeyEntry)
+	if errors.Is(err, keychain.ErrNotFound) {
+		key := make([]byte, 32)
+		rand.Read(key)
+		stored = hex.EncodeToString(key)
+		err = e.keychain.Set(masterKeyEntry, stored)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return hex.DecodeString(stored)
+}

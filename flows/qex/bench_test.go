@@ -1,4 +1,4 @@
-package flows_test
+package qex_test
 
 import (
 	"context"
@@ -11,8 +11,9 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
 )
 
-// BenchmarkQEXFlow measures one whole flow against the embedded sandbox:
-// session, loopback receiver, a scripted approval, balances, configuration.
+// BenchmarkQEXFlow measures one whole flow through the engine against the
+// embedded sandbox: session, loopback receiver, a scripted approval,
+// balances, configuration.
 // It is the app's own cost; a person's time in the browser is not in it.
 func BenchmarkQEXFlow(b *testing.B) {
 	sb, err := sandbox.Start("127.0.0.1:0")
@@ -20,20 +21,18 @@ func BenchmarkQEXFlow(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer sb.Close()
-	client, err := qex.NewClient(sb.URL)
-	if err != nil {
-		b.Fatal(err)
-	}
+	engine := flows.NewEngine(flows.EngineConfig{
+		Providers: []flows.Provider{qex.Provider{}},
+		Receiver:  flows.Loopback,
+		PollMin:   time.Hour, PollMax: time.Hour,
+		OpenBrowser: func(u string) error {
+			go testbrowser.Submit(context.Background(), u, "approve", testbrowser.Options{})
+			return nil
+		},
+	})
+	target := flows.Target{Provider: "qex", Env: flows.EnvCustom, APIBase: sb.URL, Inputs: flows.Inputs{qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}}
 	for b.Loop() {
-		flow := flows.NewQEXFlow(flows.QEXConfig{
-			Client: client, PublicAPIKey: sandbox.DefaultPublicAPIKey, Receiver: flows.Loopback,
-			PollMin: time.Hour, PollMax: time.Hour,
-			OpenBrowser: func(u string) error {
-				go testbrowser.Submit(context.Background(), u, "approve", testbrowser.Options{})
-				return nil
-			},
-		})
-		if _, err := flow.Run(context.Background(), func(flows.Event) {}); err != nil {
+		if _, err := engine.Run(context.Background(), target, func(flows.Event) {}); err != nil {
 			b.Fatal(err)
 		}
 	}

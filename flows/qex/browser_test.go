@@ -1,4 +1,4 @@
-package flows_test
+package qex_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/internal/flowtest"
 	"github.com/qexcompanion/qex-companion/internal/chromium"
 )
 
@@ -18,12 +19,12 @@ import (
 // browser's own rules (CSP, redirects after a form post) apply here.
 func TestApproveInChromium(t *testing.T) {
 	ctx := chromium.NewContext(t, 60*time.Second)
-	sb := startSandbox(t)
-	flow := newFlow(t, sb, func(c *flows.QEXConfig) { c.PollMin, c.PollMax = time.Hour, time.Hour })
-	rec := newRecorder()
+	sb := flowtest.StartSandbox(t)
+	flow := newFlow(t, sb, func(c *flows.EngineConfig) { c.PollMin, c.PollMax = time.Hour, time.Hour })
+	rec := flowtest.NewRecorder()
 	done := make(chan error, 1)
-	go func() { _, err := flow.Run(context.Background(), rec.emit); done <- err }()
-	ready := <-rec.ready
+	go func() { _, err := flow.Run(context.Background(), rec.Emit); done <- err }()
+	ready := <-rec.Ready
 
 	step := func(err error) {
 		t.Helper()
@@ -55,7 +56,7 @@ func TestApproveInChromium(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the flow did not complete after approval in Chromium")
 	}
-	if via := rec.find("flows.Approved")[0].(flows.Approved).Via; via != "the browser's return" {
+	if via := flowtest.Find[flows.Approved](rec)[0].Via; via != "the browser's return" {
 		t.Errorf("approved via %q", via)
 	}
 	if dir := os.Getenv("QEX_SCREENSHOT_DIR"); dir != "" {

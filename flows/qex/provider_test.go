@@ -1,7 +1,8 @@
-package flows_test
+package qex_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,89 +13,47 @@ import (
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/internal/flowtest"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/callback"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
+	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
-// recorder collects a flow's events; safe for use from the flow's goroutine.
-type recorder struct {
-	mu     sync.Mutex
-	events []flows.Event
-	ready  chan flows.ApprovalURLReady
+// flow is one QEX connection through an engine, as the app runs it.
+type flow struct {
+	engine *flows.Engine
+	target flows.Target
 }
 
-func newRecorder() *recorder { return &recorder{ready: make(chan flows.ApprovalURLReady, 1)} }
-
-func (r *recorder) emit(e flows.Event) {
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-	if ready, ok := e.(flows.ApprovalURLReady); ok {
-		r.ready <- ready
-	}
-}
-
-func (r *recorder) kinds() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var kinds []string
-	for _, e := range r.events {
-		kind := fmt.Sprintf("%T", e)
-		if len(kinds) > 0 && kinds[len(kinds)-1] == kind {
-			continue // Waiting repeats while polling
-		}
-		kinds = append(kinds, kind)
-	}
-	return kinds
-}
-
-func (r *recorder) find(kind string) []flows.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var found []flows.Event
-	for _, e := range r.events {
-		if fmt.Sprintf("%T", e) == kind {
-			found = append(found, e)
-		}
-	}
-	return found
-}
-
-func startSandbox(t *testing.T, opts ...sandbox.Option) *sandbox.Server {
+// newFlow wires an engine speaking QEX to sb with the sandbox's key, a
+// loopback return address and quick polling; change adjusts the engine.
+func newFlow(t *testing.T, sb *sandbox.Server, change func(*flows.EngineConfig)) *flow {
 	t.Helper()
-	sb, err := sandbox.Start("127.0.0.1:0", opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	return sb
-}
-
-func newFlow(t *testing.T, sb *sandbox.Server, change func(*flows.QEXConfig)) *flows.QEXFlow {
-	t.Helper()
-	client, err := qex.NewClient(sb.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := flows.QEXConfig{
-		Client:       client,
-		PublicAPIKey: sandbox.DefaultPublicAPIKey,
-		Receiver:     flows.Loopback,
-		Timeout:      30 * time.Second,
-		PollMin:      20 * time.Millisecond,
-		PollMax:      100 * time.Millisecond,
+	cfg := flows.EngineConfig{
+		Providers: []flows.Provider{qex.Provider{}},
+		Receiver:  flows.Loopback,
+		Timeout:   30 * time.Second,
+		PollMin:   20 * time.Millisecond,
+		PollMax:   100 * time.Millisecond,
 	}
 	if change != nil {
 		change(&cfg)
 	}
-	return flows.NewQEXFlow(cfg)
+	return &flow{
+		engine: flows.NewEngine(cfg),
+		target: flows.Target{Provider: "qex", Env: flows.EnvCustom, APIBase: sb.URL, Inputs: flows.Inputs{qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}},
+	}
+}
+
+func (f *flow) Run(ctx context.Context, emit func(flows.Event)) (*flows.Result, error) {
+	return f.engine.Run(ctx, f.target, emit)
 }
 
 // userAt returns an OpenBrowser that has a scripted user press decision on
 // the approval page, in the background as a real browser would.
-func userAt(t *testing.T, decision string, opts testbrowser.Options) (func(string) error, <-chan error) {
+func userAt(decision string, opts testbrowser.Options) (func(string) error, <-chan error) {
 	done := make(chan error, 1)
 	return func(u string) error {
 		go func() {
@@ -105,44 +64,62 @@ func userAt(t *testing.T, decision string, opts testbrowser.Options) (func(strin
 	}, done
 }
 
+// identity is the session a result's widget configuration names.
+func identity(res *flows.Result) widgetcfg.UserSession {
+	return *res.Widget.Config.Identity.UserSession
+}
+
 func TestApproveEndToEnd(t *testing.T) {
-	sb := startSandbox(t)
-	open, browserDone := userAt(t, "approve", testbrowser.Options{})
-	flow := newFlow(t, sb, func(c *flows.QEXConfig) {
+	sb := flowtest.StartSandbox(t)
+	open, browserDone := userAt("approve", testbrowser.Options{})
+	flow := newFlow(t, sb, func(c *flows.EngineConfig) {
 		c.OpenBrowser = open
 		c.PollMin, c.PollMax = time.Minute, time.Minute // only the browser's return can be what finishes it
 	})
-	rec := newRecorder()
-	res, err := flow.Run(context.Background(), rec.emit)
+	rec := flowtest.NewRecorder()
+	res, err := flow.Run(context.Background(), rec.Emit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := <-browserDone; err != nil {
 		t.Fatalf("browser: %v", err)
 	}
-	want := []string{"flows.SessionCreated", "flows.ApprovalURLReady", "flows.Approved", "flows.BalancesFetched", "flows.WidgetConfigReady"}
-	if got := rec.kinds(); strings.Join(got, ",") != strings.Join(want, ",") {
+	want := []string{"flows.Started", "flows.ApprovalURLReady", "flows.Approved", "flows.BalancesFetched", "flows.ResultReady", "flows.WidgetConfigReady"}
+	if got := rec.Kinds(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("events\n got %v\nwant %v", got, want)
 	}
-	if via := rec.find("flows.Approved")[0].(flows.Approved).Via; via != "the browser's return" {
+	if via := flowtest.Find[flows.Approved](rec)[0].Via; via != "the browser's return" {
 		t.Errorf("approved via %q", via)
 	}
-	ready := rec.find("flows.ApprovalURLReady")[0].(flows.ApprovalURLReady)
+	ready := flowtest.Find[flows.ApprovalURLReady](rec)[0]
 	u, _ := url.Parse(ready.URL)
 	if !ready.Opened || u.Query().Get("preferred_action") != "follow_href" || u.Query().Get("return_url") != ready.ReturnURL ||
 		!strings.HasPrefix(ready.ReturnURL, "http://127.0.0.1:") {
 		t.Errorf("approval URL event %+v", ready)
 	}
-	cfg := res.WidgetConfig
-	if cfg.PublicAPIKey != sandbox.DefaultPublicAPIKey || cfg.ConfigVersion != "1.2" ||
-		cfg.Identity.UserSession.SessionID != res.Session.SessionID || cfg.Identity.UserSession.SessionSecret != res.Session.SessionSecret {
-		t.Errorf("widget config %+v", cfg)
+	cfg := res.Widget.Config
+	session := identity(res)
+	if cfg.PublicAPIKey != sandbox.DefaultPublicAPIKey || cfg.ConfigVersion != "1.2" || session.SessionID == "" || session.SessionSecret == "" ||
+		res.Provider != "qex" || len(res.Profile) != 1 || res.Profile[0] != (flows.Fact{Label: "Session", Value: session.SessionID}) {
+		t.Errorf("result %+v, widget config %+v", res, cfg)
 	}
-	if got := res.Accounts.CryptoAccounts[0]; got.Currency != "BTC" || got.CurrencySymbol != "₿" || got.Balance != "0.06" {
+	if res.Widget.ScriptURL != sb.URL+"/static/liquid-qex-widget/index.umd.js" {
+		t.Errorf("widget script %s", res.Widget.ScriptURL)
+	}
+	// The terminal prints the widget configuration, secret and all.
+	var printed widgetcfg.Config
+	if err := json.Unmarshal(res.Output, &printed); err != nil || printed.Identity == nil || printed.Identity.UserSession == nil ||
+		printed.Identity.UserSession.SessionID != session.SessionID || printed.Identity.UserSession.SessionSecret != session.SessionSecret {
+		t.Errorf("output %s: %v", res.Output, err)
+	}
+	if got := res.Balances.Accounts[0]; got != (flows.Account{Currency: "BTC", Symbol: "₿", Balance: "0.06", Reserved: "0.0", Type: "crypto"}) {
 		t.Errorf("first account %+v", got)
 	}
-	for _, e := range rec.events {
-		if strings.Contains(e.String(), res.Session.SessionSecret) {
+	if fetched := flowtest.Find[flows.BalancesFetched](rec); len(fetched) != 1 || fetched[0].Balances != res.Balances {
+		t.Errorf("BalancesFetched %v", fetched)
+	}
+	for _, e := range rec.Events() {
+		if strings.Contains(e.String(), session.SessionSecret) {
 			t.Errorf("event %T's text holds the session secret", e)
 		}
 	}
@@ -155,16 +132,16 @@ func TestApproveEndToEnd(t *testing.T) {
 }
 
 func TestDenyEndsTheFlow(t *testing.T) {
-	sb := startSandbox(t)
-	open, _ := userAt(t, "deny", testbrowser.Options{})
-	flow := newFlow(t, sb, func(c *flows.QEXConfig) { c.OpenBrowser = open })
-	rec := newRecorder()
-	_, err := flow.Run(context.Background(), rec.emit)
+	sb := flowtest.StartSandbox(t)
+	open, _ := userAt("deny", testbrowser.Options{})
+	flow := newFlow(t, sb, func(c *flows.EngineConfig) { c.OpenBrowser = open })
+	rec := flowtest.NewRecorder()
+	_, err := flow.Run(context.Background(), rec.Emit)
 	var denied *callback.DeniedError
 	if !errors.As(err, &denied) || denied.Code != "access_denied" {
 		t.Fatalf("err = %v", err)
 	}
-	failed := rec.find("flows.Failed")
+	failed := flowtest.Find[flows.Failed](rec)
 	if len(failed) != 1 || failed[0].String() != "failed: the request was denied in the browser; approve it to connect, or start again" {
 		t.Errorf("Failed events %v", failed)
 	}
@@ -182,26 +159,26 @@ func TestApprovalNoticedByPollingWhenNoRedirectComesBack(t *testing.T) {
 		{"redirect never followed", flows.Loopback, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sb := startSandbox(t)
-			open, browserDone := userAt(t, "approve", testbrowser.Options{NoFollow: tc.noFollow})
-			flow := newFlow(t, sb, func(c *flows.QEXConfig) {
+			sb := flowtest.StartSandbox(t)
+			open, browserDone := userAt("approve", testbrowser.Options{NoFollow: tc.noFollow})
+			flow := newFlow(t, sb, func(c *flows.EngineConfig) {
 				c.Receiver = tc.receiver
 				c.OpenBrowser = open
 			})
-			rec := newRecorder()
-			res, err := flow.Run(context.Background(), rec.emit)
+			rec := flowtest.NewRecorder()
+			res, err := flow.Run(context.Background(), rec.Emit)
 			if err != nil {
 				t.Fatal(err)
 			}
 			<-browserDone
-			if via := rec.find("flows.Approved")[0].(flows.Approved).Via; via != "polling" {
+			if via := flowtest.Find[flows.Approved](rec)[0].Via; via != "polling" {
 				t.Errorf("approved via %q, want polling", via)
 			}
-			if len(res.Accounts.All()) == 0 {
+			if len(res.Balances.Accounts) == 0 {
 				t.Error("no accounts")
 			}
 			if tc.receiver == nil {
-				ready := rec.find("flows.ApprovalURLReady")[0].(flows.ApprovalURLReady)
+				ready := flowtest.Find[flows.ApprovalURLReady](rec)[0]
 				if strings.Contains(ready.URL, "return_url") {
 					t.Errorf("approval URL has a return_url: %s", ready.URL)
 				}
@@ -211,46 +188,46 @@ func TestApprovalNoticedByPollingWhenNoRedirectComesBack(t *testing.T) {
 }
 
 func TestPollingBacksOffAndReportsWaiting(t *testing.T) {
-	sb := startSandbox(t)
-	flow := newFlow(t, sb, func(c *flows.QEXConfig) {
+	sb := flowtest.StartSandbox(t)
+	flow := newFlow(t, sb, func(c *flows.EngineConfig) {
 		c.Timeout = 2 * time.Second // four checks need 300 ms; the rest is slack for loaded machines
 		c.PollMin, c.PollMax = 20*time.Millisecond, 160*time.Millisecond
 	})
-	rec := newRecorder()
-	_, err := flow.Run(context.Background(), rec.emit)
+	rec := flowtest.NewRecorder()
+	_, err := flow.Run(context.Background(), rec.Emit)
 	if !errors.Is(err, flows.ErrTimeout) {
 		t.Fatalf("err = %v", err)
 	}
-	waits := rec.find("flows.Waiting")
+	waits := flowtest.Find[flows.Waiting](rec)
 	if len(waits) < 4 {
 		t.Fatalf("%d Waiting events", len(waits))
 	}
 	var nexts []time.Duration
 	for _, w := range waits[:4] {
-		nexts = append(nexts, w.(flows.Waiting).Next)
+		nexts = append(nexts, w.Next)
 	}
 	want := []time.Duration{40 * time.Millisecond, 80 * time.Millisecond, 160 * time.Millisecond, 160 * time.Millisecond}
 	if fmt.Sprint(nexts) != fmt.Sprint(want) {
 		t.Errorf("intervals %v, want %v", nexts, want)
 	}
-	if r := waits[0].(flows.Waiting).Reason; r != "server: Session not authorized: the user has not approved it yet." {
+	if r := waits[0].Reason; r != "server: Session not authorized: the user has not approved it yet." {
 		t.Errorf("reason %q", r)
 	}
 }
 
 func TestTimeout(t *testing.T) {
-	sb := startSandbox(t)
-	flow := newFlow(t, sb, func(c *flows.QEXConfig) { c.Timeout = 300 * time.Millisecond })
-	rec := newRecorder()
+	sb := flowtest.StartSandbox(t)
+	flow := newFlow(t, sb, func(c *flows.EngineConfig) { c.Timeout = 300 * time.Millisecond })
+	rec := flowtest.NewRecorder()
 	start := time.Now()
-	_, err := flow.Run(context.Background(), rec.emit)
+	_, err := flow.Run(context.Background(), rec.Emit)
 	if !errors.Is(err, flows.ErrTimeout) || err.Error() != "timed out: no approval within 300ms; start again and approve in the browser" {
 		t.Fatalf("err = %v", err)
 	}
 	if elapsed := time.Since(start); elapsed > 10*time.Second {
 		t.Errorf("took %s to time out", elapsed)
 	}
-	ready := rec.find("flows.ApprovalURLReady")[0].(flows.ApprovalURLReady)
+	ready := flowtest.Find[flows.ApprovalURLReady](rec)[0]
 	client := &http.Client{Timeout: 2 * time.Second}
 	if resp, err := client.Get(ready.ReturnURL); err == nil {
 		resp.Body.Close()
@@ -259,13 +236,13 @@ func TestTimeout(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
-	sb := startSandbox(t)
+	sb := flowtest.StartSandbox(t)
 	flow := newFlow(t, sb, nil)
-	rec := newRecorder()
+	rec := flowtest.NewRecorder()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { _, err := flow.Run(ctx, rec.emit); done <- err }()
-	<-rec.ready
+	go func() { _, err := flow.Run(ctx, rec.Emit); done <- err }()
+	<-rec.Ready
 	cancel()
 	select {
 	case err := <-done:
@@ -278,12 +255,12 @@ func TestCancel(t *testing.T) {
 }
 
 func TestForgedCallbacksDoNotEndTheFlow(t *testing.T) {
-	sb := startSandbox(t)
-	flow := newFlow(t, sb, func(c *flows.QEXConfig) { c.PollMin, c.PollMax = time.Minute, time.Minute })
-	rec := newRecorder()
+	sb := flowtest.StartSandbox(t)
+	flow := newFlow(t, sb, func(c *flows.EngineConfig) { c.PollMin, c.PollMax = time.Minute, time.Minute })
+	rec := flowtest.NewRecorder()
 	done := make(chan error, 1)
-	go func() { _, err := flow.Run(context.Background(), rec.emit); done <- err }()
-	ready := <-rec.ready
+	go func() { _, err := flow.Run(context.Background(), rec.Emit); done <- err }()
+	ready := <-rec.Ready
 	ret, _ := url.Parse(ready.ReturnURL)
 	origin := "http://" + ret.Host
 
@@ -307,7 +284,7 @@ func TestForgedCallbacksDoNotEndTheFlow(t *testing.T) {
 		t.Fatalf("a forged callback ended the flow: %v", err)
 	case <-time.After(200 * time.Millisecond):
 	}
-	if n := len(rec.find("flows.CallbackIgnored")); n != 5 {
+	if n := len(flowtest.Find[flows.CallbackIgnored](rec)); n != 5 {
 		t.Errorf("%d CallbackIgnored events, want 5", n)
 	}
 
@@ -325,44 +302,36 @@ func TestForgedCallbacksDoNotEndTheFlow(t *testing.T) {
 }
 
 func TestCheckNowNoticesApprovalAtOnce(t *testing.T) {
-	sb := startSandbox(t)
-	flow := newFlow(t, sb, func(c *flows.QEXConfig) {
+	sb := flowtest.StartSandbox(t)
+	flow := newFlow(t, sb, func(c *flows.EngineConfig) {
 		c.Receiver = nil
 		c.PollMin, c.PollMax = time.Hour, time.Hour
 	})
-	rec := newRecorder()
-	done := make(chan error, 1)
-	go func() { _, err := flow.Run(context.Background(), rec.emit); done <- err }()
-	ready := <-rec.ready
+	emit, events := flowtest.Collect()
+	conn := flow.engine.Connect(flow.target, emit)
+	ready := flowtest.Until[flows.ApprovalURLReady](t, events)
 	// Approve on "another device": no redirect reaches this machine.
 	if _, err := testbrowser.Submit(context.Background(), ready.URL, "approve", testbrowser.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	flow.CheckNow()
-	flow.CheckNow() // pressing twice must not block
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("CheckNow did not check")
-	}
-	if via := rec.find("flows.Approved")[0].(flows.Approved).Via; via != "your check" {
+	conn.CheckNow()
+	conn.CheckNow() // pressing twice must not block
+	if via := flowtest.Until[flows.Approved](t, events).Via; via != "your check" {
 		t.Errorf("approved via %q", via)
 	}
+	flowtest.Until[flows.ResultReady](t, events)
 }
 
 func TestSessionGoneWhileWaiting(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	sb := startSandbox(t, sandbox.WithClock(clock), sandbox.WithSessionTTL(time.Hour))
-	flow := newFlow(t, sb, func(c *flows.QEXConfig) { c.Receiver = nil })
-	rec := newRecorder()
+	sb := flowtest.StartSandbox(t, sandbox.WithClock(clock), sandbox.WithSessionTTL(time.Hour))
+	flow := newFlow(t, sb, func(c *flows.EngineConfig) { c.Receiver = nil })
+	rec := flowtest.NewRecorder()
 	done := make(chan error, 1)
-	go func() { _, err := flow.Run(context.Background(), rec.emit); done <- err }()
-	<-rec.ready
+	go func() { _, err := flow.Run(context.Background(), rec.Emit); done <- err }()
+	<-rec.Ready
 	select {
 	case err := <-done:
 		t.Fatalf("ended before the session expired: %v", err)
@@ -382,14 +351,15 @@ func TestSessionGoneWhileWaiting(t *testing.T) {
 }
 
 func TestCreateSessionErrorsEndTheFlow(t *testing.T) {
-	sb := startSandbox(t)
-	flow := newFlow(t, sb, func(c *flows.QEXConfig) { c.PublicAPIKey = "pk_live_not-a-sandbox-key" })
-	rec := newRecorder()
-	_, err := flow.Run(context.Background(), rec.emit)
+	sb := flowtest.StartSandbox(t)
+	flow := newFlow(t, sb, nil)
+	flow.target.Inputs[qex.FieldPublicAPIKey] = "pk_live_not-a-sandbox-key"
+	rec := flowtest.NewRecorder()
+	_, err := flow.Run(context.Background(), rec.Emit)
 	if err == nil || err.Error() != `create session failed: the server refused the public API key (HTTP 401: "This is not a sandbox key: the sandbox accepts only pk_sandbox_ keys."); check --public-api-key or the key field` || !qex.IsUnauthorized(err) {
 		t.Errorf("err = %v", err)
 	}
-	if kinds := rec.kinds(); len(kinds) != 1 || kinds[0] != "flows.Failed" {
+	if kinds := rec.Kinds(); len(kinds) != 1 || kinds[0] != "flows.Failed" {
 		t.Errorf("events %v", kinds)
 	}
 }

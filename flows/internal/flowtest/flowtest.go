@@ -1,0 +1,109 @@
+// Package flowtest records the events of flows run in tests of the flows
+// packages, so each provider's tests read them the same way.
+package flowtest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/sandbox"
+)
+
+// StartSandbox starts the QEX sandbox on a loopback port until the test ends.
+func StartSandbox(t testing.TB, opts ...sandbox.Option) *sandbox.Server {
+	t.Helper()
+	sb, err := sandbox.Start("127.0.0.1:0", opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	return sb
+}
+
+// Recorder collects a flow's events; safe for use from the flow's goroutine.
+type Recorder struct {
+	mu     sync.Mutex
+	events []flows.Event
+	// Ready receives each ApprovalURLReady as it is emitted.
+	Ready chan flows.ApprovalURLReady
+}
+
+// NewRecorder returns an empty recorder.
+func NewRecorder() *Recorder { return &Recorder{Ready: make(chan flows.ApprovalURLReady, 4)} }
+
+// Emit records e; pass it as a flow's emit function.
+func (r *Recorder) Emit(e flows.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	r.mu.Unlock()
+	if ready, ok := e.(flows.ApprovalURLReady); ok {
+		r.Ready <- ready
+	}
+}
+
+// Events returns what was recorded so far.
+func (r *Recorder) Events() []flows.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]flows.Event(nil), r.events...)
+}
+
+// Kinds returns the events' types in order, a repeat (Waiting while
+// polling) once, leaving out the inspector's HTTP exchanges, which
+// interleave with the steps.
+func (r *Recorder) Kinds() []string {
+	var kinds []string
+	for _, e := range r.Events() {
+		if _, ok := e.(flows.HTTPExchange); ok {
+			continue
+		}
+		kind := fmt.Sprintf("%T", e)
+		if len(kinds) > 0 && kinds[len(kinds)-1] == kind {
+			continue
+		}
+		kinds = append(kinds, kind)
+	}
+	return kinds
+}
+
+// Find returns the recorded events of type T, in order.
+func Find[T flows.Event](r *Recorder) []T {
+	var found []T
+	for _, e := range r.Events() {
+		if got, ok := e.(T); ok {
+			found = append(found, got)
+		}
+	}
+	return found
+}
+
+// Collect gathers events on a channel, for engine calls that report in the
+// background.
+func Collect() (func(flows.Event), <-chan flows.Event) {
+	ch := make(chan flows.Event, 1024)
+	return func(e flows.Event) { ch <- e }, ch
+}
+
+// Until reads events until one of type T arrives; a Failed on the way ends
+// the test unless T is Failed.
+func Until[T flows.Event](t testing.TB, ch <-chan flows.Event) T {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case e := <-ch:
+			if got, ok := e.(T); ok {
+				return got
+			}
+			if f, ok := e.(flows.Failed); ok {
+				t.Fatalf("flow failed: %v", f.Err)
+			}
+		case <-timeout:
+			var zero T
+			t.Fatalf("no %T event", zero)
+		}
+	}
+}

@@ -176,7 +176,7 @@ func (e *Engine) Check(t Target) error {
 		case strings.TrimSpace(v) == "":
 			return &FieldError{Field: f.Name, Err: fmt.Errorf("enter the %s", strings.ToLower(f.Label[:1])+f.Label[1:])}
 		case f.Check != nil:
-			if err := f.Check(v); err != nil {
+			if err := f.Check(strings.TrimSpace(v)); err != nil {
 				return &FieldError{Field: f.Name, Err: err}
 			}
 		}

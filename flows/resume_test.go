@@ -2,13 +2,17 @@ package flows_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/internal/flowtest"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
@@ -18,25 +22,25 @@ import (
 // the session could not be kept.
 type memoryStore struct {
 	mu      sync.Mutex
-	m       map[flows.SessionKey]qex.Credentials
+	m       map[flows.SessionKey][]byte
 	saveErr error
 }
 
-func newMemoryStore() *memoryStore { return &memoryStore{m: map[flows.SessionKey]qex.Credentials{}} }
+func newMemoryStore() *memoryStore { return &memoryStore{m: map[flows.SessionKey][]byte{}} }
 
-func (s *memoryStore) Load(k flows.SessionKey) (qex.Credentials, time.Time, error) {
+func (s *memoryStore) Load(k flows.SessionKey) ([]byte, time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.m[k]
+	blob, ok := s.m[k]
 	if !ok {
-		return qex.Credentials{}, time.Time{}, flows.ErrNoSavedSession
+		return nil, time.Time{}, flows.ErrNoSavedSession
 	}
-	return c, time.Unix(1700000000, 0), nil
+	return blob, time.Unix(1700000000, 0), nil
 }
-func (s *memoryStore) Save(k flows.SessionKey, c qex.Credentials, _ time.Time) error {
+func (s *memoryStore) Save(k flows.SessionKey, blob []byte, _ time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.m[k] = c
+	s.m[k] = blob
 	return s.saveErr
 }
 func (s *memoryStore) Touch(flows.SessionKey) {}
@@ -47,11 +51,18 @@ func (s *memoryStore) Forget(k flows.SessionKey) error {
 	return nil
 }
 func (s *memoryStore) List() []flows.SavedSession { return nil }
-func (s *memoryStore) saved(k flows.SessionKey) (qex.Credentials, bool) {
+func (s *memoryStore) saved(k flows.SessionKey) ([]byte, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.m[k]
-	return c, ok
+	blob, ok := s.m[k]
+	return blob, ok
+}
+
+// savedQEX is a saved QEX blob, as the keychain keeps it.
+type savedQEX struct {
+	V             int    `json:"v"`
+	SessionID     string `json:"session_id"`
+	SessionSecret string `json:"session_secret"`
 }
 
 // resumeRig is an engine on an embedded sandbox whose clock the test moves,
@@ -68,15 +79,16 @@ type resumeRig struct {
 
 func newResumeRig(t *testing.T, noResume bool) *resumeRig {
 	r := &resumeRig{store: newMemoryStore(), decision: "approve", now: time.Now()}
-	r.sb = startSandbox(t, sandbox.WithClock(r.clock), sandbox.WithSessionTTL(time.Hour))
+	r.sb = flowtest.StartSandbox(t, sandbox.WithClock(r.clock), sandbox.WithSessionTTL(time.Hour))
 	r.engine = r.newEngine(noResume)
 	return r
 }
 
 func (r *resumeRig) newEngine(noResume bool) *flows.Engine {
 	return flows.NewEngine(flows.EngineConfig{
-		StartSandbox: func() (string, error) { return r.sb.URL, nil },
-		Receiver:     flows.Loopback,
+		Providers: []flows.Provider{qex.Provider{}},
+		Sandbox:   servedBy(r.sb),
+		Receiver:  flows.Loopback,
 		OpenBrowser: func(u string) error {
 			r.mu.Lock()
 			r.opened++
@@ -95,41 +107,69 @@ func (r *resumeRig) clock() time.Time { r.mu.Lock(); defer r.mu.Unlock(); return
 
 func (r *resumeRig) advance(d time.Duration) { r.mu.Lock(); r.now = r.now.Add(d); r.mu.Unlock() }
 
-var sandboxTarget = flows.Target{Env: flows.EnvSandbox, PublicAPIKey: sandbox.DefaultPublicAPIKey}
+var sandboxTarget = flows.Target{Provider: "qex", Env: flows.EnvSandbox, Inputs: flows.Inputs{qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}}
 
-func (r *resumeRig) run(t *testing.T, target flows.Target) (*flows.QEXResult, *recorder) {
+func (r *resumeRig) run(t *testing.T, target flows.Target) (*flows.Result, *flowtest.Recorder) {
 	t.Helper()
-	rec := newRecorder()
-	res, err := r.engine.Run(context.Background(), target, rec.emit)
+	rec := flowtest.NewRecorder()
+	res, err := r.engine.Run(context.Background(), target, rec.Emit)
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
 	return res, rec
 }
 
+// credentials are the session a QEX result's widget configuration names.
+func credentials(res *flows.Result) qex.Credentials {
+	s := res.Widget.Config.Identity.UserSession
+	return qex.Credentials{SessionID: s.SessionID, SessionSecret: s.SessionSecret}
+}
+
 func TestResumeAValidSession(t *testing.T) {
 	r := newResumeRig(t, false)
 	first, rec := r.run(t, sandboxTarget)
-	saved := rec.find("flows.SessionSaved")
-	if len(saved) != 1 || saved[0].(flows.SessionSaved).Err != nil {
+	saved := flowtest.Find[flows.SessionSaved](rec)
+	if len(saved) != 1 || saved[0].Err != nil {
 		t.Fatalf("SessionSaved events %v", saved)
 	}
 	key := r.engine.SessionKey(sandboxTarget)
-	if key.APIBase != flows.EmbeddedAPIBase {
-		t.Errorf("the embedded sandbox is saved under %q", key.APIBase)
+	if key.APIBase != flows.EmbeddedAPIBase || key.Provider != "qex" || key.Account != sandbox.DefaultPublicAPIKey {
+		t.Errorf("the embedded sandbox's session is saved under %+v", key)
 	}
-	if _, ok := r.store.saved(key); !ok {
-		t.Fatal("nothing saved")
+	// The keychain keeps a versioned blob with the session and nothing else.
+	blob, ok := r.store.saved(key)
+	var fields map[string]any
+	if !ok || json.Unmarshal(blob, &fields) != nil || !slices.Equal(slices.Sorted(maps.Keys(fields)), []string{"session_id", "session_secret", "v"}) {
+		t.Fatalf("saved %s", blob)
+	}
+	if fields["v"] != 1.0 || fields["session_id"] != credentials(first).SessionID || fields["session_secret"] != credentials(first).SessionSecret {
+		t.Errorf("saved %s", blob)
 	}
 
 	r.decision = "deny" // were the browser opened again, the run would fail
 	second, rec := r.run(t, sandboxTarget)
-	if r.opened != 1 || len(rec.find("flows.ApprovalURLReady")) != 0 {
+	if r.opened != 1 || len(flowtest.Find[flows.ApprovalURLReady](rec)) != 0 {
 		t.Error("resuming asked for approval again")
 	}
-	if len(rec.find("flows.Resumed")) != 1 || second.Session.SessionID != first.Session.SessionID ||
-		second.WidgetConfig.Identity.UserSession.SessionSecret != first.Session.SessionSecret || len(second.Accounts.All()) == 0 {
-		t.Errorf("resumed %+v, first %+v", second.Session, first.Session)
+	if len(flowtest.Find[flows.Resumed](rec)) != 1 || credentials(second) != credentials(first) || len(second.Balances.Accounts) == 0 {
+		t.Errorf("resumed %+v, first %+v", second.Profile, first.Profile)
+	}
+}
+
+// TestResumeASessionSavedByThePreviousRelease: before providers, the
+// keychain held {"session_id","session_secret","created"}, with no "v".
+func TestResumeASessionSavedByThePreviousRelease(t *testing.T) {
+	r := newResumeRig(t, false)
+	first, _ := r.run(t, sandboxTarget)
+	cred := credentials(first)
+	legacy, _ := json.Marshal(map[string]any{"session_id": cred.SessionID, "session_secret": cred.SessionSecret, "created": time.Unix(1700000000, 0)})
+	key := r.engine.SessionKey(sandboxTarget)
+	r.store.Save(key, legacy, time.Time{}) //nolint:errcheck // the memory store keeps it
+
+	r.decision = "deny"
+	second, rec := r.run(t, sandboxTarget)
+	if len(flowtest.Find[flows.Resumed](rec)) != 1 || r.opened != 1 || credentials(second) != cred {
+		t.Errorf("the legacy blob %s was not resumed: %v", legacy, rec.Kinds())
 	}
 }
 
@@ -138,14 +178,16 @@ func TestExpiredSessionIsForgottenAndReplaced(t *testing.T) {
 	first, _ := r.run(t, sandboxTarget)
 	r.advance(2 * time.Hour)
 	second, rec := r.run(t, sandboxTarget)
-	declined := rec.find("flows.ResumeDeclined")
+	declined := flowtest.Find[flows.ResumeDeclined](rec)
 	if len(declined) != 1 || !strings.Contains(declined[0].String(), "expired") {
 		t.Errorf("ResumeDeclined %v", declined)
 	}
-	if second.Session.SessionID == first.Session.SessionID || r.opened != 2 {
+	if credentials(second).SessionID == credentials(first).SessionID || r.opened != 2 {
 		t.Error("no new session after the saved one expired")
 	}
-	if c, _ := r.store.saved(r.engine.SessionKey(sandboxTarget)); c.SessionID != second.Session.SessionID {
+	blob, _ := r.store.saved(r.engine.SessionKey(sandboxTarget))
+	var saved savedQEX
+	if json.Unmarshal(blob, &saved) != nil || saved != (savedQEX{V: 1, SessionID: credentials(second).SessionID, SessionSecret: credentials(second).SessionSecret}) {
 		t.Error("the new session was not saved in place of the old")
 	}
 }
@@ -154,14 +196,14 @@ func TestSessionTerminatedElsewhere(t *testing.T) {
 	r := newResumeRig(t, false)
 	first, _ := r.run(t, sandboxTarget)
 	client, _ := qex.NewClient(r.sb.URL) // another client ends the session
-	if err := client.Terminate(context.Background(), first.Session.Credentials()); err != nil {
+	if err := client.Terminate(context.Background(), credentials(first)); err != nil {
 		t.Fatal(err)
 	}
 	second, rec := r.run(t, sandboxTarget)
-	if d := rec.find("flows.ResumeDeclined"); len(d) != 1 || !strings.Contains(d[0].String(), "terminated") {
+	if d := flowtest.Find[flows.ResumeDeclined](rec); len(d) != 1 || !strings.Contains(d[0].String(), "terminated") {
 		t.Errorf("ResumeDeclined %v", d)
 	}
-	if second.Session.SessionID == first.Session.SessionID {
+	if credentials(second).SessionID == credentials(first).SessionID {
 		t.Error("the terminated session was used")
 	}
 }
@@ -169,10 +211,10 @@ func TestSessionTerminatedElsewhere(t *testing.T) {
 func TestSavedSessionIsNotUsedForAnotherEnvironment(t *testing.T) {
 	r := newResumeRig(t, false)
 	first, _ := r.run(t, sandboxTarget)
-	other := startSandbox(t)
-	custom := flows.Target{Env: flows.EnvCustom, APIBase: other.URL, PublicAPIKey: sandbox.DefaultPublicAPIKey}
+	other := flowtest.StartSandbox(t)
+	custom := flows.Target{Provider: "qex", Env: flows.EnvCustom, APIBase: other.URL, Inputs: flows.Inputs{qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}}
 	second, rec := r.run(t, custom)
-	if len(rec.find("flows.Resumed"))+len(rec.find("flows.ResumeDeclined")) != 0 || second.Session.SessionID == first.Session.SessionID {
+	if len(flowtest.Find[flows.Resumed](rec))+len(flowtest.Find[flows.ResumeDeclined](rec)) != 0 || credentials(second).SessionID == credentials(first).SessionID {
 		t.Error("a sandbox session was offered to another server")
 	}
 	if r.engine.SessionKey(custom) == r.engine.SessionKey(sandboxTarget) {
@@ -189,7 +231,7 @@ func TestNoResumeStartsANewSession(t *testing.T) {
 	first, _ := r.run(t, sandboxTarget)
 	r.engine = r.newEngine(true)
 	second, rec := r.run(t, sandboxTarget)
-	if len(rec.find("flows.Resumed")) != 0 || second.Session.SessionID == first.Session.SessionID {
+	if len(flowtest.Find[flows.Resumed](rec)) != 0 || credentials(second).SessionID == credentials(first).SessionID {
 		t.Error("--no-resume resumed")
 	}
 }
@@ -198,7 +240,7 @@ func TestSessionKeptInMemoryIsReported(t *testing.T) {
 	r := newResumeRig(t, false)
 	r.store.saveErr = errors.New("No system keychain: this session will be forgotten when you quit")
 	_, rec := r.run(t, sandboxTarget)
-	saved := rec.find("flows.SessionSaved")
+	saved := flowtest.Find[flows.SessionSaved](rec)
 	if len(saved) != 1 || saved[0].String() != "No system keychain: this session will be forgotten when you quit" {
 		t.Errorf("SessionSaved %v", saved)
 	}
@@ -207,9 +249,9 @@ func TestSessionKeptInMemoryIsReported(t *testing.T) {
 func TestSignOut(t *testing.T) {
 	r := newResumeRig(t, false)
 	first, _ := r.run(t, sandboxTarget)
-	emit, events := collect()
+	emit, events := flowtest.Collect()
 	r.engine.SignOut(emit)
-	out := until[flows.SignedOut](t, events)
+	out := flowtest.Until[flows.SignedOut](t, events)
 	if out.RemoteErr != nil || out.Key != r.engine.SessionKey(sandboxTarget) {
 		t.Errorf("SignedOut %+v", out)
 	}
@@ -217,7 +259,7 @@ func TestSignOut(t *testing.T) {
 		t.Error("still saved after sign-out")
 	}
 	client, _ := qex.NewClient(r.sb.URL)
-	if _, err := client.Accounts(context.Background(), first.Session.Credentials()); !qex.IsNotFound(err) {
+	if _, err := client.Accounts(context.Background(), credentials(first)); !qex.IsNotFound(err) {
 		t.Errorf("the session still works on the server: %v", err)
 	}
 }
@@ -226,9 +268,9 @@ func TestSignOutWhenTheServerIsGone(t *testing.T) {
 	r := newResumeRig(t, false)
 	r.run(t, sandboxTarget)
 	r.sb.Close()
-	emit, events := collect()
+	emit, events := flowtest.Collect()
 	r.engine.SignOut(emit)
-	out := until[flows.SignedOut](t, events)
+	out := flowtest.Until[flows.SignedOut](t, events)
 	if out.RemoteErr == nil || !strings.Contains(out.String(), "may stay valid there until it expires") {
 		t.Errorf("SignedOut %v", out)
 	}
@@ -249,24 +291,10 @@ func TestSignOutSaved(t *testing.T) {
 		t.Error("still saved")
 	}
 	client, _ := qex.NewClient(r.sb.URL)
-	if _, err := client.Accounts(context.Background(), first.Session.Credentials()); !qex.IsNotFound(err) {
+	if _, err := client.Accounts(context.Background(), credentials(first)); !qex.IsNotFound(err) {
 		t.Errorf("the session still works on the server: %v", err)
 	}
 	if _, err := fresh.SignOutSaved(context.Background(), sandboxTarget); !errors.Is(err, flows.ErrNoSavedSession) {
 		t.Errorf("second sign-out: %v", err)
-	}
-}
-
-func TestSessionKeyTarget(t *testing.T) {
-	e := flows.NewEngine(flows.EngineConfig{})
-	for _, tg := range []flows.Target{
-		{Env: flows.EnvSandbox, PublicAPIKey: "pk_sandbox_12345678"},
-		{Env: flows.EnvProduction, PublicAPIKey: "pk_live_12345678"},
-		{Env: flows.EnvCustom, APIBase: "https://partners.example", PublicAPIKey: "pk_x_12345678"},
-		{Env: flows.EnvSandbox, APIBase: "http://127.0.0.1:8080", PublicAPIKey: "pk_sandbox_12345678"},
-	} {
-		if got := e.SessionKey(tg).Target(); got != tg {
-			t.Errorf("SessionKey(%+v).Target() = %+v", tg, got)
-		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/internal/flowtest"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
@@ -18,8 +19,9 @@ func TestEngineServesTheWidget(t *testing.T) {
 		t.Error("served a widget before connecting")
 	}
 	res, _ := r.run(t, sandboxTarget)
-	emit, events := collect()
-	url, err := r.engine.ServeWidget(res.WidgetConfig, emit)
+	emit, events := flowtest.Collect()
+	cfg := res.Widget.Config
+	url, err := r.engine.ServeWidget(cfg, emit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,13 +54,13 @@ func TestEngineServesTheWidget(t *testing.T) {
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 204 {
 		t.Fatalf("posting an event: %v %v", resp, err)
 	}
-	if e := until[flows.WidgetEvent](t, events); e.Summary() != "null → quoting" {
+	if e := flowtest.Until[flows.WidgetEvent](t, events); e.Summary() != "null → quoting" {
 		t.Errorf("event %v", e)
 	}
 	// A second call shows the newest configuration on the same page, through
 	// a new one-time link.
-	res.WidgetConfig.Theme = "dark"
-	again, _ := r.engine.ServeWidget(res.WidgetConfig, emit)
+	cfg.Theme = "dark"
+	again, _ := r.engine.ServeWidget(cfg, emit)
 	if samePage, nonceAgain, _ := strings.Cut(again, "#launch="); samePage != pageURL || nonceAgain == nonce {
 		t.Errorf("a second call gave %s after %s: want the same page, a new link", again, url)
 	}

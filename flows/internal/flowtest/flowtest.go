@@ -107,3 +107,56 @@ func Until[T flows.Event](t testing.TB, ch <-chan flows.Event) T {
 		}
 	}
 }
+
+// MemoryStore is a flows.SessionStore in memory; SaveErr makes Save report
+// that the session could not be kept.
+type MemoryStore struct {
+	mu      sync.Mutex
+	m       map[flows.SessionKey][]byte
+	SaveErr error
+}
+
+// NewMemoryStore returns an empty store.
+func NewMemoryStore() *MemoryStore { return &MemoryStore{m: map[flows.SessionKey][]byte{}} }
+
+// Load implements flows.SessionStore; every session was created at the
+// same moment.
+func (s *MemoryStore) Load(k flows.SessionKey) ([]byte, time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	blob, ok := s.m[k]
+	if !ok {
+		return nil, time.Time{}, flows.ErrNoSavedSession
+	}
+	return blob, time.Unix(1700000000, 0), nil
+}
+
+// Save implements flows.SessionStore.
+func (s *MemoryStore) Save(k flows.SessionKey, blob []byte, _ time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[k] = blob
+	return s.SaveErr
+}
+
+// Touch implements flows.SessionStore.
+func (s *MemoryStore) Touch(flows.SessionKey) {}
+
+// Forget implements flows.SessionStore.
+func (s *MemoryStore) Forget(k flows.SessionKey) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, k)
+	return nil
+}
+
+// List implements flows.SessionStore.
+func (s *MemoryStore) List() []flows.SavedSession { return nil }
+
+// Saved returns the blob saved under k.
+func (s *MemoryStore) Saved(k flows.SessionKey) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	blob, ok := s.m[k]
+	return blob, ok
+}

@@ -1,22 +1,24 @@
-// QEX Companion connects a Liquid account to a partner through QEX: it
-// creates a partner session, has the user approve it in a browser, shows
-// their balances and emits the widget identity configuration. This file only
-// reads flags and wires the parts: the window (ui), the terminal front end
-// (headless), the flows engine and the embedded sandbox.
+// QEX Companion connects a person's account to a partner through five
+// authorization systems (providers), QEX partner sessions first: it has the
+// user approve access in a browser, shows what the provider returns and,
+// for QEX, emits the widget identity configuration. This file only reads
+// flags and wires the parts: the providers, the flows engine, the window
+// (ui), the terminal front end (headless) and the embedded sandbox.
 package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -27,6 +29,7 @@ import (
 
 	"github.com/qexcompanion/qex-companion/assets"
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/liquid"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/deeplink"
 	"github.com/qexcompanion/qex-companion/internal/headless"
@@ -34,6 +37,7 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/keychain"
 	"github.com/qexcompanion/qex-companion/internal/register"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	sandboxliquid "github.com/qexcompanion/qex-companion/internal/sandbox/liquid"
 	"github.com/qexcompanion/qex-companion/internal/sessions"
 	"github.com/qexcompanion/qex-companion/internal/settings"
 	"github.com/qexcompanion/qex-companion/internal/webbrowser"
@@ -42,9 +46,10 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/appid"
 )
 
-const (
-	progName = "qex-companion"
-)
+const progName = "qex-companion"
+
+// providers are the systems the app speaks, the default first.
+var providers = []flows.Provider{qex.Provider{}, liquid.Provider{}}
 
 // Exit codes.
 const (
@@ -63,9 +68,12 @@ func main() {
 // options are the command line, checked.
 type options struct {
 	headless     bool
+	provider     string
 	env          string
-	apiBase      string // empty: the environment's own (the embedded sandbox for sandbox)
-	publicAPIKey string
+	apiBase      string            // empty: the environment's own (the embedded sandbox for sandbox)
+	fields       map[string]string // the providers' inputs given as flags, by field name
+	call         string            // --call "METHOD /path?query"
+	data         string            // --call's JSON body
 	outFile      string
 	noBrowser    bool
 	timeout      time.Duration
@@ -88,14 +96,26 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
-	var o options
+	o := options{fields: map[string]string{}}
 	fs := flag.NewFlagSet(progName, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported in one line below
 	fs.BoolVar(&o.headless, "headless", false, "run the flow in the terminal, without a window")
+	fs.StringVar(&o.provider, "provider", "qex", "the authorization system: "+strings.Join(providerNames(), ", "))
 	fs.StringVar(&o.env, "env", "sandbox", "environment: sandbox (the embedded emulator) or production")
-	fs.StringVar(&o.apiBase, "api-base", "", "QEX partner API base URL, overriding the environment's (e.g. https://partners.example)")
-	fs.StringVar(&o.publicAPIKey, "public-api-key", "", "partner public API key, pk_... (the sandbox has a built-in one)")
-	fs.StringVar(&o.outFile, "out", "", "write the widget configuration to this file (mode 0600) instead of stdout")
+	fs.StringVar(&o.apiBase, "api-base", "", "the provider's API base URL, overriding the environment's (e.g. https://partners.example)")
+	for _, p := range providers {
+		for _, f := range p.Info().Fields {
+			if !f.Secret { // secrets come from the environment: flags show in shell history and ps
+				fs.Func(f.Name, fmt.Sprintf("--provider %s: %s (the sandbox has a built-in one)", p.Info().Name, f.Label), func(v string) error {
+					o.fields[f.Name] = v
+					return nil
+				})
+			}
+		}
+	}
+	fs.StringVar(&o.call, "call", "", `headless: after connecting, send one request with the provider's authentication, e.g. "GET /accounts", and print the answer`)
+	fs.StringVar(&o.data, "data", "", "--call's JSON body")
+	fs.StringVar(&o.outFile, "out", "", "write the result (QEX: the widget configuration) to this file (mode 0600) instead of stdout")
 	fs.BoolVar(&o.noBrowser, "no-browser", false, "only print the approval URL; do not open a browser")
 	fs.DurationVar(&o.timeout, "timeout", flows.DefaultTimeout, "give up waiting for approval after this long")
 	fs.StringVar(&o.serveSandbox, "serve-sandbox", "", "only serve the sandbox partner API on this loopback ADDR (e.g. 127.0.0.1:8080)")
@@ -129,35 +149,44 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 const minTimeout = time.Second
 
 func (o *options) check() error {
+	info, ok := providerInfo(o.provider)
 	switch {
+	case !ok:
+		return usageError{fmt.Sprintf("--provider %q does not exist: choose %s", o.provider, strings.Join(providerNames(), ", "))}
 	case o.set["api-base"] && strings.TrimSpace(o.apiBase) == "":
-		return usageError{"--api-base is empty: give your QEX server's URL (e.g. https://partners.example), or leave the flag out to use the environment's"}
-	case o.set["public-api-key"] && o.publicAPIKey == "":
-		return usageError{"--public-api-key is empty: give your partner's key (pk_...), or leave the flag out to use the sandbox's"}
+		return usageError{"--api-base is empty: give your server's URL (e.g. " + info.ProductionBase + "), or leave the flag out to use the environment's"}
 	case o.register && o.unregister:
 		return usageError{"--register-scheme and --unregister-scheme go one at a time: give only one"}
 	case o.widget && !o.headless:
 		return usageError{"--widget works only with --headless: in the window, use Open widget on the last step"}
-	}
-	switch o.env {
-	case "sandbox":
-		if o.publicAPIKey == "" {
-			o.publicAPIKey = sandbox.DefaultPublicAPIKey
-		}
-	case "production":
-		if o.publicAPIKey == "" {
-			return usageError{"--env production needs --public-api-key pk_... (your partner key)"}
-		}
-	default:
+	case o.widget && info.Name != "qex":
+		return usageError{"--widget is for --provider qex: only QEX has a widget"}
+	case o.call != "" && !o.headless:
+		return usageError{"--call works only with --headless: the window will have a request console"}
+	case o.data != "" && o.call == "":
+		return usageError{"--data is --call's body: give --call too"}
+	case o.data != "" && !json.Valid([]byte(o.data)):
+		return usageError{"--data is not valid JSON: quote it for your shell, e.g. --data '{\"a\": 1}'"}
+	case o.env != flows.EnvSandbox && o.env != flows.EnvProduction:
 		return usageError{fmt.Sprintf("--env must be sandbox or production, not %q", o.env)}
 	}
-	if o.apiBase != "" {
-		if _, err := qex.ParseBaseURL(o.apiBase); err != nil {
-			return usageError{"--api-base: " + err.Error()}
+	for name, v := range o.fields {
+		if !hasField(info, name) {
+			return usageError{fmt.Sprintf("--%s is not an input of --provider %s (it takes %s)", name, info.Name, strings.Join(fieldSources(info), ", "))}
+		}
+		if v == "" {
+			return usageError{fmt.Sprintf("--%s is empty: give a value, or leave the flag out to use the sandbox's", name)}
 		}
 	}
-	if err := flows.CheckPublicAPIKey(o.publicAPIKey); err != nil {
-		return usageError{"--public-api-key: " + err.Error()}
+	if o.call != "" {
+		if _, _, err := splitCall(o.call); err != nil {
+			return usageError{"--call: " + err.Error()}
+		}
+	}
+	if o.headless || o.signOut || o.set["provider"] || o.set["env"] || o.set["api-base"] || len(o.fields) > 0 {
+		if err := checkTarget(*o); err != nil {
+			return err
+		}
 	}
 	if o.timeout < minTimeout {
 		return usageError{fmt.Sprintf("--timeout %s leaves no time to approve: give at least %s, e.g. 10m", o.timeout, minTimeout)}
@@ -197,10 +226,66 @@ func checkOutFile(path string) error {
 	return os.Remove(probe.Name())
 }
 
+// splitCall reads --call "METHOD /path?query".
+func splitCall(call string) (method, pathQuery string, err error) {
+	method, pathQuery, _ = strings.Cut(strings.TrimSpace(call), " ")
+	pathQuery = strings.TrimSpace(pathQuery)
+	if method == "" || !strings.HasPrefix(pathQuery, "/") || strings.ContainsAny(pathQuery, " \t\r\n") {
+		return "", "", fmt.Errorf("%q is not METHOD /path, e.g. \"GET /accounts\"", call)
+	}
+	return strings.ToUpper(method), pathQuery, nil
+}
+
+func providerNames() []string {
+	names := make([]string, len(providers))
+	for i, p := range providers {
+		names[i] = p.Info().Name
+	}
+	return names
+}
+
+func providerInfo(name string) (flows.ProviderInfo, bool) {
+	for _, p := range providers {
+		if p.Info().Name == name {
+			return p.Info(), true
+		}
+	}
+	return flows.ProviderInfo{}, false
+}
+
+func hasField(info flows.ProviderInfo, name string) bool {
+	return slices.ContainsFunc(info.Fields, func(f flows.Field) bool { return f.Name == name && !f.Secret })
+}
+
+// fieldSource names where a field's value comes from on the command line:
+// its flag, or the environment variable of a secret.
+func fieldSource(f flows.Field) string {
+	if f.Secret {
+		return "$" + f.EnvVar
+	}
+	return "--" + f.Name
+}
+
+func fieldSources(info flows.ProviderInfo) []string {
+	var sources []string
+	for _, f := range info.Fields {
+		sources = append(sources, fieldSource(f))
+	}
+	return sources
+}
+
 func printUsage(fs *flag.FlagSet, w io.Writer) {
 	fmt.Fprintf(w, "Usage: %s [flags]\n\n", progName)
-	fmt.Fprintln(w, "Connects a Liquid account to a QEX partner and prints the widget identity configuration.")
-	fmt.Fprintln(w, "Without --env or --api-base it runs against the embedded sandbox.")
+	fmt.Fprintln(w, "Connects a person's account to a partner through one of the providers and shows what it returns;")
+	fmt.Fprintln(w, "for QEX (the default), it prints the widget identity configuration.")
+	fmt.Fprintln(w, "Without --env or --api-base it runs against the embedded sandbox. Secrets come from the environment:")
+	for _, p := range providers {
+		for _, f := range p.Info().Fields {
+			if f.Secret {
+				fmt.Fprintf(w, "  $%s\t--provider %s: %s\n", f.EnvVar, p.Info().Name, f.Label)
+			}
+		}
+	}
 	fmt.Fprintln(w)
 	fs.SetOutput(w)
 	fs.PrintDefaults()
@@ -331,7 +416,7 @@ type wiring struct {
 	settings    *settings.File
 	keychain    *keychain.Keychain
 	engine      *flows.Engine
-	sandbox     *embeddedSandbox
+	sandbox     *sandbox.Embedded
 	router      *deeplink.Router
 	storageNote string // said once, in the terminal and the window
 
@@ -380,74 +465,49 @@ func wire(o options, stderr io.Writer) (*wiring, error) {
 	} else {
 		w.keychain = keychain.New(keychain.System())
 	}
-	w.sandbox = &embeddedSandbox{keychain: w.keychain, stateFile: filepath.Join(dir, "sandbox-state.json")}
+	w.sandbox = sandbox.NewEmbedded(w.keychain, dir)
 	receivers := map[string]flows.ReceiverFactory{
 		flows.CallbackLoopback: flows.Loopback,
 		flows.CallbackDeepLink: w.router.Listen,
 		flows.CallbackNone:     nil,
 	}
 	w.engine = flows.NewEngine(flows.EngineConfig{
-		StartSandbox: w.sandbox.start,
-		OpenBrowser:  o.browser(),
-		Receiver:     receivers[o.callback], // the default when a target names none
-		Receivers:    receivers,
-		Timeout:      o.timeout,
-		OutFile:      o.outFile,
-		Sessions:     sessions.New(w.keychain, w.settings),
-		NoResume:     o.noResume,
+		Providers:   providers,
+		Sandbox:     w.sandbox,
+		OpenBrowser: o.browser(),
+		Receiver:    receivers[o.callback], // the default when a target names none
+		Receivers:   receivers,
+		Timeout:     o.timeout,
+		OutFile:     o.outFile,
+		Sessions:    sessions.New(w.keychain, w.settings),
+		NoResume:    o.noResume,
 	})
 	return w, nil
 }
 
 func (w *wiring) close() {
 	w.engine.Close()
-	w.sandbox.close()
+	w.sandbox.Close()
 }
 
-// embeddedSandbox starts the in-process sandbox on demand and stops it when
-// the app ends. Its sessions outlive the process when the keychain can keep
-// the key their secrets are derived from.
-type embeddedSandbox struct {
-	keychain  *keychain.Keychain
-	stateFile string
-	srv       *sandbox.Server
-}
-
-const sandboxKeyEntry = "sandbox master key"
-
-func (e *embeddedSandbox) start() (string, error) {
-	var opts []sandbox.Option
-	if key, err := e.masterKey(); err == nil {
-		opts = append(opts, sandbox.WithPersistence(e.stateFile, key))
+// checkTarget checks the command line's target as the engine will, before
+// anything is sent: a problem is bad input (exit 2), named by its flag or
+// environment variable.
+func checkTarget(o options) error {
+	checker := flows.NewEngine(flows.EngineConfig{Providers: providers, Sandbox: sandbox.NewEmbedded(nil, "")}) // never started
+	err := checker.Check(o.target())
+	var fe *flows.FieldError
+	if !errors.As(err, &fe) {
+		return err
 	}
-	srv, err := sandbox.Start("127.0.0.1:0", opts...)
-	if err != nil {
-		return "", err
+	source := "--" + fe.Field
+	info, _ := providerInfo(o.provider)
+	for _, f := range info.Fields {
+		if f.Name == fe.Field {
+			source = fieldSource(f)
+		}
 	}
-	e.srv = srv
-	return srv.URL, nil
-}
-
-// masterKey reads the sandbox's key from the keychain, creating it the
-// first time.
-func (e *embeddedSandbox) masterKey() ([]byte, error) {
-	stored, err := e.keychain.Get(sandboxKeyEntry)
-	if errors.Is(err, keychain.ErrNotFound) {
-		key := make([]byte, 32)
-		rand.Read(key)
-		stored = hex.EncodeToString(key)
-		err = e.keychain.Set(sandboxKeyEntry, stored)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return hex.DecodeString(stored)
-}
-
-func (e *embeddedSandbox) close() {
-	if e.srv != nil {
-		e.srv.Close()
-	}
+	return usageError{source + ": " + fe.Err.Error()}
 }
 
 func (o options) browser() func(string) error {
@@ -457,37 +517,70 @@ func (o options) browser() func(string) error {
 	return webbrowser.Open
 }
 
-func (o options) target() flows.Target {
-	return flows.Target{Env: o.env, APIBase: o.apiBase, PublicAPIKey: o.publicAPIKey}
+// sandboxDefaults are the sandbox's public built-in inputs, which any
+// sandbox server (the embedded one, --serve-sandbox) accepts. Its secrets
+// the engine fills in from the embedded sandbox itself.
+var sandboxDefaults = map[string]flows.Inputs{
+	"qex":    {qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey},
+	"liquid": {liquid.FieldTokenID: sandboxliquid.DefaultTokenID},
 }
 
-// runHeadless runs the QEX flow in the terminal.
+// target is the command line's target: secrets come from the environment,
+// and on the sandbox a missing input is the sandbox's own.
+func (o options) target() flows.Target {
+	t := flows.Target{Provider: o.provider, Env: o.env, APIBase: o.apiBase, Inputs: flows.Inputs{}}
+	info, _ := providerInfo(o.provider)
+	for _, f := range info.Fields {
+		switch {
+		case f.Secret:
+			t.Inputs[f.Name] = os.Getenv(f.EnvVar)
+		case o.fields[f.Name] != "":
+			t.Inputs[f.Name] = o.fields[f.Name]
+		case o.env == flows.EnvSandbox:
+			t.Inputs[f.Name] = sandboxDefaults[info.Name][f.Name]
+		}
+	}
+	return t
+}
+
+// runHeadless runs the provider's flow in the terminal.
 func runHeadless(ctx context.Context, w *wiring, o options, stdout, stderr io.Writer) error {
+	info, _ := providerInfo(o.provider)
 	where := "the embedded sandbox"
 	if o.apiBase != "" {
 		where = o.apiBase
 	} else if o.env == "production" {
-		where = qex.ProductionBaseURL
+		where = info.ProductionBase
 	}
-	fmt.Fprintf(stderr, "QEX Companion — %s environment, API %s\n", o.env, where)
+	fmt.Fprintf(stderr, "QEX Companion — %s, %s environment, API %s\n", info.Title, o.env, where)
 	notes := func(text string) { fmt.Fprintf(stderr, "  Note: %s.\n", text) }
 	w.setFrontEnd(frontEnd{notify: notes, log: notes})
 	if o.link != "" {
 		w.router.Deliver(o.link) // nothing can be waiting yet: says so
 		return errors.New("nothing was waiting for the link; start the flow first, with --callback deeplink")
 	}
-	res, err := headless.Run(ctx, w.engine, o.target(), stdout, stderr, o.outFile == "")
-	if err != nil || !o.widget {
+	res, err := headless.Run(ctx, w.engine, o.target(), stdout, stderr, o.outFile == "" && o.call == "")
+	switch {
+	case err != nil:
 		return err
+	case o.call != "":
+		method, pathQuery, _ := splitCall(o.call)
+		var body []byte
+		if o.data != "" {
+			body = []byte(o.data)
+		}
+		return headless.Call(ctx, w.engine, method, pathQuery, body, stdout, stderr)
+	case o.widget:
+		return headless.Widget(ctx, w.engine, res.Widget.Config, stdout, stderr, o.browser())
 	}
-	return headless.Widget(ctx, w.engine, res.WidgetConfig, stdout, stderr, o.browser())
+	return nil
 }
 
 // signOut ends the saved session (--sign-out).
 func signOut(ctx context.Context, w *wiring, o options, stderr io.Writer) error {
 	out, err := w.engine.SignOutSaved(ctx, o.target())
 	if errors.Is(err, flows.ErrNoSavedSession) {
-		fmt.Fprintf(stderr, "Nothing to sign out: no session is saved for %s %s.\n", o.env, o.publicAPIKey)
+		fmt.Fprintf(stderr, "Nothing to sign out: no %s session is saved for %s %s.\n", o.provider, o.env, w.engine.SessionKey(o.target()).Account)
 		return nil
 	}
 	if err != nil {
@@ -502,8 +595,12 @@ func runWindow(ctx context.Context, w *wiring, o options) error {
 	saved, loadErr := w.settings.Load()
 	target := o.target()
 	// Flags win; otherwise the window opens where the user left it.
-	if !o.set["env"] && !o.set["api-base"] && !o.set["public-api-key"] && saved.Env != "" {
-		target = flows.Target{Env: saved.Env, APIBase: saved.APIBase, PublicAPIKey: saved.PublicAPIKey}
+	if !o.set["provider"] && !o.set["env"] && !o.set["api-base"] && len(o.fields) == 0 && saved.Env != "" {
+		target = flows.Target{Provider: saved.Provider, Env: saved.Env, APIBase: saved.APIBase, Inputs: flows.Inputs{}}
+		maps.Copy(target.Inputs, saved.Inputs)
+		if saved.PublicAPIKey != "" && saved.Provider == "" { // saved before there were providers
+			target.Provider, target.Inputs[qex.FieldPublicAPIKey] = "qex", saved.PublicAPIKey
+		}
 	}
 	target.Callback = o.callback
 	if !o.set["callback"] && saved.Callback != "" {
@@ -519,18 +616,25 @@ func runWindow(ctx context.Context, w *wiring, o options) error {
 		notes = append(notes, w.storageNote)
 	}
 	mw := ui.NewMainWindow(a, w.engine, ui.Options{
-		Target:      target,
-		SandboxKey:  sandbox.DefaultPublicAPIKey,
-		AutoConnect: o.connect,
-		Notes:       notes,
-		WindowSize:  fyne.NewSize(saved.WindowWidth, saved.WindowHeight),
+		Target:        target,
+		SandboxInputs: sandboxDefaults,
+		AutoConnect:   o.connect,
+		Notes:         notes,
+		WindowSize:    fyne.NewSize(saved.WindowWidth, saved.WindowHeight),
 		Remember: func(t flows.Target, size fyne.Size) {
 			w.settings.Update(func(s *settings.Settings) { //nolint:errcheck // losing a preference is not worth a dialog
-				s.Env, s.APIBase, s.PublicAPIKey, s.Callback = t.Env, t.APIBase, t.PublicAPIKey, t.Callback
+				s.Provider, s.Env, s.APIBase, s.Callback, s.PublicAPIKey = t.Provider, t.Env, t.APIBase, t.Callback, ""
+				s.Inputs = map[string]string{}
+				info, _ := providerInfo(t.Provider)
+				for _, f := range info.Fields {
+					if !f.Secret && t.Inputs[f.Name] != "" {
+						s.Inputs[f.Name] = t.Inputs[f.Name]
+					}
+				}
 				s.WindowWidth, s.WindowHeight = size.Width, size.Height
 			})
 		},
-		Scheme: schemeRegistry{},
+		Scheme: register.System{},
 	})
 	w.setFrontEnd(frontEnd{notify: mw.Notify, log: mw.Log, raise: mw.Raise})
 	go func() {
@@ -551,37 +655,26 @@ func runWindow(ctx context.Context, w *wiring, o options) error {
 	return nil
 }
 
-// schemeRegistry lets the window show and fix the scheme's registration.
-type schemeRegistry struct{}
-
-func (schemeRegistry) Status() (bool, string) {
-	exe, err := register.Executable()
-	if err != nil {
-		return false, err.Error()
-	}
-	st := register.Check(exe)
-	return st.Registered, st.Detail
-}
-
-func (schemeRegistry) Register() error {
-	exe, err := register.Executable()
-	if err != nil {
-		return err
-	}
-	return register.Register(exe)
-}
-
-// serveSandbox serves only the sandbox API until ctx ends, printing its base
-// URL on stdout for scripts.
+// serveSandbox serves only the sandbox APIs until ctx ends, printing its base
+// URL on stdout for scripts. The Liquid emulator's token secret is
+// $LIQUID_TOKEN_SECRET when set, so scripts can sign with it; it is never
+// printed.
 func serveSandbox(ctx context.Context, addr string, stdout, stderr io.Writer) int {
-	sb, err := sandbox.Start(addr)
+	var opts []sandbox.Option
+	secretNote := "random: set $" + liquid.SecretEnvVar + " before starting to choose it"
+	if secret := os.Getenv(liquid.SecretEnvVar); secret != "" {
+		opts = append(opts, sandbox.WithLiquid(sandboxliquid.WithToken(sandboxliquid.DefaultTokenID, secret)))
+		secretNote = "$" + liquid.SecretEnvVar
+	}
+	sb, err := sandbox.Start(addr, opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
 		return exitFailed
 	}
 	defer sb.Close()
 	fmt.Fprintln(stdout, sb.URL)
-	fmt.Fprintf(stderr, "Sandbox QEX partner API at %s (public API key %s). Press Ctrl+C to stop.\n", sb.URL, sandbox.DefaultPublicAPIKey)
+	fmt.Fprintf(stderr, "Sandbox QEX partner API at %s (public API key %s).\n", sb.URL, sandbox.DefaultPublicAPIKey)
+	fmt.Fprintf(stderr, "Sandbox Liquid exchange API at %s%s (token id %s, token secret %s).\nPress Ctrl+C to stop.\n", sb.URL, sandbox.LiquidPath, sandboxliquid.DefaultTokenID, secretNote)
 	<-ctx.Done()
 	return exitOK
 }

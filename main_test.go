@@ -151,7 +151,7 @@ func TestHeadlessFailuresExitOneWithOneLine(t *testing.T) {
 		{"denied", "deny", []string{"--headless"},
 			"qex-companion: the request was denied in the browser; approve it to connect, or start again"},
 		{"unreachable", "approve", []string{"--headless", "--api-base", closed},
-			"qex-companion: create session failed: cannot reach http://127.0.0.1:1 (dial tcp 127.0.0.1:1: connect: connection refused); check the API base URL and your network"},
+			"qex-companion: create session failed: nothing answers at 127.0.0.1:1 (connection refused); check the API base URL, or start the server"},
 		{"timeout", "ignore", []string{"--headless", "--no-browser", "--timeout", "1500ms"},
 			"qex-companion: timed out: no approval within 1.5s; start again and approve in the browser"},
 		{"server refuses the key", "approve", []string{"--headless", "--public-api-key", "pk_live_abcdef12"},
@@ -206,7 +206,7 @@ func TestHelp(t *testing.T) {
 	if code := run(context.Background(), []string{"-h"}, &stdout, &stderr); code != 0 {
 		t.Errorf("exit %d", code)
 	}
-	for _, flag := range []string{"-headless", "-env", "-api-base", "-public-api-key", "-out", "-no-browser", "-timeout", "-serve-sandbox"} {
+	for _, flag := range []string{"-headless", "-provider", "-env", "-api-base", "-public-api-key", "-token-id", "$LIQUID_TOKEN_SECRET", "-call", "-data", "-out", "-no-browser", "-timeout", "-serve-sandbox"} {
 		if !strings.Contains(stderr.String(), flag) {
 			t.Errorf("help lacks %s", flag)
 		}
@@ -218,11 +218,11 @@ func TestFlagDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.env != "sandbox" || o.apiBase != "" || o.publicAPIKey != sandbox.DefaultPublicAPIKey || o.timeout != 10*time.Minute || o.callback != "loopback" {
+	if o.provider != "qex" || o.env != "sandbox" || o.apiBase != "" || len(o.fields) != 0 || o.timeout != 10*time.Minute || o.callback != "loopback" {
 		t.Errorf("defaults %+v", o)
 	}
 	o, err = parseFlags([]string{"-env", "production", "-public-api-key", "pk_live_12345678"}, &bytes.Buffer{})
-	if err != nil || o.env != "production" || o.publicAPIKey != "pk_live_12345678" {
+	if err != nil || o.env != "production" || o.target().Inputs[qex.FieldPublicAPIKey] != "pk_live_12345678" {
 		t.Errorf("production: %+v %v", o, err)
 	}
 }

@@ -35,7 +35,7 @@ func TestSavedSessionAcrossLaunches(t *testing.T) {
 	config := t.TempDir()
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	entry := sessions.EntryName(flows.SessionKey{Env: "sandbox", APIBase: flows.EmbeddedAPIBase, PublicAPIKey: sandbox.DefaultPublicAPIKey})
+	entry := sessions.EntryName(flows.SessionKey{Provider: "qex", Env: "sandbox", APIBase: flows.EmbeddedAPIBase, Account: sandbox.DefaultPublicAPIKey})
 	var stderrs []string
 	var secrets []string
 	launch := func(decision string, args ...string) (string, string) {

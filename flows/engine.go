@@ -161,7 +161,7 @@ func (e *Engine) Check(t Target) error {
 	case t.Env != EnvSandbox && t.Env != EnvProduction && t.Env != EnvCustom:
 		return &FieldError{Field: "env", Err: fmt.Errorf("unknown environment %q: choose sandbox, production or a custom URL", t.Env)}
 	case t.Env == EnvCustom && strings.TrimSpace(t.APIBase) == "":
-		return &FieldError{Field: "api-base", Err: fmt.Errorf("enter the API base URL of your %s server, e.g. %s", info.Title, info.ProductionBase)}
+		return &FieldError{Field: "api-base", Err: fmt.Errorf("enter your server's API base URL, e.g. %s", info.ProductionBase)}
 	case t.APIBase != "":
 		if _, err := apihttp.ParseBaseURL(t.APIBase, info.ProductionBase); err != nil {
 			return &FieldError{Field: "api-base", Err: err}
@@ -328,12 +328,10 @@ func (e *Engine) connect(ctx context.Context, t Target, checkNow <-chan struct{}
 			return nil, err
 		}
 	}
-	if sess == nil {
+	resumed := sess != nil
+	if !resumed {
 		if sess, err = p.Authorize(ctx, rt, in); err != nil {
 			return nil, err
-		}
-		if e.cfg.Sessions != nil {
-			emit(SessionSaved{Err: e.save(key, sess)})
 		}
 	}
 	res, err := sess.Fetch(ctx)
@@ -341,6 +339,11 @@ func (e *Engine) connect(ctx context.Context, t Target, checkNow <-chan struct{}
 		return nil, err
 	}
 	e.finish(&connected{key: key, session: sess, result: res}, emit)
+	if !resumed && e.cfg.Sessions != nil {
+		// After the result is shown: a keychain waiting on an unlock
+		// prompt must not hold it back.
+		emit(SessionSaved{Err: e.save(key, sess)})
+	}
 	return res, nil
 }
 

@@ -170,8 +170,11 @@ func TestSessionKeyNamesProviderAndAccount(t *testing.T) {
 		{flows.Target{Provider: "qex", Env: flows.EnvCustom, APIBase: "https://partners.example", Inputs: flows.Inputs{qex.FieldPublicAPIKey: "pk_x_12345678"}}, qex.FieldPublicAPIKey},
 		{flows.Target{Provider: "qex", Env: flows.EnvSandbox, APIBase: "http://127.0.0.1:8080", Inputs: flows.Inputs{qex.FieldPublicAPIKey: "pk_sandbox_12345678"}}, qex.FieldPublicAPIKey},
 		{flows.Target{Provider: "liquid", Env: flows.EnvProduction, Inputs: flows.Inputs{liquid.FieldTokenID: "123456"}}, liquid.FieldTokenID},
+		// A production session behind a proxy resumes behind the proxy.
+		{flows.Target{Provider: "qex", Env: flows.EnvProduction, APIBase: "https://proxy.example", Inputs: flows.Inputs{qex.FieldPublicAPIKey: "pk_live_12345678"}}, qex.FieldPublicAPIKey},
 	} {
-		if got := e.SessionKey(tc.target).Target(tc.field); !reflect.DeepEqual(got, tc.target) {
+		info := map[string]flows.ProviderInfo{"qex": qex.Provider{}.Info(), "liquid": liquid.Provider{}.Info()}[tc.target.Provider]
+		if got := e.SessionKey(tc.target).Target(info); !reflect.DeepEqual(got, tc.target) {
 			t.Errorf("SessionKey(%+v).Target() = %+v", tc.target, got)
 		}
 	}

@@ -21,10 +21,15 @@ type SessionKey struct {
 }
 
 // Target is the target a saved session was made for: the inverse of
-// Engine.SessionKey, with accountField naming the provider's Account field.
-func (k SessionKey) Target(accountField string) Target {
-	t := Target{Provider: k.Provider, Env: k.Env, APIBase: k.APIBase, Inputs: Inputs{accountField: k.Account}}
-	if k.APIBase == EmbeddedAPIBase || k.Env == EnvProduction {
+// Engine.SessionKey, given the provider's description.
+func (k SessionKey) Target(info ProviderInfo) Target {
+	t := Target{Provider: k.Provider, Env: k.Env, APIBase: k.APIBase, Inputs: Inputs{}}
+	for _, f := range info.Fields {
+		if f.Account {
+			t.Inputs[f.Name] = k.Account
+		}
+	}
+	if k.APIBase == EmbeddedAPIBase || k.Env == EnvProduction && k.APIBase == info.ProductionBase {
 		t.APIBase = ""
 	}
 	return t

@@ -6,9 +6,10 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/internal/balances"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
@@ -29,9 +30,13 @@ var columnTitles = [columnCount]string{"Currency", "Symbol", "Balance", "Reserve
 // columns; the table scrolls sideways on narrow windows.
 var columnWidths = [columnCount]float32{110, 80, 280, 200, 80}
 
-// balancesStep lists the user's accounts.
+// balancesStep shows a connection's result: the user's profile, when the
+// provider has one, and their accounts.
 type balancesStep struct {
 	m        *MainWindow
+	profile  *fyne.Container // label and value of each fact
+	next     *widget.Button  // to the widget configuration, for a result with a widget
+	title    string
 	all      []balances.Row
 	shown    []balances.Row
 	balance  []string // shown balances, aligned on the decimal point
@@ -49,7 +54,9 @@ type balancesStep struct {
 }
 
 func newBalancesStep(m *MainWindow) *balancesStep {
-	s := &balancesStep{m: m}
+	s := &balancesStep{m: m, title: "Balances"}
+	s.profile = container.New(layout.NewFormLayout())
+	s.profile.Hide()
 	s.filter = widget.NewEntry()
 	s.filter.SetPlaceHolder("Filter by currency, symbol or type")
 	s.filter.OnChanged = func(string) { s.apply() }
@@ -62,8 +69,8 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	s.resumedL.Hide()
 	s.errLabel = newErrorLabel()
 	s.refresh = widget.NewButton("Refresh", m.refresh)
-	next := widget.NewButton("Widget configuration →", func() { m.show(m.config) })
-	next.Importance = widget.HighImportance
+	s.next = widget.NewButton("Widget configuration →", func() { m.show(m.config) })
+	s.next.Importance = widget.HighImportance
 
 	s.table = widget.NewTable(
 		func() (int, int) { return len(s.shown), columnCount },
@@ -88,14 +95,14 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	controls := m.newRowOrStack(600, 0, s.filter, container.NewHBox(s.hideZero, s.refresh))
 	status := container.NewHBox(s.updated, s.count)
 	s.body = container.NewBorder(
-		container.NewVBox(s.resumedL, controls, status, s.errLabel),
-		container.NewHBox(next, widget.NewButton("Sign out", m.signOut)),
+		container.NewVBox(s.resumedL, s.profile, controls, status, s.errLabel),
+		container.NewHBox(s.next, widget.NewButton("Sign out", m.signOut)),
 		nil, nil, s.table)
 	return s
 }
 
 func (s *balancesStep) number() int                { return 3 }
-func (s *balancesStep) name() string               { return "Balances" }
+func (s *balancesStep) name() string               { return s.title }
 func (s *balancesStep) content() fyne.CanvasObject { return s.body }
 
 func alignment(col int) fyne.TextAlign {
@@ -117,9 +124,31 @@ func (s *balancesStep) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	l.SetText([columnCount]string{r.Currency, r.Symbol, s.balance[id.Row], s.reserved[id.Row], r.Type}[id.Col])
 }
 
-// set shows freshly fetched accounts.
-func (s *balancesStep) set(a *qex.Accounts, at time.Time) {
-	s.all = balances.Rows(a)
+// setResult shows what a connection returned besides balances: the
+// profile's facts (the server's text, cleaned), and the way on to the
+// widget configuration when there is one.
+func (s *balancesStep) setResult(res *flows.Result) {
+	s.profile.Objects = nil
+	for _, f := range res.Profile {
+		label := widget.NewLabelWithStyle(f.Label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		value := widget.NewLabel(oneline.Clean(f.Value, 200))
+		value.Wrapping = fyne.TextWrapWord
+		s.profile.Add(label)
+		s.profile.Add(value)
+	}
+	s.profile.Hidden = len(res.Profile) == 0
+	s.profile.Refresh()
+	s.next.Hidden = res.Widget == nil
+	s.next.Refresh()
+	s.title = "Balances"
+	if len(res.Profile) > 0 {
+		s.title = "Profile and balances"
+	}
+}
+
+// set shows freshly fetched balances.
+func (s *balancesStep) set(b *flows.Balances, at time.Time) {
+	s.all = balances.Rows(b)
 	s.updated.SetText("Updated " + at.Format("15:04:05"))
 	s.errLabel.Hide()
 	s.refreshing(false)

@@ -8,15 +8,15 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/flows"
 )
 
-func manyAccounts(n int) *qex.Accounts {
-	a := &qex.Accounts{}
+func manyAccounts(n int) *flows.Balances {
+	a := &flows.Balances{}
 	for i := range n {
-		a.CryptoAccounts = append(a.CryptoAccounts, qex.Account{
-			Currency: fmt.Sprintf("T%05d", i), CurrencySymbol: "¤",
-			Balance: qex.Decimal(fmt.Sprintf("%d.%08d", i, i*7919%100000000)), ReservedBalance: "0.0", CurrencyType: "crypto",
+		a.Accounts = append(a.Accounts, flows.Account{
+			Currency: fmt.Sprintf("T%05d", i), Symbol: "¤",
+			Balance: flows.Decimal(fmt.Sprintf("%d.%08d", i, i*7919%100000000)), Reserved: "0.0", Type: "crypto",
 		})
 	}
 	return a

@@ -30,33 +30,105 @@ const (
 
 var choiceEnv = map[string]string{choiceSandbox: flows.EnvSandbox, choiceProduction: flows.EnvProduction, choiceCustom: flows.EnvCustom}
 
-// connectStep picks the environment and the partner key.
+// connectStep picks the provider, the environment and the provider's inputs.
 type connectStep struct {
-	m        *MainWindow
-	env      *widget.Select
-	apiBase  *widget.Entry
-	baseRow  *fyne.Container
-	key      *widget.Entry
-	callback *widget.Select
-	scheme   *widget.Label
-	register *widget.Button
-	errLabel *widget.Label
-	infoL    *widget.Label
-	saved    *fyne.Container
-	activity *widget.Activity
-	button   *widget.Button
-	body     fyne.CanvasObject
+	m         *MainWindow
+	providers []flows.ProviderInfo
+	provider  *widget.Select
+	forms     map[string]*providerForm // by provider name
+	fieldsBox *fyne.Container          // the chosen provider's form
+	env       *widget.Select
+	apiBase   *widget.Entry
+	baseRow   *fyne.Container
+	key       *widget.Entry // QEX's public API key
+	callback  *widget.Select
+	scheme    *widget.Label
+	register  *widget.Button
+	errLabel  *widget.Label
+	infoL     *widget.Label
+	saved     *fyne.Container
+	activity  *widget.Activity
+	button    *widget.Button
+	body      fyne.CanvasObject
+}
+
+// providerForm is one provider's input fields.
+type providerForm struct {
+	info    flows.ProviderInfo
+	entries map[string]*widget.Entry // by field name
+	box     *fyne.Container
+}
+
+// placeholders show what a field's value looks like.
+var placeholders = map[string]string{"public-api-key": "pk_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", "token-id": "123456"}
+
+func (s *connectStep) newForm(info flows.ProviderInfo) *providerForm {
+	f := &providerForm{info: info, entries: map[string]*widget.Entry{}, box: container.NewVBox()}
+	for _, field := range info.Fields {
+		entry := widget.NewEntry()
+		if field.Secret {
+			entry = widget.NewPasswordEntry()
+			entry.SetPlaceHolder("On the sandbox, leave empty: it has a built-in one")
+		} else {
+			entry.SetPlaceHolder(placeholders[field.Name])
+		}
+		entry.OnSubmitted = func(string) { s.m.startFlow() }
+		entry.OnChanged = func(string) { s.clearError() }
+		f.entries[field.Name] = entry
+		f.box.Add(widget.NewLabel(field.Label))
+		f.box.Add(entry)
+	}
+	return f
+}
+
+// form is the chosen provider's form.
+func (s *connectStep) form() *providerForm {
+	for _, info := range s.providers {
+		if info.Title == s.provider.Selected {
+			return s.forms[info.Name]
+		}
+	}
+	return s.forms[s.providers[0].Name]
+}
+
+func (s *connectStep) providerChanged(string) {
+	s.fieldsBox.Objects = []fyne.CanvasObject{s.form().box}
+	s.fieldsBox.Refresh()
+	s.fillSandbox(choiceEnv[s.env.Selected])
+	s.clearError()
+}
+
+// fillSandbox puts the sandbox's built-in inputs in empty fields on the
+// sandbox, and takes them out elsewhere, where they mean nothing.
+func (s *connectStep) fillSandbox(env string) {
+	f := s.form()
+	for name, builtIn := range s.m.opts.SandboxInputs[f.info.Name] {
+		entry := f.entries[name]
+		if entry == nil {
+			continue
+		}
+		switch value := strings.TrimSpace(entry.Text); {
+		case env == flows.EnvSandbox && value == "":
+			entry.SetText(builtIn)
+		case env != flows.EnvSandbox && value == builtIn:
+			entry.SetText("")
+		}
+	}
 }
 
 func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
-	s := &connectStep{m: m}
+	s := &connectStep{m: m, providers: m.engine.Providers(), forms: map[string]*providerForm{}}
 	s.apiBase = widget.NewEntry()
 	s.apiBase.SetPlaceHolder("https://partners.example")
 	s.apiBase.OnSubmitted = func(string) { m.startFlow() }
-	s.key = widget.NewEntry()
-	s.key.SetPlaceHolder("pk_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
-	s.key.OnSubmitted = func(string) { m.startFlow() }
-	s.key.OnChanged = func(string) { s.clearError() }
+	var titles []string
+	for _, info := range s.providers {
+		s.forms[info.Name] = s.newForm(info)
+		titles = append(titles, info.Title)
+	}
+	s.key = s.forms["qex"].entries["public-api-key"]
+	s.fieldsBox = container.NewStack()
+	s.provider = widget.NewSelect(titles, s.providerChanged)
 	s.errLabel = newErrorLabel()
 	s.infoL = widget.NewLabel("")
 	s.infoL.Wrapping = fyne.TextWrapWord
@@ -77,13 +149,14 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 	s.env = widget.NewSelect([]string{choiceSandbox, choiceProduction, choiceCustom}, s.envChanged)
 	s.setTarget(t)
 
-	intro := widget.NewLabel("Connect a Liquid account to a partner through Quick Exchange. You approve the connection in your browser; this app never sees your Liquid password.")
+	intro := widget.NewLabel("Connect an account to a partner. You approve the connection in your browser; this app never sees your password.")
 	intro.Wrapping = fyne.TextWrapWord
 	s.body = container.NewVScroll(container.NewVBox(
 		intro,
+		widget.NewLabel("Provider"), s.provider,
 		widget.NewLabel("Environment"), s.env,
 		s.baseRow,
-		widget.NewLabel("Partner public API key"), s.key,
+		s.fieldsBox,
 		widget.NewLabel("How the browser comes back"), s.callback,
 		container.NewBorder(nil, nil, nil, s.register, s.scheme),
 		s.errLabel,
@@ -107,7 +180,7 @@ func (s *connectStep) listSaved() {
 	for _, saved := range list {
 		key := saved.SessionKey
 		desc := widget.NewLabel(fmt.Sprintf("%s · %s\ncreated %s · last used %s",
-			strings.ToUpper(envName(key.Env)), shortKey(key.PublicAPIKey),
+			s.providerInfo(key.Provider).Title+" · "+strings.ToUpper(envName(key.Env)), shortKey(key.Account),
 			saved.Created.Local().Format("2 Jan 15:04"), saved.LastUsed.Local().Format("2 Jan 15:04")))
 		desc.Truncation = fyne.TextTruncateEllipsis
 		resume := widget.NewButton("Resume", func() { s.m.resumeSaved(key) })
@@ -115,6 +188,16 @@ func (s *connectStep) listSaved() {
 		s.saved.Add(s.m.newRowOrStack(600, 0, desc, container.NewHBox(resume, forget)))
 	}
 	s.saved.Refresh()
+}
+
+// providerInfo describes a provider.
+func (s *connectStep) providerInfo(provider string) flows.ProviderInfo {
+	for _, info := range s.providers {
+		if info.Name == provider {
+			return info
+		}
+	}
+	return flows.ProviderInfo{Name: provider, Title: provider}
 }
 
 // shortKey keeps a partner key recognisable in a narrow row.
@@ -169,9 +252,17 @@ func (s *connectStep) registerScheme() {
 
 // setTarget fills the form with t.
 func (s *connectStep) setTarget(t flows.Target) {
+	s.provider.SetSelected(s.providers[0].Title)
+	for _, info := range s.providers {
+		if info.Name == t.Provider {
+			s.provider.SetSelected(info.Title)
+		}
+	}
+	for name, entry := range s.form().entries {
+		entry.SetText(t.Inputs[name])
+	}
 	s.env.SetSelected(map[string]string{flows.EnvSandbox: choiceSandbox, flows.EnvProduction: choiceProduction, flows.EnvCustom: choiceCustom}[t.Env])
 	s.apiBase.SetText(t.APIBase)
-	s.key.SetText(t.PublicAPIKey)
 	s.baseRow.Hidden = t.Env != flows.EnvCustom && t.APIBase == ""
 	s.baseRow.Refresh()
 	callback := map[string]string{flows.CallbackLoopback: choiceLoopback, flows.CallbackDeepLink: choiceDeepLink, flows.CallbackNone: choiceNone}[t.Callback]
@@ -196,20 +287,18 @@ func (s *connectStep) envChanged(choice string) {
 	env := choiceEnv[choice]
 	s.baseRow.Hidden = env != flows.EnvCustom
 	s.baseRow.Refresh()
-	key := strings.TrimSpace(s.key.Text)
-	switch {
-	case env == flows.EnvSandbox && key == "":
-		s.key.SetText(s.m.opts.SandboxKey)
-	case env != flows.EnvSandbox && key == s.m.opts.SandboxKey:
-		s.key.SetText("") // the sandbox key means nothing elsewhere
-	}
+	s.fillSandbox(env)
 	s.m.badge.set(env)
 	s.clearError()
 }
 
 // target is what the form holds.
 func (s *connectStep) target() flows.Target {
-	t := flows.Target{Env: choiceEnv[s.env.Selected], PublicAPIKey: strings.TrimSpace(s.key.Text), Callback: choiceCallback[s.callback.Selected]}
+	f := s.form()
+	t := flows.Target{Provider: f.info.Name, Env: choiceEnv[s.env.Selected], Inputs: flows.Inputs{}, Callback: choiceCallback[s.callback.Selected]}
+	for name, entry := range f.entries {
+		t.Inputs[name] = strings.TrimSpace(entry.Text)
+	}
 	if t.Env == flows.EnvCustom || !s.baseRow.Hidden {
 		t.APIBase = strings.TrimSpace(s.apiBase.Text)
 	}

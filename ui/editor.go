@@ -58,7 +58,7 @@ func newEditor(m *MainWindow) *editor {
 
 	presets := widget.NewSelect(widgetcfg.PresetNames(), func(name string) {
 		if name != "" {
-			e.load(widgetcfg.Presets[name](e.m.connect.target().PublicAPIKey))
+			e.load(widgetcfg.Presets[name](strings.TrimSpace(e.m.connect.key.Text)))
 		}
 	})
 	presets.PlaceHolder = "Start from a preset…"
@@ -118,7 +118,7 @@ func newEditor(m *MainWindow) *editor {
 	form := container.NewVBox(presets, e.general, accordion, buttons, e.notice)
 	preview := container.NewVBox(widget.NewLabelWithStyle("Preview", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), e.preview)
 	e.content = container.NewVScroll(m.newRowOrStack(760, evenSplit, form, preview))
-	e.load(widgetcfg.Config{PublicAPIKey: m.opts.Target.PublicAPIKey, ConfigVersion: widgetcfg.ConfigVersion})
+	e.load(widgetcfg.Config{PublicAPIKey: strings.TrimSpace(m.connect.key.Text), ConfigVersion: widgetcfg.ConfigVersion})
 	return e
 }
 

@@ -26,7 +26,7 @@ func TestEditor(t *testing.T) {
 	ui := newUIThread()
 	engine := &capturing{scriptedEngine: scriptedEngine{events: scriptedFlow(6)}}
 	m := NewMainWindow(test.NewTempApp(t), engine, Options{AutoConnect: true, Do: ui.do,
-		Target: flows.Target{Env: flows.EnvSandbox, PublicAPIKey: "pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08"}})
+		Target: flows.Target{Env: flows.EnvSandbox, Inputs: flows.Inputs{"public-api-key": "pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08"}}})
 	ui.waitFor(t, "the flow", func() bool { return m.config.cfg.Identity != nil })
 	e := m.editor
 

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/sandbox"
 )
 
 // chooseCustom points the Connect step at a custom server.
@@ -30,7 +31,7 @@ func TestUnreachableServerThenRetry(t *testing.T) {
 	}
 	test.Tap(r.m.connect.button)
 	r.ui.waitFor(t, "the error", r.m.connect.errLabel.Visible)
-	if msg := r.m.connect.errLabel.Text; !strings.HasPrefix(msg, "Create session failed: cannot reach http://127.0.0.1:1") || !strings.HasSuffix(msg, "check the API base URL and your network") {
+	if msg := r.m.connect.errLabel.Text; msg != "Create session failed: nothing answers at 127.0.0.1:1 (connection refused); check the API base URL, or start the server" {
 		t.Errorf("message %q", msg)
 	}
 	if r.m.connect.button.Text != "Retry" || r.m.connect.button.Disabled() {
@@ -111,9 +112,9 @@ func TestInvalidKeyAndCustomURLAreCheckedBeforeSending(t *testing.T) {
 	for _, tc := range []struct {
 		env, base, key, want string
 	}{
-		{choiceSandbox, "", "", "Enter your partner's public API key (it starts with pk_)"},
+		{choiceProduction, "", "", "Enter the public API key"},
 		{choiceSandbox, "", "pk_a b c d", `"pk_a b c d" is not a public API key: they start with pk_ and have 8 to 200 letters, digits, _ or -`},
-		{choiceCustom, "", "pk_sandbox_12345678", "Enter the API base URL of your QEX server, e.g. https://partners.example"},
+		{choiceCustom, "", "pk_sandbox_12345678", "Enter your server's API base URL, e.g. https://partners.liquid.com"},
 		{choiceCustom, "partners.example", "pk_sandbox_12345678", `API base "partners.example" is not an http(s) URL such as https://partners.liquid.com`},
 	} {
 		r.m.connect.env.SetSelected(tc.env)
@@ -144,7 +145,7 @@ func TestSwitchingEnvironmentSwapsTheSandboxKey(t *testing.T) {
 		t.Errorf("production: key %q badge %q", r.m.connect.key.Text, r.m.badge.Text())
 	}
 	r.m.connect.env.SetSelected(choiceSandbox)
-	if r.m.connect.key.Text != r.m.opts.SandboxKey || r.m.badge.Text() != "SANDBOX" {
+	if r.m.connect.key.Text != sandbox.DefaultPublicAPIKey || r.m.badge.Text() != "SANDBOX" {
 		t.Errorf("sandbox: key %q badge %q", r.m.connect.key.Text, r.m.badge.Text())
 	}
 }

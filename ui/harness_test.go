@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/liquid"
+	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
 )
@@ -93,18 +95,19 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 	t.Cleanup(func() { sb.Close() })
 	r := &rig{t: t, app: test.NewTempApp(t), ui: newUIThread(), user: newUser(), sb: sb}
 	ecfg := flows.EngineConfig{
-		StartSandbox: func() (string, error) { return sb.URL, nil },
-		OpenBrowser:  r.user.open,
-		Receiver:     flows.Loopback,
-		Receivers:    map[string]flows.ReceiverFactory{flows.CallbackLoopback: flows.Loopback, flows.CallbackNone: nil},
-		Timeout:      time.Minute,
-		PollMin:      50 * time.Millisecond,
-		PollMax:      200 * time.Millisecond,
+		Providers:   []flows.Provider{qex.Provider{}, liquid.Provider{}},
+		Sandbox:     sb.Engine(),
+		OpenBrowser: r.user.open,
+		Receiver:    flows.Loopback,
+		Receivers:   map[string]flows.ReceiverFactory{flows.CallbackLoopback: flows.Loopback, flows.CallbackNone: nil},
+		Timeout:     time.Minute,
+		PollMin:     50 * time.Millisecond,
+		PollMax:     200 * time.Millisecond,
 	}
 	uopts := Options{
-		Target:     flows.Target{Env: flows.EnvSandbox, PublicAPIKey: sandbox.DefaultPublicAPIKey},
-		SandboxKey: sandbox.DefaultPublicAPIKey,
-		Do:         r.ui.do,
+		Target:        flows.Target{Env: flows.EnvSandbox, Inputs: flows.Inputs{qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}},
+		SandboxInputs: map[string]flows.Inputs{"qex": {qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}},
+		Do:            r.ui.do,
 	}
 	for _, o := range opts {
 		o(&ecfg, &uopts)

@@ -16,7 +16,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
-	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
@@ -39,7 +38,19 @@ func (s *scriptedEngine) Connect(_ flows.Target, emit func(flows.Event)) flows.C
 	}
 	return idleConnection{}
 }
-func (s *scriptedEngine) Refresh(func(flows.Event))                  {}
+func (s *scriptedEngine) Refresh(func(flows.Event))       {}
+func (s *scriptedEngine) Check(flows.Target) error        { return nil }
+func (s *scriptedEngine) Providers() []flows.ProviderInfo { return testProviders }
+
+// testProviders describe the providers as the real ones do.
+var testProviders = []flows.ProviderInfo{
+	{Name: "qex", Title: "QEX partner session", Fields: []flows.Field{{Name: "public-api-key", Label: "Public API key", Account: true}}},
+	{Name: "liquid", Title: "Liquid exchange OAuth request", Fields: []flows.Field{
+		{Name: "token-id", Label: "API token id", Account: true},
+		{Name: "token-secret", Label: "API token secret", Secret: true, EnvVar: "LIQUID_TOKEN_SECRET"},
+	}},
+}
+
 func (s *scriptedEngine) OpenURL(string) error                       { return nil }
 func (s *scriptedEngine) SignOut(emit func(flows.Event))             { emit(flows.SignedOut{}) }
 func (s *scriptedEngine) SavedSessions() []flows.SavedSession        { return s.saved }
@@ -54,25 +65,23 @@ var fixedTime = time.Date(2026, 11, 22, 9, 41, 2, 0, time.UTC)
 
 func scriptedFlow(upTo int) []flows.Event {
 	approval := "http://127.0.0.1:40123/api/v1/session/3f1c2a7e-2b9d-4e60-8c41-9a7d3e2f1b08/liquid_oauth?preferred_action=follow_href&return_url=http%3A%2F%2F127.0.0.1%3A40124%2Fcallback%3Fstate%3DW92MrNwV3TSFSbk4BM3jYHEZNoQaKDAUqMCILiQmK2I"
-	accounts := &qex.Accounts{
-		CryptoAccounts: []qex.Account{
-			{Currency: "BTC", CurrencySymbol: "₿", Balance: "0.06", ReservedBalance: "0.0", CurrencyType: "crypto"},
-			{Currency: "ETH", CurrencySymbol: "Ξ", Balance: "12.345678901234567891", ReservedBalance: "0.5", CurrencyType: "crypto"},
-			{Currency: "QASH", CurrencySymbol: "Q", Balance: "98765432.10", ReservedBalance: "1234.5", CurrencyType: "crypto"},
-		},
-		FiatAccounts: []qex.Account{
-			{Currency: "USD", CurrencySymbol: "$", Balance: "0.00726", ReservedBalance: "0.0", CurrencyType: "fiat"},
-			{Currency: "JPY", CurrencySymbol: "¥", Balance: "1234567", ReservedBalance: "", CurrencyType: "fiat"},
-		},
+	accounts := &flows.Balances{Accounts: []flows.Account{
+		{Currency: "BTC", Symbol: "₿", Balance: "0.06", Reserved: "0.0", Type: "crypto"},
+		{Currency: "ETH", Symbol: "Ξ", Balance: "12.345678901234567891", Reserved: "0.5", Type: "crypto"},
+		{Currency: "QASH", Symbol: "Q", Balance: "98765432.10", Reserved: "1234.5", Type: "crypto"},
+		{Currency: "USD", Symbol: "$", Balance: "0.00726", Reserved: "0.0", Type: "fiat"},
+		{Currency: "JPY", Symbol: "¥", Balance: "1234567", Reserved: "", Type: "fiat"},
+	},
 	}
 	events := []flows.Event{
 		flows.HTTPExchange{Start: fixedTime, Method: "POST", URL: "http://127.0.0.1:40123/api/v1/session", Path: "/api/v1/session", Status: 200, Latency: 12 * time.Millisecond,
 			RequestBody: `{"public_api_key": "pk_sandbox_5f3c1a7e"}`, ResponseBody: `{"payload": {"session_secret": "[redacted]"}}`},
-		flows.SessionCreated{SessionID: "3f1c2a7e-2b9d-4e60-8c41-9a7d3e2f1b08", Environment: "SANDBOX"},
+		flows.Started{What: "session", ID: "3f1c2a7e-2b9d-4e60-8c41-9a7d3e2f1b08", Environment: "SANDBOX"},
 		flows.ApprovalURLReady{URL: approval, Opened: true},
 		flows.Approved{Via: "the browser's return"},
-		flows.BalancesFetched{Accounts: accounts, At: fixedTime},
-		flows.WidgetConfigReady{Config: widgetcfg.ForSession("pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08", "3f1c2a7e-2b9d-4e60-8c41-9a7d3e2f1b08", "not-a-real-secret")},
+		flows.BalancesFetched{Balances: accounts, At: fixedTime},
+		flows.ResultReady{Result: &flows.Result{Provider: "qex", Balances: accounts, Widget: &flows.Widget{
+			Config: widgetcfg.ForSession("pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08", "3f1c2a7e-2b9d-4e60-8c41-9a7d3e2f1b08", "not-a-real-secret")}}},
 	}
 	return events[:upTo]
 }
@@ -111,13 +120,13 @@ func TestLayouts(t *testing.T) {
 					a.Settings().SetTheme(variant{theme.DefaultTheme(), v})
 					ui := newUIThread()
 					engine := &scriptedEngine{events: scriptedFlow(st.upTo), saved: []flows.SavedSession{
-						{SessionKey: flows.SessionKey{Env: flows.EnvSandbox, APIBase: flows.EmbeddedAPIBase, PublicAPIKey: "pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08"},
+						{SessionKey: flows.SessionKey{Provider: "qex", Env: flows.EnvSandbox, APIBase: flows.EmbeddedAPIBase, Account: "pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08"},
 							Created: fixedTime.Add(-26 * time.Hour), LastUsed: fixedTime.Add(-time.Hour)},
-						{SessionKey: flows.SessionKey{Env: flows.EnvProduction, APIBase: "https://partners.liquid.com", PublicAPIKey: "pk_live_0a1b2c3d"},
+						{SessionKey: flows.SessionKey{Provider: "qex", Env: flows.EnvProduction, APIBase: "https://partners.liquid.com", Account: "pk_live_0a1b2c3d"},
 							Created: fixedTime.Add(-72 * time.Hour), LastUsed: fixedTime.Add(-48 * time.Hour)},
 					}}
 					m := NewMainWindow(a, engine, Options{
-						Target:      flows.Target{Env: flows.EnvSandbox, PublicAPIKey: "pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08"},
+						Target:      flows.Target{Env: flows.EnvSandbox, Inputs: flows.Inputs{"public-api-key": "pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08"}},
 						AutoConnect: st.upTo > 0,
 						Do:          ui.do,
 						Now:         func() time.Time { return fixedTime },

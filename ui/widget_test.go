@@ -25,7 +25,7 @@ func TestEventsPanelShowsWidgetEvents(t *testing.T) {
 		widgetEvent("step_transition", `{"new_step":"verifying","old_step":"funding","formPercent":75,"meta":{"transaction_id":"tx-1"}}`),
 	}}
 	m := NewMainWindow(test.NewTempApp(t), engine, Options{AutoConnect: true, Do: ui.do, Now: func() time.Time { return fixedTime },
-		Target: flows.Target{Env: flows.EnvSandbox, PublicAPIKey: "pk_sandbox_12345678"}})
+		Target: flows.Target{Env: flows.EnvSandbox, Inputs: flows.Inputs{"public-api-key": "pk_sandbox_12345678"}}})
 	ui.waitFor(t, "the flow", func() bool { return m.config.cfg.PublicAPIKey != "" })
 	test.Tap(findButton(t, m.config.body, "Open widget"))
 	ui.waitFor(t, "the widget events", func() bool { return len(m.inspector.widget) == 3 })

@@ -20,6 +20,10 @@ import (
 
 // Engine is what the window drives. *flows.Engine is the real one.
 type Engine interface {
+	// Providers describes the providers, the default first.
+	Providers() []flows.ProviderInfo
+	// Check finds what is wrong with a target before anything is sent.
+	Check(t flows.Target) error
 	// Connect starts a flow in the background; emit is called from other
 	// goroutines.
 	Connect(t flows.Target, emit func(flows.Event)) flows.Connection
@@ -42,8 +46,9 @@ type Engine interface {
 type Options struct {
 	// Target is what the Connect step starts with.
 	Target flows.Target
-	// SandboxKey is filled in when the user picks the sandbox.
-	SandboxKey string
+	// SandboxInputs are filled in, by provider, where the user picks the
+	// sandbox and leaves a field empty (its built-in partner key, token id).
+	SandboxInputs map[string]flows.Inputs
 	// AutoConnect starts the flow at once (--connect).
 	AutoConnect bool
 	// Do runs a function on the UI thread; fyne.Do when nil. Tests pass a
@@ -178,13 +183,11 @@ type step interface {
 	content() fyne.CanvasObject
 }
 
-const stepCount = 4
-
 func (m *MainWindow) show(s step) {
 	if s == step(m.connect) {
 		m.connect.listSaved() // what was saved or forgotten meanwhile
 	}
-	m.stepLabel.SetText(stepTitle(s))
+	m.stepLabel.SetText(fmt.Sprintf("Step %d of %d · %s", s.number(), m.stepCount(), s.name()))
 	m.stepBody.Objects = []fyne.CanvasObject{s.content()}
 	m.stepBody.Refresh()
 	if m.tabs != nil {
@@ -192,8 +195,12 @@ func (m *MainWindow) show(s step) {
 	}
 }
 
-func stepTitle(s step) string {
-	return fmt.Sprintf("Step %d of %d · %s", s.number(), stepCount, s.name())
+// stepCount is 4 with a widget configuration to show (QEX), 3 without.
+func (m *MainWindow) stepCount() int {
+	if m.balances.next.Hidden {
+		return 3
+	}
+	return 4
 }
 
 // note adds a line to the banner under the title, once.
@@ -224,7 +231,7 @@ func (m *MainWindow) emit() func(flows.Event) {
 // startFlow connects with what the Connect step holds.
 func (m *MainWindow) startFlow() {
 	target := m.connect.target()
-	if err := target.Check(); err != nil {
+	if err := m.engine.Check(target); err != nil {
 		m.connect.showError(err.Error())
 		return
 	}
@@ -242,7 +249,7 @@ func (m *MainWindow) startFlow() {
 
 // resumeSaved connects to a saved session's target; the engine resumes it.
 func (m *MainWindow) resumeSaved(k flows.SessionKey) {
-	m.connect.setTarget(k.Target())
+	m.connect.setTarget(k.Target(m.connect.providerInfo(k.Provider)))
 	m.startFlow()
 }
 
@@ -310,11 +317,15 @@ func (m *MainWindow) handle(gen int, e flows.Event) {
 		m.approve.status(e)
 	case flows.BalancesFetched:
 		m.connect.busy(false) // a resumed session never showed Approve
-		m.balances.set(e.Accounts, e.At)
+		m.balances.set(e.Balances, e.At)
+	case flows.ResultReady:
+		m.connect.busy(false) // a resumed session never showed Approve
+		m.balances.setResult(e.Result)
+		if e.Result.Widget != nil {
+			m.config.set(e.Result.Widget.Config)
+		}
 		m.approve.reset()
 		m.show(m.balances)
-	case flows.WidgetConfigReady:
-		m.config.set(e.Config)
 	case flows.ConfigWritten:
 		m.config.written(e)
 	case flows.RefreshFailed:

@@ -142,10 +142,11 @@ func (Provider) Restore(ctx context.Context, rt *flows.Runtime, in flows.Inputs,
 		return nil, err
 	}
 	s := &session{client: c, token: tokenOf(in), saved: saved}
-	if _, _, err := c.UserContext(ctx, s.token, s.grant()); err != nil {
-		if IsUnauthorized(err) {
-			return nil, flows.Gone(err)
-		}
+	s.user, s.rawUser, err = c.UserContext(ctx, s.token, s.grant())
+	switch {
+	case IsUnauthorized(err):
+		return nil, flows.Gone(err)
+	case err != nil:
 		return nil, err
 	}
 	return s, nil
@@ -155,15 +156,24 @@ type session struct {
 	client *Client
 	token  Token
 	saved  savedGrant
+	// user and rawUser are the profile Restore's check fetched, used once.
+	user    *UserContext
+	rawUser json.RawMessage
 }
 
-func (s *session) grant() Grant { return Grant{PublicID: s.saved.PublicID, PrivateID: s.saved.PrivateID} }
+func (s *session) grant() Grant {
+	return Grant{PublicID: s.saved.PublicID, PrivateID: s.saved.PrivateID}
+}
 
 // Fetch reads the user's profile and accounts.
 func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
-	user, rawUser, err := s.client.UserContext(ctx, s.token, s.grant())
-	if err != nil {
-		return nil, err
+	user, rawUser := s.user, s.rawUser
+	s.user, s.rawUser = nil, nil
+	if user == nil {
+		var err error
+		if user, rawUser, err = s.client.UserContext(ctx, s.token, s.grant()); err != nil {
+			return nil, err
+		}
 	}
 	rawAccounts, err := s.client.Accounts(ctx, s.token, s.grant())
 	if err != nil {

@@ -117,7 +117,7 @@ func TestApproveOnTheConsentPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	kinds := slices.DeleteFunc(rec.Kinds(), func(k string) bool { return k == "flows.Waiting" })
-	want := []string{"flows.Started", "flows.ApprovalURLReady", "flows.Approved", "flows.SessionSaved", "flows.BalancesFetched", "flows.ResultReady"}
+	want := []string{"flows.Started", "flows.ApprovalURLReady", "flows.Approved", "flows.BalancesFetched", "flows.ResultReady", "flows.SessionSaved"}
 	if !slices.Equal(kinds, want) {
 		t.Errorf("events\n got %v\nwant %v", kinds, want)
 	}

@@ -212,7 +212,6 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 	}
 	return &flows.Result{
 		Provider: "qex",
-		Profile:  []flows.Fact{{Label: "Session", Value: s.cred.SessionID}},
 		Balances: acc.Balances(),
 		Widget:   &flows.Widget{Config: cfg, ScriptURL: script},
 		Output:   out,

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
@@ -38,34 +38,33 @@ type Row struct {
 	zero        bool
 }
 
-// Rows returns crypto accounts first, then fiat, as display rows.
-func Rows(a *qex.Accounts) []Row {
-	if a == nil {
+// Rows returns the balances as display rows, in the provider's order.
+func Rows(b *flows.Balances) []Row {
+	if b == nil {
 		return nil
 	}
-	all := a.All()
-	rows := make([]Row, len(all))
-	for i, acc := range all {
+	rows := make([]Row, len(b.Accounts))
+	for i, acc := range b.Accounts {
 		r := Row{
 			Currency: oneline.Clean(acc.Currency, maxFieldRunes),
-			Symbol:   oneline.Clean(acc.CurrencySymbol, maxFieldRunes),
-			Type:     oneline.Clean(acc.CurrencyType, maxFieldRunes),
+			Symbol:   oneline.Clean(acc.Symbol, maxFieldRunes),
+			Type:     oneline.Clean(acc.Type, maxFieldRunes),
 		}
 		r.Balance, r.balanceNum = amount(acc.Balance)
-		r.Reserved, r.reservedNum = amount(acc.ReservedBalance)
+		r.Reserved, r.reservedNum = amount(acc.Reserved)
 		for _, ok := range []bool{r.balanceNum, r.reservedNum} {
 			if !ok {
 				r.Malformed++
 			}
 		}
-		r.zero = r.Malformed == 0 && acc.Balance.IsZero() && acc.ReservedBalance.IsZero()
+		r.zero = r.Malformed == 0 && acc.Balance.IsZero() && acc.Reserved.IsZero()
 		rows[i] = r
 	}
 	return rows
 }
 
 // amount returns how d is shown, and whether it is a number (or null).
-func amount(d qex.Decimal) (string, bool) {
+func amount(d flows.Decimal) (string, bool) {
 	switch {
 	case d.IsNull():
 		return Null, true
@@ -77,7 +76,7 @@ func amount(d qex.Decimal) (string, bool) {
 
 // Malformed is how an amount that is not a decimal number is shown: quoted,
 // cleaned and cut, never as a number.
-func Malformed(d qex.Decimal) string {
+func Malformed(d flows.Decimal) string {
 	return fmt.Sprintf("malformed: %q", oneline.Clean(string(d), maxQuotedRunes))
 }
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/internal/balances"
 )
 
@@ -24,17 +24,13 @@ func TestAlignDecimals(t *testing.T) {
 	}
 }
 
-func accounts() *qex.Accounts {
-	return &qex.Accounts{
-		CryptoAccounts: []qex.Account{
-			{Currency: "BTC", CurrencySymbol: "₿", Balance: "0.06", ReservedBalance: "0.0", CurrencyType: "crypto"},
-			{Currency: "LTC", CurrencySymbol: "Ł", Balance: "0.0", ReservedBalance: "0.0", CurrencyType: "crypto"},
-		},
-		FiatAccounts: []qex.Account{
-			{Currency: "USD", CurrencySymbol: "$", Balance: "", ReservedBalance: "1.5", CurrencyType: "fiat"},
-			{Currency: "SGD", CurrencySymbol: "S$", Balance: "", ReservedBalance: "", CurrencyType: "fiat"},
-		},
-	}
+func accounts() *flows.Balances {
+	return &flows.Balances{Accounts: []flows.Account{
+		{Currency: "BTC", Symbol: "₿", Balance: "0.06", Reserved: "0.0", Type: "crypto"},
+		{Currency: "LTC", Symbol: "Ł", Balance: "0.0", Reserved: "0.0", Type: "crypto"},
+		{Currency: "USD", Symbol: "$", Balance: "", Reserved: "1.5", Type: "fiat"},
+		{Currency: "SGD", Symbol: "S$", Balance: "", Reserved: "", Type: "fiat"},
+	}}
 }
 
 func currencies(rows []balances.Row) []string {
@@ -79,17 +75,13 @@ func TestRowsAndFilter(t *testing.T) {
 // hostileAccounts is what a hostile or broken server might send: escape
 // sequences, a bell and a bidi override in the text fields, and amounts
 // that are not decimal numbers.
-func hostileAccounts() *qex.Accounts {
-	return &qex.Accounts{
-		CryptoAccounts: []qex.Account{
-			{Currency: "\x1b[2JBTC", CurrencySymbol: "\x1b]0;pwned\x07₿", Balance: "0.06", ReservedBalance: "abc", CurrencyType: "crypto\u202e"},
-			{Currency: "ETH", CurrencySymbol: "Ξ", Balance: "NaN", ReservedBalance: "1e400", CurrencyType: "crypto"},
-		},
-		FiatAccounts: []qex.Account{
-			{Currency: "USD", CurrencySymbol: "$", Balance: "1,000.00", ReservedBalance: "1250", CurrencyType: "fiat"},
-			{Currency: "EUR", CurrencySymbol: "€", Balance: "+5", ReservedBalance: "", CurrencyType: "fiat"},
-		},
-	}
+func hostileAccounts() *flows.Balances {
+	return &flows.Balances{Accounts: []flows.Account{
+		{Currency: "\x1b[2JBTC", Symbol: "\x1b]0;pwned\x07₿", Balance: "0.06", Reserved: "abc", Type: "crypto\u202e"},
+		{Currency: "ETH", Symbol: "Ξ", Balance: "NaN", Reserved: "1e400", Type: "crypto"},
+		{Currency: "USD", Symbol: "$", Balance: "1,000.00", Reserved: "1250", Type: "fiat"},
+		{Currency: "EUR", Symbol: "€", Balance: "+5", Reserved: "", Type: "fiat"},
+	}}
 }
 
 func TestHostileRowsAreCleanedAndFlagged(t *testing.T) {
@@ -125,11 +117,11 @@ func TestHostileRowsAreCleanedAndFlagged(t *testing.T) {
 }
 
 func TestIsDecimal(t *testing.T) {
-	for d, want := range map[qex.Decimal]bool{
+	for d, want := range map[flows.Decimal]bool{
 		"0.06": true, "-12": true, "1250": true, "0.000000012345678901": true, "-0.0": true,
 		"": false, "abc": false, "NaN": false, "Infinity": false, "1e400": false, "1,000.00": false,
 		"+5": false, "1.": false, ".5": false, "-": false, "1.2.3": false, " 1": false, "١٢": false,
-		qex.Decimal(strings.Repeat("9", 65)): false,
+		flows.Decimal(strings.Repeat("9", 65)): false,
 	} {
 		if d.IsDecimal() != want {
 			t.Errorf("Decimal(%q).IsDecimal() = %v", d, !want)

@@ -1,6 +1,7 @@
-// Package headless runs a flow in a terminal: progress, the approval URL and
-// the balances table go to stderr; the widget configuration alone goes to
-// stdout (or a file), so it can be piped.
+// Package headless runs a flow in a terminal: progress, the approval URL,
+// the profile and the balances table go to stderr; the provider's result
+// document alone (the widget configuration for QEX, one JSON object for the
+// others) goes to stdout (or a file), so it can be piped.
 package headless
 
 import (
@@ -10,16 +11,15 @@ import (
 	"text/tabwriter"
 
 	"github.com/qexcompanion/qex-companion/flows"
-	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/balances"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
 // Run connects to target with engine, printing progress to stderr. The
-// widget configuration goes to stdout, unless the engine writes it to a file
+// result's Output goes to stdout, unless the engine writes it to a file
 // (its OutFile), which Run then reports.
-func Run(ctx context.Context, engine *flows.Engine, target flows.Target, stdout, stderr io.Writer, toStdout bool) (*flows.QEXResult, error) {
+func Run(ctx context.Context, engine *flows.Engine, target flows.Target, stdout, stderr io.Writer, toStdout bool) (*flows.Result, error) {
 	p := &printer{w: stderr}
 	res, err := engine.Run(ctx, target, p.print)
 	if err != nil {
@@ -28,18 +28,32 @@ func Run(ctx context.Context, engine *flows.Engine, target flows.Target, stdout,
 	if p.writeErr != nil {
 		return nil, p.writeErr
 	}
-	if n := balances.MalformedCount(balances.Rows(res.Accounts)); n > 0 {
+	if n := balances.MalformedCount(balances.Rows(res.Balances)); n > 0 {
 		return nil, fmt.Errorf("the server sent %d amounts that are not decimal numbers (marked malformed above): its balances cannot be trusted; report it to the server's operator", n)
 	}
 	if !toStdout {
 		return res, nil
 	}
-	data, err := res.WidgetConfig.MarshalIndent()
-	if err != nil {
-		return nil, err
-	}
-	_, err = stdout.Write(data)
+	_, err = stdout.Write(res.Output)
 	return res, err
+}
+
+// Call sends one request with the connected session's authentication
+// (--call) and prints the answer's body on stdout, like `gh api`. A
+// non-2xx answer is an error naming the status and what the server said.
+func Call(ctx context.Context, engine *flows.Engine, method, pathQuery string, body []byte, stdout, stderr io.Writer) error {
+	resp, err := engine.Call(ctx, method, pathQuery, body)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "• %s %s → HTTP %d\n", method, oneline.Clean(pathQuery, 200), resp.Status)
+	if _, err := stdout.Write(resp.Body); err != nil {
+		return err
+	}
+	if resp.Status < 200 || resp.Status > 299 {
+		return fmt.Errorf("%s %s: the server answered HTTP %d: %q", method, oneline.Clean(pathQuery, 200), resp.Status, oneline.Clean(string(resp.Body), 200))
+	}
+	return nil
 }
 
 // Widget serves cfg on the widget page (opening it with open, if set),
@@ -77,8 +91,8 @@ type printer struct {
 
 func (p *printer) print(e flows.Event) {
 	switch e := e.(type) {
-	case flows.SessionCreated:
-		fmt.Fprintf(p.w, "• Session %s created (%s).\n", e.SessionID, e.Environment)
+	case flows.Started:
+		fmt.Fprintf(p.w, "• %s.\n", oneline.Sentence(e.String()))
 	case flows.ApprovalURLReady:
 		fmt.Fprintf(p.w, "• Approve the connection in your browser:\n\n    %s\n\n", e.URL)
 		switch {
@@ -101,7 +115,7 @@ func (p *printer) print(e flows.Event) {
 		fmt.Fprintf(p.w, "• Approved (noticed via %s).\n", e.Via)
 	case flows.BalancesFetched:
 		fmt.Fprintln(p.w)
-		PrintBalances(p.w, e.Accounts)
+		PrintBalances(p.w, e.Balances)
 		fmt.Fprintln(p.w)
 	case flows.Resumed:
 		fmt.Fprintf(p.w, "• %s (no approval needed; --no-resume starts a new one).\n", oneline.Sentence(e.String()))
@@ -117,8 +131,10 @@ func (p *printer) print(e flows.Event) {
 		if e.Err != nil {
 			p.writeErr = e.Err
 		} else {
-			fmt.Fprintf(p.w, "• Widget configuration written to %s (it contains the session secret: keep it private).\n", e.Path)
+			fmt.Fprintf(p.w, "• Result written to %s (readable only by you: it may hold secrets).\n", e.Path)
 		}
+	case flows.ResultReady:
+		PrintProfile(p.w, e.Result.Profile)
 	case flows.WidgetConfigReady:
 		// The configuration itself is written once Run returns.
 	case flows.Failed:
@@ -131,8 +147,8 @@ func (p *printer) print(e flows.Event) {
 // PrintBalances writes a table of accounts: currency, symbol, balance,
 // reserved, type, with amounts exactly as the server sent them, aligned on
 // the decimal point, and amounts that are not numbers marked malformed.
-func PrintBalances(w io.Writer, accounts *qex.Accounts) {
-	rows := balances.Rows(accounts)
+func PrintBalances(w io.Writer, b *flows.Balances) {
+	rows := balances.Rows(b)
 	if len(rows) == 0 {
 		fmt.Fprintln(w, "No accounts.")
 		return
@@ -144,6 +160,20 @@ func PrintBalances(w io.Writer, accounts *qex.Accounts) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Currency, r.Symbol, bal[i], res[i], r.Type)
 	}
 	tw.Flush() //nolint:errcheck // a terminal
+}
+
+// PrintProfile writes a profile's facts, one per line, cleaned of anything
+// a terminal would obey.
+func PrintProfile(w io.Writer, facts []flows.Fact) {
+	if len(facts) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, f := range facts {
+		fmt.Fprintf(tw, "  %s:\t%s\n", oneline.Clean(f.Label, 40), oneline.Clean(f.Value, 200))
+	}
+	tw.Flush() //nolint:errcheck // a terminal
+	fmt.Fprintln(w)
 }
 
 // PrintSignOut reports the end of --sign-out.

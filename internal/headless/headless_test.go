@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/internal/headless"
 )
 
@@ -12,12 +12,9 @@ import (
 // bell and a bidi override, and its amounts are not all numbers: the table
 // shows inert text and marks the amounts malformed, unaligned.
 func TestPrintBalancesOfAHostileServer(t *testing.T) {
-	accounts := &qex.Accounts{
-		CryptoAccounts: []qex.Account{
-			{Currency: "\x1b[2JBTC", CurrencySymbol: "\x1b]0;pwned\x07₿", Balance: "0.06", ReservedBalance: "abc", CurrencyType: "crypto\u202e"},
-			{Currency: "ETH", CurrencySymbol: "\u009bΞ", Balance: "NaN", ReservedBalance: "1e400", CurrencyType: "crypto"},
-		},
-		FiatAccounts: []qex.Account{{Currency: "USD", CurrencySymbol: "$", Balance: "1,000.00", ReservedBalance: "12.5", CurrencyType: "fiat"}},
+	accounts := &flows.Balances{Accounts: []flows.Account{
+		{Currency: "\x1b[2JBTC", Symbol: "\x1b]0;pwned\x07₿", Balance: "0.06", Reserved: "abc", Type: "crypto\u202e"},
+		{Currency: "ETH", Symbol: "\u009bΞ", Balance: "NaN", Reserved: "1e400", Type: "crypto"}, {Currency: "USD", Symbol: "$", Balance: "1,000.00", Reserved: "12.5", Type: "fiat"}},
 	}
 	var out bytes.Buffer
 	headless.PrintBalances(&out, accounts)

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/headless"
 	"github.com/qexcompanion/qex-companion/internal/hostile"
 )
@@ -129,13 +130,14 @@ func runCase(t *testing.T, faulty call, fault hostile.Fault, want string) {
 	defer srv.CloseClientConnections() // ends hangs and drips the app left behind
 
 	engine := flows.NewEngine(flows.EngineConfig{
+		Providers:   []flows.Provider{qex.Provider{}},
 		OpenBrowser: approveAtOnce,
 		Receiver:    flows.Loopback,
 		Timeout:     flowTimeout,
 		PollMin:     20 * time.Millisecond,
 		PollMax:     100 * time.Millisecond,
 	})
-	target := flows.Target{Env: flows.EnvCustom, APIBase: srv.URL, PublicAPIKey: "pk_hostile_test"}
+	target := flows.Target{Provider: "qex", Env: flows.EnvCustom, APIBase: srv.URL, Inputs: flows.Inputs{qex.FieldPublicAPIKey: "pk_hostile_test"}}
 
 	heap := hostile.WatchHeap()
 	var stdout, stderr bytes.Buffer

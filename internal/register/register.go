@@ -69,3 +69,27 @@ func AtFirstRun(exe string) error {
 	}
 	return Register(exe)
 }
+
+// System is this executable's registration with the operating system, as
+// the window shows and fixes it.
+type System struct{}
+
+// Status reports whether links open in this executable, and a sentence
+// saying so.
+func (System) Status() (bool, string) {
+	exe, err := Executable()
+	if err != nil {
+		return false, err.Error()
+	}
+	st := Check(exe)
+	return st.Registered, st.Detail
+}
+
+// Register makes links open in this executable.
+func (System) Register() error {
+	exe, err := Executable()
+	if err != nil {
+		return err
+	}
+	return Register(exe)
+}

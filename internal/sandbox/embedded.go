@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/internal/keychain"
 )
 
@@ -76,3 +77,32 @@ func (e *Embedded) masterKey() ([]byte, error) {
 	}
 	return hex.DecodeString(stored)
 }
+
+// Inputs are the sandbox's built-in credentials for a provider, by the
+// provider's field names: what the app fills in where a sandbox target
+// leaves a field empty.
+func (s *Sandbox) Inputs(provider string) flows.Inputs {
+	switch provider {
+	case "qex":
+		return flows.Inputs{"public-api-key": DefaultPublicAPIKey}
+	case "liquid":
+		id, secret := s.liquid.Token()
+		return flows.Inputs{"token-id": id, "token-secret": secret}
+	}
+	return nil
+}
+
+// Inputs implements flows.Sandbox, starting the sandbox if need be.
+func (e *Embedded) Inputs(provider string) flows.Inputs {
+	if srv := e.Server(); srv != nil {
+		return srv.Inputs(provider)
+	}
+	return nil
+}
+
+// Engine returns a running server as the engine's sandbox (tests).
+func (s *Server) Engine() flows.Sandbox { return running{s} }
+
+type running struct{ *Server }
+
+func (r running) URL() (string, error) { return r.Server.URL, nil }

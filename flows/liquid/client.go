@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -186,6 +187,11 @@ func (c *Client) CreateOAuthRequest(ctx context.Context, tok Token, externalRef 
 	if u, err := url.Parse(raw.AppChallengeHref); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, malformed("app_challenge_href is not an http(s) URL")
 	}
+	// The link is shown as it is, to be opened by hand: a bidirectional
+	// override would make it read as another address.
+	if oneline.Clean(raw.AppChallengeHref, len(raw.AppChallengeHref)) != raw.AppChallengeHref {
+		return nil, malformed("app_challenge_href holds control or bidirectional characters")
+	}
 	expires, err := parseExpires(raw.Expires)
 	if err != nil {
 		return nil, malformed("expires: " + err.Error())
@@ -298,7 +304,12 @@ type Response struct {
 
 func (r *Response) decode(call string, out any) error {
 	if err := json.Unmarshal(r.Body, out); err != nil {
-		return &MalformedResponseError{Call: call, Status: r.Status, Reason: shortJSONError(err)}
+		reason := shortJSONError(err)
+		// A captive portal or a web server answers 200 with a page.
+		if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType != "" && !strings.Contains(mediaType, "json") {
+			reason = "it is " + oneline.Clean(mediaType, 60) + ", not JSON"
+		}
+		return &MalformedResponseError{Call: call, Status: r.Status, Reason: reason}
 	}
 	return nil
 }

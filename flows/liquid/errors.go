@@ -121,5 +121,10 @@ func shortJSONError(err error) string {
 	if errors.As(err, &typeErr) {
 		return fmt.Sprintf("field %q has a JSON %s where a %s was expected", typeErr.Field, typeErr.Value, typeErr.Type)
 	}
+	// encoding/json names neither the field nor a type for a json.Number
+	// that is not a number: "invalid number literal, trying to unmarshal …".
+	if strings.Contains(err.Error(), "invalid number literal") {
+		return "a field that must be a number (such as user_id) holds something else"
+	}
 	return oneline.Clean(strings.TrimPrefix(err.Error(), "json: "), 200)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/accounts"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
 // Input names.
@@ -74,7 +75,7 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 	if err != nil {
 		return nil, err
 	}
-	rt.Emit(flows.Started{What: "OAuth request", ID: req.PublicID, Expires: req.Expires})
+	rt.Emit(flows.Started{What: "OAuth request", ID: oneline.Clean(req.PublicID, 80), Expires: req.Expires})
 	wait := ctx
 	if !req.Expires.IsZero() {
 		var cancel context.CancelFunc

@@ -30,7 +30,7 @@ const (
 	Hang         Fault = "hang"
 	Drip         Fault = "drip 1 byte/s"
 	BadJSON      Fault = "malformed JSON"
-	Refused      Fault = "success false"
+	Refused      Fault = "refused"
 	Huge         Fault = "50 MB body"
 	WrongType    Fault = "wrong content type"
 	RedirectLoop Fault = "redirect loop"
@@ -57,9 +57,38 @@ const Terminal = "\x1b[2J\x1b]0;pwned\x07\a\u202e"
 // RefusedMessage is the server's message for Refused, with Terminal in it.
 const RefusedMessage = Terminal + "Refused by the hostile server"
 
-// Respond answers r with fault. payload is the call's JSON payload for a
-// success or a shape fault; "" means the call has none for that fault.
-func Respond(w http.ResponseWriter, r *http.Request, fault Fault, payload string) {
+// Dialect is how a provider's API shapes its answers: what the faults
+// that are answers (rather than hangs or broken HTTP) look like.
+type Dialect struct {
+	// Success is the body of a 2xx answer carrying payload, a JSON value.
+	Success func(payload string) string
+	// Failure is the body of an answer refusing the call with message.
+	Failure func(message string) string
+	// RefusedStatus is the status a refusal comes with: 200 where the body
+	// says whether the call succeeded, an error status where only it does.
+	RefusedStatus int
+}
+
+// QEX wraps every answer in the QEX envelope:
+// {"success", "environment", "message", "payload"}.
+var QEX = Dialect{
+	Success:       func(payload string) string { return envelope(true, "", payload) },
+	Failure:       func(message string) string { return envelope(false, message, "null") },
+	RefusedStatus: http.StatusOK,
+}
+
+// Liquid answers with the JSON itself, and errors as {"message": ...} with
+// the HTTP status saying it is one.
+var Liquid = Dialect{
+	Success:       func(payload string) string { return payload },
+	Failure:       func(message string) string { return `{"message": ` + jsonString(message) + `}` },
+	RefusedStatus: http.StatusUnprocessableEntity,
+}
+
+// Respond answers r with fault in dialect d. payload is the call's JSON
+// payload for a success or a shape fault; "" means the call has none for
+// that fault.
+func Respond(w http.ResponseWriter, r *http.Request, d Dialect, fault Fault, payload string) {
 	// The server notices the client leaving only once the request body is
 	// read: a hang must end when the client gives up.
 	io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 64<<10)) //nolint:errcheck // the body does not matter
@@ -70,9 +99,9 @@ func Respond(w http.ResponseWriter, r *http.Request, fault Fault, payload string
 		fmt.Fprint(w, "<html><body><h1>500 Internal Server Error</h1><p>nginx</p></body></html>")
 	case RateLimited:
 		w.Header().Set("Retry-After", fmt.Sprint(RetryAfterSeconds))
-		envelope(w, http.StatusTooManyRequests, false, "Too many requests.", "null")
+		writeJSON(w, http.StatusTooManyRequests, d.Failure("Too many requests."))
 	case Unauthorized:
-		envelope(w, http.StatusUnauthorized, false, "Not authorized.", "null")
+		writeJSON(w, http.StatusUnauthorized, d.Failure("Not authorized."))
 	case NotFound:
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(http.StatusNotFound)
@@ -92,10 +121,11 @@ func Respond(w http.ResponseWriter, r *http.Request, fault Fault, payload string
 			}
 		}
 	case BadJSON:
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"success": true, "payload": {`)
+		// A success cut short before its last byte.
+		body := d.Success("{}")
+		writeJSON(w, http.StatusOK, body[:len(body)-1])
 	case Refused:
-		envelope(w, http.StatusOK, false, RefusedMessage, "null")
+		writeJSON(w, d.RefusedStatus, d.Failure(RefusedMessage))
 	case Huge:
 		w.Header().Set("Content-Type", "application/json")
 		Stream(w, HugeBytes)
@@ -105,7 +135,7 @@ func Respond(w http.ResponseWriter, r *http.Request, fault Fault, payload string
 	case RedirectLoop:
 		http.Redirect(w, r, r.URL.RequestURI(), http.StatusTemporaryRedirect)
 	default: // None and the shapes
-		envelope(w, http.StatusOK, true, "", payload)
+		writeJSON(w, http.StatusOK, d.Success(payload))
 	}
 }
 
@@ -161,10 +191,19 @@ func (h *HeapWatch) Stop() uint64 {
 	return h.peak - min(h.base, h.peak)
 }
 
-// envelope writes the QEX API envelope.
-func envelope(w http.ResponseWriter, status int, success bool, message, payload string) {
+// envelope is a body in the QEX API envelope.
+func envelope(success bool, message, payload string) string {
+	return fmt.Sprintf(`{"success": %t, "environment": "SANDBOX", "message": %s, "payload": %s}`, success, jsonString(message), payload)
+}
+
+// jsonString quotes s as JSON: Go's %q is not JSON.
+func jsonString(s string) string {
+	quoted, _ := json.Marshal(s)
+	return string(quoted)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	quoted, _ := json.Marshal(message) // Go's %q is not JSON
-	fmt.Fprintf(w, `{"success": %t, "environment": "SANDBOX", "message": %s, "payload": %s}`, success, quoted, payload)
+	fmt.Fprint(w, body)
 }

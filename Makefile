@@ -11,11 +11,12 @@ export LANG := en_US.UTF-8
 
 # gcc + GL/X11 headers: Fyne's cgo build. xvfb, xdotool, imagemagick: the
 # real-window smoke test (xfonts-base: Xvfb's default font, only recommended by
-# xvfb). chromium: browser tests. The fonts give Chromium
+# xvfb). chromium: browser tests. The fonts give Chromium (and Fyne, which
+# falls back to system fonts for the sandbox's Japanese names)
 # and the virtual display readable text. gnome-keyring, dbus, libsecret-tools:
 # a real Secret Service (and secret-tool to look into it) for keychain tests.
 # xdg-utils, desktop-file-utils: registering the io.qexcompanion.app scheme.
-DEB_PACKAGES := gcc libgl1-mesa-dev xorg-dev xvfb xfonts-base xdotool imagemagick chromium fonts-dejavu-core \
+DEB_PACKAGES := gcc libgl1-mesa-dev xorg-dev xvfb xfonts-base xdotool imagemagick chromium fonts-dejavu-core fonts-noto-cjk \
 	gnome-keyring dbus dbus-x11 libsecret-tools xdg-utils desktop-file-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

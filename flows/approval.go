@@ -148,7 +148,7 @@ func (rt *Runtime) Await(ctx context.Context, a Approval) (via string, err error
 		if wait.notYet && reason == "" {
 			reason = "not approved yet"
 		}
-		rt.Emit(Waiting{Reason: reason, Next: next})
+		rt.Emit(Waiting{Reason: reason, Failed: !wait.notYet, Next: next})
 		timer.Reset(next)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/qexcompanion/qex-companion/internal/apihttp"
 	"github.com/qexcompanion/qex-companion/internal/privatefile"
@@ -174,7 +175,7 @@ func (e *Engine) Check(t Target) error {
 		case v == "" && builtIn:
 			// The sandbox's own credentials are filled in.
 		case strings.TrimSpace(v) == "":
-			return &FieldError{Field: f.Name, Err: fmt.Errorf("enter the %s", strings.ToLower(f.Label[:1])+f.Label[1:])}
+			return &FieldError{Field: f.Name, Err: fmt.Errorf("enter the %s", inSentence(f.Label))}
 		case f.Check != nil:
 			if err := f.Check(strings.TrimSpace(v)); err != nil {
 				return &FieldError{Field: f.Name, Err: err}
@@ -182,6 +183,15 @@ func (e *Engine) Check(t Target) error {
 		}
 	}
 	return nil
+}
+
+// inSentence writes a label inside a sentence: "Public API key" becomes
+// "public API key"; an acronym ("API token id") stays as it is.
+func inSentence(label string) string {
+	if len(label) > 1 && unicode.IsUpper(rune(label[0])) && unicode.IsLower(rune(label[1])) {
+		return strings.ToLower(label[:1]) + label[1:]
+	}
+	return label
 }
 
 // usesSandbox tells whether t runs on the embedded sandbox.

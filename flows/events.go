@@ -64,9 +64,11 @@ func (e CallbackUnavailable) String() string {
 	return fmt.Sprintf("no browser return address (%v); approval will be detected by polling", e.Err)
 }
 
-// Waiting: the session is not approved yet; the next check is in Next.
+// Waiting: access is not granted yet, or (Failed) the last check failed
+// for a passing reason; the next check is in Next.
 type Waiting struct {
 	Reason string // what the last check said, e.g. the server's message
+	Failed bool
 	Next   time.Duration
 }
 

@@ -34,6 +34,8 @@ type ProviderInfo struct {
 	// emulator, appended to the sandbox's URL ("" for the root).
 	SandboxPath string
 	Fields      []Field
+	// Widget says its results carry a widget configuration (QEX).
+	Widget bool
 }
 
 // Field is one input a provider needs, such as a public API key or a token

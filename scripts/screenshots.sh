@@ -9,8 +9,9 @@ set -euo pipefail
 # HOME, as make test does, so the shots show the app's normal state and
 # touch nothing of yours.
 if [ -z "${QEX_SCREENSHOT_SESSION:-}" ]; then
-  export QEX_SCREENSHOT_SESSION=1 HOME="$(mktemp -d)"
+  # Go's caches stay where they are (read before HOME changes).
   export GOCACHE="$(go env GOCACHE)" GOMODCACHE="$(go env GOMODCACHE)" GOPATH="$(go env GOPATH)"
+  export QEX_SCREENSHOT_SESSION=1 HOME="$(mktemp -d)"
   exec dbus-run-session -- bash -c 'echo shots | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$0" "$@"' "$0" "$@"
 fi
 cd "$(dirname "$0")/.."
@@ -68,4 +69,14 @@ app --connect
 xdotool windowsize "$(window)" 360 740
 for _ in $(seq 50); do [ -s "$tmp/approval-url" ] && break; sleep 0.1; done
 shoot 6-approve-phone
+stop
+
+# The Liquid exchange provider's result: profile and balances.
+rm -f "$tmp/approval-url"
+app --connect --provider liquid
+window >/dev/null
+for _ in $(seq 50); do [ -s "$tmp/approval-url" ] && break; sleep 0.1; done
+"$tmp/qex-test-browser" "$(cat "$tmp/approval-url")"
+sleep 1.5 # the app notices by polling: the documents give no return address
+shoot 8-liquid-result
 stop

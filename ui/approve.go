@@ -151,7 +151,11 @@ func (s *approveStep) status(e flows.Waiting) {
 	if e.Next < time.Second {
 		next = e.Next.Round(100 * time.Millisecond)
 	}
-	s.statusL.SetText("Not approved yet (" + e.Reason + "). Checking again in " + next.String() + ".")
+	if e.Failed {
+		s.statusL.SetText("The last check failed (" + e.Reason + "). Checking again in " + next.String() + ".")
+		return
+	}
+	s.statusL.SetText("Waiting for approval (" + e.Reason + "). Checking again in " + next.String() + ".")
 }
 
 // fail shows why the flow ended, with Retry.

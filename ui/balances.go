@@ -34,8 +34,8 @@ var columnWidths = [columnCount]float32{110, 80, 280, 200, 80}
 // provider has one, and their accounts.
 type balancesStep struct {
 	m        *MainWindow
-	profile  *fyne.Container // label and value of each fact
-	next     *widget.Button  // to the widget configuration, for a result with a widget
+	profile  *widget.Accordion // the facts, folded away on narrow windows
+	next     *widget.Button    // to the widget configuration, for a result with a widget
 	title    string
 	all      []balances.Row
 	shown    []balances.Row
@@ -55,7 +55,7 @@ type balancesStep struct {
 
 func newBalancesStep(m *MainWindow) *balancesStep {
 	s := &balancesStep{m: m, title: "Balances"}
-	s.profile = container.New(layout.NewFormLayout())
+	s.profile = widget.NewAccordion()
 	s.profile.Hide()
 	s.filter = widget.NewEntry()
 	s.filter.SetPlaceHolder("Filter by currency, symbol or type")
@@ -128,13 +128,23 @@ func (s *balancesStep) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 // profile's facts (the server's text, cleaned), and the way on to the
 // widget configuration when there is one.
 func (s *balancesStep) setResult(res *flows.Result) {
-	s.profile.Objects = nil
-	for _, f := range res.Profile {
+	// Two columns of facts on a wide window, one on a narrow one.
+	half := (len(res.Profile) + 1) / 2
+	columns := [2]*fyne.Container{container.New(layout.NewFormLayout()), container.New(layout.NewFormLayout())}
+	for i, f := range res.Profile {
 		label := widget.NewLabelWithStyle(f.Label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		value := widget.NewLabel(oneline.Clean(f.Value, 200))
 		value.Wrapping = fyne.TextWrapWord
-		s.profile.Add(label)
-		s.profile.Add(value)
+		columns[i/max(half, 1)].Add(label)
+		columns[i/max(half, 1)].Add(value)
+	}
+	title := "Profile"
+	if len(res.Profile) > 0 {
+		title += " · " + oneline.Clean(res.Profile[0].Value, 60)
+	}
+	s.profile.Items = []*widget.AccordionItem{widget.NewAccordionItem(title, s.m.newRowOrStack(600, evenSplit, columns[0], columns[1]))}
+	if s.m.win.Canvas().Size().Width >= 600 {
+		s.profile.Open(0) // a phone keeps the table in view
 	}
 	s.profile.Hidden = len(res.Profile) == 0
 	s.profile.Refresh()

@@ -94,6 +94,7 @@ func (s *connectStep) form() *providerForm {
 func (s *connectStep) providerChanged(string) {
 	s.fieldsBox.Objects = []fyne.CanvasObject{s.form().box}
 	s.fieldsBox.Refresh()
+	s.m.retitle() // the step count depends on the provider
 	s.fillSandbox(choiceEnv[s.env.Selected])
 	s.clearError()
 }

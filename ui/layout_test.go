@@ -44,7 +44,7 @@ func (s *scriptedEngine) Providers() []flows.ProviderInfo { return testProviders
 
 // testProviders describe the providers as the real ones do.
 var testProviders = []flows.ProviderInfo{
-	{Name: "qex", Title: "QEX partner session", Fields: []flows.Field{{Name: "public-api-key", Label: "Public API key", Account: true}}},
+	{Name: "qex", Title: "QEX partner session", Widget: true, Fields: []flows.Field{{Name: "public-api-key", Label: "Public API key", Account: true}}},
 	{Name: "liquid", Title: "Liquid exchange OAuth request", Fields: []flows.Field{
 		{Name: "token-id", Label: "API token id", Account: true},
 		{Name: "token-secret", Label: "API token secret", Secret: true, EnvVar: "LIQUID_TOKEN_SECRET"},

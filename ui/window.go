@@ -102,7 +102,8 @@ type MainWindow struct {
 	opts   Options
 
 	conn       flows.Connection
-	generation int // events of older connections are only logged
+	generation int  // events of older connections are only logged
+	shown      step // the wizard's step on screen
 
 	badge     *envBadge
 	banner    *widget.Label
@@ -187,7 +188,8 @@ func (m *MainWindow) show(s step) {
 	if s == step(m.connect) {
 		m.connect.listSaved() // what was saved or forgotten meanwhile
 	}
-	m.stepLabel.SetText(fmt.Sprintf("Step %d of %d · %s", s.number(), m.stepCount(), s.name()))
+	m.shown = s
+	m.retitle()
 	m.stepBody.Objects = []fyne.CanvasObject{s.content()}
 	m.stepBody.Refresh()
 	if m.tabs != nil {
@@ -195,12 +197,20 @@ func (m *MainWindow) show(s step) {
 	}
 }
 
-// stepCount is 4 with a widget configuration to show (QEX), 3 without.
-func (m *MainWindow) stepCount() int {
-	if m.balances.next.Hidden {
-		return 3
+// retitle names the step shown.
+func (m *MainWindow) retitle() {
+	if m.shown != nil {
+		m.stepLabel.SetText(fmt.Sprintf("Step %d of %d · %s", m.shown.number(), m.stepCount(), m.shown.name()))
 	}
-	return 4
+}
+
+// stepCount is 4 for a provider with a widget configuration to show
+// (QEX), 3 for the others.
+func (m *MainWindow) stepCount() int {
+	if m.connect.form().info.Widget {
+		return 4
+	}
+	return 3
 }
 
 // note adds a line to the banner under the title, once.

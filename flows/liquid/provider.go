@@ -114,7 +114,7 @@ func classify(err error) error {
 		case strings.Contains(msg, "expired"):
 			return fmt.Errorf("the OAuth request expired (%q); start again", apiErr.Message)
 		}
-		return flows.NotYet(errors.New(apiErr.detail()))
+		return flows.NotYet(errors.New("server: " + apiErr.detail()))
 	case errors.As(err, &apiErr) && (apiErr.Status == http.StatusTooManyRequests || apiErr.Status >= 500):
 		return flows.Retry(err, apiErr.RetryAfter)
 	case errors.As(err, new(*APIError)), errors.As(err, new(*MalformedResponseError)):
@@ -222,7 +222,7 @@ func profile(u *UserContext) []flows.Fact {
 // Call sends one request signed with the token and the request's ids.
 func (s *session) Call(ctx context.Context, method, pathQuery string, body []byte) (*flows.CallResponse, error) {
 	g := s.grant()
-	resp, err := s.client.Do(ctx, method+" "+pathQuery, s.token, &g, method, pathQuery, body)
+	resp, err := s.client.Send(ctx, method+" "+pathQuery, s.token, &g, method, pathQuery, body)
 	if err != nil {
 		return nil, err
 	}

@@ -266,7 +266,7 @@ func TestPollingBacksOffWhileNotApproved(t *testing.T) {
 	if want := []time.Duration{40 * time.Millisecond, 80 * time.Millisecond, 160 * time.Millisecond, 160 * time.Millisecond}; !slices.Equal(nexts, want) {
 		t.Errorf("intervals %v, want %v", nexts, want)
 	}
-	if r := waits[0].Reason; r != "not approved yet" {
+	if r := waits[0].Reason; r != "server: not approved yet" {
 		t.Errorf("reason %q", r)
 	}
 	if n := emu.count("GET /user/context"); n != len(waits) {

@@ -29,6 +29,7 @@ func (Provider) Info() flows.ProviderInfo {
 		Name:           "qex",
 		Title:          "QEX partner session",
 		ProductionBase: ProductionBaseURL,
+		Widget:         true,
 		Fields: []flows.Field{
 			{Name: FieldPublicAPIKey, Label: "Public API key", Account: true, Check: CheckPublicAPIKey},
 		},

@@ -108,7 +108,11 @@ func (p *printer) print(e flows.Event) {
 	case flows.Waiting:
 		// Polling repeats itself; say it once per distinct reason.
 		if e.Reason != p.lastReason {
-			fmt.Fprintf(p.w, "  Waiting for approval (%s)…\n", e.Reason)
+			if e.Failed {
+				fmt.Fprintf(p.w, "  The last check failed (%s); trying again…\n", oneline.Clean(e.Reason, 300))
+			} else {
+				fmt.Fprintf(p.w, "  Waiting for approval (%s)…\n", oneline.Clean(e.Reason, 300))
+			}
 			p.lastReason = e.Reason
 		}
 	case flows.Approved:

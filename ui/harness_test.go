@@ -15,6 +15,7 @@ import (
 	"github.com/qexcompanion/qex-companion/flows/liquid"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	sandboxliquid "github.com/qexcompanion/qex-companion/internal/sandbox/liquid"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
 )
 
@@ -106,7 +107,7 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 	}
 	uopts := Options{
 		Target:        flows.Target{Env: flows.EnvSandbox, Inputs: flows.Inputs{qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}},
-		SandboxInputs: map[string]flows.Inputs{"qex": {qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}},
+		SandboxInputs: map[string]flows.Inputs{"qex": {qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}, "liquid": {liquid.FieldTokenID: sandboxliquid.DefaultTokenID}},
 		Do:            r.ui.do,
 	}
 	for _, o := range opts {

@@ -1,15 +1,10 @@
 package flows
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -58,12 +53,13 @@ func NewInspectingClient(emit func(Event), timeout time.Duration) *http.Client {
 }
 
 func (t *inspectingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ex := HTTPExchange{Start: time.Now(), Method: req.Method, URL: req.URL.String(), Path: req.URL.RequestURI(), RequestHeaders: redactHeaders(req.Header)}
+	u := redactURL(req.URL)
+	ex := HTTPExchange{Start: time.Now(), Method: req.Method, URL: u.String(), Path: u.RequestURI(), RequestHeaders: redactHeaders(req.Header)}
 	if req.Body != nil && req.GetBody != nil {
 		if body, err := req.GetBody(); err == nil {
 			raw, _ := io.ReadAll(io.LimitReader(body, maxInspectedBody))
 			body.Close()
-			ex.RequestBody = RedactBody(raw)
+			ex.RequestBody = redactBodyOf(req.Header.Get("Content-Type"), raw)
 		}
 	}
 	resp, err := t.next.RoundTrip(req)
@@ -79,7 +75,7 @@ func (t *inspectingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	// a bounded copy of what went by and reports the exchange when the
 	// caller is done with it.
 	resp.Body = &inspectedBody{body: resp.Body, done: func(kept []byte, cut bool, err error) {
-		ex.ResponseBody = RedactBody(kept)
+		ex.ResponseBody = redactBodyOf(resp.Header.Get("Content-Type"), kept)
 		if cut {
 			ex.ResponseBody += bodyCutNote
 		}
@@ -135,94 +131,4 @@ func (b *inspectedBody) finish(err error) {
 		err = nil
 	}
 	b.done(b.kept, b.cut, err)
-}
-
-// secretHeaders hold credentials whatever their value looks like.
-var secretHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Set-Cookie": true, "X-Quoine-Auth": true, "X-Liquid-Api-Key": true}
-
-func redactHeaders(h http.Header) string {
-	names := make([]string, 0, len(h))
-	for name := range h {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, name := range names {
-		for _, v := range h[name] {
-			if secretHeaders[http.CanonicalHeaderKey(name)] {
-				scheme, _, found := strings.Cut(v, " ")
-				if found && (scheme == "Bearer" || scheme == "Basic") {
-					v = scheme + " " + Redacted
-				} else {
-					v = Redacted
-				}
-			}
-			fmt.Fprintf(&b, "%s: %s\n", name, RedactText(v))
-		}
-	}
-	return b.String()
-}
-
-// Redacted replaces a secret in anything shown to people.
-const Redacted = "[redacted]"
-
-// jwtPattern matches compact JWS tokens (header.payload.signature) that start
-// with a JSON object header, as every JWT does.
-var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
-
-// RedactText replaces every JWT-shaped token in s.
-func RedactText(s string) string { return jwtPattern.ReplaceAllString(s, Redacted) }
-
-// secretKey reports whether a JSON field name names a secret.
-func secretKey(key string) bool {
-	k := strings.ToLower(key)
-	for _, word := range []string{"secret", "token", "jwt", "password", "private"} {
-		if strings.Contains(k, word) {
-			return true
-		}
-	}
-	return false
-}
-
-// RedactBody pretty-prints a JSON body with the values of secret-named
-// fields replaced, and any JWT-shaped string too. Other bodies keep their
-// text, with JWTs replaced.
-func RedactBody(raw []byte) string {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return ""
-	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber() // keep amounts exact
-	if err := dec.Decode(&v); err != nil {
-		return RedactText(string(raw))
-	}
-	out, err := json.MarshalIndent(redactValue(v), "", "  ")
-	if err != nil {
-		return RedactText(string(raw))
-	}
-	return string(out)
-}
-
-func redactValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, inner := range v {
-			if secretKey(k) && inner != nil {
-				v[k] = Redacted
-				continue
-			}
-			v[k] = redactValue(inner)
-		}
-		return v
-	case []any:
-		for i := range v {
-			v[i] = redactValue(v[i])
-		}
-		return v
-	case string:
-		return RedactText(v)
-	default:
-		return v
-	}
 }

@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -112,6 +113,52 @@ func TestHugeBodiesAreNotHeldInMemory(t *testing.T) {
 		}
 		if len(exchanges) != 1 || len(exchanges[0].ResponseBody) > 65<<10 || !strings.Contains(exchanges[0].ResponseBody, "(cut: the inspector keeps the first 64 KiB)") {
 			t.Errorf("%s: the inspector did not keep a bounded copy: %d exchanges", name, len(exchanges))
+		}
+	}
+}
+
+// One rule hides secrets wherever a value has a name: form bodies, query
+// strings, headers and the claims of a JWT credential, for every provider.
+func TestRedactionCoversFormsQueriesHeadersAndClaims(t *testing.T) {
+	const liquidJWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." +
+		"eyJ0b2tlbl9pZCI6NDI0MiwicGF0aCI6Ii91c2VyL2NvbnRleHQiLCJub25jZSI6MTcwMDAwMDAwMDAwMCwib2F1dGhfcmVxdWVzdF9wdWJsaWNfaWQiOiJwdWItMSIsIm9hdXRoX3JlcXVlc3RfcHJpdmF0ZV9pZCI6InByaXYtc2VjcmV0In0." +
+		"c2lnbmF0dXJl"
+	var got []flows.HTTPExchange
+	var mu sync.Mutex
+	emit := func(e flows.Event) { mu.Lock(); got = append(got, e.(flows.HTTPExchange)); mu.Unlock() }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+		w.Write([]byte("access_token=at-secret&token_type=bearer&scope=read"))
+	}))
+	defer srv.Close()
+	client := flows.NewInspectingClient(emit, 5*time.Second)
+	form := "grant_type=authorization_code&code=the-code&client_id=app-1&client_secret=cs-secret&code_verifier=v-secret&refresh_token=rt-secret"
+	req, _ := http.NewRequest("POST", srv.URL+"/oauth/token?access_key=ak-secret&tonce=17&signature=sig-secret&market=btcjpy", strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Quoine-Auth", liquidJWT)
+	req.Header.Set("X-LIQUID-API-KEY", "lc-key-secret")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(resp.Body)
+	resp.Body.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 {
+		t.Fatalf("%d exchanges", len(got))
+	}
+	ex := got[0]
+	all := ex.URL + ex.Path + ex.RequestHeaders + ex.RequestBody + ex.ResponseHeaders + ex.ResponseBody
+	for _, secret := range []string{"the-code", "cs-secret", "v-secret", "rt-secret", "ak-secret", "sig-secret", "at-secret", "lc-key-secret", "priv-secret", liquidJWT} {
+		if strings.Contains(all, secret) {
+			t.Errorf("%s survived:\n%s", secret, all)
+		}
+	}
+	for _, kept := range []string{"grant_type=authorization_code", "client_id=app-1", "tonce=17", "market=btcjpy", "token_type=bearer",
+		`"path":"/user/context"`, `"oauth_request_public_id":"pub-1"`, `"oauth_request_private_id":"[redacted]"`} {
+		if !strings.Contains(all, kept) {
+			t.Errorf("%s is missing:\n%s", kept, all)
 		}
 	}
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Takes the README's screenshots from the real app in a real window under
 # Xvfb: Connect, Approve, Balances, Widget configuration, the Inspector and
-# the Widget editor,
+# the Widget editor, the Liquid provider's result,
 # at the default 1024×700, plus the Approve step at phone size (360×740).
 # Usage: scripts/screenshots.sh [output-dir]   (default docs/screenshots)
 set -euo pipefail
@@ -74,7 +74,7 @@ stop
 # The Liquid exchange provider's result: profile and balances.
 rm -f "$tmp/approval-url"
 app --connect --provider liquid
-window >/dev/null
+xdotool windowsize "$(window)" 1024 700 # the phone shot's size was remembered
 for _ in $(seq 50); do [ -s "$tmp/approval-url" ] && break; sleep 0.1; done
 "$tmp/qex-test-browser" "$(cat "$tmp/approval-url")"
 sleep 1.5 # the app notices by polling: the documents give no return address

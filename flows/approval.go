@@ -16,14 +16,11 @@ const (
 	DefaultPollMax = 5 * time.Second
 )
 
-// ReceiverFactory starts a receiver for the browser's return, carrying state.
-// rejected hears of every ignored arrival.
-type ReceiverFactory func(state callback.State, rejected callback.Rejected) (callback.Receiver, error)
+// ReceiverFactory starts a receiver for the browser's return.
+type ReceiverFactory func(callback.Pending) (callback.Receiver, error)
 
 // Loopback receives the browser's return on a loopback HTTP port.
-func Loopback(state callback.State, rejected callback.Rejected) (callback.Receiver, error) {
-	return callback.ListenLoopback(state, rejected)
-}
+func Loopback(p callback.Pending) (callback.Receiver, error) { return callback.ListenLoopback(p) }
 
 // Approval is one wait for the user to approve access in a browser.
 type Approval struct {
@@ -37,6 +34,9 @@ type Approval struct {
 	// NoReturn says the provider has no return address to give: approval
 	// is noticed by polling and the user's check alone.
 	NoReturn bool
+	// ReturnPath is the loopback return address's path, for a provider
+	// whose redirect URI is registered with a path; "" is the default.
+	ReturnPath string
 	// Arrived, if set, takes what the browser brought back (a code, for
 	// OAuth providers) before Check runs; an error ends the wait.
 	Arrived func(callback.Result) error
@@ -75,7 +75,7 @@ var ErrTimeout = errors.New("timed out")
 func (rt *Runtime) Await(ctx context.Context, a Approval) (via string, err error) {
 	var receiver callback.Receiver
 	if !a.NoReturn {
-		receiver = rt.receive()
+		receiver = rt.receive(a.ReturnPath)
 	}
 	ready := ApprovalURLReady{}
 	if receiver != nil {

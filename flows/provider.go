@@ -134,11 +134,11 @@ type Runtime struct {
 
 // receive starts the return address, reporting trouble: nil when there is
 // none (approval is then noticed by polling).
-func (rt *Runtime) receive() callback.Receiver {
+func (rt *Runtime) receive(path string) callback.Receiver {
 	if rt.Receiver == nil {
 		return nil
 	}
-	r, err := rt.Receiver(callback.NewState(), func(reason string) { rt.Emit(CallbackIgnored{Reason: reason}) })
+	r, err := rt.Receiver(callback.Pending{State: callback.NewState(), Path: path, Rejected: func(reason string) { rt.Emit(CallbackIgnored{Reason: reason}) }})
 	if err != nil {
 		rt.Emit(CallbackUnavailable{Err: err})
 		return nil

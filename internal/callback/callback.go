@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"net/url"
 
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
@@ -29,11 +30,31 @@ func (s State) Matches(got string) bool {
 
 // Result is what came back with a matching state.
 type Result struct {
+	// Code is the authorization code of an OAuth provider, if any.
+	Code string
 	// Error is the provider's error code, e.g. "access_denied"; empty when
 	// the user approved.
 	Error string
 	// ErrorDescription is the provider's human-readable reason, if any.
 	ErrorDescription string
+	// Params is everything the browser brought back, state included, for
+	// providers that return more.
+	Params url.Values
+}
+
+// ResultFrom reads a return's query: the same for every receiver.
+func ResultFrom(q url.Values) Result {
+	return Result{Code: q.Get("code"), Error: q.Get("error"), ErrorDescription: q.Get("error_description"), Params: q}
+}
+
+// Pending is what a receiver waits for: the one-time state, and for a
+// loopback receiver the path to answer on ("" is LoopbackPath; a provider
+// with a registered redirect URI may need another). Rejected hears of every
+// ignored arrival.
+type Pending struct {
+	State    State
+	Path     string
+	Rejected Rejected
 }
 
 // Err returns nil for an approval, or an error quoting the provider's reason.

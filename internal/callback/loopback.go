@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
-// LoopbackPath is the one path the loopback receiver answers on.
+// LoopbackPath is the path the loopback receiver answers on by default.
 const LoopbackPath = "/callback"
 
 // The pages are rendered once: they never reflect anything from the request,
@@ -40,6 +41,7 @@ func renderPage(mark, title, text string) []byte {
 // Loopback is a one-shot HTTP receiver on a loopback port.
 type Loopback struct {
 	state    State
+	path     string // the one path answered
 	host     string // "127.0.0.1:PORT" or "[::1]:PORT", the only Host accepted
 	srv      *http.Server
 	results  chan Result
@@ -52,10 +54,16 @@ type Loopback struct {
 	closeErr  error
 }
 
-// ListenLoopback starts a receiver on 127.0.0.1 (or ::1 where IPv4 loopback is
-// missing) on a free port. rejected, if not nil, hears of every request that
-// was ignored. Close it when the flow ends.
-func ListenLoopback(state State, rejected Rejected) (*Loopback, error) {
+// ListenLoopback starts a receiver for p on 127.0.0.1 (or ::1 where IPv4
+// loopback is missing) on a free port. Close it when the flow ends.
+func ListenLoopback(p Pending) (*Loopback, error) {
+	path, rejected := p.Path, p.Rejected
+	if path == "" {
+		path = LoopbackPath
+	}
+	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("callback path %q must start with / and hold no query", path)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		var err6 error
@@ -67,7 +75,8 @@ func ListenLoopback(state State, rejected Rejected) (*Loopback, error) {
 		rejected = func(string) {}
 	}
 	l := &Loopback{
-		state:    state,
+		state:    p.State,
+		path:     path,
 		host:     ln.Addr().String(),
 		results:  make(chan Result, 1),
 		rejected: rejected,
@@ -83,9 +92,9 @@ func ListenLoopback(state State, rejected Rejected) (*Loopback, error) {
 	return l, nil
 }
 
-// ReturnURL is http://127.0.0.1:PORT/callback?state=STATE.
+// ReturnURL is http://127.0.0.1:PORT/callback?state=STATE (or its path).
 func (l *Loopback) ReturnURL() string {
-	return (&url.URL{Scheme: "http", Host: l.host, Path: LoopbackPath, RawQuery: url.Values{"state": {string(l.state)}}.Encode()}).String()
+	return (&url.URL{Scheme: "http", Host: l.host, Path: l.path, RawQuery: url.Values{"state": {string(l.state)}}.Encode()}).String()
 }
 
 // Results delivers the one return whose state matches.
@@ -107,8 +116,8 @@ func (l *Loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/favicon.ico":
 		// Browsers ask for it on their own; not worth a warning.
 		reply(w, http.StatusNotFound, pageNotFound)
-	case r.URL.Path != LoopbackPath:
-		l.rejected(fmt.Sprintf("ignored a request for %q: only %s is answered", clip80(r.URL.Path), LoopbackPath))
+	case r.URL.Path != l.path:
+		l.rejected(fmt.Sprintf("ignored a request for %q: only %s is answered", clip80(r.URL.Path), l.path))
 		reply(w, http.StatusNotFound, pageNotFound)
 	case r.Method != http.MethodGet:
 		l.rejected(fmt.Sprintf("ignored a %s request to the callback: only GET is accepted", clip80(r.Method)))
@@ -136,7 +145,7 @@ func (l *Loopback) receive(w http.ResponseWriter, q url.Values) {
 		reply(w, http.StatusBadRequest, pageWrongState)
 		return
 	}
-	res := Result{Error: q.Get("error"), ErrorDescription: q.Get("error_description")}
+	res := ResultFrom(q)
 	l.results <- res // buffered, and only one request gets here
 	if res.Error != "" {
 		reply(w, http.StatusOK, pageDenied)

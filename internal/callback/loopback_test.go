@@ -34,7 +34,7 @@ func listen(t *testing.T) (*callback.Loopback, callback.State, *rejections) {
 	t.Helper()
 	state := callback.NewState()
 	rej := &rejections{}
-	l, err := callback.ListenLoopback(state, rej.add)
+	l, err := callback.ListenLoopback(callback.Pending{State: state, Rejected: rej.add})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,6 +194,37 @@ func TestPagesAreStaticAndSelfContained(t *testing.T) {
 	for _, external := range []string{"http://", "https://", "src="} {
 		if strings.Contains(string(body), external) {
 			t.Errorf("page loads or links something external (%s)", external)
+		}
+	}
+}
+
+// A provider with a registered redirect path gets its own path, and the
+// receiver brings back everything the browser did: the code, the error,
+// any other parameter.
+func TestConfiguredPathBringsBackEverything(t *testing.T) {
+	state := callback.NewState()
+	l, err := callback.ListenLoopback(callback.Pending{State: state, Path: "/oauth/callback"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ret, _ := url.Parse(l.ReturnURL())
+	if ret.Path != "/oauth/callback" || ret.Query().Get("state") != string(state) {
+		t.Fatalf("return URL %s", ret)
+	}
+	if status, _ := send(t, "GET", "http://"+ret.Host+callback.LoopbackPath+"?state="+string(state), ""); status != http.StatusNotFound {
+		t.Errorf("the default path answered %d on a receiver for another", status)
+	}
+	if status, _ := send(t, "GET", l.ReturnURL()+"&code=c0de&scope=profile", ""); status != http.StatusOK {
+		t.Fatalf("the return got %d", status)
+	}
+	res := <-l.Results()
+	if res.Code != "c0de" || res.Params.Get("scope") != "profile" || res.Params.Get("state") != string(state) || res.Err() != nil {
+		t.Errorf("result %+v", res)
+	}
+	for _, bad := range []string{"callback", "/x?y=1", "/x#y"} {
+		if _, err := callback.ListenLoopback(callback.Pending{State: state, Path: bad}); err == nil {
+			t.Errorf("path %q accepted", bad)
 		}
 	}
 }

@@ -77,7 +77,7 @@ func Parse(raw string) (Link, error) {
 	if state == "" {
 		return Link{}, errors.New("the link has no state")
 	}
-	return Link{State: state, Result: callback.Result{Error: q.Get("error"), ErrorDescription: q.Get("error_description")}}, nil
+	return Link{State: state, Result: callback.ResultFrom(q)}, nil
 }
 
 // Router hands deep links to the flow waiting for one. The app has one.
@@ -96,13 +96,18 @@ func NewRouter(idle func(reason string)) *Router {
 	return &Router{idle: idle}
 }
 
-// Listen makes the return address of a new flow: its deep link. It
-// replaces any earlier pending flow's (a new flow supersedes the old).
-func (r *Router) Listen(state callback.State, rejected callback.Rejected) (callback.Receiver, error) {
+// Listen makes the return address of a new flow: its deep link, whose
+// path is always CallbackPath (the one the system registers). It replaces
+// any earlier pending flow's (a new flow supersedes the old).
+func (r *Router) Listen(p callback.Pending) (callback.Receiver, error) {
+	if p.Path != "" && p.Path != CallbackPath {
+		return nil, fmt.Errorf("deep links return to %s:%s only, not %s", Scheme, CallbackPath, oneline.Clean(p.Path, 60))
+	}
+	rejected := p.Rejected
 	if rejected == nil {
 		rejected = func(string) {}
 	}
-	rc := &receiver{router: r, state: state, results: make(chan callback.Result, 1), rejected: rejected}
+	rc := &receiver{router: r, state: p.State, results: make(chan callback.Result, 1), rejected: rejected}
 	r.mu.Lock()
 	r.pending = rc
 	r.mu.Unlock()

@@ -1,6 +1,8 @@
 package deeplink_test
 
 import (
+	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -13,13 +15,14 @@ import (
 func TestParse(t *testing.T) {
 	state := string(callback.NewState())
 	good := map[string]deeplink.Link{
-		"io.qexcompanion.app:/callback?state=" + state:                                     {State: state},
-		"IO.QEXCOMPANION.APP:/callback?state=abc":                                          {State: "abc"},
-		"io.qexcompanion.app:/callback?state=abc&error=access_denied&error_description=No": {State: "abc", Result: callback.Result{Error: "access_denied", ErrorDescription: "No"}},
+		"io.qexcompanion.app:/callback?state=" + state:                                     {State: state, Result: callback.Result{Params: url.Values{"state": {state}}}},
+		"IO.QEXCOMPANION.APP:/callback?state=abc":                                          {State: "abc", Result: callback.Result{Params: url.Values{"state": {"abc"}}}},
+		"io.qexcompanion.app:/callback?state=abc&error=access_denied&error_description=No": {State: "abc", Result: callback.Result{Error: "access_denied", ErrorDescription: "No", Params: url.Values{"state": {"abc"}, "error": {"access_denied"}, "error_description": {"No"}}}},
+		"io.qexcompanion.app:/callback?state=abc&code=c0de&extra=1":                        {State: "abc", Result: callback.Result{Code: "c0de", Params: url.Values{"state": {"abc"}, "code": {"c0de"}, "extra": {"1"}}}},
 	}
 	for raw, want := range good {
 		got, err := deeplink.Parse(raw)
-		if err != nil || got != want {
+		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("Parse(%q) = %+v, %v; want %+v", raw, got, err, want)
 		}
 	}
@@ -99,7 +102,7 @@ func TestRouter(t *testing.T) {
 
 	state := callback.NewState()
 	rejected := &log{}
-	rc, _ := r.Listen(state, rejected.add)
+	rc, _ := r.Listen(callback.Pending{State: state, Rejected: rejected.add})
 	r.Deliver("io.qexcompanion.app:/callback?state=forged")
 	r.Deliver("https://evil.example/callback?state=" + string(state))
 	r.Deliver(strings.Repeat("x", 10000))
@@ -133,8 +136,8 @@ func TestRouter(t *testing.T) {
 
 func TestNewFlowSupersedesTheOld(t *testing.T) {
 	r := deeplink.NewRouter(nil)
-	old, _ := r.Listen(callback.NewState(), nil)
-	current, _ := r.Listen(callback.NewState(), nil)
+	old, _ := r.Listen(callback.Pending{State: callback.NewState()})
+	current, _ := r.Listen(callback.Pending{State: callback.NewState()})
 	old.Close() // the old flow ending must not unhook the new one
 	r.Deliver(current.ReturnURL())
 	select {

@@ -170,11 +170,13 @@ func (e *Engine) Check(t Target) error {
 	}
 	builtIn := e.usesSandbox(t)
 	for _, f := range info.Fields {
-		v := t.Inputs[f.Name]
+		v := strings.TrimSpace(t.Inputs[f.Name])
 		switch {
-		case v == "" && builtIn:
-			// The sandbox's own credentials are filled in.
-		case strings.TrimSpace(v) == "":
+		case v == "" && (builtIn || f.Optional || f.Default != ""):
+			// The sandbox's own credentials, the default, or nothing.
+		case len(f.Choices) > 0 && !slices.Contains(f.Choices, v):
+			return &FieldError{Field: f.Name, Err: fmt.Errorf("%s %q: choose %s", inSentence(f.Label), v, strings.Join(f.Choices, " or "))}
+		case v == "":
 			return &FieldError{Field: f.Name, Err: fmt.Errorf("enter the %s", inSentence(f.Label))}
 		case f.Check != nil:
 			if err := f.Check(strings.TrimSpace(v)); err != nil {
@@ -228,6 +230,9 @@ func (e *Engine) inputs(t Target, info ProviderInfo) Inputs {
 		in[f.Name] = strings.TrimSpace(t.Inputs[f.Name])
 		if in[f.Name] == "" && e.usesSandbox(t) {
 			in[f.Name] = e.cfg.Sandbox.Inputs(info.Name)[f.Name]
+		}
+		if in[f.Name] == "" {
+			in[f.Name] = f.Default
 		}
 	}
 	return in
@@ -429,8 +434,16 @@ func (e *Engine) currentSession() *connected {
 }
 
 // Refresh fetches the current session's result again, in the background:
-// BalancesFetched or RefreshFailed follows.
-func (e *Engine) Refresh(emit func(Event)) {
+// BalancesFetched (when it has balances) and ResultUpdated, or
+// RefreshFailed, follow.
+func (e *Engine) Refresh(emit func(Event)) { e.refresh(false, emit) }
+
+// RefreshToken renews the current session's access token now (for a
+// provider whose sessions are TokenRefresher), then fetches as Refresh
+// does.
+func (e *Engine) RefreshToken(emit func(Event)) { e.refresh(true, emit) }
+
+func (e *Engine) refresh(token bool, emit func(Event)) {
 	cur := e.currentSession()
 	if cur == nil {
 		go emit(RefreshFailed{Err: errors.New("not connected: connect first")})
@@ -439,16 +452,41 @@ func (e *Engine) Refresh(emit func(Event)) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		if token {
+			refresher, ok := cur.session.(TokenRefresher)
+			if !ok {
+				emit(RefreshFailed{Err: errors.New("this provider's access has no token to refresh")})
+				return
+			}
+			if err := refresher.RefreshToken(ctx); err != nil {
+				emit(RefreshFailed{Err: err})
+				return
+			}
+			if e.cfg.Sessions != nil { // a refreshed token replaces the saved one at once
+				emit(SessionSaved{Err: e.save(cur.key, cur.session)})
+			}
+		}
 		res, err := cur.session.Fetch(ctx)
 		if err != nil {
 			emit(RefreshFailed{Err: err})
 			return
 		}
+		e.mu.Lock()
+		if e.current == cur { // not signed out or replaced meanwhile
+			e.current = &connected{key: cur.key, session: cur.session, result: res}
+		}
+		e.mu.Unlock()
 		if res.Balances != nil {
 			emit(BalancesFetched{Balances: res.Balances, At: time.Now()})
 		}
+		emit(ResultUpdated{Result: res})
 	}()
 }
+
+// ResultUpdated: a refresh fetched the current session's result again.
+type ResultUpdated struct{ Result *Result }
+
+func (e ResultUpdated) String() string { return "refreshed: " + e.Result.Provider }
 
 // Call sends one request with the current session's own authentication
 // (--call); pathQuery is relative to the provider's API base.

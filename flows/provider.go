@@ -51,6 +51,12 @@ type Field struct {
 	// Account marks the field that names whose access is saved (the
 	// partner key, the token id): saved sessions are keyed by it.
 	Account bool
+	// Optional fields may stay empty.
+	Optional bool
+	// Choices, when set, are the only values accepted (a picker in the
+	// window); Default is the value of an empty field.
+	Choices []string
+	Default string
 	// Check finds what is wrong with a value, as one line that says what
 	// to do; nil accepts anything non-empty.
 	Check func(value string) error
@@ -74,6 +80,12 @@ type Session interface {
 	Saved() ([]byte, error)
 }
 
+// TokenRefresher is a Session whose access token can be renewed on demand
+// (the window's Refresh now); sessions refresh on their own when needed.
+type TokenRefresher interface {
+	RefreshToken(ctx context.Context) error
+}
+
 // Result is what a connected session shows, provider-neutral.
 type Result struct {
 	Provider string
@@ -81,6 +93,9 @@ type Result struct {
 	Balances *Balances // nil when the provider has no balances
 	// Widget is the QEX widget the result can open; nil for others.
 	Widget *Widget
+	// Expires is when the access shown ends (a token's expiry), for a
+	// countdown; zero when it does not apply.
+	Expires time.Time
 	// Output is what the terminal prints on stdout: one JSON document.
 	Output []byte
 }
@@ -93,7 +108,12 @@ type Widget struct {
 }
 
 // Fact is one labelled value of a profile, e.g. {"Email", "a@b.jp"}.
-type Fact struct{ Label, Value string }
+// A Secret fact (a token the user may need to copy) is masked until the
+// user asks to see it, and never printed by the terminal front end.
+type Fact struct {
+	Label, Value string
+	Secret       bool
+}
 
 // Balances are a user's accounts, amounts exactly as the server sent them.
 type Balances struct {

@@ -481,6 +481,7 @@ func wire(o options, stderr io.Writer) (*wiring, error) {
 		OutFile:     o.outFile,
 		Sessions:    sessions.New(w.keychain, w.settings),
 		NoResume:    o.noResume,
+		Secrets:     w.keychain,
 	})
 	return w, nil
 }

@@ -92,6 +92,16 @@ type EngineConfig struct {
 	Sessions SessionStore
 	// NoResume authorizes anew even when a session is saved.
 	NoResume bool
+	// Secrets, if set, keeps the secret inputs the user asks to remember
+	// (a token secret typed in the window): the system keychain.
+	Secrets SecretStore
+}
+
+// SecretStore is where remembered secret inputs are kept.
+type SecretStore interface {
+	Get(name string) (string, error)
+	Set(name, secret string) error
+	Delete(name string) error
 }
 
 // Engine runs flows for a front end that must never block on the network:
@@ -582,6 +592,68 @@ func (e *Engine) SavedSessions() []SavedSession {
 		return nil
 	}
 	return e.cfg.Sessions.List()
+}
+
+// inputEntry names a remembered secret input in the SecretStore.
+func inputEntry(provider, field string) string { return "input " + provider + " " + field }
+
+// RememberedInputs returns a provider's remembered secret inputs, by field
+// name. It may wait on the keychain (seconds, at worst): call it off the
+// UI thread.
+func (e *Engine) RememberedInputs(provider string) Inputs {
+	in := Inputs{}
+	p, err := e.provider(provider)
+	if err != nil || e.cfg.Secrets == nil {
+		return in
+	}
+	for _, f := range p.Info().Fields {
+		if f.Secret {
+			if v, err := e.cfg.Secrets.Get(inputEntry(provider, f.Name)); err == nil && v != "" {
+				in[f.Name] = v
+			}
+		}
+	}
+	return in
+}
+
+// RememberInputs keeps t's non-empty secret inputs in the keychain, or
+// forgets them all (remember false), in the background; trouble is
+// reported as a SessionSaved-like note through emit.
+func (e *Engine) RememberInputs(t Target, remember bool, emit func(Event)) {
+	p, err := e.provider(t.Provider)
+	if err != nil || e.cfg.Secrets == nil {
+		return
+	}
+	go func() {
+		for _, f := range p.Info().Fields {
+			if !f.Secret {
+				continue
+			}
+			name := inputEntry(p.Info().Name, f.Name)
+			v := strings.TrimSpace(t.Inputs[f.Name])
+			var err error
+			switch {
+			case remember && v != "":
+				err = e.cfg.Secrets.Set(name, v)
+			case !remember:
+				err = e.cfg.Secrets.Delete(name)
+			}
+			if err != nil {
+				emit(InputNotRemembered{Label: f.Label, Err: err})
+			}
+		}
+	}()
+}
+
+// InputNotRemembered: a secret input could not be kept in (or removed
+// from) the keychain.
+type InputNotRemembered struct {
+	Label string
+	Err   error
+}
+
+func (e InputNotRemembered) String() string {
+	return "could not keep the " + inSentence(e.Label) + " in the keychain: " + e.Err.Error()
 }
 
 // Forget deletes a saved session from this device, in the background;

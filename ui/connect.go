@@ -54,17 +54,35 @@ type connectStep struct {
 
 // providerForm is one provider's input fields.
 type providerForm struct {
-	info    flows.ProviderInfo
-	entries map[string]*widget.Entry // by field name
-	box     *fyne.Container
+	info     flows.ProviderInfo
+	entries  map[string]*widget.Entry  // by field name
+	choices  map[string]*widget.Select // fields with Choices, by name
+	remember *widget.Check             // keep the secret fields in the keychain; nil without any
+	box      *fyne.Container
+}
+
+// value is what the user chose or typed in a field.
+func (f *providerForm) value(name string) string {
+	if c := f.choices[name]; c != nil {
+		return c.Selected
+	}
+	return strings.TrimSpace(f.entries[name].Text)
 }
 
 // placeholders show what a field's value looks like.
 var placeholders = map[string]string{"public-api-key": "pk_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", "token-id": "123456"}
 
 func (s *connectStep) newForm(info flows.ProviderInfo) *providerForm {
-	f := &providerForm{info: info, entries: map[string]*widget.Entry{}, box: container.NewVBox()}
+	f := &providerForm{info: info, entries: map[string]*widget.Entry{}, choices: map[string]*widget.Select{}, box: container.NewVBox()}
 	for _, field := range info.Fields {
+		if len(field.Choices) > 0 {
+			choice := widget.NewSelect(field.Choices, func(string) { s.clearError() })
+			choice.SetSelected(field.Default)
+			f.choices[field.Name] = choice
+			f.box.Add(widget.NewLabel(field.Label))
+			f.box.Add(choice)
+			continue
+		}
 		entry := widget.NewEntry()
 		if field.Secret {
 			entry = widget.NewPasswordEntry()
@@ -74,11 +92,37 @@ func (s *connectStep) newForm(info flows.ProviderInfo) *providerForm {
 		}
 		entry.OnSubmitted = func(string) { s.m.startFlow() }
 		entry.OnChanged = func(string) { s.clearError() }
+		if field.Optional && field.Default != "" {
+			entry.SetPlaceHolder(field.Default)
+		}
 		f.entries[field.Name] = entry
 		f.box.Add(widget.NewLabel(field.Label))
 		f.box.Add(entry)
+		if field.Secret && f.remember == nil {
+			f.remember = widget.NewCheck("Remember secrets in the system keychain", nil)
+		}
+	}
+	if f.remember != nil {
+		f.box.Add(f.remember)
+		s.loadRemembered(f)
 	}
 	return f
+}
+
+// loadRemembered fills the secret fields the user asked to remember; the
+// keychain may take seconds, so off the UI thread.
+func (s *connectStep) loadRemembered(f *providerForm) {
+	go func() {
+		remembered := s.m.engine.RememberedInputs(f.info.Name)
+		s.m.opts.Do(func() {
+			for name, v := range remembered {
+				if entry := f.entries[name]; entry != nil && entry.Text == "" {
+					entry.SetText(v)
+					f.remember.SetChecked(true)
+				}
+			}
+		})
+	}()
 }
 
 // form is the chosen provider's form.
@@ -259,8 +303,14 @@ func (s *connectStep) setTarget(t flows.Target) {
 			s.provider.SetSelected(info.Title)
 		}
 	}
-	for name, entry := range s.form().entries {
+	f := s.form()
+	for name, entry := range f.entries {
 		entry.SetText(t.Inputs[name])
+	}
+	for name, choice := range f.choices {
+		if v := t.Inputs[name]; v != "" {
+			choice.SetSelected(v)
+		}
 	}
 	s.env.SetSelected(map[string]string{flows.EnvSandbox: choiceSandbox, flows.EnvProduction: choiceProduction, flows.EnvCustom: choiceCustom}[t.Env])
 	s.apiBase.SetText(t.APIBase)
@@ -297,8 +347,8 @@ func (s *connectStep) envChanged(choice string) {
 func (s *connectStep) target() flows.Target {
 	f := s.form()
 	t := flows.Target{Provider: f.info.Name, Env: choiceEnv[s.env.Selected], Inputs: flows.Inputs{}, Callback: choiceCallback[s.callback.Selected]}
-	for name, entry := range f.entries {
-		t.Inputs[name] = strings.TrimSpace(entry.Text)
+	for _, field := range f.info.Fields {
+		t.Inputs[field.Name] = f.value(field.Name)
 	}
 	if t.Env == flows.EnvCustom || !s.baseRow.Hidden {
 		t.APIBase = strings.TrimSpace(s.apiBase.Text)

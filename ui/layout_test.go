@@ -38,9 +38,11 @@ func (s *scriptedEngine) Connect(_ flows.Target, emit func(flows.Event)) flows.C
 	}
 	return idleConnection{}
 }
-func (s *scriptedEngine) Refresh(func(flows.Event))       {}
-func (s *scriptedEngine) Check(flows.Target) error        { return nil }
-func (s *scriptedEngine) Providers() []flows.ProviderInfo { return testProviders }
+func (s *scriptedEngine) Refresh(func(flows.Event))                            {}
+func (s *scriptedEngine) Check(flows.Target) error                             { return nil }
+func (s *scriptedEngine) RememberedInputs(string) flows.Inputs                 { return nil }
+func (s *scriptedEngine) RememberInputs(flows.Target, bool, func(flows.Event)) {}
+func (s *scriptedEngine) Providers() []flows.ProviderInfo                      { return testProviders }
 
 // testProviders describe the providers as the real ones do.
 var testProviders = []flows.ProviderInfo{

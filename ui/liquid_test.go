@@ -6,6 +6,9 @@ import (
 
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/keychain"
+	"github.com/qexcompanion/qex-companion/internal/testkeyring"
 )
 
 // chooseLiquid picks the Liquid exchange provider, as a user would.
@@ -72,4 +75,36 @@ func TestLiquidDenialThenRetry(t *testing.T) {
 	r.ui.waitFor(t, "a new approval link", func() bool { return a.url != "" && !a.retryBtn.Visible() })
 	r.user.answer(t, "approve")
 	r.waitStep("Profile and balances")
+}
+
+// A secret typed in the window is kept in the keychain when the user asks,
+// and fills the field at the next launch; unchecking forgets it.
+func TestRememberTheTokenSecretInTheKeychain(t *testing.T) {
+	backend := testkeyring.NewMemory()
+	withSecrets := func(e *flows.EngineConfig, _ *Options) { e.Secrets = keychain.New(backend) }
+	r := newRig(t, withSecrets)
+	chooseLiquid(t, r)
+	f := r.m.connect.form()
+	_, secret := r.sb.Liquid().Token()
+	setText(f.entries["token-secret"], secret)
+	test.Tap(f.remember)
+	test.Tap(r.m.connect.button)
+	r.waitStep("Approve")
+	r.ui.waitFor(t, "the secret in the keychain", func() bool {
+		v, err := backend.Get(keychain.Service, "input liquid token-secret")
+		return err == nil && v == secret
+	})
+	r.user.answer(t, "approve")
+	r.waitStep("Profile and balances")
+
+	again := newRig(t, withSecrets)
+	chooseLiquid(t, again)
+	g := again.m.connect.form()
+	again.ui.waitFor(t, "the remembered secret", func() bool { return g.entries["token-secret"].Text == secret && g.remember.Checked })
+	test.Tap(g.remember) // the user changes their mind
+	test.Tap(again.m.connect.button)
+	again.ui.waitFor(t, "the secret gone from the keychain", func() bool {
+		_, err := backend.Get(keychain.Service, "input liquid token-secret")
+		return err != nil
+	})
 }

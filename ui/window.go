@@ -24,6 +24,12 @@ type Engine interface {
 	Providers() []flows.ProviderInfo
 	// Check finds what is wrong with a target before anything is sent.
 	Check(t flows.Target) error
+	// RememberedInputs returns a provider's secret inputs kept in the
+	// keychain; it may block on the keychain.
+	RememberedInputs(provider string) flows.Inputs
+	// RememberInputs keeps (or forgets) a target's secret inputs in the
+	// keychain, in the background.
+	RememberInputs(t flows.Target, remember bool, emit func(flows.Event))
 	// Connect starts a flow in the background; emit is called from other
 	// goroutines.
 	Connect(t flows.Target, emit func(flows.Event)) flows.Connection
@@ -253,6 +259,9 @@ func (m *MainWindow) startFlow() {
 	m.connect.busy(true)
 	m.balances.resumed("")
 	m.remember(target)
+	if f := m.connect.form(); f.remember != nil {
+		m.engine.RememberInputs(target, f.remember.Checked, m.emit())
+	}
 	m.inspector.logText("connecting to the " + envName(target.Env) + " environment")
 	m.conn = m.engine.Connect(target, m.emit())
 }

@@ -213,20 +213,6 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-func TestFlagDefaults(t *testing.T) {
-	o, err := parseFlags(nil, &bytes.Buffer{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o.provider != "qex" || o.env != "sandbox" || o.apiBase != "" || len(o.fields) != 0 || o.timeout != 10*time.Minute || o.callback != "loopback" {
-		t.Errorf("defaults %+v", o)
-	}
-	o, err = parseFlags([]string{"-env", "production", "-public-api-key", "pk_live_12345678"}, &bytes.Buffer{})
-	if err != nil || o.env != "production" || o.target().Inputs[qex.FieldPublicAPIKey] != "pk_live_12345678" {
-		t.Errorf("production: %+v %v", o, err)
-	}
-}
-
 func TestServeSandbox(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -146,6 +146,16 @@ func (e *Engine) Providers() []ProviderInfo {
 	return infos
 }
 
+// Info describes the provider a target names ("" is the default one); an
+// unknown name gets only its name.
+func (e *Engine) Info(name string) ProviderInfo {
+	p, err := e.provider(name)
+	if err != nil {
+		return ProviderInfo{Name: name, Title: name}
+	}
+	return p.Info()
+}
+
 func (e *Engine) provider(name string) (Provider, error) {
 	if name == "" && len(e.cfg.Providers) > 0 {
 		return e.cfg.Providers[0], nil

@@ -90,10 +90,20 @@ type Router struct {
 // NewRouter returns a router; idle hears of every link that arrives while
 // no flow waits (nil: ignore).
 func NewRouter(idle func(reason string)) *Router {
+	r := &Router{}
+	r.SetIdle(idle)
+	return r
+}
+
+// SetIdle replaces who hears of links that arrive with nothing waiting: the
+// window or the terminal, once it exists.
+func (r *Router) SetIdle(idle func(reason string)) {
 	if idle == nil {
 		idle = func(string) {}
 	}
-	return &Router{idle: idle}
+	r.mu.Lock()
+	r.idle = idle
+	r.mu.Unlock()
 }
 
 // Listen makes the return address of a new flow: its deep link, whose
@@ -119,14 +129,14 @@ func (r *Router) Listen(p callback.Pending) (callback.Receiver, error) {
 // waiting. It never blocks.
 func (r *Router) Deliver(raw string) {
 	r.mu.Lock()
-	rc := r.pending
+	rc, idle := r.pending, r.idle
 	r.mu.Unlock()
 	link, err := Parse(raw)
 	switch {
 	case rc == nil && err != nil:
-		r.idle("ignored a link that is not the app's: " + err.Error())
+		idle("ignored a link that is not the app's: " + err.Error())
 	case rc == nil:
-		r.idle("a link arrived with nothing waiting for it (no sign-in is pending); start one from the Connect step")
+		idle("a link arrived with nothing waiting for it (no sign-in is pending); start one from the Connect step")
 	case err != nil:
 		rc.rejected("ignored a deep link: " + err.Error())
 	default:

@@ -6,6 +6,7 @@ package headless
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -15,6 +16,58 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
+
+// Options are what a terminal run was asked for.
+type Options struct {
+	Target flows.Target
+	// ToStdout prints the result on stdout (not when the engine writes it
+	// to a file, or a Call's answer goes there).
+	ToStdout bool
+	// Call, when Method is set, sends one request after connecting.
+	Method, PathQuery string
+	Body              []byte
+	// Widget serves the widget page after connecting, until ctx ends.
+	Widget bool
+	// Open opens a URL in the browser; nil to only print it.
+	Open func(url string) error
+}
+
+// Main runs a terminal session: it names the provider and where it runs,
+// connects, then sends the Call or serves the Widget if asked.
+func Main(ctx context.Context, engine *flows.Engine, o Options, stdout, stderr io.Writer) error {
+	info := engine.Info(o.Target.Provider)
+	where := "the embedded sandbox"
+	if o.Target.APIBase != "" {
+		where = o.Target.APIBase
+	} else if o.Target.Env == flows.EnvProduction {
+		where = info.ProductionBase
+	}
+	fmt.Fprintf(stderr, "QEX Companion — %s, %s environment, API %s\n", info.Title, o.Target.Env, where)
+	res, err := Run(ctx, engine, o.Target, stdout, stderr, o.ToStdout)
+	switch {
+	case err != nil:
+		return err
+	case o.Method != "":
+		return Call(ctx, engine, o.Method, o.PathQuery, o.Body, stdout, stderr)
+	case o.Widget && res.Widget != nil:
+		return Widget(ctx, engine, res.Widget.Config, stdout, stderr, o.Open)
+	}
+	return nil
+}
+
+// SignOut ends the session saved for t and forgets it (--sign-out).
+func SignOut(ctx context.Context, engine *flows.Engine, t flows.Target, stderr io.Writer) error {
+	out, err := engine.SignOutSaved(ctx, t)
+	if errors.Is(err, flows.ErrNoSavedSession) {
+		fmt.Fprintf(stderr, "Nothing to sign out: no %s session is saved for %s %s.\n", engine.Info(t.Provider).Name, t.Env, engine.SessionKey(t).Account)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	PrintSignOut(stderr, out)
+	return nil
+}
 
 // Run connects to target with engine, printing progress to stderr. The
 // result's Output goes to stdout, unless the engine writes it to a file

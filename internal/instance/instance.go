@@ -80,6 +80,7 @@ type reply struct {
 type Primary struct {
 	ln      net.Listener
 	token   string
+	mu      sync.Mutex
 	handler Handler
 	slots   chan struct{}
 	refused *refusals
@@ -138,14 +139,61 @@ func privateDir(dir string) error {
 	return nil
 }
 
+// SetHandler replaces what the first copy does with messages: the window
+// or the terminal, once it exists.
+func (p *Primary) SetHandler(h Handler) {
+	if h.Rejected == nil {
+		h.Rejected = func(string) {}
+	}
+	p.mu.Lock()
+	p.handler = h
+	p.mu.Unlock()
+}
+
+func (p *Primary) current() Handler {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.handler
+}
+
+// Launch is what a launch of the app wants from a copy already running.
+type Launch struct {
+	Link   string // the deep link the system started this launch with
+	Window bool   // this launch opens the window
+}
+
+// Claim makes this launch the one running copy, listening in dir with h
+// until SetHandler; or hands the launch to the copy already running, says
+// so on w, and returns done: this launch is over. A launch with neither a
+// link nor a window to give the running copy is refused, since only one
+// copy can receive links.
+func Claim(dir string, h Handler, l Launch, w io.Writer) (p *Primary, done bool, err error) {
+	primary, running, err := Acquire(dir, h)
+	switch {
+	case running != nil && l.Link != "":
+		if err := running.OpenURL(l.Link); err != nil {
+			return nil, false, err
+		}
+		fmt.Fprintln(w, "Handed the link to the QEX Companion that is already running.")
+		return nil, true, nil
+	case running != nil && l.Window:
+		if err := running.Raise(); err != nil {
+			return nil, false, err
+		}
+		fmt.Fprintln(w, "QEX Companion is already running: its window was brought to the front.")
+		return nil, true, nil
+	case running != nil:
+		return nil, false, fmt.Errorf("another QEX Companion is already running and receives %s: links; wait for it to finish, or use --callback loopback", appid.ID)
+	}
+	return primary, false, err
+}
+
 func startPrimary(ln net.Listener, dir string, h Handler) (*Primary, *Running, error) {
 	var b [32]byte
 	rand.Read(b[:]) // never fails since Go 1.24
-	p := &Primary{ln: ln, token: hex.EncodeToString(b[:]), handler: h, slots: make(chan struct{}, maxClients)}
-	if p.handler.Rejected == nil {
-		p.handler.Rejected = func(string) {}
-	}
-	p.refused = newRefusals(p.handler.Rejected)
+	p := &Primary{ln: ln, token: hex.EncodeToString(b[:]), slots: make(chan struct{}, maxClients)}
+	p.SetHandler(h)
+	p.refused = newRefusals(func(reason string) { p.current().Rejected(reason) })
 	if err := privatefile.Write(filepath.Join(dir, tokenName), []byte(p.token)); err != nil {
 		ln.Close()
 		return nil, nil, fmt.Errorf("cannot write the single-instance token: %w", err)
@@ -190,7 +238,7 @@ func (p *Primary) handle(conn net.Conn) {
 		r := reply{OK: err == nil}
 		if err != nil {
 			r.Error = err.Error()
-			p.handler.Rejected("refused a message from another copy of the app: " + err.Error())
+			p.current().Rejected("refused a message from another copy of the app: " + err.Error())
 		}
 		json.NewEncoder(conn).Encode(r) //nolint:errcheck // the client may be gone
 	}
@@ -218,12 +266,12 @@ func (p *Primary) handle(conn net.Conn) {
 	}
 	switch {
 	case m.OpenURL != "" && !m.Raise:
-		if p.handler.OpenURL != nil {
-			p.handler.OpenURL(m.OpenURL)
+		if h := p.current(); h.OpenURL != nil {
+			h.OpenURL(m.OpenURL)
 		}
 	case m.Raise && m.OpenURL == "":
-		if p.handler.Raise != nil {
-			p.handler.Raise()
+		if h := p.current(); h.Raise != nil {
+			h.Raise()
 		}
 	default:
 		answer(errors.New("message asks for nothing, or for two things"))

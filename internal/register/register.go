@@ -93,3 +93,13 @@ func (System) Register() error {
 	}
 	return Register(exe)
 }
+
+// AtFirstRunLogged registers this executable as AtFirstRun does, telling
+// log when it could not.
+func AtFirstRunLogged(log func(string)) {
+	if exe, err := Executable(); err == nil {
+		if err := AtFirstRun(exe); err != nil {
+			log("could not register " + Scheme + " links: " + err.Error())
+		}
+	}
+}

@@ -1,14 +1,18 @@
 package sandbox
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"path/filepath"
 	"sync"
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/internal/keychain"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/liquid"
 )
 
 // Embedded is the sandbox the app runs in its own process: started on
@@ -106,3 +110,34 @@ func (s *Server) Engine() flows.Sandbox { return running{s} }
 type running struct{ *Server }
 
 func (r running) URL() (string, error) { return r.Server.URL, nil }
+
+// PublicInputs are the sandbox's built-in inputs that are not secret, by
+// provider: what any sandbox server accepts (the embedded one,
+// --serve-sandbox), shown prefilled before the sandbox starts.
+var PublicInputs = map[string]flows.Inputs{
+	"qex":    {"public-api-key": DefaultPublicAPIKey},
+	"liquid": {"token-id": liquid.DefaultTokenID},
+}
+
+// Serve serves every emulator on the loopback addr until ctx ends, printing
+// the base URL on stdout (for scripts) and the built-in credentials on
+// stderr. The Liquid emulator's token secret is liquidSecret when set, so
+// scripts can sign with it; it is never printed.
+func Serve(ctx context.Context, addr, liquidSecret, secretVar string, stdout, stderr io.Writer) error {
+	var opts []Option
+	secretNote := "random: set $" + secretVar + " before starting to choose it"
+	if liquidSecret != "" {
+		opts = append(opts, WithLiquid(liquid.WithToken(liquid.DefaultTokenID, liquidSecret)))
+		secretNote = "$" + secretVar
+	}
+	sb, err := Start(addr, opts...)
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+	fmt.Fprintln(stdout, sb.URL)
+	fmt.Fprintf(stderr, "Sandbox QEX partner API at %s (public API key %s).\n", sb.URL, DefaultPublicAPIKey)
+	fmt.Fprintf(stderr, "Sandbox Liquid exchange API at %s%s (token id %s, token secret %s).\nPress Ctrl+C to stop.\n", sb.URL, LiquidPath, liquid.DefaultTokenID, secretNote)
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,44 @@
+package cli_test
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/liquid"
+	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/cli"
+	"github.com/qexcompanion/qex-companion/internal/sandbox"
+)
+
+var providers = []flows.Provider{qex.Provider{}, liquid.Provider{}}
+
+func TestDefaultsAreTheSandboxWithItsOwnInputs(t *testing.T) {
+	o, err := cli.Parse(nil, providers, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := o.Target()
+	if o.Provider != "qex" || o.Timeout != 10*time.Minute || o.Callback != "loopback" ||
+		tg.Env != "sandbox" || tg.APIBase != "" || tg.Inputs[qex.FieldPublicAPIKey] != sandbox.DefaultPublicAPIKey {
+		t.Errorf("defaults %+v, target %+v", o, tg)
+	}
+	o, err = cli.Parse([]string{"-env", "production", "-public-api-key", "pk_live_12345678"}, providers, &bytes.Buffer{})
+	if err != nil || o.Target().Inputs[qex.FieldPublicAPIKey] != "pk_live_12345678" || o.Target().Env != "production" {
+		t.Errorf("production: %+v %v", o, err)
+	}
+}
+
+// Secrets come from the environment only; a flag of that name does not
+// exist.
+func TestSecretsComeFromTheEnvironment(t *testing.T) {
+	t.Setenv(liquid.SecretEnvVar, "from-the-environment")
+	o, err := cli.Parse([]string{"--provider", "liquid", "--env", "production", "--token-id", "123456"}, providers, &bytes.Buffer{})
+	if err != nil || o.Target().Inputs[liquid.FieldTokenSecret] != "from-the-environment" {
+		t.Errorf("target %+v, %v", o.Target(), err)
+	}
+	if _, err := cli.Parse([]string{"--provider", "liquid", "--token-secret", "s"}, providers, &bytes.Buffer{}); err == nil {
+		t.Error("a secret was accepted as a flag")
+	}
+}

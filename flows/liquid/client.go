@@ -5,12 +5,10 @@
 package liquid
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -30,10 +28,6 @@ const ProductionBaseURL = "https://api.liquid.com"
 
 // APIVersion is sent in X-Quoine-API-Version on every call.
 const APIVersion = "2"
-
-// defaultRequestTimeout bounds one exchange when the caller's context has no
-// earlier deadline.
-const defaultRequestTimeout = 30 * time.Second
 
 // Token is the partner's API token (an "OAuth approved, external app" user
 // token). Secret signs every call and must never be shown.
@@ -84,7 +78,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{base: base, http: &http.Client{Timeout: defaultRequestTimeout, CheckRedirect: apihttp.CheckRedirect}, now: time.Now}
+	c := &Client{base: base, http: &http.Client{Timeout: apihttp.DefaultTimeout, CheckRedirect: apihttp.CheckRedirect}, now: time.Now}
 	for _, o := range opts {
 		o(c)
 	}
@@ -175,7 +169,7 @@ func (c *Client) CreateOAuthRequest(ctx context.Context, tok Token, externalRef 
 		AppChallengeHref string          `json:"app_challenge_href"`
 		APIChallengeHref string          `json:"api_challenge_href"`
 	}
-	if err := resp.decode(call, &raw); err != nil {
+	if err := decode(call, resp, &raw); err != nil {
 		return nil, err
 	}
 	malformed := func(reason string) error {
@@ -265,7 +259,7 @@ func (c *Client) UserContext(ctx context.Context, tok Token, g Grant) (user *Use
 		return nil, nil, err
 	}
 	var u UserContext
-	if err := resp.decode(call, &u); err != nil {
+	if err := decode(call, resp, &u); err != nil {
 		return nil, nil, err
 	}
 	if u.UserID == "" {
@@ -286,7 +280,7 @@ func (c *Client) Accounts(ctx context.Context, tok Token, g Grant) (json.RawMess
 		Crypto *[]json.RawMessage `json:"crypto_accounts"`
 		Fiat   *[]json.RawMessage `json:"fiat_accounts"`
 	}
-	if err := resp.decode(call, &lists); err != nil {
+	if err := decode(call, resp, &lists); err != nil {
 		return nil, err
 	}
 	if lists.Crypto == nil || lists.Fiat == nil {
@@ -295,14 +289,11 @@ func (c *Client) Accounts(ctx context.Context, tok Token, g Grant) (json.RawMess
 	return resp.Body, nil
 }
 
-// Response is a server's answer.
-type Response struct {
-	Status int
-	Header http.Header
-	Body   json.RawMessage
-}
+// Response is a server's answer, whatever its status.
+type Response = apihttp.Response
 
-func (r *Response) decode(call string, out any) error {
+// decode reads a 2xx answer's JSON into out.
+func decode(call string, r *Response, out any) error {
 	if err := json.Unmarshal(r.Body, out); err != nil {
 		reason := shortJSONError(err)
 		// A captive portal or a web server answers 200 with a page.
@@ -333,45 +324,15 @@ func (c *Client) Send(ctx context.Context, call string, tok Token, g *Grant, met
 	if !strings.HasPrefix(pathQuery, "/") {
 		return nil, fmt.Errorf("%s: path %q must start with /", call, pathQuery)
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, defaultRequestTimeout)
-		defer cancel()
-	}
 	auth, err := c.Sign(tok, g, pathQuery)
 	if err != nil {
 		return nil, fmt.Errorf("%s failed: %w", call, err)
 	}
-	var reader io.Reader
-	if body != nil {
-		reader = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+pathQuery, reader)
-	if err != nil {
-		return nil, fmt.Errorf("%s failed: %w", call, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("X-Quoine-API-Version", APIVersion)
-	req.Header.Set("X-Quoine-Auth", auth)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, c.transportError(ctx, call, err)
-	}
-	defer resp.Body.Close()
-	raw, err := apihttp.ReadAll(resp.Body, apihttp.MaxResponseBytes)
+	header := http.Header{"X-Quoine-Api-Version": {APIVersion}, "X-Quoine-Auth": {auth}}
+	resp, err := apihttp.Send(ctx, c.http, call, c.base, method, pathQuery, header, body)
 	var tooLarge *apihttp.TooLargeError
 	if errors.As(err, &tooLarge) {
-		return nil, &MalformedResponseError{Call: call, Status: resp.StatusCode, Reason: err.Error()}
+		return nil, &MalformedResponseError{Call: call, Status: resp.Status, Reason: err.Error()}
 	}
-	if err != nil {
-		return nil, c.transportError(ctx, call, err)
-	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
-}
-
-func (c *Client) transportError(ctx context.Context, call string, err error) error {
-	return apihttp.TransportError(ctx, call, c.base, err)
+	return resp, err
 }

@@ -3,12 +3,10 @@
 package qex
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -29,10 +27,6 @@ const ProductionBaseURL = "https://partners.liquid.com"
 
 // apiPrefix starts every API path, and the "path" claim of every signed call.
 const apiPrefix = "/api/v1"
-
-// defaultRequestTimeout bounds one HTTP exchange when the caller's context has
-// no earlier deadline.
-const defaultRequestTimeout = 30 * time.Second
 
 // Client talks to one QEX partner API server. It is safe for concurrent use.
 type Client struct {
@@ -70,7 +64,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		base: base,
-		http: &http.Client{Timeout: defaultRequestTimeout, CheckRedirect: apihttp.CheckRedirect},
+		http: &http.Client{Timeout: apihttp.DefaultTimeout, CheckRedirect: apihttp.CheckRedirect},
 		now:  time.Now,
 	}
 	for _, o := range opts {
@@ -267,11 +261,7 @@ func (c *Client) nextNonce(sessionID string) int64 {
 }
 
 // Response is a server's answer, whatever its status.
-type Response struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
+type Response = apihttp.Response
 
 // Call sends one request signed for the session to requestURI (path and
 // query from /api/v1 on), with body as JSON when not nil, and returns the
@@ -301,44 +291,16 @@ func (c *Client) do(ctx context.Context, call, method, requestURI string, body [
 
 // send sends one request and reads its answer, bounded.
 func (c *Client) send(ctx context.Context, call, method, requestURI string, body []byte, bearer string) (*Response, error) {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, defaultRequestTimeout)
-		defer cancel()
-	}
-	var reader io.Reader
-	if body != nil {
-		reader = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+requestURI, reader)
-	if err != nil {
-		return nil, fmt.Errorf("%s failed: %w", call, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	header := http.Header{}
 	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
+		header.Set("Authorization", "Bearer "+bearer)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, c.transportError(ctx, call, err)
-	}
-	defer resp.Body.Close()
-	raw, err := apihttp.ReadAll(resp.Body, apihttp.MaxResponseBytes)
+	resp, err := apihttp.Send(ctx, c.http, call, c.base, method, requestURI, header, body)
 	var tooLarge *apihttp.TooLargeError
 	if errors.As(err, &tooLarge) {
-		return nil, &MalformedResponseError{Call: call, Status: resp.StatusCode, Reason: err.Error()}
+		return nil, &MalformedResponseError{Call: call, Status: resp.Status, Reason: err.Error()}
 	}
-	if err != nil {
-		return nil, c.transportError(ctx, call, err)
-	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
-}
-
-func (c *Client) transportError(ctx context.Context, call string, err error) error {
-	return apihttp.TransportError(ctx, call, c.base, err)
+	return resp, err
 }
 
 func decodeEnvelope(call string, status int, contentType string, raw []byte, out any) error {

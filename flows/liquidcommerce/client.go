@@ -1,0 +1,343 @@
+// Package liquidcommerce is a client for the LiquidCommerce API (seed 003):
+// an API key buys an access token (GET /authentication), later calls carry
+// it as a Bearer token, and the token is renewed by asking for a refresh in
+// a request body, or by authenticating again with the key.
+package liquidcommerce
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/qexcompanion/qex-companion/internal/apihttp"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
+)
+
+// ProductionBaseURL is where the seed's sample request goes
+// (https://api.liquidcommerce.cloud/authentication). The service reports
+// its paths under /api (metadata.path "/api/authentication") and its
+// public SDK calls {base}/api/authentication: a server that wants the
+// prefix is reached with an API base ending in /api.
+const ProductionBaseURL = "https://api.liquidcommerce.cloud"
+
+// RefreshWindow is how close to its expiry a token is renewed: the seed
+// asks for a refresh "close to the token's expiration time".
+const RefreshWindow = 5 * time.Minute
+
+// defaultRequestTimeout bounds one exchange when the caller's context has no
+// earlier deadline.
+const defaultRequestTimeout = 30 * time.Second
+
+// Token is an access token. Value is a secret.
+type Token struct {
+	Value   string
+	Type    string // "ACCESS_TOKEN"
+	Expires time.Time
+}
+
+// String keeps the token's value out of anything that formats it.
+func (t Token) String() string {
+	return fmt.Sprintf("%s expiring %s", t.Type, t.Expires.Format(time.RFC3339))
+}
+
+// GoString keeps the value out of %#v output too.
+func (t Token) GoString() string { return t.String() }
+
+// Metadata is what the envelope's metadata says of the last answer.
+type Metadata struct {
+	RequestID string
+	Version   string
+	Timezone  string
+}
+
+// Client talks to one LiquidCommerce API server with one API key, and
+// holds the access token it bought. It is safe for concurrent use.
+type Client struct {
+	base   *url.URL
+	http   *http.Client
+	now    func() time.Time
+	apiKey string
+
+	mu    sync.Mutex
+	token Token
+	meta  Metadata
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sends requests through hc (e.g. the inspector's client).
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
+
+// WithClock replaces the clock expiry is judged by (tests).
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// WithToken starts the client with a token bought earlier.
+func WithToken(t Token) Option { return func(c *Client) { c.token = t } }
+
+// NewClient returns a client for the API at baseURL, e.g.
+// ProductionBaseURL, authenticating with apiKey.
+func NewClient(baseURL, apiKey string, opts ...Option) (*Client, error) {
+	base, err := apihttp.ParseBaseURL(baseURL, ProductionBaseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{base: base, apiKey: apiKey, http: &http.Client{Timeout: defaultRequestTimeout, CheckRedirect: apihttp.CheckRedirect}, now: time.Now}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// Token returns the access token the client holds.
+func (c *Client) Token() Token {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.token
+}
+
+// Metadata returns what the last envelope's metadata said.
+func (c *Client) Metadata() Metadata {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.meta
+}
+
+// expiresWithin reports whether the token ends within d (or there is none).
+func (c *Client) expiresWithin(d time.Duration) bool {
+	t := c.Token()
+	return t.Value == "" || !c.now().Add(d).Before(t.Expires)
+}
+
+// rawAuth is the documented Auth object.
+type rawAuth struct {
+	Token string          `json:"token"`
+	Type  string          `json:"type"`
+	Exp   json.RawMessage `json:"exp"` // epoch milliseconds
+}
+
+// envelope is every answer's shape.
+type envelope struct {
+	StatusCode int             `json:"statusCode"`
+	Message    json.RawMessage `json:"message"`
+	Metadata   struct {
+		RequestID json.RawMessage `json:"requestId"`
+		Version   json.RawMessage `json:"version"`
+		Timezone  json.RawMessage `json:"timezone"`
+	} `json:"metadata"`
+	Data   json.RawMessage   `json:"data"`
+	Auth   json.RawMessage   `json:"auth"`
+	Errors []json.RawMessage `json:"errors"`
+}
+
+// text reads a JSON string made safe for one line; anything else is "".
+func text(raw json.RawMessage, limit int) string {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return oneline.Clean(s, limit)
+}
+
+// Authenticate buys a new access token with the API key and holds it.
+func (c *Client) Authenticate(ctx context.Context) (Token, error) {
+	const call = "authenticate with the API key"
+	if c.apiKey == "" {
+		return Token{}, errors.New("no LiquidCommerce API key: set $" + APIKeyEnvVar + " or enter it")
+	}
+	resp, err := c.send(ctx, call, http.MethodGet, "/authentication", nil, func(h http.Header) {
+		h.Set("X-LIQUID-API-KEY", c.apiKey)
+		h.Set("Content-Type", "application/json")
+	})
+	if err != nil {
+		return Token{}, err
+	}
+	env, err := resp.envelope(call)
+	if err != nil {
+		return Token{}, err
+	}
+	if resp.Status < 200 || resp.Status > 299 || (env.StatusCode != 0 && (env.StatusCode < 200 || env.StatusCode > 299)) {
+		return Token{}, newAPIError(call, resp, env, c.now())
+	}
+	var data rawAuth
+	if err := json.Unmarshal(env.Data, &data); err != nil {
+		return Token{}, &MalformedResponseError{Call: call, Status: resp.Status, Reason: "data is not the documented auth object"}
+	}
+	tok, reason := c.parseAuth(data)
+	if reason != "" {
+		return Token{}, &MalformedResponseError{Call: call, Status: resp.Status, Reason: reason}
+	}
+	c.mu.Lock()
+	c.token = tok
+	c.mu.Unlock()
+	return tok, nil
+}
+
+// parseAuth checks an Auth object, saying what is wrong with it.
+func (c *Client) parseAuth(a rawAuth) (Token, string) {
+	var exp int64
+	if err := json.Unmarshal(a.Exp, &exp); err != nil {
+		return Token{}, "exp is not a whole number of epoch milliseconds"
+	}
+	expires := time.UnixMilli(exp)
+	switch {
+	case a.Token == "" || strings.ContainsFunc(a.Token, func(r rune) bool { return r <= ' ' || r > '~' }):
+		return Token{}, "token is missing or is not one printable word"
+	case !expires.After(c.now()):
+		// Epoch seconds read as milliseconds land in 1970.
+		return Token{}, fmt.Sprintf("exp %d is not in the future (epoch milliseconds expected)", exp)
+	}
+	typ := oneline.Clean(a.Type, 40)
+	if typ == "" {
+		typ = "ACCESS_TOKEN" // "always", says the seed
+	}
+	return Token{Value: a.Token, Type: typ, Expires: expires}, ""
+}
+
+// Response is a server's answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// envelope decodes the answer's envelope and records its metadata.
+func (r *Response) envelope(call string) (*envelope, error) {
+	var env envelope
+	if err := json.Unmarshal(r.Body, &env); err != nil {
+		reason := "it is not a JSON object"
+		// A captive portal or a web server answers with a page.
+		if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType != "" && !strings.Contains(mediaType, "json") {
+			reason = "it is " + oneline.Clean(mediaType, 60) + ", not JSON"
+		}
+		return nil, &MalformedResponseError{Call: call, Status: r.Status, Reason: reason}
+	}
+	return &env, nil
+}
+
+// Do sends an authenticated request to pathQuery, relative to the API
+// base, with body as JSON when not nil, and returns the answer whatever its
+// status, following the seed's token rules: an expired token is replaced
+// first; within RefreshWindow of its expiry a JSON object body asks for a
+// refresh; an auth object in the answer replaces the token at once; a 401
+// buys a new token with the key and the request is sent once more.
+func (c *Client) Do(ctx context.Context, method, pathQuery string, body []byte) (*Response, error) {
+	call := method + " " + pathQuery
+	fresh := false
+	if c.expiresWithin(0) {
+		if _, err := c.Authenticate(ctx); err != nil {
+			return nil, err
+		}
+		fresh = true
+	}
+	resp, err := c.sendAuthenticated(ctx, call, method, pathQuery, body)
+	if err != nil || resp.Status != http.StatusUnauthorized || fresh {
+		return resp, err
+	}
+	if _, err := c.Authenticate(ctx); err != nil {
+		return nil, err
+	}
+	return c.sendAuthenticated(ctx, call, method, pathQuery, body)
+}
+
+func (c *Client) sendAuthenticated(ctx context.Context, call, method, pathQuery string, body []byte) (*Response, error) {
+	if c.expiresWithin(RefreshWindow) {
+		body = withRefresh(body)
+	}
+	bearer := "Bearer " + c.Token().Value
+	resp, err := c.send(ctx, call, method, pathQuery, body, func(h http.Header) {
+		h.Set("Authorization", bearer)
+		if body != nil {
+			h.Set("Content-Type", "application/json")
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if env, err := resp.envelope(call); err == nil && len(env.Auth) > 0 && string(env.Auth) != "null" {
+		var a rawAuth
+		if json.Unmarshal(env.Auth, &a) == nil {
+			if tok, reason := c.parseAuth(a); reason == "" {
+				c.mu.Lock()
+				c.token = tok
+				c.mu.Unlock()
+			}
+		}
+	}
+	return resp, nil
+}
+
+// withRefresh adds "refresh": true to a JSON object body that does not say
+// otherwise, keeping the rest as it was written; any other body is left
+// alone (the seed's refresh is a body parameter).
+func withRefresh(body []byte) []byte {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil || fields == nil {
+		return body
+	}
+	if _, present := fields["refresh"]; present {
+		return body // the caller chose
+	}
+	open := bytes.IndexByte(body, '{')
+	sep := ","
+	if len(fields) == 0 {
+		sep = ""
+	}
+	out := append([]byte{}, body[:open+1]...)
+	out = append(out, `"refresh":true`+sep...)
+	return append(out, body[open+1:]...)
+}
+
+// send sends one request and reads its answer, bounded, recording the
+// envelope's metadata when there is one.
+func (c *Client) send(ctx context.Context, call, method, pathQuery string, body []byte, headers func(http.Header)) (*Response, error) {
+	if !strings.HasPrefix(pathQuery, "/") {
+		return nil, fmt.Errorf("%s: path %q must start with /", call, pathQuery)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultRequestTimeout)
+		defer cancel()
+	}
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+pathQuery, reader)
+	if err != nil {
+		return nil, fmt.Errorf("%s failed: %w", call, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	headers(req.Header)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, apihttp.TransportError(ctx, call, c.base, err)
+	}
+	defer resp.Body.Close()
+	raw, err := apihttp.ReadAll(resp.Body, apihttp.MaxResponseBytes)
+	var tooLarge *apihttp.TooLargeError
+	if errors.As(err, &tooLarge) {
+		return nil, &MalformedResponseError{Call: call, Status: resp.StatusCode, Reason: err.Error()}
+	}
+	if err != nil {
+		return nil, apihttp.TransportError(ctx, call, c.base, err)
+	}
+	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	if env, err := out.envelope(call); err == nil {
+		if id := text(env.Metadata.RequestID, 80); id != "" {
+			c.mu.Lock()
+			c.meta = Metadata{RequestID: id, Version: text(env.Metadata.Version, 20), Timezone: text(env.Metadata.Timezone, 40)}
+			c.mu.Unlock()
+		}
+	}
+	return out, nil
+}

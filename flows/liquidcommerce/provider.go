@@ -1,0 +1,188 @@
+package liquidcommerce
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/qexcompanion/qex-companion/flows"
+)
+
+// FieldAPIKey is the API key's input name.
+const FieldAPIKey = "api-key"
+
+// APIKeyEnvVar holds the API key in a terminal: never a flag.
+const APIKeyEnvVar = "LIQUIDCOMMERCE_API_KEY"
+
+// Provider is LiquidCommerce API-key tokens as a flows.Provider.
+//
+// The API key is the only input and a secret, so no field is the Account:
+// saved sessions are keyed by provider, environment and API base alone,
+// and no secret reaches the settings file. The key is kept in the saved
+// blob, which only the keychain holds, so a later run resumes and
+// re-authenticates when the token expires without being given the key
+// again; a different key given later replaces the saved session.
+type Provider struct{}
+
+// Info implements flows.Provider.
+func (Provider) Info() flows.ProviderInfo {
+	return flows.ProviderInfo{
+		Name:           "liquidcommerce",
+		Title:          "LiquidCommerce API",
+		ProductionBase: ProductionBaseURL,
+		SandboxPath:    "/liquidcommerce",
+		Fields: []flows.Field{
+			// Optional: a saved session brings its key back; with none,
+			// Authorize asks for it.
+			{Name: FieldAPIKey, Label: "API key", Secret: true, EnvVar: APIKeyEnvVar, Optional: true, Check: checkAPIKey},
+		},
+	}
+}
+
+func checkAPIKey(key string) error {
+	if len(key) > 512 || strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r > '~' }) {
+		return errors.New("the LiquidCommerce API key is one word of at most 512 characters, with no spaces: paste it again")
+	}
+	return nil
+}
+
+// errNoKey: nothing to authenticate with.
+var errNoKey = errors.New("enter the LiquidCommerce API key, or set $" + APIKeyEnvVar)
+
+func newClient(rt *flows.Runtime, apiKey string, tok Token) (*Client, error) {
+	return NewClient(rt.APIBase, apiKey, WithHTTPClient(rt.HTTP), WithClock(rt.Now), WithToken(tok))
+}
+
+// Authorize buys an access token with the API key: there is nothing for
+// the user to approve.
+func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Inputs) (flows.Session, error) {
+	key := in[FieldAPIKey]
+	if key == "" {
+		return nil, errNoKey
+	}
+	c, err := newClient(rt, key, Token{})
+	if err != nil {
+		return nil, err
+	}
+	tok, err := c.Authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rt.Emit(flows.Started{What: "access token", ID: "(request " + c.Metadata().RequestID + ")", Expires: tok.Expires})
+	return &session{client: c, apiKey: key}, nil
+}
+
+// savedToken is what the keychain keeps: the token and the key that
+// renews it.
+type savedToken struct {
+	V         int    `json:"v"`
+	APIKey    string `json:"api_key"`
+	Token     string `json:"token"`
+	Type      string `json:"type"`
+	Exp       int64  `json:"exp"` // epoch milliseconds, as the server sent it
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// Restore resumes a saved token with no call while it is valid for more
+// than RefreshWindow, and otherwise buys a new one with the key.
+func (Provider) Restore(ctx context.Context, rt *flows.Runtime, in flows.Inputs, blob []byte) (flows.Session, error) {
+	var saved savedToken
+	if err := json.Unmarshal(blob, &saved); err != nil || saved.V != 1 || saved.APIKey == "" || saved.Token == "" {
+		return nil, flows.Gone(errors.New("the saved LiquidCommerce token is unreadable"))
+	}
+	key := in[FieldAPIKey]
+	switch {
+	case key == "":
+		key = saved.APIKey
+	case key != saved.APIKey:
+		return nil, flows.Gone(errors.New("the saved token was bought with another API key"))
+	}
+	c, err := newClient(rt, key, Token{Value: saved.Token, Type: saved.Type, Expires: time.UnixMilli(saved.Exp)})
+	if err != nil {
+		return nil, err
+	}
+	c.meta.RequestID = saved.RequestID
+	s := &session{client: c, apiKey: key}
+	if err := s.ensureFresh(ctx); err != nil {
+		if IsUnauthorized(err) {
+			return nil, flows.Gone(fmt.Errorf("the token expired and the API key was refused (%w); check $%s", err, APIKeyEnvVar))
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+type session struct {
+	client *Client
+	apiKey string
+}
+
+// ensureFresh buys a new token when the one held ends within
+// RefreshWindow.
+func (s *session) ensureFresh(ctx context.Context) error {
+	if !s.client.expiresWithin(RefreshWindow) {
+		return nil
+	}
+	_, err := s.client.Authenticate(ctx)
+	return err
+}
+
+// Fetch shows the token, renewing it first when it is about to end.
+func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
+	if err := s.ensureFresh(ctx); err != nil {
+		return nil, err
+	}
+	tok, meta := s.client.Token(), s.client.Metadata()
+	profile := []flows.Fact{
+		{Label: "Token type", Value: tok.Type},
+		{Label: "Access token", Value: tok.Value, Secret: true},
+		{Label: "Expires", Value: tok.Expires.Local().Format("2 Jan 2006 15:04:05 MST")},
+	}
+	for _, f := range []flows.Fact{{Label: "Request id", Value: meta.RequestID}, {Label: "API version", Value: meta.Version}, {Label: "Timezone", Value: meta.Timezone}} {
+		if f.Value != "" {
+			profile = append(profile, f)
+		}
+	}
+	type token struct {
+		AccessToken string `json:"access_token"`
+		Type        string `json:"type"`
+		Expiry      string `json:"expiry"`
+	}
+	out, err := json.MarshalIndent(struct {
+		Provider string `json:"provider"`
+		Token    token  `json:"token"`
+	}{"liquidcommerce", token{tok.Value, tok.Type, tok.Expires.UTC().Format(time.RFC3339Nano)}}, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return &flows.Result{Provider: "liquidcommerce", Profile: profile, Expires: tok.Expires, Output: append(out, '\n')}, nil
+}
+
+// Call sends one request with the Bearer token, under the seed's refresh
+// rules (Client.Do).
+func (s *session) Call(ctx context.Context, method, pathQuery string, body []byte) (*flows.CallResponse, error) {
+	resp, err := s.client.Do(ctx, method, pathQuery, body)
+	if err != nil {
+		return nil, err
+	}
+	return &flows.CallResponse{Status: resp.Status, Header: resp.Header, Body: resp.Body}, nil
+}
+
+// RefreshToken buys a new token with the key: the documented refresh rides
+// on a business call, which a refresh on demand has none of.
+func (s *session) RefreshToken(ctx context.Context) error {
+	_, err := s.client.Authenticate(ctx)
+	return err
+}
+
+// End cannot revoke anything: the documents give no call for it.
+func (s *session) End(context.Context) error { return flows.ErrCannotEnd }
+
+// Saved implements flows.Session.
+func (s *session) Saved() ([]byte, error) {
+	tok := s.client.Token()
+	return json.Marshal(savedToken{V: 1, APIKey: s.apiKey, Token: tok.Value, Type: tok.Type, Exp: tok.Expires.UnixMilli(), RequestID: s.client.Metadata().RequestID})
+}

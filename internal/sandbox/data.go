@@ -3,8 +3,9 @@ package sandbox
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"strings"
+
+	"github.com/qexcompanion/qex-companion/internal/sandbox/seedaccounts"
 )
 
 // sandboxUser is the Liquid user every sandbox session belongs to.
@@ -15,61 +16,16 @@ var sandboxUser = struct {
 	Email    string
 }{ID: 1111, Name: "Sandy Box", Initials: "SB", Email: "sandy.box@sandbox.liquid.test"}
 
-// accountCommon holds the fields crypto and fiat accounts share, in the
-// service's key order; nil pointers are JSON nulls.
-type accountCommon struct {
-	ID                       int     `json:"id"`
-	Currency                 string  `json:"currency"`
-	Balance                  string  `json:"balance"`
-	ReservedBalance          string  `json:"reserved_balance"`
-	PusherChannel            string  `json:"pusher_channel"`
-	LowestOfferInterestRate  *string `json:"lowest_offer_interest_rate"`
-	HighestOfferInterestRate *string `json:"highest_offer_interest_rate"`
-}
-
-type cryptoAccount struct {
-	accountCommon
-	Address         *string `json:"address"`
-	CurrencySymbol  string  `json:"currency_symbol"`
-	MinimumWithdraw *string `json:"minimum_withdraw"`
-	CurrencyType    string  `json:"currency_type"`
-}
-
-type fiatAccount struct {
-	accountCommon
-	CurrencySymbol   string  `json:"currency_symbol"`
-	SendToBTCAddress *string `json:"send_to_btc_address"`
-	ExchangeRate     *string `json:"exchange_rate"`
-	CurrencyType     string  `json:"currency_type"`
-}
-
-func ptr(s string) *string { return &s }
-
-func common(id int, ccy, balance, reserved string) accountCommon {
-	return accountCommon{
-		ID: id, Currency: ccy, Balance: balance, ReservedBalance: reserved,
-		PusherChannel: fmt.Sprintf("user_%d_account_%s", sandboxUser.ID, strings.ToLower(ccy)),
-	}
-}
-
-func crypto(id int, ccy, symbol, balance, reserved string, address, minWithdraw *string) cryptoAccount {
-	return cryptoAccount{accountCommon: common(id, ccy, balance, reserved),
-		Address: address, CurrencySymbol: symbol, MinimumWithdraw: minWithdraw, CurrencyType: "crypto"}
-}
-
-func fiat(id int, ccy, symbol, balance, reserved, rate string) fiatAccount {
-	return fiatAccount{accountCommon: common(id, ccy, balance, reserved),
-		CurrencySymbol: symbol, ExchangeRate: ptr(rate), CurrencyType: "fiat"}
-}
-
 // seededAccounts returns the sandbox user's accounts: several currencies,
 // Unicode symbols, long decimals, zero balances and nulls.
-func seededAccounts() ([]cryptoAccount, []fiatAccount) {
+func seededAccounts() ([]seedaccounts.Crypto, []seedaccounts.Fiat) {
+	user := seedaccounts.Of(sandboxUser.ID)
+	crypto, fiat, ptr := user.Crypto, user.Fiat, seedaccounts.Ptr
 	btc := crypto(1111, "BTC", "₿", "0.06", "0.0", ptr("1FePLaYMejoo37CjLyzovJGMVTPPGQ3SVM"), ptr("0.02"))
 	btc.LowestOfferInterestRate, btc.HighestOfferInterestRate = ptr("0.00002"), ptr("0.00200")
 	qash := crypto(1116, "QASH", "Q", "98765432.10", "1234.5", ptr("0x618e75ac90b12c6049ba3b27f5d5f8651b0037f6"), ptr("50"))
 	qash.LowestOfferInterestRate, qash.HighestOfferInterestRate = ptr("0.0001"), ptr("0.0010")
-	cryptos := []cryptoAccount{
+	cryptos := []seedaccounts.Crypto{
 		btc,
 		crypto(1112, "ETH", "Ξ", "12.345678901234567891", "0.5", ptr("0x5a0b54d5dc17e0aadc383d2db43b0a0d3e029c4c"), ptr("0.01")),
 		crypto(1113, "XRP", "✕", "1250.000001", "0.0", nil, ptr("20")),
@@ -77,12 +33,12 @@ func seededAccounts() ([]cryptoAccount, []fiatAccount) {
 		crypto(1115, "LTC", "Ł", "0.0", "0.0", nil, nil),
 		qash,
 	}
-	fiats := []fiatAccount{
-		fiat(979984, "USD", "$", "0.00726", "0.0", "1.0"),
-		fiat(979985, "JPY", "¥", "1234567", "1000", "0.0067"),
-		fiat(979986, "EUR", "€", "250.5", "0.0", "1.0845"),
-		fiat(979987, "SGD", "S$", "0.0", "0.0", "0.7412"),
-		fiat(979988, "PHP", "₱", "15000.75", "250.25", "0.0171"),
+	fiats := []seedaccounts.Fiat{
+		fiat(979984, "USD", "$", "0.00726", "0.0", ptr("1.0")),
+		fiat(979985, "JPY", "¥", "1234567", "1000", ptr("0.0067")),
+		fiat(979986, "EUR", "€", "250.5", "0.0", ptr("1.0845")),
+		fiat(979987, "SGD", "S$", "0.0", "0.0", ptr("0.7412")),
+		fiat(979988, "PHP", "₱", "15000.75", "250.25", ptr("0.0171")),
 	}
 	return cryptos, fiats
 }

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/qexcompanion/qex-companion/internal/sandbox/seedaccounts"
 )
 
 // envelope is the wrapper of every JSON response.
@@ -185,7 +187,7 @@ func (s *Sandbox) account(w http.ResponseWriter, r *http.Request, _ *session) {
 	for _, a := range cryptos {
 		if a.Currency == currency {
 			if withAddress && a.Address == nil {
-				a.Address = ptr(depositAddress(currency))
+				a.Address = seedaccounts.Ptr(depositAddress(currency))
 			}
 			ok(w, "", a)
 			return
@@ -194,7 +196,7 @@ func (s *Sandbox) account(w http.ResponseWriter, r *http.Request, _ *session) {
 	for _, a := range fiats {
 		if a.Currency == currency {
 			if withAddress && a.SendToBTCAddress == nil {
-				a.SendToBTCAddress = ptr(depositAddress("BTC"))
+				a.SendToBTCAddress = seedaccounts.Ptr(depositAddress("BTC"))
 			}
 			ok(w, "", a)
 			return

@@ -1,15 +1,9 @@
 package sandbox
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"os"
-	"strings"
 	"time"
 
-	"github.com/qexcompanion/qex-companion/internal/privatefile"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/statefile"
 )
 
 // WithPersistence keeps sessions across restarts of an embedded sandbox, so
@@ -18,10 +12,7 @@ import (
 // approval, nonces); each session's secret is derived from masterKey, which
 // the caller keeps somewhere safe (the system keychain).
 func WithPersistence(stateFile string, masterKey []byte) Option {
-	return func(s *Sandbox) {
-		s.stateFile = stateFile
-		s.masterKey = masterKey
-	}
+	return func(s *Sandbox) { s.state = statefile.File{Path: stateFile, Key: masterKey} }
 }
 
 // persistedSession is a session as the state file holds it: no secret.
@@ -39,23 +30,16 @@ type persistedSession struct {
 // sessionSecret derives a session's secret from the master key, shaped like
 // the service's secrets.
 func (s *Sandbox) sessionSecret(id string) string {
-	mac := hmac.New(sha256.New, s.masterKey)
-	mac.Write([]byte("qex sandbox session secret " + id))
-	h := hex.EncodeToString(mac.Sum(nil)[:16])
-	return strings.Join([]string{h[0:8], h[8:12], h[12:16], h[16:20], h[20:32]}, "-")
+	return s.state.Derive("qex sandbox session secret " + id)
 }
 
-func (s *Sandbox) persistent() bool { return s.stateFile != "" && len(s.masterKey) > 0 }
+func (s *Sandbox) persistent() bool { return s.state.On() }
 
 // loadState reads the state file; a missing or damaged one is an empty
 // sandbox (it is only test data).
 func (s *Sandbox) loadState() {
-	data, err := os.ReadFile(s.stateFile)
-	if err != nil {
-		return
-	}
 	var saved []persistedSession
-	if json.Unmarshal(data, &saved) != nil {
+	if !s.state.Load(&saved) {
 		return
 	}
 	for _, p := range saved {
@@ -81,8 +65,5 @@ func (s *Sandbox) saveStateLocked() {
 			Approved: sess.approved, Denied: sess.denied, Terminated: sess.terminated, LastNonce: sess.lastNonce,
 		})
 	}
-	data, err := json.MarshalIndent(saved, "", "  ")
-	if err == nil {
-		privatefile.WriteCreatingFolder(s.stateFile, data) //nolint:errcheck // test data; the next change tries again
-	}
+	s.state.Save(saved)
 }

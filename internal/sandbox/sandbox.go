@@ -18,6 +18,7 @@ import (
 
 	"github.com/qexcompanion/qex-companion/internal/randid"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/liquid"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/statefile"
 )
 
 // DefaultPublicAPIKey is the built-in sandbox partner key.
@@ -45,11 +46,10 @@ func WithLiquid(opts ...liquid.Option) Option {
 
 // Sandbox is the emulated QEX partner API. It is an http.Handler.
 type Sandbox struct {
-	now       func() time.Time
-	ttl       time.Duration
-	stateFile string
-	masterKey []byte
-	mux       *http.ServeMux
+	now   func() time.Time
+	ttl   time.Duration
+	state statefile.File
+	mux   *http.ServeMux
 
 	liquidOpts []liquid.Option
 	liquid     *liquid.Server
@@ -79,8 +79,8 @@ func New(opts ...Option) *Sandbox {
 	}
 	if s.persistent() {
 		s.loadState()
-		liquidState := strings.TrimSuffix(s.stateFile, ".json") + "-liquid.json"
-		s.liquidOpts = append([]liquid.Option{liquid.WithPersistence(liquidState, s.masterKey)}, s.liquidOpts...)
+		liquidState := strings.TrimSuffix(s.state.Path, ".json") + "-liquid.json"
+		s.liquidOpts = append([]liquid.Option{liquid.WithPersistence(liquidState, s.state.Key)}, s.liquidOpts...)
 	}
 	s.liquid = liquid.New(s.liquidOpts...)
 	s.mux = s.routes()

@@ -1,9 +1,6 @@
 package liquid
 
-import (
-	"fmt"
-	"strings"
-)
+import "github.com/qexcompanion/qex-companion/internal/sandbox/seedaccounts"
 
 // sandboxUser is the Liquid user who approves every request. The name is
 // Japanese so clients exercise non-Latin rendering.
@@ -67,64 +64,21 @@ func seededUserContext(tokenID string) userContext {
 	}
 }
 
-// accountCommon holds the fields crypto and fiat accounts share, in seed 001's
-// key order; nil pointers are JSON nulls.
-type accountCommon struct {
-	ID                       int     `json:"id"`
-	Currency                 string  `json:"currency"`
-	Balance                  string  `json:"balance"`
-	ReservedBalance          string  `json:"reserved_balance"`
-	PusherChannel            string  `json:"pusher_channel"`
-	LowestOfferInterestRate  *string `json:"lowest_offer_interest_rate"`
-	HighestOfferInterestRate *string `json:"highest_offer_interest_rate"`
-}
-
-type cryptoAccount struct {
-	accountCommon
-	Address         *string `json:"address"`
-	CurrencySymbol  string  `json:"currency_symbol"`
-	MinimumWithdraw *string `json:"minimum_withdraw"`
-	CurrencyType    string  `json:"currency_type"`
-}
-
-type fiatAccount struct {
-	accountCommon
-	CurrencySymbol   string  `json:"currency_symbol"`
-	SendToBTCAddress *string `json:"send_to_btc_address"`
-	ExchangeRate     *string `json:"exchange_rate"`
-	CurrencyType     string  `json:"currency_type"`
-}
-
-func ptr(s string) *string { return &s }
-
-func account(id int, ccy, balance, reserved string) accountCommon {
-	return accountCommon{
-		ID: id, Currency: ccy, Balance: balance, ReservedBalance: reserved,
-		PusherChannel: fmt.Sprintf("user_%d_account_%s", sandboxUser.ID, strings.ToLower(ccy)),
-	}
-}
-
 // seededAccounts returns the sandbox user's accounts: seed 001's BTC and USD
 // accounts verbatim, plus long and tiny decimals, zero balances, nulls and
 // Unicode symbols.
-func seededAccounts() ([]cryptoAccount, []fiatAccount) {
-	crypto := func(id int, ccy, symbol, balance, reserved string, address, minWithdraw *string) cryptoAccount {
-		return cryptoAccount{accountCommon: account(id, ccy, balance, reserved),
-			Address: address, CurrencySymbol: symbol, MinimumWithdraw: minWithdraw, CurrencyType: "crypto"}
-	}
-	fiat := func(id int, ccy, symbol, balance, reserved string, rate *string) fiatAccount {
-		return fiatAccount{accountCommon: account(id, ccy, balance, reserved),
-			CurrencySymbol: symbol, ExchangeRate: rate, CurrencyType: "fiat"}
-	}
+func seededAccounts() ([]seedaccounts.Crypto, []seedaccounts.Fiat) {
+	user := seedaccounts.Of(sandboxUser.ID)
+	crypto, fiat, ptr := user.Crypto, user.Fiat, seedaccounts.Ptr
 	btc := crypto(1111, "BTC", "₿", "0.06", "0.0", ptr("1FePLaYMejoo37CjLyzovJGMVTPPGQ3SVM"), ptr("0.02"))
 	btc.LowestOfferInterestRate, btc.HighestOfferInterestRate = ptr("0.00002"), ptr("0.00200")
-	cryptos := []cryptoAccount{
+	cryptos := []seedaccounts.Crypto{
 		btc,
 		crypto(1112, "ETH", "Ξ", "12.345678901234567890", "0.5", ptr("0x5a0b54d5dc17e0aadc383d2db43b0a0d3e029c4c"), ptr("0.01")),
 		crypto(1113, "USDT", "₮", "0.000000000000000001", "0.0", ptr("0x8f3cf7ad23cd3cadbd9735aff958023239c6a063"), ptr("10")),
 		crypto(1114, "LTC", "Ł", "0.0", "0.0", nil, nil),
 	}
-	fiats := []fiatAccount{
+	fiats := []seedaccounts.Fiat{
 		fiat(979984, "USD", "$", "0.00726", "0.0", ptr("1.0")),
 		fiat(979985, "JPY", "¥", "1234567", "1000", ptr("0.0067")),
 		fiat(979986, "EUR", "€", "0", "0", nil),

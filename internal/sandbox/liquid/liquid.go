@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/qexcompanion/qex-companion/internal/randid"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/statefile"
 )
 
 // DefaultTokenID is the id of the API token a Server has when no WithToken
@@ -101,8 +102,7 @@ type Server struct {
 	down     atomic.Bool
 	mux      *http.ServeMux
 
-	stateFile string
-	masterKey []byte
+	state statefile.File
 
 	mu       sync.Mutex
 	tokens   map[string]*apiToken // by token id; fixed after New

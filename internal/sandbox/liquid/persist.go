@@ -1,16 +1,10 @@
 package liquid
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"os"
-	"strings"
 	"time"
 
-	"github.com/qexcompanion/qex-companion/internal/privatefile"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/statefile"
 )
 
 // WithPersistence keeps OAuth requests across restarts of an embedded
@@ -21,10 +15,7 @@ import (
 // safe (the system keychain). Nonces are not kept: they are epoch
 // milliseconds, later after a restart.
 func WithPersistence(stateFile string, masterKey []byte) Option {
-	return func(s *Server) {
-		s.stateFile = stateFile
-		s.masterKey = masterKey
-	}
+	return func(s *Server) { s.state = statefile.File{Path: stateFile, Key: masterKey} }
 }
 
 // persistedRequest is a request as the state file holds it: no secret.
@@ -35,25 +26,16 @@ type persistedRequest struct {
 	State    string    `json:"state"`
 }
 
-func (s *Server) persistent() bool { return s.stateFile != "" && len(s.masterKey) > 0 }
+func (s *Server) persistent() bool { return s.state.On() }
 
-// derive returns a secret for purpose, shaped like the service's ids.
-func (s *Server) derive(purpose string) string {
-	mac := hmac.New(sha256.New, s.masterKey)
-	mac.Write([]byte("liquid sandbox " + purpose))
-	h := hex.EncodeToString(mac.Sum(nil)[:16])
-	return strings.Join([]string{h[0:8], h[8:12], h[12:16], h[16:20], h[20:32]}, "-")
-}
+// derive returns a secret for purpose, the same at every launch.
+func (s *Server) derive(purpose string) string { return s.state.Derive("liquid sandbox " + purpose) }
 
 // loadState reads the state file; a missing or damaged one is an empty
 // sandbox (it is only test data).
 func (s *Server) loadState() {
-	data, err := os.ReadFile(s.stateFile)
-	if err != nil {
-		return
-	}
 	var saved []persistedRequest
-	if json.Unmarshal(data, &saved) != nil {
+	if !s.state.Load(&saved) {
 		return
 	}
 	states := map[string]requestState{"pending": pending, "approved": approved, "denied": denied}
@@ -82,8 +64,5 @@ func (s *Server) saveStateLocked() {
 		}
 		saved = append(saved, persistedRequest{PublicID: req.publicID, TokenID: req.tokenID, Expires: req.expires, State: req.state.String()})
 	}
-	data, err := json.MarshalIndent(saved, "", "  ")
-	if err == nil {
-		privatefile.WriteCreatingFolder(s.stateFile, data) //nolint:errcheck // test data; the next change tries again
-	}
+	s.state.Save(saved)
 }

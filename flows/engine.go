@@ -396,6 +396,11 @@ func (e *Engine) runtime(t Target, info ProviderInfo, checkNow <-chan struct{}, 
 		}
 		receiver = r
 	}
+	var resave func(Session)
+	if e.cfg.Sessions != nil {
+		key := e.SessionKey(t)
+		resave = func(s Session) { emit(SessionSaved{Err: e.save(key, s)}) }
+	}
 	return &Runtime{
 		APIBase:     base,
 		HTTP:        NewInspectingClient(emit, 30*time.Second),
@@ -407,6 +412,7 @@ func (e *Engine) runtime(t Target, info ProviderInfo, checkNow <-chan struct{}, 
 		PollMin:     e.cfg.PollMin,
 		PollMax:     e.cfg.PollMax,
 		checkNow:    checkNow,
+		resave:      resave,
 	}, nil
 }
 
@@ -522,7 +528,13 @@ func (e *Engine) Call(ctx context.Context, method, pathQuery string, body []byte
 	if !strings.HasPrefix(pathQuery, "/") {
 		return nil, fmt.Errorf("path %q must start with /", pathQuery)
 	}
-	return cur.session.Call(ctx, method, pathQuery, body)
+	start := time.Now()
+	resp, err := cur.session.Call(ctx, method, pathQuery, body)
+	if err != nil {
+		return nil, err
+	}
+	resp.Latency = time.Since(start)
+	return resp, nil
 }
 
 // OpenURL opens url with the engine's browser opener.

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -131,9 +132,29 @@ type Account struct {
 
 // CallResponse is the answer to Session.Call.
 type CallResponse struct {
-	Status int
-	Header http.Header
-	Body   []byte
+	Status  int
+	Header  http.Header
+	Body    []byte
+	Latency time.Duration // set by Engine.Call
+}
+
+// maxShownBody bounds what a console shows of an answer's body, so a large
+// one stays responsive.
+const maxShownBody = 256 << 10
+
+// Shown is the answer as people may see it: headers and a pretty-printed
+// body, with every secret redacted as in the inspector, the body cut at
+// 256 KiB.
+func (r *CallResponse) Shown() (headers, body string) {
+	raw, cut := r.Body, false
+	if len(raw) > maxShownBody {
+		raw, cut = raw[:maxShownBody], true
+	}
+	body = redactBodyOf(r.Header.Get("Content-Type"), raw)
+	if cut {
+		body += fmt.Sprintf("\n… (cut: %d bytes in all; the console shows the first 256 KiB)", len(r.Body))
+	}
+	return redactHeaders(r.Header), body
 }
 
 // Runtime is what a provider's flow may use: the app's HTTP client (which
@@ -150,6 +171,16 @@ type Runtime struct {
 	PollMin     time.Duration
 	PollMax     time.Duration
 	checkNow    <-chan struct{}
+	resave      func(Session) // saves a session again under its key; nil: nothing saved
+}
+
+// SessionChanged tells the engine that s's Saved blob changed on its own
+// (an automatic refresh rotated its refresh token), so the keychain gets
+// the new one at once: the old one no longer works.
+func (rt *Runtime) SessionChanged(s Session) {
+	if rt.resave != nil {
+		rt.resave(s)
+	}
 }
 
 // receive starts the return address, reporting trouble: nil when there is

@@ -1,0 +1,275 @@
+// Package oauth2 is the app's client of the Liquid OAuth 2.0 service (seed
+// 002) and the `oauth2` provider. golang.org/x/oauth2 builds the login URL
+// and speaks the token endpoint (code exchange with PKCE, refresh, client
+// credentials); this package adds what it cannot do: the comma-separated
+// scope, the non-standard introspect call, and keeping rotated refresh
+// tokens.
+package oauth2
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	xoauth2 "golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/qexcompanion/qex-companion/internal/apihttp"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
+)
+
+// ProductionBaseURL is where the service is taken to live: seed 002 gives
+// only paths, and Liquid's APIs were served from this host.
+const ProductionBaseURL = "https://api.liquid.com"
+
+// Client talks to one OAuth 2.0 service as one client id.
+type Client struct {
+	base     *url.URL
+	http     *http.Client
+	now      func() time.Time
+	clientID string
+	scope    string // comma separated, as the service wants
+}
+
+// NewClient returns a client of the service at baseURL. hc sends every
+// request (the inspector's client); now dates token expiry.
+func NewClient(baseURL, clientID, scope string, hc *http.Client, now func() time.Time) (*Client, error) {
+	base, err := apihttp.ParseBaseURL(baseURL, ProductionBaseURL)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{base: base, http: hc, now: now, clientID: clientID, scope: scope}, nil
+}
+
+func (c *Client) endpoint(path string) string { return c.base.String() + path }
+
+// config is the x/oauth2 view of the public client. The scope is sent by
+// hand: x/oauth2 joins scopes with spaces. The client id goes in the form,
+// as the documents show, never in a Basic header.
+func (c *Client) config(redirectURI string) *xoauth2.Config {
+	return &xoauth2.Config{
+		ClientID:    c.clientID,
+		RedirectURL: redirectURI,
+		Endpoint:    xoauth2.Endpoint{AuthURL: c.endpoint("/login"), TokenURL: c.endpoint("/oauth/token"), AuthStyle: xoauth2.AuthStyleInParams},
+	}
+}
+
+// ctx hands x/oauth2 the app's HTTP client.
+func (c *Client) ctx(ctx context.Context) context.Context {
+	return context.WithValue(ctx, xoauth2.HTTPClient, c.http)
+}
+
+// LoginURL is the page where the user approves: /login with the code
+// request, the state and the PKCE S256 challenge of verifier.
+func (c *Client) LoginURL(redirectURI, state, verifier string) string {
+	return c.config(redirectURI).AuthCodeURL(state, xoauth2.SetAuthURLParam("scope", c.scope), xoauth2.S256ChallengeOption(verifier))
+}
+
+// Exchange trades an authorization code for tokens (public client: no
+// secret; the PKCE verifier proves the code is ours).
+func (c *Client) Exchange(ctx context.Context, code, redirectURI, verifier string) (*xoauth2.Token, error) {
+	tok, err := c.config(redirectURI).Exchange(c.ctx(ctx), code, xoauth2.VerifierOption(verifier), xoauth2.SetAuthURLParam("scope", c.scope))
+	return c.dated(tok, c.tokenError(ctx, "exchange the authorization code", err))
+}
+
+// Refresh trades a refresh token for a new pair; the service rotates it,
+// so the old one is dead once this returns.
+func (c *Client) Refresh(ctx context.Context, refreshToken string) (*xoauth2.Token, error) {
+	tok, err := c.config("").TokenSource(c.ctx(ctx), &xoauth2.Token{RefreshToken: refreshToken}).Token()
+	return c.dated(tok, c.tokenError(ctx, "refresh the access token", err))
+}
+
+// ClientCredentials gets a token for the client itself (no user) with its
+// secret.
+func (c *Client) ClientCredentials(ctx context.Context, secret string) (*xoauth2.Token, error) {
+	cfg := clientcredentials.Config{ClientID: c.clientID, ClientSecret: secret, TokenURL: c.endpoint("/oauth/token"),
+		AuthStyle: xoauth2.AuthStyleInParams, EndpointParams: url.Values{"scope": {c.scope}}}
+	tok, err := cfg.Token(c.ctx(ctx))
+	return c.dated(tok, c.tokenError(ctx, "get a client-credentials token", err))
+}
+
+// dated sets a token's expiry from expires_in by the client's clock
+// (x/oauth2 uses time.Now, and clientcredentials drops ExpiresIn).
+func (c *Client) dated(tok *xoauth2.Token, err error) (*xoauth2.Token, error) {
+	if err != nil {
+		return nil, err
+	}
+	secs := tok.ExpiresIn
+	if f, ok := tok.Extra("expires_in").(float64); secs == 0 && ok {
+		secs = int64(f)
+	}
+	tok.Expiry = time.Time{}
+	if secs > 0 {
+		tok.Expiry = c.now().Add(time.Duration(secs) * time.Second)
+	}
+	return tok, nil
+}
+
+// OAuthError is the service refusing a token request: RFC 6749's error and
+// error_description, told with what to do.
+type OAuthError struct {
+	Call        string
+	Status      int
+	Code        string
+	Description string
+}
+
+func (e *OAuthError) Error() string {
+	said := e.Code
+	if said == "" {
+		said = http.StatusText(e.Status)
+	}
+	if e.Description != "" {
+		said += ": " + e.Description
+	}
+	return fmt.Sprintf("could not %s: the server answered HTTP %d (%s); %s", e.Call, e.Status, said, e.advice())
+}
+
+func (e *OAuthError) advice() string {
+	switch {
+	case e.Code == "invalid_grant" && strings.HasPrefix(e.Call, "refresh"):
+		return "the refresh token is used, expired (they live 15 days) or revoked: approve again"
+	case e.Code == "invalid_grant":
+		return "the code was used, expired (codes live 5 minutes) or does not match this sign-in: start again"
+	case e.Code == "invalid_client" && strings.Contains(e.Call, "client-credentials"):
+		return "check the client id and $" + SecretEnvVar
+	case e.Code == "invalid_client":
+		return "check the client id"
+	case e.Code == "invalid_scope":
+		return "check the scope: known scopes, separated by commas, e.g. delegated:all"
+	case e.Code == "unauthorized_client", e.Code == "unsupported_grant_type":
+		return "this client may not use that grant: choose another --grant"
+	case e.Status == http.StatusTooManyRequests:
+		return "rate limited: try again in a minute"
+	case e.Status >= 500:
+		return "the server failed: try again later"
+	}
+	return "check the client id, scope and API base URL"
+}
+
+// tokenError words what x/oauth2 returned for people.
+func (c *Client) tokenError(ctx context.Context, call string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var re *xoauth2.RetrieveError
+	if errors.As(err, &re) {
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		return &OAuthError{Call: call, Status: status, Code: oneline.Clean(re.ErrorCode, 60), Description: oneline.Clean(re.ErrorDescription, 200)}
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return apihttp.TransportError(ctx, call, c.base, err)
+	}
+	// A 2xx that is not a token: x/oauth2's own words, which hold no secret.
+	return fmt.Errorf("could not %s: the server's answer is not an OAuth token (%s); check the API base URL", call, oneline.Clean(err.Error(), 200))
+}
+
+// IsInvalidGrant reports whether the service refused a code or refresh
+// token as used, expired or revoked.
+func IsInvalidGrant(err error) bool {
+	var oe *OAuthError
+	return errors.As(err, &oe) && oe.Code == "invalid_grant"
+}
+
+// TokenInfo is introspect's tokenInfo (camelCase, unlike the rest).
+type TokenInfo struct {
+	AccessTokenExpiresAt time.Time       `json:"accessTokenExpiresAt"`
+	Scope                string          `json:"scope"`
+	User                 json.RawMessage `json:"user"`
+}
+
+// User is the part of introspect's user the app shows.
+type User struct {
+	ID        string `json:"_id"`
+	Username  string `json:"username"`
+	FirstName string `json:"firstName"`
+	LastName  string `json:"lastName"`
+	Email     string `json:"email"`
+	Role      string `json:"role"`
+	Verified  bool   `json:"verified"`
+}
+
+// Response is a raw answer to Send.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Send makes one request with the access token as Bearer; pathQuery is
+// relative to the API base. Any status is returned as it came.
+func (c *Client) Send(ctx context.Context, call, accessToken, method, pathQuery string, form url.Values, body []byte) (*Response, error) {
+	var reader *strings.Reader
+	if form != nil {
+		reader = strings.NewReader(form.Encode())
+	} else {
+		reader = strings.NewReader(string(body))
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.endpoint(pathQuery), reader)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", call, err)
+	}
+	switch {
+	case form != nil:
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	case len(body) > 0:
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if accessToken != "" {
+		req.Header.Set("Authorization", "Bearer "+accessToken)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, apihttp.TransportError(ctx, call, c.base, err)
+	}
+	defer resp.Body.Close()
+	raw, err := apihttp.ReadAll(resp.Body, apihttp.MaxResponseBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s failed: reading the answer: %w", call, err)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
+}
+
+// ErrTokenRefused is introspect's answer to a token it does not accept.
+var ErrTokenRefused = errors.New("the server does not accept the access token (unknown, expired or revoked)")
+
+// Introspect asks the service what accessToken grants, and for whom.
+func (c *Client) Introspect(ctx context.Context, accessToken string) (*TokenInfo, error) {
+	const call = "introspect the access token"
+	resp, err := c.Send(ctx, call, "", http.MethodPost, "/oauth/token/introspect", url.Values{"token": {accessToken}}, nil)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Status == http.StatusUnauthorized {
+		return nil, fmt.Errorf("could not %s: %w", call, ErrTokenRefused)
+	}
+	if resp.Status != http.StatusOK {
+		var body struct{ Error, ErrorDescription string }
+		json.Unmarshal(resp.Body, &body) //nolint:errcheck // a body that is not an OAuth error leaves them empty
+		return nil, &OAuthError{Call: call, Status: resp.Status, Code: oneline.Clean(body.Error, 60), Description: oneline.Clean(body.ErrorDescription, 200)}
+	}
+	var body struct {
+		OK   int `json:"ok"`
+		Data struct {
+			TokenInfo *TokenInfo `json:"tokenInfo"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(resp.Body, &body); err != nil || body.OK != 1 || body.Data.TokenInfo == nil {
+		return nil, fmt.Errorf("could not %s: the answer is not {\"ok\": 1, \"data\": {\"tokenInfo\": ...}}; check the API base URL", call)
+	}
+	info := body.Data.TokenInfo
+	if u := strings.TrimSpace(string(info.User)); u != "null" && u != "" && !strings.HasPrefix(u, "{") {
+		return nil, fmt.Errorf("could not %s: tokenInfo.user is not an object; check the API base URL", call)
+	}
+	return info, nil
+}

@@ -1,0 +1,371 @@
+package oauth2
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	xoauth2 "golang.org/x/oauth2"
+
+	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/callback"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
+)
+
+// Input names.
+const (
+	FieldClientID     = "client-id"
+	FieldScope        = "scope"
+	FieldGrant        = "grant"
+	FieldClientSecret = "client-secret"
+)
+
+// Grants a user can choose.
+const (
+	GrantCode              = "code"
+	GrantClientCredentials = "client_credentials"
+)
+
+// DefaultScope is asked for when none is given.
+const DefaultScope = "delegated:all"
+
+// SecretEnvVar holds the client secret in a terminal: never a flag.
+const SecretEnvVar = "LIQUID_CLIENT_SECRET"
+
+// refreshAhead: a token expiring this soon is refreshed before use.
+const refreshAhead = time.Minute
+
+// Provider is the Liquid OAuth 2.0 service as a flows.Provider.
+type Provider struct{}
+
+// Info implements flows.Provider.
+func (Provider) Info() flows.ProviderInfo {
+	return flows.ProviderInfo{
+		Name:           "oauth2",
+		Title:          "Liquid OAuth 2.0 service",
+		ProductionBase: ProductionBaseURL,
+		SandboxPath:    "/oauth2",
+		Fields: []flows.Field{
+			{Name: FieldClientID, Label: "Client id", Account: true, Check: checkClientID},
+			{Name: FieldScope, Label: "Scope", Optional: true, Default: DefaultScope, Check: checkScope},
+			{Name: FieldGrant, Label: "Grant", Choices: []string{GrantCode, GrantClientCredentials}, Default: GrantCode},
+			{Name: FieldClientSecret, Label: "Client secret", Secret: true, EnvVar: SecretEnvVar, Optional: true, Check: checkSecret},
+		},
+	}
+}
+
+func checkClientID(id string) error {
+	if len(id) > 128 || strings.IndexFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+		return errors.New("the client id is one word of at most 128 characters, e.g. application_client")
+	}
+	return nil
+}
+
+func checkScope(scope string) error {
+	for s := range strings.SplitSeq(scope, ",") {
+		if s == "" || len(s) > 100 || strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+			return errors.New("the scope is a comma-separated list with no spaces, e.g. delegated:all or delegated:all,admin:all")
+		}
+	}
+	return nil
+}
+
+func checkSecret(secret string) error {
+	if len(secret) > 512 || strings.IndexFunc(secret, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+		return errors.New("the client secret is one line of at most 512 characters: paste it again")
+	}
+	return nil
+}
+
+func newClient(rt *flows.Runtime, in flows.Inputs) (*Client, error) {
+	scope := in[FieldScope]
+	if scope == "" {
+		scope = DefaultScope
+	}
+	return NewClient(rt.APIBase, in[FieldClientID], scope, rt.HTTP, rt.Now)
+}
+
+func grantOf(in flows.Inputs) string {
+	if in[FieldGrant] == "" {
+		return GrantCode
+	}
+	return in[FieldGrant]
+}
+
+// Authorize gets a token: for the code grant, the user approves on /login
+// and the browser brings the code back; for client credentials, the
+// client's secret alone.
+func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Inputs) (flows.Session, error) {
+	c, err := newClient(rt, in)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{client: c, rt: rt, grant: grantOf(in), secret: in[FieldClientSecret]}
+	if s.grant == GrantClientCredentials {
+		if s.secret == "" {
+			return nil, errors.New("the client_credentials grant needs the client secret: set $" + SecretEnvVar + " (or fill in the window's client secret field)")
+		}
+		tok, err := c.ClientCredentials(ctx, s.secret)
+		if err != nil {
+			return nil, err
+		}
+		s.setLocked(tok) // not yet shared: no lock needed
+		return s, nil
+	}
+	tok, err := authorizeCode(ctx, rt, c)
+	if err != nil {
+		return nil, err
+	}
+	s.setLocked(tok)
+	return s, nil
+}
+
+// authorizeCode runs the authorization-code grant with PKCE. The state is
+// the receiver's own: its return URL carries it, and it delivers only a
+// return whose state matches; the redirect_uri is that URL without it.
+func authorizeCode(ctx context.Context, rt *flows.Runtime, c *Client) (*xoauth2.Token, error) {
+	verifier := xoauth2.GenerateVerifier()
+	var redirectURI, code string
+	var tok *xoauth2.Token
+	_, err := rt.Await(ctx, flows.Approval{
+		URL: func(returnURL string) string {
+			u, err := url.Parse(returnURL)
+			if returnURL == "" || err != nil || u.Query().Get("state") == "" {
+				return "" // no return address: Check says why
+			}
+			state := u.Query().Get("state")
+			u.RawQuery = ""
+			redirectURI = u.String()
+			return c.LoginURL(redirectURI, state, verifier)
+		},
+		Arrived: func(res callback.Result) error {
+			if res.Code == "" {
+				return errors.New("the browser came back without an authorization code: start again")
+			}
+			code = res.Code
+			return nil
+		},
+		Check: func(ctx context.Context) error {
+			switch {
+			case redirectURI == "":
+				return errors.New("the authorization code needs a return address: use the loopback or deep-link callback, not none")
+			case code == "":
+				return flows.NotYet(errors.New("waiting for the browser to come back with the authorization code"))
+			}
+			var err error
+			tok, err = c.Exchange(ctx, code, redirectURI, verifier)
+			var oe *OAuthError
+			if errors.As(err, &oe) && oe.Status >= 500 {
+				return flows.Retry(err, 0)
+			}
+			return err
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tok, nil
+}
+
+// saved is what the keychain keeps: every field but grant and scope is a
+// secret, and only the keychain sees them.
+type saved struct {
+	V            int       `json:"v"`
+	AccessToken  string    `json:"access_token"`
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	TokenType    string    `json:"token_type,omitempty"`
+	Expiry       time.Time `json:"expiry,omitzero"`
+	Scope        string    `json:"scope"`
+	Grant        string    `json:"grant"`
+}
+
+// Restore rebuilds a saved session, refreshing its token first when it has
+// expired or expires within a minute. A refused refresh forgets it.
+func (Provider) Restore(ctx context.Context, rt *flows.Runtime, in flows.Inputs, blob []byte) (flows.Session, error) {
+	var sv saved
+	if err := json.Unmarshal(blob, &sv); err != nil || sv.V != 1 || sv.AccessToken == "" {
+		return nil, flows.Gone(errors.New("the saved token is unreadable"))
+	}
+	c, err := newClient(rt, in)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{client: c, rt: rt, grant: grantOf(in), secret: in[FieldClientSecret],
+		tok: &xoauth2.Token{AccessToken: sv.AccessToken, RefreshToken: sv.RefreshToken, TokenType: sv.TokenType, Expiry: sv.Expiry}}
+	switch {
+	case sv.Grant != s.grant:
+		return nil, flows.Gone(fmt.Errorf("the saved token came from the %s grant, and %s was asked for", sv.Grant, s.grant))
+	case sv.Scope != c.scope:
+		return nil, flows.Gone(fmt.Errorf("the saved token has scope %s, and %s was asked for", sv.Scope, c.scope))
+	}
+	if _, err := s.token(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// session holds the current token. mu serialises refreshes: the service
+// rotates refresh tokens, so two refreshes with the same one would lose.
+type session struct {
+	client *Client
+	rt     *flows.Runtime
+	grant  string
+	secret string // client credentials only; an input, never saved here
+
+	mu       sync.Mutex
+	tok      *xoauth2.Token
+	lifetime time.Duration // of tok when this run got it; 0 when restored
+}
+
+// token returns a live access token, refreshing it automatically (and
+// having the rotated one saved) when it expires within a minute.
+func (s *session) token(ctx context.Context) (*xoauth2.Token, error) {
+	s.mu.Lock()
+	tok := s.tok
+	if !tok.Expiry.IsZero() && !s.client.now().Add(s.margin()).Before(tok.Expiry) {
+		if err := s.refreshLocked(ctx); err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
+		defer s.rt.SessionChanged(s) // after unlocking: saving reads Saved
+		tok = s.tok
+	}
+	s.mu.Unlock()
+	return tok, nil
+}
+
+// margin is how long before expiry a token is refreshed: a minute, or
+// half the lifetime of a token this short (a sandbox's shortened one),
+// which would otherwise be refreshed at every use.
+func (s *session) margin() time.Duration {
+	if s.lifetime > 0 {
+		return min(refreshAhead, s.lifetime/2)
+	}
+	return refreshAhead
+}
+
+// setLocked makes tok the current token; the caller holds mu.
+func (s *session) setLocked(tok *xoauth2.Token) {
+	s.tok = tok
+	s.lifetime = tok.Expiry.Sub(s.client.now())
+}
+
+// refreshLocked gets a new token; the caller holds mu. A refused refresh
+// token means approving again: it is marked Gone.
+func (s *session) refreshLocked(ctx context.Context) error {
+	var tok *xoauth2.Token
+	var err error
+	switch {
+	case s.grant == GrantClientCredentials && s.secret == "":
+		return flows.Gone(errors.New("the client-credentials token expired and no client secret was given to get another: set $" + SecretEnvVar))
+	case s.grant == GrantClientCredentials:
+		tok, err = s.client.ClientCredentials(ctx, s.secret)
+	case s.tok.RefreshToken == "":
+		return flows.Gone(errors.New("the access token expired and there is no refresh token: approve again"))
+	default:
+		tok, err = s.client.Refresh(ctx, s.tok.RefreshToken)
+		if IsInvalidGrant(err) {
+			return flows.Gone(errors.New("the saved refresh token was refused (invalid_grant): approve again"))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	s.setLocked(tok)
+	return nil
+}
+
+// RefreshToken renews the access token now (the window's Refresh now);
+// the engine saves the session after it.
+func (s *session) RefreshToken(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refreshLocked(ctx)
+}
+
+// Fetch introspects the token: who it acts for, its scopes and expiry.
+func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
+	tok, err := s.token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	facts := []flows.Fact{{Label: "Grant", Value: map[string]string{GrantCode: "authorization code (PKCE)", GrantClientCredentials: "client credentials"}[s.grant]}}
+	user := json.RawMessage("null")
+	scope := s.client.scope
+	if s.grant == GrantCode { // introspect verifies delegated tokens only
+		info, err := s.client.Introspect(ctx, tok.AccessToken)
+		if err != nil {
+			return nil, err
+		}
+		scope = oneline.Clean(info.Scope, 300)
+		if len(info.User) > 0 && string(info.User) != "null" {
+			var u User
+			if err := json.Unmarshal(info.User, &u); err != nil {
+				return nil, errors.New("could not introspect the access token: tokenInfo.user is not the documented user; check the API base URL")
+			}
+			user = info.User
+			facts = append(facts, userFacts(u)...)
+		}
+		facts = append(facts, flows.Fact{Label: "Scopes granted", Value: scope})
+	} else {
+		facts = append(facts, flows.Fact{Label: "Client id", Value: s.client.clientID}, flows.Fact{Label: "Scopes requested", Value: scope})
+	}
+	facts = append(facts, flows.Fact{Label: "Access token", Value: tok.AccessToken, Secret: true})
+	type tokenOut struct {
+		AccessToken string    `json:"access_token"`
+		TokenType   string    `json:"token_type"`
+		Expiry      time.Time `json:"expiry,omitzero"`
+		Scope       string    `json:"scope"`
+	}
+	out, err := json.MarshalIndent(struct {
+		Provider string          `json:"provider"`
+		Token    tokenOut        `json:"token"`
+		User     json.RawMessage `json:"user"`
+	}{"oauth2", tokenOut{tok.AccessToken, tok.Type(), tok.Expiry.UTC(), scope}, user}, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return &flows.Result{Provider: "oauth2", Profile: facts, Expires: tok.Expiry, Output: append(out, '\n')}, nil
+}
+
+func userFacts(u User) []flows.Fact {
+	yesNo := map[bool]string{true: "yes", false: "no"}
+	clean := func(s string) string { return oneline.Clean(s, 200) }
+	return []flows.Fact{
+		{Label: "Name", Value: clean(strings.TrimSpace(u.FirstName + " " + u.LastName))},
+		{Label: "Username", Value: clean(u.Username)},
+		{Label: "Email", Value: clean(u.Email)},
+		{Label: "Verified", Value: yesNo[u.Verified]},
+		{Label: "Role", Value: clean(u.Role)},
+		{Label: "User id", Value: clean(u.ID)},
+	}
+}
+
+// Call sends one request with the current access token as Bearer.
+func (s *session) Call(ctx context.Context, method, pathQuery string, body []byte) (*flows.CallResponse, error) {
+	tok, err := s.token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.client.Send(ctx, method+" "+pathQuery, tok.AccessToken, method, pathQuery, nil, body)
+	if err != nil {
+		return nil, err
+	}
+	return &flows.CallResponse{Status: resp.Status, Header: resp.Header, Body: resp.Body}, nil
+}
+
+// End cannot revoke: seed 002 documents no revocation call.
+func (s *session) End(context.Context) error { return flows.ErrCannotEnd }
+
+// Saved returns the current token, rotated refresh token included.
+func (s *session) Saved() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return json.Marshal(saved{V: 1, AccessToken: s.tok.AccessToken, RefreshToken: s.tok.RefreshToken, TokenType: s.tok.TokenType,
+		Expiry: s.tok.Expiry, Scope: s.client.scope, Grant: s.grant})
+}

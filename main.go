@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -23,6 +24,7 @@ import (
 	"github.com/qexcompanion/qex-companion/assets"
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/liquid"
+	"github.com/qexcompanion/qex-companion/flows/liquidcommerce"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/appid"
 	"github.com/qexcompanion/qex-companion/internal/cli"
@@ -38,7 +40,11 @@ import (
 )
 
 // providers are the systems the app speaks, the default first.
-var providers = []flows.Provider{qex.Provider{}, liquid.Provider{}}
+var providers = []flows.Provider{qex.Provider{}, liquid.Provider{}, liquidcommerce.Provider{}}
+
+// tokenLifetimeVar shortens the sandbox's access tokens (e.g. 2m), so
+// refreshes can be watched in minutes.
+const tokenLifetimeVar = "QEX_SANDBOX_TOKEN_LIFETIME"
 
 // Exit codes.
 const (
@@ -65,7 +71,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case o.ServeSandbox != "":
-		err = sandbox.Serve(ctx, o.ServeSandbox, os.Getenv(liquid.SecretEnvVar), liquid.SecretEnvVar, stdout, stderr)
+		var opts []sandbox.Option
+		if opts, err = sandboxOptions(); err == nil {
+			err = sandbox.Serve(ctx, o.ServeSandbox, sandbox.Secrets{
+				LiquidTokenSecret: os.Getenv(liquid.SecretEnvVar), LiquidTokenSecretVar: liquid.SecretEnvVar,
+				CommerceAPIKey: os.Getenv(liquidcommerce.APIKeyEnvVar), CommerceAPIKeyVar: liquidcommerce.APIKeyEnvVar,
+			}, opts, stdout, stderr)
+		}
 	case o.Register || o.Unregister:
 		err = cli.RegisterScheme(o.Register, stderr)
 	default:
@@ -106,7 +118,11 @@ func wire(o cli.Options, stderr io.Writer) (*parts, error) {
 	} else {
 		p.keychain = keychain.New(keychain.System())
 	}
-	p.sandbox = sandbox.NewEmbedded(p.keychain, dir)
+	opts, err := sandboxOptions()
+	if err != nil {
+		return nil, err
+	}
+	p.sandbox = sandbox.NewEmbedded(p.keychain, dir, opts...)
 	receivers := map[string]flows.ReceiverFactory{
 		flows.CallbackLoopback: flows.Loopback,
 		flows.CallbackDeepLink: p.router.Listen,
@@ -125,6 +141,19 @@ func wire(o cli.Options, stderr io.Writer) (*parts, error) {
 		Secrets:     p.keychain,
 	})
 	return p, nil
+}
+
+// sandboxOptions are the sandbox settings from the environment.
+func sandboxOptions() ([]sandbox.Option, error) {
+	v := os.Getenv(tokenLifetimeVar)
+	if v == "" {
+		return nil, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 10*time.Second {
+		return nil, cli.UsageError(fmt.Sprintf("$%s=%q: give a duration of at least 10s, e.g. 2m", tokenLifetimeVar, v))
+	}
+	return []sandbox.Option{sandbox.WithTokenLifetime(d)}, nil
 }
 
 func (p *parts) close() {

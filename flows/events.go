@@ -31,7 +31,12 @@ func (e Started) String() string {
 		s += " (" + e.Environment + ")"
 	}
 	if !e.Expires.IsZero() {
-		s += "; it expires at " + e.Expires.Local().Format("15:04:05")
+		at := e.Expires.Local()
+		layout := "15:04:05"
+		if y, m, d := at.Date(); y != time.Now().Year() || m != time.Now().Month() || d != time.Now().Day() {
+			layout = "2 Jan 2006 15:04:05" // not today: say which day
+		}
+		s += "; it expires at " + at.Format(layout)
 	}
 	return s
 }

@@ -35,7 +35,12 @@ var columnWidths = [columnCount]float32{110, 80, 280, 200, 80}
 type balancesStep struct {
 	m        *MainWindow
 	profile  *widget.Accordion // the facts, folded away on narrow windows
-	next     *widget.Button    // to the widget configuration, for a result with a widget
+	expiry   *widget.Label     // a token's countdown
+	token    *fyne.Container   // the countdown and Refresh token now, for results that expire
+	stopTick chan struct{}     // ends the countdown's ticker
+	expires  time.Time
+	listing  []fyne.CanvasObject // the balances' controls, status and table, hidden without balances
+	next     *widget.Button      // to the widget configuration, for a result with a widget
 	title    string
 	all      []balances.Row
 	shown    []balances.Row
@@ -71,6 +76,9 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	s.refresh = widget.NewButton("Refresh", m.refresh)
 	s.next = widget.NewButton("Widget configuration →", func() { m.show(m.config) })
 	s.next.Importance = widget.HighImportance
+	s.expiry = widget.NewLabel("")
+	s.token = container.NewHBox(s.expiry, widget.NewButton("Refresh token now", m.refreshToken))
+	s.token.Hide()
 
 	s.table = widget.NewTable(
 		func() (int, int) { return len(s.shown), columnCount },
@@ -94,8 +102,9 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 
 	controls := m.newRowOrStack(600, 0, s.filter, container.NewHBox(s.hideZero, s.refresh))
 	status := container.NewHBox(s.updated, s.count)
+	s.listing = []fyne.CanvasObject{controls, status, s.table}
 	s.body = container.NewBorder(
-		container.NewVBox(s.resumedL, s.profile, controls, status, s.errLabel),
+		container.NewVBox(s.resumedL, s.profile, s.token, controls, status, s.errLabel),
 		container.NewHBox(s.next, widget.NewButton("Sign out", m.signOut)),
 		nil, nil, s.table)
 	return s
@@ -133,27 +142,103 @@ func (s *balancesStep) setResult(res *flows.Result) {
 	columns := [2]*fyne.Container{container.New(layout.NewFormLayout()), container.New(layout.NewFormLayout())}
 	for i, f := range res.Profile {
 		label := widget.NewLabelWithStyle(f.Label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		value := widget.NewLabel(oneline.Clean(f.Value, 200))
-		value.Wrapping = fyne.TextWrapWord
 		columns[i/max(half, 1)].Add(label)
-		columns[i/max(half, 1)].Add(value)
+		columns[i/max(half, 1)].Add(s.factValue(f))
 	}
 	title := "Profile"
 	if len(res.Profile) > 0 {
 		title += " · " + oneline.Clean(res.Profile[0].Value, 60)
 	}
 	s.profile.Items = []*widget.AccordionItem{widget.NewAccordionItem(title, s.m.newRowOrStack(600, evenSplit, columns[0], columns[1]))}
-	if s.m.win.Canvas().Size().Width >= 600 {
+	if s.m.win.Canvas().Size().Width >= 600 || res.Balances == nil {
 		s.profile.Open(0) // a phone keeps the table in view
 	}
 	s.profile.Hidden = len(res.Profile) == 0
 	s.profile.Refresh()
 	s.next.Hidden = res.Widget == nil
 	s.next.Refresh()
-	s.title = "Balances"
-	if len(res.Profile) > 0 {
-		s.title = "Profile and balances"
+	for _, o := range s.listing {
+		if res.Balances == nil {
+			o.Hide()
+		} else {
+			o.Show()
+		}
 	}
+	s.countDown(res.Expires)
+	switch {
+	case res.Balances == nil:
+		s.title = "Access"
+	case len(res.Profile) > 0:
+		s.title = "Profile and balances"
+	default:
+		s.title = "Balances"
+	}
+	s.m.retitle()
+}
+
+// factValue shows a fact's value, the server's text cleaned; a secret one
+// is masked until the user reveals it, and can be copied.
+func (s *balancesStep) factValue(f flows.Fact) fyne.CanvasObject {
+	value := widget.NewLabel(oneline.Clean(f.Value, 200))
+	value.Wrapping = fyne.TextWrapWord
+	if !f.Secret {
+		return value
+	}
+	const mask = "••••••••••••"
+	value.Wrapping = fyne.TextWrapBreak
+	value.SetText(mask)
+	var reveal *widget.Button
+	reveal = widget.NewButton("Reveal", func() {
+		if value.Text == mask {
+			value.SetText(f.Value)
+			reveal.SetText("Hide")
+			return
+		}
+		value.SetText(mask)
+		reveal.SetText("Reveal")
+	})
+	copyButton := widget.NewButton("Copy", func() { s.m.app.Clipboard().SetContent(f.Value) })
+	return container.NewBorder(nil, nil, nil, container.NewHBox(reveal, copyButton), value)
+}
+
+// countDown shows the time left until expires, every second; a zero time
+// hides it.
+func (s *balancesStep) countDown(expires time.Time) {
+	if s.stopTick != nil {
+		close(s.stopTick)
+		s.stopTick = nil
+	}
+	s.expires = expires
+	s.token.Hidden = expires.IsZero()
+	s.token.Refresh()
+	if expires.IsZero() {
+		return
+	}
+	s.tick()
+	stop := make(chan struct{})
+	s.stopTick = stop
+	go func() {
+		ticker := time.NewTicker(time.Second)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ticker.C:
+				s.m.opts.Do(s.tick)
+			}
+		}
+	}()
+}
+
+// tick shows the time left.
+func (s *balancesStep) tick() {
+	left := s.expires.Sub(s.m.opts.Now()).Round(time.Second)
+	if left <= 0 {
+		s.expiry.SetText("The access token has expired: the next request refreshes it.")
+		return
+	}
+	s.expiry.SetText("The access token expires in " + left.String() + " (at " + s.expires.Local().Format("15:04:05") + ").")
 }
 
 // set shows freshly fetched balances.
@@ -189,7 +274,7 @@ func (s *balancesStep) refreshing(on bool) {
 
 func (s *balancesStep) refreshFailed(err error) {
 	s.refreshing(false)
-	s.errLabel.SetText(oneline.Sentence(err.Error()) + ". The balances below are from the last successful refresh.")
+	s.errLabel.SetText(oneline.Sentence(err.Error()) + ". What is shown is from the last successful refresh.")
 	s.errLabel.Show()
 }
 

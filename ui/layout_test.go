@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"image/color"
 	"image/png"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -38,8 +40,12 @@ func (s *scriptedEngine) Connect(_ flows.Target, emit func(flows.Event)) flows.C
 	}
 	return idleConnection{}
 }
-func (s *scriptedEngine) Refresh(func(flows.Event))                            {}
-func (s *scriptedEngine) Check(flows.Target) error                             { return nil }
+func (s *scriptedEngine) Refresh(func(flows.Event))      {}
+func (s *scriptedEngine) Check(flows.Target) error       { return nil }
+func (s *scriptedEngine) RefreshToken(func(flows.Event)) {}
+func (s *scriptedEngine) Call(context.Context, string, string, []byte) (*flows.CallResponse, error) {
+	return &flows.CallResponse{Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"crypto_accounts": [], "fiat_accounts": []}`), Latency: 12 * time.Millisecond}, nil
+}
 func (s *scriptedEngine) RememberedInputs(string) flows.Inputs                 { return nil }
 func (s *scriptedEngine) RememberInputs(flows.Target, bool, func(flows.Event)) {}
 func (s *scriptedEngine) Providers() []flows.ProviderInfo                      { return testProviders }
@@ -112,6 +118,12 @@ func TestLayouts(t *testing.T) {
 		{"config", 6, func(m *MainWindow) { m.show(m.config) }},
 		{"editor", 6, func(m *MainWindow) { m.tabs.SelectIndex(1) }},
 		{"inspector", 6, func(m *MainWindow) { m.tabs.SelectIndex(2); m.inspector.httpList.Select(0) }},
+		{"console", 6, func(m *MainWindow) {
+			m.tabs.SelectIndex(3)
+			m.console.path.SetText("/api/v1/session/{session_id}/accounts")
+			m.console.answered("GET", m.console.path.Text, "", &flows.CallResponse{Status: 200, Header: http.Header{"Content-Type": {"application/json"}},
+				Body: []byte(`{"success": true, "payload": {"crypto_accounts": [], "fiat_accounts": []}}`), Latency: 12 * time.Millisecond}, nil)
+		}},
 	}
 	for _, size := range sizes {
 		for themeName, v := range themes {

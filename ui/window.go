@@ -5,6 +5,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -27,6 +28,12 @@ type Engine interface {
 	// RememberedInputs returns a provider's secret inputs kept in the
 	// keychain; it may block on the keychain.
 	RememberedInputs(provider string) flows.Inputs
+	// RefreshToken renews the session's access token now, in the
+	// background; ResultUpdated or RefreshFailed follows.
+	RefreshToken(emit func(flows.Event))
+	// Call sends one request with the session's authentication; it
+	// blocks: call it off the UI thread.
+	Call(ctx context.Context, method, pathQuery string, body []byte) (*flows.CallResponse, error)
 	// RememberInputs keeps (or forgets) a target's secret inputs in the
 	// keychain, in the background.
 	RememberInputs(t flows.Target, remember bool, emit func(flows.Event))
@@ -122,6 +129,7 @@ type MainWindow struct {
 	balances  *balancesStep
 	config    *configStep
 	editor    *editor
+	console   *console
 	inspector *inspector
 }
 
@@ -156,6 +164,7 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	m.config = newConfigStep(m)
 	m.inspector = newInspector(opts.Now)
 	m.editor = newEditor(m)
+	m.console = newConsole(m)
 	m.stepBody = container.NewStack()
 
 	title := widget.NewLabelWithStyle(Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -165,6 +174,7 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 		container.NewTabItem("Connect", wizard),
 		container.NewTabItem("Widget editor", m.editor.content),
 		container.NewTabItem("Inspector", m.inspector.content),
+		container.NewTabItem("Console", m.console.content),
 	)
 	m.win.SetContent(container.NewBorder(top, nil, nil, nil, m.tabs))
 	size := fyne.NewSize(1024, 700)
@@ -321,6 +331,11 @@ func (m *MainWindow) refresh() {
 	m.engine.Refresh(m.emit())
 }
 
+func (m *MainWindow) refreshToken() {
+	m.balances.refreshing(true)
+	m.engine.RefreshToken(m.emit())
+}
+
 // handle renders one event on the UI thread.
 func (m *MainWindow) handle(gen int, e flows.Event) {
 	m.inspector.log(e)
@@ -347,6 +362,9 @@ func (m *MainWindow) handle(gen int, e flows.Event) {
 		m.show(m.balances)
 	case flows.ConfigWritten:
 		m.config.written(e)
+	case flows.ResultUpdated:
+		m.balances.refreshing(false)
+		m.balances.setResult(e.Result)
 	case flows.RefreshFailed:
 		m.balances.refreshFailed(e.Err)
 	case flows.Resumed:
@@ -360,6 +378,7 @@ func (m *MainWindow) handle(gen int, e flows.Event) {
 		m.connect.listSaved()
 	case flows.SignedOut:
 		m.conn = nil
+		m.balances.countDown(time.Time{})
 		m.connect.busy(false)
 		m.connect.info(oneline.Sentence(e.String()) + ".")
 		m.connect.listSaved()

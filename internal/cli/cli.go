@@ -54,9 +54,9 @@ type Options struct {
 }
 
 // UsageError is bad command-line input: exit code 2.
-type UsageError struct{ msg string }
+type UsageError string
 
-func (e UsageError) Error() string { return e.msg }
+func (e UsageError) Error() string { return string(e) }
 
 // Parse reads and checks args for the providers given (the default
 // first). -h prints the usage on stderr and returns flag.ErrHelp; bad input
@@ -98,13 +98,13 @@ func Parse(args []string, providers []flows.Provider, stderr io.Writer) (Options
 			o.printUsage(fs, stderr)
 			return o, err
 		}
-		return o, UsageError{err.Error()}
+		return o, UsageError(err.Error())
 	}
 	switch {
 	case fs.NArg() == 1 && deeplink.LooksLikeLink(fs.Arg(0)):
 		o.Link = fs.Arg(0) // how the system hands us a link
 	case fs.NArg() > 0:
-		return o, UsageError{fmt.Sprintf("unexpected argument %q (the only argument accepted is an %s: link)", fs.Arg(0), deeplink.Scheme)}
+		return o, UsageError(fmt.Sprintf("unexpected argument %q (the only argument accepted is an %s: link)", fs.Arg(0), deeplink.Scheme))
 	}
 	o.Set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.Set[f.Name] = true })
@@ -118,35 +118,35 @@ func (o *Options) check() error {
 	info, ok := o.providerInfo(o.Provider)
 	switch {
 	case !ok:
-		return UsageError{fmt.Sprintf("--provider %q does not exist: choose %s", o.Provider, strings.Join(o.providerNames(), ", "))}
+		return UsageError(fmt.Sprintf("--provider %q does not exist: choose %s", o.Provider, strings.Join(o.providerNames(), ", ")))
 	case o.Set["api-base"] && strings.TrimSpace(o.APIBase) == "":
-		return UsageError{"--api-base is empty: give your server's URL (e.g. " + info.ProductionBase + "), or leave the flag out to use the environment's"}
+		return UsageError("--api-base is empty: give your server's URL (e.g. " + info.ProductionBase + "), or leave the flag out to use the environment's")
 	case o.Register && o.Unregister:
-		return UsageError{"--register-scheme and --unregister-scheme go one at a time: give only one"}
+		return UsageError("--register-scheme and --unregister-scheme go one at a time: give only one")
 	case o.Widget && !o.Headless:
-		return UsageError{"--widget works only with --headless: in the window, use Open widget on the last step"}
+		return UsageError("--widget works only with --headless: in the window, use Open widget on the last step")
 	case o.Widget && info.Name != "qex":
-		return UsageError{"--widget is for --provider qex: only QEX has a widget"}
+		return UsageError("--widget is for --provider qex: only QEX has a widget")
 	case o.Call != "" && !o.Headless:
-		return UsageError{"--call works only with --headless: the window will have a request console"}
+		return UsageError("--call works only with --headless: the window will have a request console")
 	case o.Data != "" && o.Call == "":
-		return UsageError{"--data is --call's body: give --call too"}
+		return UsageError("--data is --call's body: give --call too")
 	case o.Data != "" && !json.Valid([]byte(o.Data)):
-		return UsageError{"--data is not valid JSON: quote it for your shell, e.g. --data '{\"a\": 1}'"}
+		return UsageError("--data is not valid JSON: quote it for your shell, e.g. --data '{\"a\": 1}'")
 	case o.Env != flows.EnvSandbox && o.Env != flows.EnvProduction:
-		return UsageError{fmt.Sprintf("--env must be sandbox or production, not %q", o.Env)}
+		return UsageError(fmt.Sprintf("--env must be sandbox or production, not %q", o.Env))
 	}
 	for name, v := range o.Fields {
 		if !hasField(info, name) {
-			return UsageError{fmt.Sprintf("--%s is not an input of --provider %s (it takes %s)", name, info.Name, strings.Join(fieldSources(info), ", "))}
+			return UsageError(fmt.Sprintf("--%s is not an input of --provider %s (it takes %s)", name, info.Name, strings.Join(fieldSources(info), ", ")))
 		}
 		if v == "" {
-			return UsageError{fmt.Sprintf("--%s is empty: give a value, or leave the flag out to use the sandbox's", name)}
+			return UsageError(fmt.Sprintf("--%s is empty: give a value, or leave the flag out to use the sandbox's", name))
 		}
 	}
 	if o.Call != "" {
 		if _, _, err := SplitCall(o.Call); err != nil {
-			return UsageError{"--call: " + err.Error()}
+			return UsageError("--call: " + err.Error())
 		}
 	}
 	if o.Headless || o.SignOut || o.Set["provider"] || o.Set["env"] || o.Set["api-base"] || len(o.Fields) > 0 {
@@ -155,19 +155,19 @@ func (o *Options) check() error {
 		}
 	}
 	if o.Timeout < minTimeout {
-		return UsageError{fmt.Sprintf("--timeout %s leaves no time to approve: give at least %s, e.g. 10m", o.Timeout, minTimeout)}
+		return UsageError(fmt.Sprintf("--timeout %s leaves no time to approve: give at least %s, e.g. 10m", o.Timeout, minTimeout))
 	}
 	if o.Callback != flows.CallbackLoopback && o.Callback != flows.CallbackDeepLink && o.Callback != flows.CallbackNone {
-		return UsageError{fmt.Sprintf("--callback must be loopback, deeplink or none, not %q", o.Callback)}
+		return UsageError(fmt.Sprintf("--callback must be loopback, deeplink or none, not %q", o.Callback))
 	}
 	if o.ServeSandbox != "" {
 		if err := sandbox.CheckLoopback(o.ServeSandbox); err != nil {
-			return UsageError{"--serve-sandbox: " + err.Error()}
+			return UsageError("--serve-sandbox: " + err.Error())
 		}
 	}
 	if o.OutFile != "" {
 		if err := checkOutFile(o.OutFile); err != nil {
-			return UsageError{fmt.Sprintf("--out %s: %v", o.OutFile, err)}
+			return UsageError(fmt.Sprintf("--out %s: %v", o.OutFile, err))
 		}
 	}
 	return nil
@@ -265,7 +265,7 @@ func CheckDisplay() error {
 	if runtime.GOOS != "linux" || os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
 		return nil
 	}
-	return UsageError{"no display: use --headless (or set DISPLAY)"}
+	return UsageError("no display: use --headless (or set DISPLAY)")
 }
 
 // RegisterScheme does --register-scheme and --unregister-scheme.
@@ -305,7 +305,7 @@ func checkTarget(o Options) error {
 			source = fieldSource(f)
 		}
 	}
-	return UsageError{source + ": " + fe.Err.Error()}
+	return UsageError(source + ": " + fe.Err.Error())
 }
 
 // Browser opens URLs, unless --no-browser.

@@ -227,7 +227,11 @@ func PrintProfile(w io.Writer, facts []flows.Fact) {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, f := range facts {
-		fmt.Fprintf(tw, "  %s:\t%s\n", oneline.Clean(f.Label, 40), oneline.Clean(f.Value, 200))
+		value := oneline.Clean(f.Value, 200)
+		if f.Secret {
+			value = "(a secret: not shown here)"
+		}
+		fmt.Fprintf(tw, "  %s:\t%s\n", oneline.Clean(f.Label, 40), value)
 	}
 	tw.Flush() //nolint:errcheck // a terminal
 	fmt.Fprintln(w)

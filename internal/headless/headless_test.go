@@ -2,6 +2,7 @@ package headless_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/qexcompanion/qex-companion/flows"
@@ -25,5 +26,14 @@ func TestPrintBalancesOfAHostileServer(t *testing.T) {
 		"USD       $           malformed: \"1,000.00\"  12.5                fiat\n"
 	if got := out.String(); got != want {
 		t.Errorf("printed\n%s\nwant\n%s", got, want)
+	}
+}
+
+// A secret fact (a token) never reaches the terminal.
+func TestPrintProfileHidesSecrets(t *testing.T) {
+	var out bytes.Buffer
+	headless.PrintProfile(&out, []flows.Fact{{Label: "Token type", Value: "ACCESS_TOKEN"}, {Label: "Access token", Value: "tok-s3cret", Secret: true}})
+	if strings.Contains(out.String(), "tok-s3cret") || !strings.Contains(out.String(), "ACCESS_TOKEN") || !strings.Contains(out.String(), "Access token:") {
+		t.Errorf("printed:\n%s", out.String())
 	}
 }

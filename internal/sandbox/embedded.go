@@ -13,6 +13,7 @@ import (
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/internal/keychain"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/liquid"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/liquidcommerce"
 )
 
 // Embedded is the sandbox the app runs in its own process: started on
@@ -23,6 +24,7 @@ import (
 type Embedded struct {
 	keychain *keychain.Keychain
 	dir      string
+	opts     []Option
 
 	once sync.Once
 	srv  *Server
@@ -32,17 +34,18 @@ type Embedded struct {
 // masterKeyEntry names the keychain entry of the master key.
 const masterKeyEntry = "sandbox master key"
 
-// NewEmbedded returns an embedded sandbox keeping its state in dir.
-func NewEmbedded(kc *keychain.Keychain, dir string) *Embedded {
-	return &Embedded{keychain: kc, dir: dir}
+// NewEmbedded returns an embedded sandbox keeping its state in dir, with
+// opts (a shorter token lifetime, say).
+func NewEmbedded(kc *keychain.Keychain, dir string, opts ...Option) *Embedded {
+	return &Embedded{keychain: kc, dir: dir, opts: opts}
 }
 
 // URL starts the sandbox on first use and returns its base URL.
 func (e *Embedded) URL() (string, error) {
 	e.once.Do(func() {
-		var opts []Option
+		opts := e.opts
 		if key, err := e.masterKey(); err == nil {
-			opts = append(opts, WithPersistence(filepath.Join(e.dir, "sandbox-state.json"), key))
+			opts = append([]Option{WithPersistence(filepath.Join(e.dir, "sandbox-state.json"), key)}, opts...)
 		}
 		e.srv, e.err = Start("127.0.0.1:0", opts...)
 	})
@@ -92,6 +95,8 @@ func (s *Sandbox) Inputs(provider string) flows.Inputs {
 	case "liquid":
 		id, secret := s.liquid.Token()
 		return flows.Inputs{"token-id": id, "token-secret": secret}
+	case "liquidcommerce":
+		return flows.Inputs{"api-key": s.commerce.APIKey()}
 	}
 	return nil
 }
@@ -119,16 +124,28 @@ var PublicInputs = map[string]flows.Inputs{
 	"liquid": {"token-id": liquid.DefaultTokenID},
 }
 
+// Secrets are the credentials --serve-sandbox accepts, from the
+// environment variables named, so scripts can use them; empty ones are
+// random. They are never printed.
+type Secrets struct {
+	LiquidTokenSecret, LiquidTokenSecretVar string
+	CommerceAPIKey, CommerceAPIKeyVar       string
+}
+
 // Serve serves every emulator on the loopback addr until ctx ends, printing
-// the base URL on stdout (for scripts) and the built-in credentials on
-// stderr. The Liquid emulator's token secret is liquidSecret when set, so
-// scripts can sign with it; it is never printed.
-func Serve(ctx context.Context, addr, liquidSecret, secretVar string, stdout, stderr io.Writer) error {
-	var opts []Option
-	secretNote := "random: set $" + secretVar + " before starting to choose it"
-	if liquidSecret != "" {
-		opts = append(opts, WithLiquid(liquid.WithToken(liquid.DefaultTokenID, liquidSecret)))
-		secretNote = "$" + secretVar
+// the base URL on stdout (for scripts) and where each is on stderr.
+func Serve(ctx context.Context, addr string, secrets Secrets, opts []Option, stdout, stderr io.Writer) error {
+	note := func(value, variable string) string {
+		if value == "" {
+			return "random: set $" + variable + " before starting to choose it"
+		}
+		return "$" + variable
+	}
+	if secrets.LiquidTokenSecret != "" {
+		opts = append(opts, WithLiquid(liquid.WithToken(liquid.DefaultTokenID, secrets.LiquidTokenSecret)))
+	}
+	if secrets.CommerceAPIKey != "" {
+		opts = append(opts, WithLiquidCommerce(liquidcommerce.WithAPIKey(secrets.CommerceAPIKey)))
 	}
 	sb, err := Start(addr, opts...)
 	if err != nil {
@@ -137,7 +154,8 @@ func Serve(ctx context.Context, addr, liquidSecret, secretVar string, stdout, st
 	defer sb.Close()
 	fmt.Fprintln(stdout, sb.URL)
 	fmt.Fprintf(stderr, "Sandbox QEX partner API at %s (public API key %s).\n", sb.URL, DefaultPublicAPIKey)
-	fmt.Fprintf(stderr, "Sandbox Liquid exchange API at %s%s (token id %s, token secret %s).\nPress Ctrl+C to stop.\n", sb.URL, LiquidPath, liquid.DefaultTokenID, secretNote)
+	fmt.Fprintf(stderr, "Sandbox Liquid exchange API at %s%s (token id %s, token secret %s).\n", sb.URL, LiquidPath, liquid.DefaultTokenID, note(secrets.LiquidTokenSecret, secrets.LiquidTokenSecretVar))
+	fmt.Fprintf(stderr, "Sandbox LiquidCommerce API at %s%s (API key %s).\nPress Ctrl+C to stop.\n", sb.URL, LiquidCommercePath, note(secrets.CommerceAPIKey, secrets.CommerceAPIKeyVar))
 	<-ctx.Done()
 	return nil
 }

@@ -34,6 +34,7 @@ func (s *Sandbox) routes() *http.ServeMux {
 	mux.HandleFunc("/api/v1/settlement/currencies", only(http.MethodGet, s.settlementCurrencies))
 	s.widgetRoutes(mux)
 	mux.Handle(LiquidPath+"/", http.StripPrefix(LiquidPath, s.liquid))
+	mux.Handle(LiquidCommercePath+"/", http.StripPrefix(LiquidCommercePath, s.commerce))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "No such API endpoint: "+r.URL.Path)
 	})
@@ -42,7 +43,7 @@ func (s *Sandbox) routes() *http.ServeMux {
 			http.NotFound(w, r)
 			return
 		}
-		writePage(w, http.StatusOK, "QEX sandbox", "This is the QEX Companion sandbox, an emulator of the QEX partner API (under /api/v1) and of the Liquid exchange OAuth requests API (under "+LiquidPath+").")
+		writePage(w, http.StatusOK, "QEX sandbox", "This is the QEX Companion sandbox, an emulator of the QEX partner API (under /api/v1), the Liquid exchange OAuth requests API (under "+LiquidPath+") and the LiquidCommerce API (under "+LiquidCommercePath+").")
 	})
 	return mux
 }

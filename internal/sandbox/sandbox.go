@@ -18,6 +18,7 @@ import (
 
 	"github.com/qexcompanion/qex-companion/internal/randid"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/liquid"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/liquidcommerce"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/statefile"
 )
 
@@ -44,6 +45,23 @@ func WithLiquid(opts ...liquid.Option) Option {
 	return func(s *Sandbox) { s.liquidOpts = append(s.liquidOpts, opts...) }
 }
 
+// LiquidCommercePath is where the LiquidCommerce emulator is served.
+const LiquidCommercePath = "/liquidcommerce"
+
+// WithLiquidCommerce passes options to the LiquidCommerce emulator.
+func WithLiquidCommerce(opts ...liquidcommerce.Option) Option {
+	return func(s *Sandbox) { s.commerceOpts = append(s.commerceOpts, opts...) }
+}
+
+// WithTokenLifetime shortens the access tokens of the token providers'
+// emulators, so a refresh can be watched in minutes (the documents: a
+// day for LiquidCommerce).
+func WithTokenLifetime(d time.Duration) Option {
+	return func(s *Sandbox) {
+		s.commerceOpts = append(s.commerceOpts, liquidcommerce.WithTokenLifetime(d))
+	}
+}
+
 // Sandbox is the emulated QEX partner API. It is an http.Handler.
 type Sandbox struct {
 	now   func() time.Time
@@ -51,8 +69,10 @@ type Sandbox struct {
 	state statefile.File
 	mux   *http.ServeMux
 
-	liquidOpts []liquid.Option
-	liquid     *liquid.Server
+	liquidOpts   []liquid.Option
+	liquid       *liquid.Server
+	commerceOpts []liquidcommerce.Option
+	commerce     *liquidcommerce.Server
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -81,8 +101,10 @@ func New(opts ...Option) *Sandbox {
 		s.loadState()
 		liquidState := strings.TrimSuffix(s.state.Path, ".json") + "-liquid.json"
 		s.liquidOpts = append([]liquid.Option{liquid.WithPersistence(liquidState, s.state.Key)}, s.liquidOpts...)
+		s.commerceOpts = append([]liquidcommerce.Option{liquidcommerce.WithMasterKey(s.state.Key)}, s.commerceOpts...)
 	}
 	s.liquid = liquid.New(s.liquidOpts...)
+	s.commerce = liquidcommerce.New(s.commerceOpts...)
 	s.mux = s.routes()
 	return s
 }

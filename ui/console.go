@@ -1,0 +1,119 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
+)
+
+// consoleMethods are the methods the console sends.
+var consoleMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+// consoleTimeout bounds one request from the console.
+const consoleTimeout = 30 * time.Second
+
+// console sends one request at a time with the connected session's own
+// authentication (the window's --call) and keeps the session's history.
+type console struct {
+	m        *MainWindow
+	method   *widget.Select
+	path     *widget.Entry
+	body     *widget.Entry
+	send     *widget.Button
+	status   *widget.Label
+	response *widget.Entry
+	history  *widget.List
+	past     []consoleEntry
+	content  fyne.CanvasObject
+}
+
+// consoleEntry is one request sent and what came back, as shown.
+type consoleEntry struct {
+	method, path, body string
+	summary, shown     string
+}
+
+func newConsole(m *MainWindow) *console {
+	c := &console{m: m}
+	c.method = widget.NewSelect(consoleMethods, nil)
+	c.method.SetSelected("GET")
+	c.path = widget.NewEntry()
+	c.path.SetPlaceHolder("/path?query, relative to the provider's API base, e.g. /accounts")
+	c.path.OnSubmitted = func(string) { c.sendRequest() }
+	c.body = widget.NewMultiLineEntry()
+	c.body.SetPlaceHolder("JSON body (optional)")
+	c.body.SetMinRowsVisible(3)
+	c.send = widget.NewButton("Send", c.sendRequest)
+	c.send.Importance = widget.HighImportance
+	c.status = widget.NewLabel("Connect first; then requests go out with the session's own authentication.")
+	c.status.Wrapping = fyne.TextWrapWord
+	c.response = widget.NewMultiLineEntry()
+	c.response.TextStyle = fyne.TextStyle{Monospace: true}
+	c.response.Wrapping = fyne.TextWrapBreak
+	c.response.Disable() // read-only, but selectable for copying
+	c.history = widget.NewList(
+		func() int { return len(c.past) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(c.past[len(c.past)-1-i].summary)
+		},
+	)
+	c.history.OnSelected = func(i widget.ListItemID) { c.showEntry(c.past[len(c.past)-1-i]) }
+	request := container.NewBorder(nil, nil, c.method, c.send, c.path)
+	top := container.NewVBox(request, c.body, c.status)
+	split := container.NewVSplit(c.response, c.history)
+	split.Offset = 0.7
+	c.content = container.NewBorder(top, nil, nil, nil, split)
+	return c
+}
+
+// sendRequest sends what the form holds, off the UI thread.
+func (c *console) sendRequest() {
+	method, path, body := c.method.Selected, strings.TrimSpace(c.path.Text), strings.TrimSpace(c.body.Text)
+	if !strings.HasPrefix(path, "/") {
+		c.status.SetText("Enter a path that starts with /, e.g. /accounts.")
+		return
+	}
+	var payload []byte
+	if body != "" {
+		payload = []byte(body)
+	}
+	c.send.Disable()
+	c.status.SetText(fmt.Sprintf("Sending %s %s…", method, oneline.Clean(path, 120)))
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), consoleTimeout)
+		defer cancel()
+		resp, err := c.m.engine.Call(ctx, method, path, payload)
+		c.m.opts.Do(func() { c.answered(method, path, body, resp, err) })
+	}()
+}
+
+// answered shows an answer, or why none came, and adds it to the history.
+func (c *console) answered(method, path, body string, resp *flows.CallResponse, err error) {
+	c.send.Enable()
+	e := consoleEntry{method: method, path: path, body: body}
+	if err != nil {
+		e.summary = fmt.Sprintf("%s %s → %s", method, oneline.Clean(path, 80), oneline.Clean(err.Error(), 120))
+		e.shown = oneline.Sentence(err.Error()) + "."
+	} else {
+		headers, shownBody := resp.Shown()
+		e.summary = fmt.Sprintf("%s %s → %d in %s", method, oneline.Clean(path, 80), resp.Status, resp.Latency.Round(time.Millisecond))
+		e.shown = fmt.Sprintf("HTTP %d · %s\n\n%s\n%s", resp.Status, resp.Latency.Round(time.Millisecond), headers, shownBody)
+	}
+	c.past = append(c.past, e)
+	c.history.Refresh()
+	c.showEntry(e)
+}
+
+func (c *console) showEntry(e consoleEntry) {
+	c.status.SetText(e.summary)
+	c.response.SetText(e.shown)
+}

@@ -182,7 +182,8 @@ func (s *Server) decisionForm(w http.ResponseWriter, r *http.Request) {
 	case decision == "approve":
 		code := newToken()
 		s.mu.Lock()
-		s.codes[code] = &issued{clientID: c.app.ID, scope: c.scope, user: true, redirectURI: c.redirectURI, challenge: c.challenge, expires: s.now().Add(s.codeLife)}
+		s.codes[tokenKey(code)] = &issued{clientID: c.app.ID, scope: c.scope, user: true, redirectURI: c.redirectURI, challenge: c.challenge, expires: s.now().Add(s.codeLife)}
+		s.saveStateLocked()
 		s.mu.Unlock()
 		http.Redirect(w, r, withParams(c.redirectURI, url.Values{"code": {code}, "state": {c.state}}), http.StatusSeeOther)
 	default:

@@ -12,11 +12,14 @@ package oauth2
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/qexcompanion/qex-companion/internal/sandbox/statefile"
 )
 
 // The documents' default lifetimes (oauth.authorization-code-lifetime,
@@ -115,12 +118,15 @@ type Server struct {
 	primary                           string
 	user                              User
 	mux                               *http.ServeMux
+	state                             statefile.File // off unless WithPersistence
 
 	mu       sync.Mutex
 	consents map[string]*consent // pending /login requests, by form id
-	codes    map[string]*issued
-	access   map[string]*issued
-	refresh  map[string]*issued
+	// Codes and tokens by tokenKey, never by the token itself, so the
+	// state file can be these maps.
+	codes   map[string]*issued
+	access  map[string]*issued
+	refresh map[string]*issued
 }
 
 // consent is a /login request waiting for the user's decision.
@@ -156,7 +162,14 @@ func New(opts ...Option) *Server {
 		o(s)
 	}
 	if s.primary == "" {
-		WithApp(App{ID: DefaultClientID, Name: "QEX Companion", Secret: newToken(), RedirectURIs: DefaultRedirectURIs})(s)
+		secret := newToken()
+		if s.state.On() { // the same at every launch, never in the file
+			secret = s.state.Derive("oauth2 sandbox client secret " + DefaultClientID)
+		}
+		WithApp(App{ID: DefaultClientID, Name: "QEX Companion", Secret: secret, RedirectURIs: DefaultRedirectURIs})(s)
+	}
+	if s.state.On() {
+		s.loadState()
 	}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("/login", s.loginPage)
@@ -179,6 +192,13 @@ func newToken() string {
 	var b [32]byte
 	rand.Read(b[:]) // never fails since Go 1.24
 	return hex.EncodeToString(b[:])
+}
+
+// tokenKey is what the stores are keyed by: the token's SHA-256 in hex.
+// The tokens are 256 random bits, so the hash needs no salt or stretching.
+func tokenKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
 }
 
 // dropExpiredLocked bounds the stores; the caller holds s.mu.

@@ -84,11 +84,15 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 }
 
 // take removes and returns a code or refresh token: each is good once.
-func (s *Server) take(m map[string]*issued, key string) *issued {
+func (s *Server) take(m map[string]*issued, token string) *issued {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	key := tokenKey(token)
 	v := m[key]
-	delete(m, key)
+	if v != nil {
+		delete(m, key)
+		s.saveStateLocked()
+	}
 	return v
 }
 
@@ -160,13 +164,14 @@ func (s *Server) issue(w http.ResponseWriter, grant *issued, withRefresh bool) {
 	body := map[string]any{"access_token": newToken(), "token_type": "Bearer", "expires_in": int(s.accessLife.Seconds())}
 	s.mu.Lock()
 	s.dropExpiredLocked()
-	s.access[body["access_token"].(string)] = &access
+	s.access[tokenKey(body["access_token"].(string))] = &access
 	if withRefresh {
 		refresh := *grant
 		refresh.expires = now.Add(s.refreshLife)
 		body["refresh_token"] = newToken()
-		s.refresh[body["refresh_token"].(string)] = &refresh
+		s.refresh[tokenKey(body["refresh_token"].(string))] = &refresh
 	}
+	s.saveStateLocked()
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)
 }
@@ -186,7 +191,7 @@ func subset(asked, granted string) bool {
 func (s *Server) validAccess(token string) (issued, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.access[token]
+	a := s.access[tokenKey(token)]
 	if a == nil || !s.now().Before(a.expires) {
 		return issued{}, false
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/liquid"
 	"github.com/qexcompanion/qex-companion/flows/liquidcommerce"
+	"github.com/qexcompanion/qex-companion/flows/oauth2"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/appid"
 	"github.com/qexcompanion/qex-companion/internal/cli"
@@ -40,7 +41,7 @@ import (
 )
 
 // providers are the systems the app speaks, the default first.
-var providers = []flows.Provider{qex.Provider{}, liquid.Provider{}, liquidcommerce.Provider{}}
+var providers = []flows.Provider{qex.Provider{}, liquid.Provider{}, oauth2.Provider{}, liquidcommerce.Provider{}}
 
 // tokenLifetimeVar shortens the sandbox's access tokens (e.g. 2m), so
 // refreshes can be watched in minutes.

@@ -203,8 +203,18 @@ func (Provider) Restore(ctx context.Context, rt *flows.Runtime, in flows.Inputs,
 	case sv.Scope != c.scope:
 		return nil, flows.Gone(fmt.Errorf("the saved token has scope %s, and %s was asked for", sv.Scope, c.scope))
 	}
-	if _, err := s.token(ctx); err != nil {
+	tok, err := s.token(ctx)
+	if err != nil {
 		return nil, err
+	}
+	if s.grant == GrantCode { // one check that the server still knows it
+		s.introspected, err = c.Introspect(ctx, tok.AccessToken)
+		switch {
+		case errors.Is(err, ErrTokenRefused):
+			return nil, flows.Gone(err)
+		case err != nil:
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -220,6 +230,8 @@ type session struct {
 	mu       sync.Mutex
 	tok      *xoauth2.Token
 	lifetime time.Duration // of tok when this run got it; 0 when restored
+
+	introspected *TokenInfo // what Restore's check answered, used once
 }
 
 // token returns a live access token, refreshing it automatically (and
@@ -298,9 +310,12 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 	user := json.RawMessage("null")
 	scope := s.client.scope
 	if s.grant == GrantCode { // introspect verifies delegated tokens only
-		info, err := s.client.Introspect(ctx, tok.AccessToken)
-		if err != nil {
-			return nil, err
+		info := s.introspected
+		s.introspected = nil
+		if info == nil {
+			if info, err = s.client.Introspect(ctx, tok.AccessToken); err != nil {
+				return nil, err
+			}
 		}
 		scope = oneline.Clean(info.Scope, 300)
 		if len(info.User) > 0 && string(info.User) != "null" {

@@ -372,3 +372,28 @@ func TestNoReturnAddressIsToldAtOnce(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// A saved token the server no longer knows (its sandbox was reset) is
+// forgotten with one check, and a new approval starts: no failure.
+func TestTokenTheServerForgotStartsANewApproval(t *testing.T) {
+	emu := startEmulator(t)
+	store := flowtest.NewMemoryStore()
+	target := emu.target(nil)
+	if _, err := emu.engine(store, "approve").Run(context.Background(), target, func(flows.Event) {}); err != nil {
+		t.Fatal(err)
+	}
+	reset := startEmulator(t) // a new server: it knows no token
+	reset.client = emu.client
+	store2 := store
+	rec := flowtest.NewRecorder()
+	target = reset.target(nil)
+	key := reset.engine(store2, "approve").SessionKey(target)
+	store2.Save(key, func() []byte { b, _, _ := store.Load(emu.engine(store, "approve").SessionKey(emu.target(nil))); return b }(), time.Now())
+	if _, err := reset.engine(store2, "approve").Run(context.Background(), target, rec.Emit); err != nil {
+		t.Fatalf("%v\n%v", err, rec.Kinds())
+	}
+	declined := flowtest.Find[flows.ResumeDeclined](rec)
+	if len(declined) != 1 || !strings.Contains(declined[0].Reason, "does not accept the access token") || len(flowtest.Find[flows.ApprovalURLReady](rec)) != 1 {
+		t.Errorf("events %v", rec.Kinds())
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/keychain"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/liquid"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/liquidcommerce"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/oauth2"
 )
 
 // Embedded is the sandbox the app runs in its own process: started on
@@ -97,6 +98,9 @@ func (s *Sandbox) Inputs(provider string) flows.Inputs {
 		return flows.Inputs{"token-id": id, "token-secret": secret}
 	case "liquidcommerce":
 		return flows.Inputs{"api-key": s.commerce.APIKey()}
+	case "oauth2":
+		id, secret := s.oauth2.Client()
+		return flows.Inputs{"client-id": id, "client-secret": secret}
 	}
 	return nil
 }
@@ -122,6 +126,7 @@ func (r running) URL() (string, error) { return r.Server.URL, nil }
 var PublicInputs = map[string]flows.Inputs{
 	"qex":    {"public-api-key": DefaultPublicAPIKey},
 	"liquid": {"token-id": liquid.DefaultTokenID},
+	"oauth2": {"client-id": oauth2.DefaultClientID},
 }
 
 // Secrets are the credentials --serve-sandbox accepts, from the
@@ -155,6 +160,7 @@ func Serve(ctx context.Context, addr string, secrets Secrets, opts []Option, std
 	fmt.Fprintln(stdout, sb.URL)
 	fmt.Fprintf(stderr, "Sandbox QEX partner API at %s (public API key %s).\n", sb.URL, DefaultPublicAPIKey)
 	fmt.Fprintf(stderr, "Sandbox Liquid exchange API at %s%s (token id %s, token secret %s).\n", sb.URL, LiquidPath, liquid.DefaultTokenID, note(secrets.LiquidTokenSecret, secrets.LiquidTokenSecretVar))
+	fmt.Fprintf(stderr, "Sandbox Liquid OAuth 2.0 service at %s%s (client id %s).\n", sb.URL, OAuth2Path, oauth2.DefaultClientID)
 	fmt.Fprintf(stderr, "Sandbox LiquidCommerce API at %s%s (API key %s).\nPress Ctrl+C to stop.\n", sb.URL, LiquidCommercePath, note(secrets.CommerceAPIKey, secrets.CommerceAPIKeyVar))
 	<-ctx.Done()
 	return nil

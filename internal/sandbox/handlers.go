@@ -35,6 +35,7 @@ func (s *Sandbox) routes() *http.ServeMux {
 	s.widgetRoutes(mux)
 	mux.Handle(LiquidPath+"/", http.StripPrefix(LiquidPath, s.liquid))
 	mux.Handle(LiquidCommercePath+"/", http.StripPrefix(LiquidCommercePath, s.commerce))
+	mux.Handle(OAuth2Path+"/", http.StripPrefix(OAuth2Path, s.oauth2))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "No such API endpoint: "+r.URL.Path)
 	})
@@ -43,7 +44,7 @@ func (s *Sandbox) routes() *http.ServeMux {
 			http.NotFound(w, r)
 			return
 		}
-		writePage(w, http.StatusOK, "QEX sandbox", "This is the QEX Companion sandbox, an emulator of the QEX partner API (under /api/v1), the Liquid exchange OAuth requests API (under "+LiquidPath+") and the LiquidCommerce API (under "+LiquidCommercePath+").")
+		writePage(w, http.StatusOK, "QEX sandbox", "This is the QEX Companion sandbox, an emulator of the QEX partner API (under /api/v1), the Liquid exchange OAuth requests API (under "+LiquidPath+"), the Liquid OAuth 2.0 service (under "+OAuth2Path+") and the LiquidCommerce API (under "+LiquidCommercePath+").")
 	})
 	return mux
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/randid"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/liquid"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/liquidcommerce"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/oauth2"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/statefile"
 )
 
@@ -53,12 +54,21 @@ func WithLiquidCommerce(opts ...liquidcommerce.Option) Option {
 	return func(s *Sandbox) { s.commerceOpts = append(s.commerceOpts, opts...) }
 }
 
+// OAuth2Path is where the Liquid OAuth 2.0 emulator is served.
+const OAuth2Path = "/oauth2"
+
+// WithOAuth2 passes options to the Liquid OAuth 2.0 emulator.
+func WithOAuth2(opts ...oauth2.Option) Option {
+	return func(s *Sandbox) { s.oauth2Opts = append(s.oauth2Opts, opts...) }
+}
+
 // WithTokenLifetime shortens the access tokens of the token providers'
-// emulators, so a refresh can be watched in minutes (the documents: a
-// day for LiquidCommerce).
+// emulators, so a refresh can be watched in minutes (the documents: an
+// hour for the OAuth 2.0 service, a day for LiquidCommerce).
 func WithTokenLifetime(d time.Duration) Option {
 	return func(s *Sandbox) {
 		s.commerceOpts = append(s.commerceOpts, liquidcommerce.WithTokenLifetime(d))
+		s.oauth2Opts = append(s.oauth2Opts, oauth2.WithLifetimes(0, d, 0))
 	}
 }
 
@@ -73,6 +83,8 @@ type Sandbox struct {
 	liquid       *liquid.Server
 	commerceOpts []liquidcommerce.Option
 	commerce     *liquidcommerce.Server
+	oauth2Opts   []oauth2.Option
+	oauth2       *oauth2.Server
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -102,9 +114,12 @@ func New(opts ...Option) *Sandbox {
 		liquidState := strings.TrimSuffix(s.state.Path, ".json") + "-liquid.json"
 		s.liquidOpts = append([]liquid.Option{liquid.WithPersistence(liquidState, s.state.Key)}, s.liquidOpts...)
 		s.commerceOpts = append([]liquidcommerce.Option{liquidcommerce.WithMasterKey(s.state.Key)}, s.commerceOpts...)
+		oauth2State := strings.TrimSuffix(s.state.Path, ".json") + "-oauth2.json"
+		s.oauth2Opts = append([]oauth2.Option{oauth2.WithPersistence(oauth2State, s.state.Key)}, s.oauth2Opts...)
 	}
 	s.liquid = liquid.New(s.liquidOpts...)
 	s.commerce = liquidcommerce.New(s.commerceOpts...)
+	s.oauth2 = oauth2.New(s.oauth2Opts...)
 	s.mux = s.routes()
 	return s
 }

@@ -76,8 +76,9 @@ func (s *connectStep) newForm(info flows.ProviderInfo) *providerForm {
 	f := &providerForm{info: info, entries: map[string]*widget.Entry{}, choices: map[string]*widget.Select{}, box: container.NewVBox()}
 	for _, field := range info.Fields {
 		if len(field.Choices) > 0 {
-			choice := widget.NewSelect(field.Choices, func(string) { s.clearError() })
+			choice := widget.NewSelect(field.Choices, nil)
 			choice.SetSelected(field.Default)
+			choice.OnChanged = func(string) { s.clearError() }
 			f.choices[field.Name] = choice
 			f.box.Add(widget.NewLabel(field.Label))
 			f.box.Add(choice)

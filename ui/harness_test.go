@@ -13,9 +13,10 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/liquid"
+	"github.com/qexcompanion/qex-companion/flows/liquidcommerce"
+	"github.com/qexcompanion/qex-companion/flows/oauth2"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
-	sandboxliquid "github.com/qexcompanion/qex-companion/internal/sandbox/liquid"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
 )
 
@@ -96,7 +97,7 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 	t.Cleanup(func() { sb.Close() })
 	r := &rig{t: t, app: test.NewTempApp(t), ui: newUIThread(), user: newUser(), sb: sb}
 	ecfg := flows.EngineConfig{
-		Providers:   []flows.Provider{qex.Provider{}, liquid.Provider{}},
+		Providers:   []flows.Provider{qex.Provider{}, liquid.Provider{}, oauth2.Provider{}, liquidcommerce.Provider{}},
 		Sandbox:     sb.Engine(),
 		OpenBrowser: r.user.open,
 		Receiver:    flows.Loopback,
@@ -107,7 +108,7 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 	}
 	uopts := Options{
 		Target:        flows.Target{Env: flows.EnvSandbox, Inputs: flows.Inputs{qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}},
-		SandboxInputs: map[string]flows.Inputs{"qex": {qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}, "liquid": {liquid.FieldTokenID: sandboxliquid.DefaultTokenID}},
+		SandboxInputs: sandbox.PublicInputs,
 		Do:            r.ui.do,
 	}
 	for _, o := range opts {

@@ -1,0 +1,92 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+const mask = "••••••••••••"
+
+// A token provider's result: the token masked until Reveal, a countdown,
+// Refresh token now that shows a new token; then the console sends
+// requests with it.
+func TestTokenResultAndConsole(t *testing.T) {
+	r := newRig(t)
+	r.m.connect.provider.SetSelected("LiquidCommerce API")
+	if r.m.stepLabel.Text != "Step 1 of 3 · Connect" || r.m.connect.form().remember == nil {
+		t.Errorf("step %q; the API key can be remembered: %v", r.m.stepLabel.Text, r.m.connect.form().remember != nil)
+	}
+	test.Tap(r.m.connect.button)
+	r.waitStep("Access")
+	b := r.m.balances
+	if !b.token.Visible() || !strings.HasPrefix(b.expiry.Text, "The access token expires in ") {
+		t.Errorf("countdown %q (visible %v)", b.expiry.Text, b.token.Visible())
+	}
+	if b.table.Visible() {
+		t.Error("a result without balances shows the balances table")
+	}
+	masked := find(t, b.body, "the masked token", func(l *widget.Label) bool { return l.Text == mask })
+	test.Tap(findButton(t, b.body, "Reveal"))
+	token := masked.Text
+	if token == mask || !strings.HasPrefix(token, "lcat_") {
+		t.Fatalf("Reveal shows %q", token)
+	}
+	test.Tap(findButton(t, b.body, "Refresh token now"))
+	r.ui.waitFor(t, "a new token", func() bool {
+		revealed := false
+		walk(b.body, func(o fyne.CanvasObject) {
+			if l, ok := o.(*widget.Label); ok && l.Text == mask {
+				revealed = true
+			}
+		})
+		return revealed && b.refresh.Text == "Refresh"
+	})
+	test.Tap(findButton(t, b.body, "Reveal"))
+	newToken := find(t, b.body, "the new token", func(l *widget.Label) bool { return strings.HasPrefix(l.Text, "lcat_") }).Text
+	if newToken == token {
+		t.Error("Refresh token now showed the same token")
+	}
+
+	c := r.m.console
+	r.m.tabs.SelectIndex(3)
+	setText(c.path, "/catalog/search?q=gin")
+	test.Tap(c.send)
+	r.ui.waitFor(t, "the answer", func() bool { return len(c.past) == 1 })
+	if !strings.Contains(c.status.Text, "GET /catalog/search?q=gin → 200") || !strings.Contains(c.response.Text, `"requestId"`) {
+		t.Errorf("status %q, response %q", c.status.Text, c.response.Text)
+	}
+	setText(c.path, "/no/such/path")
+	pressEnter(c.path)
+	r.ui.waitFor(t, "the second answer", func() bool { return len(c.past) == 2 })
+	if !strings.Contains(c.status.Text, "→ 404") || c.history.Length() != 2 {
+		t.Errorf("status %q, %d in history", c.status.Text, c.history.Length())
+	}
+	if strings.Contains(c.response.Text, newToken) {
+		t.Error("the console shows the access token")
+	}
+}
+
+// The OAuth 2.0 code flow in the window: PKCE approval in the browser,
+// back on the loopback receiver, then the introspected user.
+func TestOAuth2CodeFlowInTheWindow(t *testing.T) {
+	r := newRig(t)
+	r.m.connect.provider.SetSelected("Liquid OAuth 2.0 service")
+	f := r.m.connect.form()
+	if f.entries["client-id"].Text != "qex-companion" || f.choices["grant"].Selected != "code" {
+		t.Errorf("client id %q, grant %q", f.entries["client-id"].Text, f.choices["grant"].Selected)
+	}
+	test.Tap(r.m.connect.button)
+	r.waitStep("Approve")
+	if !strings.Contains(r.m.approve.url, "/oauth2/login?") || !strings.Contains(r.m.approve.url, "code_challenge_method=S256") {
+		t.Errorf("approval link %q", r.m.approve.url)
+	}
+	r.user.answer(t, "approve")
+	r.waitStep("Access")
+	for _, fact := range []string{"hanako_yamada", "delegated:all"} {
+		find(t, r.m.balances.body, "fact "+fact, func(l *widget.Label) bool { return l.Text == fact })
+	}
+}

@@ -81,7 +81,7 @@ func TestOAuth2AcrossLaunches(t *testing.T) {
 	}
 	refreshTokens := []string{readSaved()}
 
-	out, errOut = launch("fail")        // no browser may open
+	out, errOut = launch("fail") // no browser may open
 	second := decodeTokenResult(t, out)
 	refreshTokens = append(refreshTokens, readSaved())
 	if !strings.Contains(errOut, "Resumed the saved session") || second.Token.AccessToken == first.Token.AccessToken || refreshTokens[1] == refreshTokens[0] {

@@ -388,7 +388,10 @@ func TestTokenTheServerForgotStartsANewApproval(t *testing.T) {
 	rec := flowtest.NewRecorder()
 	target = reset.target(nil)
 	key := reset.engine(store2, "approve").SessionKey(target)
-	store2.Save(key, func() []byte { b, _, _ := store.Load(emu.engine(store, "approve").SessionKey(emu.target(nil))); return b }(), time.Now())
+	store2.Save(key, func() []byte {
+		b, _, _ := store.Load(emu.engine(store, "approve").SessionKey(emu.target(nil)))
+		return b
+	}(), time.Now())
 	if _, err := reset.engine(store2, "approve").Run(context.Background(), target, rec.Emit); err != nil {
 		t.Fatalf("%v\n%v", err, rec.Kinds())
 	}

@@ -384,15 +384,11 @@ func TestTokenTheServerForgotStartsANewApproval(t *testing.T) {
 	}
 	reset := startEmulator(t) // a new server: it knows no token
 	reset.client = emu.client
-	store2 := store
 	rec := flowtest.NewRecorder()
 	target = reset.target(nil)
-	key := reset.engine(store2, "approve").SessionKey(target)
-	store2.Save(key, func() []byte {
-		b, _, _ := store.Load(emu.engine(store, "approve").SessionKey(emu.target(nil)))
-		return b
-	}(), time.Now())
-	if _, err := reset.engine(store2, "approve").Run(context.Background(), target, rec.Emit); err != nil {
+	saved, _, _ := store.Load(emu.engine(store, "approve").SessionKey(emu.target(nil)))
+	store.Save(reset.engine(store, "approve").SessionKey(target), saved, time.Now())
+	if _, err := reset.engine(store, "approve").Run(context.Background(), target, rec.Emit); err != nil {
 		t.Fatalf("%v\n%v", err, rec.Kinds())
 	}
 	declined := flowtest.Find[flows.ResumeDeclined](rec)

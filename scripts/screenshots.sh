@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Takes the README's screenshots from the real app in a real window under
 # Xvfb: Connect, Approve, Balances, Widget configuration, the Inspector and
-# the Widget editor, the Liquid provider's result,
+# the Widget editor, the Liquid provider's result, a token result and the console,
 # at the default 1024×700, plus the Approve step at phone size (360×740).
 # Usage: scripts/screenshots.sh [output-dir]   (default docs/screenshots)
 set -euo pipefail
@@ -79,4 +79,17 @@ for _ in $(seq 50); do [ -s "$tmp/approval-url" ] && break; sleep 0.1; done
 "$tmp/qex-test-browser" "$(cat "$tmp/approval-url")"
 sleep 1.5 # the app notices by polling: the documents give no return address
 shoot 8-liquid-result
+stop
+
+# A token provider's result (LiquidCommerce), then the request console.
+app --connect --provider liquidcommerce
+xdotool windowsize "$(window)" 1024 700
+sleep 1.5
+shoot 9-token-result
+click 318 61    # the Console tab
+click 500 101   # the path
+xdotool type --delay 20 "/catalog/search?q=gin"
+xdotool key Return
+sleep 1
+shoot 10-console
 stop

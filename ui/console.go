@@ -29,7 +29,7 @@ type console struct {
 	body     *widget.Entry
 	send     *widget.Button
 	status   *widget.Label
-	response *widget.Entry
+	response *widget.Label
 	history  *widget.List
 	past     []consoleEntry
 	content  fyne.CanvasObject
@@ -55,10 +55,10 @@ func newConsole(m *MainWindow) *console {
 	c.send.Importance = widget.HighImportance
 	c.status = widget.NewLabel("Connect first; then requests go out with the session's own authentication.")
 	c.status.Wrapping = fyne.TextWrapWord
-	c.response = widget.NewMultiLineEntry()
+	c.response = widget.NewLabel("")
 	c.response.TextStyle = fyne.TextStyle{Monospace: true}
 	c.response.Wrapping = fyne.TextWrapBreak
-	c.response.Disable() // read-only, but selectable for copying
+	c.response.Selectable = true // for copying a part
 	c.history = widget.NewList(
 		func() int { return len(c.past) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
@@ -69,7 +69,7 @@ func newConsole(m *MainWindow) *console {
 	c.history.OnSelected = func(i widget.ListItemID) { c.showEntry(c.past[len(c.past)-1-i]) }
 	request := container.NewBorder(nil, nil, c.method, c.send, c.path)
 	top := container.NewVBox(request, c.body, c.status)
-	split := container.NewVSplit(c.response, c.history)
+	split := container.NewVSplit(container.NewVScroll(c.response), c.history)
 	split.Offset = 0.7
 	c.content = container.NewBorder(top, nil, nil, nil, split)
 	return c

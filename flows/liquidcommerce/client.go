@@ -162,6 +162,11 @@ func (c *Client) Authenticate(ctx context.Context) (Token, error) {
 		return Token{}, err
 	}
 	env, err := resp.envelope(call)
+	if err != nil && (resp.Status < 200 || resp.Status > 299) {
+		// An error page (a proxy's 502, a web server's 404): the status
+		// says what went wrong, not the page's shape.
+		return Token{}, newAPIError(call, resp, &envelope{}, c.now())
+	}
 	if err != nil {
 		return Token{}, err
 	}

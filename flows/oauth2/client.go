@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -59,9 +61,63 @@ func (c *Client) config(redirectURI string) *xoauth2.Config {
 	}
 }
 
-// ctx hands x/oauth2 the app's HTTP client.
-func (c *Client) ctx(ctx context.Context) context.Context {
-	return context.WithValue(ctx, xoauth2.HTTPClient, c.http)
+// maxTokenBytes bounds a token endpoint's answer: a token is a few
+// hundred bytes.
+const maxTokenBytes = 64 << 10
+
+// tokenCtx hands x/oauth2 the app's HTTP client, watched by a tokenAnswer.
+func (c *Client) tokenCtx(ctx context.Context) (context.Context, *tokenAnswer) {
+	hc := *c.http
+	ans := &tokenAnswer{next: hc.Transport}
+	if ans.next == nil {
+		ans.next = http.DefaultTransport
+	}
+	hc.Transport = ans
+	return context.WithValue(ctx, xoauth2.HTTPClient, &hc), ans
+}
+
+// tokenAnswer keeps what x/oauth2's errors keep only as text: the answer's
+// status and media type, and why reading its body failed. It bounds the
+// body to maxTokenBytes.
+type tokenAnswer struct {
+	next      http.RoundTripper
+	status    int
+	mediaType string
+	readErr   error
+}
+
+func (a *tokenAnswer) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := a.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	a.status = resp.StatusCode
+	a.mediaType, _, _ = mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	resp.Body = &boundedBody{ReadCloser: resp.Body, ans: a, left: maxTokenBytes}
+	return resp, nil
+}
+
+// boundedBody fails with an *apihttp.TooLargeError past its limit, and
+// records any read error in its tokenAnswer.
+type boundedBody struct {
+	io.ReadCloser
+	ans  *tokenAnswer
+	left int64
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, b.ans.readErr
+	}
+	n, err := b.ReadCloser.Read(p[:min(int64(len(p)), b.left+1)])
+	b.left -= int64(n)
+	if b.left < 0 {
+		err = &apihttp.TooLargeError{Limit: maxTokenBytes}
+	}
+	if err != nil && err != io.EOF {
+		b.ans.readErr = err
+	}
+	return n, err
 }
 
 // LoginURL is the page where the user approves: /login with the code
@@ -73,15 +129,17 @@ func (c *Client) LoginURL(redirectURI, state, verifier string) string {
 // Exchange trades an authorization code for tokens (public client: no
 // secret; the PKCE verifier proves the code is ours).
 func (c *Client) Exchange(ctx context.Context, code, redirectURI, verifier string) (*xoauth2.Token, error) {
-	tok, err := c.config(redirectURI).Exchange(c.ctx(ctx), code, xoauth2.VerifierOption(verifier), xoauth2.SetAuthURLParam("scope", c.scope))
-	return c.dated(tok, c.tokenError(ctx, "exchange the authorization code", err))
+	tctx, ans := c.tokenCtx(ctx)
+	tok, err := c.config(redirectURI).Exchange(tctx, code, xoauth2.VerifierOption(verifier), xoauth2.SetAuthURLParam("scope", c.scope))
+	return c.dated(tok, c.tokenError(ctx, "exchange the authorization code", ans, err))
 }
 
 // Refresh trades a refresh token for a new pair; the service rotates it,
 // so the old one is dead once this returns.
 func (c *Client) Refresh(ctx context.Context, refreshToken string) (*xoauth2.Token, error) {
-	tok, err := c.config("").TokenSource(c.ctx(ctx), &xoauth2.Token{RefreshToken: refreshToken}).Token()
-	return c.dated(tok, c.tokenError(ctx, "refresh the access token", err))
+	tctx, ans := c.tokenCtx(ctx)
+	tok, err := c.config("").TokenSource(tctx, &xoauth2.Token{RefreshToken: refreshToken}).Token()
+	return c.dated(tok, c.tokenError(ctx, "refresh the access token", ans, err))
 }
 
 // ClientCredentials gets a token for the client itself (no user) with its
@@ -89,8 +147,9 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string) (*xoauth2.Tok
 func (c *Client) ClientCredentials(ctx context.Context, secret string) (*xoauth2.Token, error) {
 	cfg := clientcredentials.Config{ClientID: c.clientID, ClientSecret: secret, TokenURL: c.endpoint("/oauth/token"),
 		AuthStyle: xoauth2.AuthStyleInParams, EndpointParams: url.Values{"scope": {c.scope}}}
-	tok, err := cfg.Token(c.ctx(ctx))
-	return c.dated(tok, c.tokenError(ctx, "get a client-credentials token", err))
+	tctx, ans := c.tokenCtx(ctx)
+	tok, err := cfg.Token(tctx)
+	return c.dated(tok, c.tokenError(ctx, "get a client-credentials token", ans, err))
 }
 
 // dated sets a token's expiry from expires_in by the client's clock
@@ -117,6 +176,14 @@ type OAuthError struct {
 	Status      int
 	Code        string
 	Description string
+	RetryAfter  time.Duration // from Retry-After; zero if absent
+}
+
+// newOAuthError reads a refusal: its status and Retry-After, and the
+// RFC 6749 error and error_description, cleaned for one line.
+func newOAuthError(call string, status int, header http.Header, code, description string, now time.Time) *OAuthError {
+	return &OAuthError{Call: call, Status: status, Code: oneline.Clean(code, 60), Description: oneline.Clean(description, 200),
+		RetryAfter: apihttp.RetryAfter(header.Get("Retry-After"), now)}
 }
 
 func (e *OAuthError) Error() string {
@@ -144,33 +211,54 @@ func (e *OAuthError) advice() string {
 		return "check the scope: known scopes, separated by commas, e.g. delegated:all"
 	case e.Code == "unauthorized_client", e.Code == "unsupported_grant_type":
 		return "this client may not use that grant: choose another --grant"
+	case e.Status == http.StatusTooManyRequests && e.RetryAfter > 0:
+		return "rate limited: try again in " + e.RetryAfter.Round(time.Second).String()
 	case e.Status == http.StatusTooManyRequests:
 		return "rate limited: try again in a minute"
+	case e.Status == http.StatusNotFound:
+		return "no OAuth 2.0 service answers there: check the API base URL"
 	case e.Status >= 500:
 		return "the server failed: try again later"
 	}
 	return "check the client id, scope and API base URL"
 }
 
-// tokenError words what x/oauth2 returned for people.
-func (c *Client) tokenError(ctx context.Context, call string, err error) error {
+// tokenError words what x/oauth2 returned for people: its errors are
+// "oauth2: ..." texts, told here with what ans saw of the answer.
+func (c *Client) tokenError(ctx context.Context, call string, ans *tokenAnswer, err error) error {
 	if err == nil {
 		return nil
 	}
-	var re *xoauth2.RetrieveError
-	if errors.As(err, &re) {
-		status := 0
+	var (
+		tooLarge *apihttp.TooLargeError
+		re       *xoauth2.RetrieveError
+		urlErr   *url.Error
+	)
+	switch {
+	case errors.As(ans.readErr, &tooLarge):
+		return fmt.Errorf("could not %s: the server's answer (HTTP %d) is not an OAuth 2.0 token: %v; check the API base URL", call, ans.status, tooLarge)
+	case ans.readErr != nil:
+		return apihttp.TransportError(ctx, call, c.base, ans.readErr)
+	case errors.As(err, &re):
+		status, header := 0, http.Header{}
 		if re.Response != nil {
-			status = re.Response.StatusCode
+			status, header = re.Response.StatusCode, re.Response.Header
 		}
-		return &OAuthError{Call: call, Status: status, Code: oneline.Clean(re.ErrorCode, 60), Description: oneline.Clean(re.ErrorDescription, 200)}
-	}
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
+		return newOAuthError(call, status, header, re.ErrorCode, re.ErrorDescription, c.now())
+	case errors.As(err, &urlErr), ctx.Err() != nil:
 		return apihttp.TransportError(ctx, call, c.base, err)
 	}
-	// A 2xx that is not a token: x/oauth2's own words, which hold no secret.
-	return fmt.Errorf("could not %s: the server's answer is not an OAuth token (%s); check the API base URL", call, oneline.Clean(err.Error(), 200))
+	// A 2xx that is not a token.
+	reason := "it is not the documented token JSON"
+	switch msg := err.Error(); {
+	case ans.mediaType != "" && !strings.Contains(ans.mediaType, "json"):
+		reason = "it is " + oneline.Clean(ans.mediaType, 60) + ", not JSON"
+	case strings.Contains(msg, "missing access_token"):
+		reason = "access_token is missing"
+	case strings.HasPrefix(msg, "oauth2: cannot parse json: "):
+		reason += " (" + oneline.Clean(strings.TrimPrefix(strings.TrimPrefix(msg, "oauth2: cannot parse json: "), "json: "), 200) + ")"
+	}
+	return fmt.Errorf("could not %s: the server's answer (HTTP %d) is not an OAuth 2.0 token: %s; check the API base URL", call, ans.status, reason)
 }
 
 // IsInvalidGrant reports whether the service refused a code or refresh
@@ -234,14 +322,18 @@ func (c *Client) Send(ctx context.Context, call, accessToken, method, pathQuery 
 	}
 	defer resp.Body.Close()
 	raw, err := apihttp.ReadAll(resp.Body, apihttp.MaxResponseBytes)
+	var tooLarge *apihttp.TooLargeError
+	if errors.As(err, &tooLarge) {
+		return nil, fmt.Errorf("%s failed: the server's answer (HTTP %d) is too long: %v; check the API base URL", call, resp.StatusCode, tooLarge)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%s failed: reading the answer: %w", call, err)
+		return nil, apihttp.TransportError(ctx, call, c.base, err)
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
 }
 
 // ErrTokenRefused is introspect's answer to a token it does not accept.
-var ErrTokenRefused = errors.New("the server does not accept the access token (unknown, expired or revoked)")
+var ErrTokenRefused = errors.New("the server does not accept the access token (unknown, expired or revoked): approve again")
 
 // Introspect asks the service what accessToken grants, and for whom.
 func (c *Client) Introspect(ctx context.Context, accessToken string) (*TokenInfo, error) {
@@ -254,9 +346,12 @@ func (c *Client) Introspect(ctx context.Context, accessToken string) (*TokenInfo
 		return nil, fmt.Errorf("could not %s: %w", call, ErrTokenRefused)
 	}
 	if resp.Status != http.StatusOK {
-		var body struct{ Error, ErrorDescription string }
+		var body struct {
+			Error            string `json:"error"`
+			ErrorDescription string `json:"error_description"`
+		}
 		json.Unmarshal(resp.Body, &body) //nolint:errcheck // a body that is not an OAuth error leaves them empty
-		return nil, &OAuthError{Call: call, Status: resp.Status, Code: oneline.Clean(body.Error, 60), Description: oneline.Clean(body.ErrorDescription, 200)}
+		return nil, newOAuthError(call, resp.Status, resp.Header, body.Error, body.ErrorDescription, c.now())
 	}
 	var body struct {
 		OK   int `json:"ok"`

@@ -62,8 +62,9 @@ const RefusedMessage = Terminal + "Refused by the hostile server"
 type Dialect struct {
 	// Success is the body of a 2xx answer carrying payload, a JSON value.
 	Success func(payload string) string
-	// Failure is the body of an answer refusing the call with message.
-	Failure func(message string) string
+	// Failure is the body of an answer refusing the call with message and
+	// HTTP status.
+	Failure func(status int, message string) string
 	// RefusedStatus is the status a refusal comes with: 200 where the body
 	// says whether the call succeeded, an error status where only it does.
 	RefusedStatus int
@@ -73,7 +74,7 @@ type Dialect struct {
 // {"success", "environment", "message", "payload"}.
 var QEX = Dialect{
 	Success:       func(payload string) string { return envelope(true, "", payload) },
-	Failure:       func(message string) string { return envelope(false, message, "null") },
+	Failure:       func(_ int, message string) string { return envelope(false, message, "null") },
 	RefusedStatus: http.StatusOK,
 }
 
@@ -81,8 +82,38 @@ var QEX = Dialect{
 // the HTTP status saying it is one.
 var Liquid = Dialect{
 	Success:       func(payload string) string { return payload },
-	Failure:       func(message string) string { return `{"message": ` + jsonString(message) + `}` },
+	Failure:       func(_ int, message string) string { return `{"message": ` + jsonString(message) + `}` },
 	RefusedStatus: http.StatusUnprocessableEntity,
+}
+
+// OAuth2 answers like an RFC 6749 token endpoint: the JSON itself, and
+// errors as {"error", "error_description"}, with 400, or 401 for a client
+// it does not know.
+var OAuth2 = Dialect{
+	Success: func(payload string) string { return payload },
+	Failure: func(status int, message string) string {
+		code := "invalid_request"
+		if status == http.StatusUnauthorized {
+			code = "invalid_client"
+		}
+		return `{"error": "` + code + `", "error_description": ` + jsonString(message) + `}`
+	},
+	RefusedStatus: http.StatusBadRequest,
+}
+
+// LiquidCommerce wraps every answer in {statusCode, message, metadata,
+// data}; a refusal has an errors array and an internal statusCode: the
+// HTTP status, or, when only the body says it failed, the seed's 5000 "API
+// Key not found" with the message in errors.
+var LiquidCommerce = Dialect{
+	Success: func(payload string) string { return commerceEnvelope(200, "OK", `"data": `+payload) },
+	Failure: func(status int, message string) string {
+		if status != http.StatusOK {
+			return commerceEnvelope(status, message, `"errors": []`)
+		}
+		return commerceEnvelope(5000, "API Key not found", `"errors": [{"field": "X-LIQUID-API-KEY", "message": `+jsonString(message)+`}]`)
+	},
+	RefusedStatus: http.StatusOK,
 }
 
 // Respond answers r with fault in dialect d. payload is the call's JSON
@@ -99,9 +130,9 @@ func Respond(w http.ResponseWriter, r *http.Request, d Dialect, fault Fault, pay
 		fmt.Fprint(w, "<html><body><h1>500 Internal Server Error</h1><p>nginx</p></body></html>")
 	case RateLimited:
 		w.Header().Set("Retry-After", fmt.Sprint(RetryAfterSeconds))
-		writeJSON(w, http.StatusTooManyRequests, d.Failure("Too many requests."))
+		writeJSON(w, http.StatusTooManyRequests, d.Failure(http.StatusTooManyRequests, "Too many requests."))
 	case Unauthorized:
-		writeJSON(w, http.StatusUnauthorized, d.Failure("Not authorized."))
+		writeJSON(w, http.StatusUnauthorized, d.Failure(http.StatusUnauthorized, "Not authorized."))
 	case NotFound:
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(http.StatusNotFound)
@@ -125,7 +156,7 @@ func Respond(w http.ResponseWriter, r *http.Request, d Dialect, fault Fault, pay
 		body := d.Success("{}")
 		writeJSON(w, http.StatusOK, body[:len(body)-1])
 	case Refused:
-		writeJSON(w, d.RefusedStatus, d.Failure(RefusedMessage))
+		writeJSON(w, d.RefusedStatus, d.Failure(d.RefusedStatus, RefusedMessage))
 	case Huge:
 		w.Header().Set("Content-Type", "application/json")
 		Stream(w, HugeBytes)
@@ -194,6 +225,12 @@ func (h *HeapWatch) Stop() uint64 {
 // envelope is a body in the QEX API envelope.
 func envelope(success bool, message, payload string) string {
 	return fmt.Sprintf(`{"success": %t, "environment": "SANDBOX", "message": %s, "payload": %s}`, success, jsonString(message), payload)
+}
+
+// commerceEnvelope is a body in the LiquidCommerce envelope; rest is its
+// data or errors member.
+func commerceEnvelope(statusCode int, message, rest string) string {
+	return fmt.Sprintf(`{"statusCode": %d, "message": %s, "metadata": {"languages": ["en"], "timestamp": 1731590739955, "timezone": "UTC", "requestId": "reqid_hostile", "path": "/api/authentication", "version": "1.7.0"}, %s}`, statusCode, jsonString(message), rest)
 }
 
 // jsonString quotes s as JSON: Go's %q is not JSON.

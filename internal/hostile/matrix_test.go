@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +16,8 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/liquid"
+	"github.com/qexcompanion/qex-companion/flows/liquidcommerce"
+	"github.com/qexcompanion/qex-companion/flows/oauth2"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/headless"
 	"github.com/qexcompanion/qex-companion/internal/hostile"
@@ -25,11 +29,17 @@ const (
 	sessionSecret   = "hostile-session-secret-7f3a9c" // QEX
 	liquidSecret    = "hostile-token-secret-b81e40"   // Liquid's API token
 	liquidPrivateID = "hostile-oauth-private-id-5d2c" // Liquid's OAuth request
+	accessToken     = "hostile-access-token-3e9d17"   // OAuth 2.0 and LiquidCommerce
+	refreshToken    = "hostile-refresh-token-c4a2b8"  // OAuth 2.0
+	authCode        = "hostile-authorization-code-6f0e"
+	clientSecret    = "hostile-client-secret-a7d3"
+	commerceAPIKey  = "hostile-api-key-2b9c54"
 )
 
 // secrets are scanned for in everything a case shows, with "eyJ", the start
-// of any JWT (Liquid's X-Quoine-Auth is one).
-var secrets = []string{sessionSecret, liquidSecret, liquidPrivateID, "eyJ"}
+// of any JWT (Liquid's X-Quoine-Auth is one), and the PKCE verifier the app
+// sends, which each case adds.
+var secrets = []string{sessionSecret, liquidSecret, liquidPrivateID, accessToken, refreshToken, authCode, clientSecret, commerceAPIKey, "eyJ"}
 
 // flowTimeout is the --timeout of every case: short, so that the faults the
 // app waits out (the server may recover) end the case quickly.
@@ -50,6 +60,12 @@ type provider struct {
 var (
 	qexProvider    = &provider{qex.Provider{}, hostile.QEX, flows.Inputs{qex.FieldPublicAPIKey: "pk_hostile_test"}}
 	liquidProvider = &provider{liquid.Provider{}, hostile.Liquid, flows.Inputs{liquid.FieldTokenID: "4242", liquid.FieldTokenSecret: liquidSecret}}
+	// The OAuth 2.0 service's two grants are two providers: each has its
+	// own calls, though they share the token endpoint.
+	oauth2Code   = &provider{oauth2.Provider{}, hostile.OAuth2, flows.Inputs{oauth2.FieldClientID: "application_client", oauth2.FieldGrant: oauth2.GrantCode}}
+	oauth2Client = &provider{oauth2.Provider{}, hostile.OAuth2, flows.Inputs{oauth2.FieldClientID: "application_client",
+		oauth2.FieldGrant: oauth2.GrantClientCredentials, oauth2.FieldClientSecret: clientSecret}}
+	commerceProvider = &provider{liquidcommerce.Provider{}, hostile.LiquidCommerce, flows.Inputs{liquidcommerce.FieldAPIKey: commerceAPIKey}}
 )
 
 // call is one call of a provider, with what the app must say when the
@@ -91,6 +107,25 @@ const liquidExpires = "4102444800"
 
 // liquidCreated is a created OAuth request.
 const liquidCreated = `{"oauth_request_public_id": "pub-1", "oauth_request_private_id": "` + liquidPrivateID + `", "expires": ` + liquidExpires + `, "app_challenge_href": "http://liquid.example/oauth/pub-1", "api_challenge_href": "http://liquid.example/api/oauth/pub-1"}`
+
+// oauth2Token is a token endpoint's answer.
+var oauth2Token = map[hostile.Fault]string{
+	hostile.None:          `{"access_token": "` + accessToken + `", "token_type": "Bearer", "expires_in": 3600, "refresh_token": "` + refreshToken + `", "scope": "delegated:all"}`,
+	hostile.MissingFields: `{"token_type": "Bearer", "expires_in": 3600}`,
+	hostile.Nulls:         `{"access_token": null, "token_type": null, "expires_in": null, "refresh_token": null, "scope": null}`,
+	hostile.NotNumbers:    `{"access_token": "` + accessToken + `", "token_type": "Bearer", "expires_in": "an hour"}`,
+	hostile.Escapes:       `{"access_token": "` + accessToken + `", "token_type": "\u001b[2JBearer\u202e", "expires_in": 3600, "scope": "\u001b]0;pwned\u0007delegated:all"}`,
+}
+
+// commerceAuth is the auth object in /authentication's data; its exp is
+// 2100-01-01 in epoch milliseconds.
+var commerceAuth = map[hostile.Fault]string{
+	hostile.None:          `{"token": "` + accessToken + `", "type": "ACCESS_TOKEN", "exp": 4102444800000}`,
+	hostile.MissingFields: `{"type": "ACCESS_TOKEN"}`,
+	hostile.Nulls:         `{"token": null, "type": null, "exp": null}`,
+	hostile.NotNumbers:    `{"token": "` + accessToken + `", "type": "ACCESS_TOKEN", "exp": "tomorrow"}`,
+	hostile.Escapes:       `{"token": "` + accessToken + `", "type": "\u001b[2JACCESS_TOKEN\u202e", "exp": 4102444800000}`,
+}
 
 // calls lists every call of every provider the app talks to. Adding one is
 // one entry here.
@@ -250,6 +285,100 @@ var calls = []call{{
 		hostile.NotNumbers:    "the server sent 4 amounts that are not decimal numbers",
 		hostile.Escapes:       "",
 	},
+}, {
+	provider: oauth2Code,
+	name:     "OAuth 2.0 code exchange",
+	route:    "POST /oauth/token",
+	payload:  oauth2Token,
+	want: map[hostile.Fault]string{
+		hostile.ServerError:   "timed out after 1s: the last check failed: could not exchange the authorization code: the server answered HTTP 500 (Internal Server Error); the server failed: try again later",
+		hostile.RateLimited:   "could not exchange the authorization code: the server answered HTTP 429 (invalid_request: Too many requests.); rate limited: try again in 1s",
+		hostile.Unauthorized:  "could not exchange the authorization code: the server answered HTTP 401 (invalid_client: Not authorized.); check the client id",
+		hostile.NotFound:      "could not exchange the authorization code: the server answered HTTP 404 (Not Found); no OAuth 2.0 service answers there: check the API base URL",
+		hostile.Hang:          "timed out after 1s: the last check failed: exchange the authorization code failed: 127.0.0.1:",
+		hostile.Drip:          "timed out after 1s: the last check failed: exchange the authorization code failed: 127.0.0.1:",
+		hostile.BadJSON:       "could not exchange the authorization code: the server's answer (HTTP 200) is not an OAuth 2.0 token: it is not the documented token JSON (unexpected end of JSON input); check the API base URL",
+		hostile.Refused:       "could not exchange the authorization code: the server answered HTTP 400 (invalid_request: [2J ]0;pwned Refused by the hostile server); check the client id, scope and API base URL",
+		hostile.Huge:          "could not exchange the authorization code: the server's answer (HTTP 200) is not an OAuth 2.0 token: it is larger than 64 KiB; check the API base URL",
+		hostile.WrongType:     "could not exchange the authorization code: the server's answer (HTTP 200) is not an OAuth 2.0 token: it is text/html, not JSON; check the API base URL",
+		hostile.RedirectLoop:  "exchange the authorization code failed: 127.0.0.1:",
+		hostile.MissingFields: "could not exchange the authorization code: the server's answer (HTTP 200) is not an OAuth 2.0 token: access_token is missing; check the API base URL",
+		hostile.Nulls:         "could not exchange the authorization code: the server's answer (HTTP 200) is not an OAuth 2.0 token: access_token is missing; check the API base URL",
+		hostile.NotNumbers:    `could not exchange the authorization code: the server's answer (HTTP 200) is not an OAuth 2.0 token: it is not the documented token JSON (invalid number literal, trying to unmarshal "\"an hour\"" into Number)`,
+		hostile.Escapes:       "",
+	},
+}, {
+	provider: oauth2Code,
+	name:     "OAuth 2.0 introspect",
+	route:    "POST /oauth/token/introspect",
+	payload: map[hostile.Fault]string{
+		hostile.None:          `{"ok": 1, "data": {"tokenInfo": {"accessToken": "` + accessToken + `", "accessTokenExpiresAt": "2100-01-01T00:00:00.000Z", "scope": "delegated:all", "user": {"_id": "507f1f77bcf86cd799439011", "username": "john_doe", "firstName": "John", "lastName": "Doe", "role": "user", "verified": true, "email": "johndoe@example.com"}}}}`,
+		hostile.MissingFields: `{"ok": 1, "data": {}}`,
+		hostile.Nulls:         `{"ok": 1, "data": {"tokenInfo": {"accessToken": null, "accessTokenExpiresAt": null, "scope": null, "user": null}}}`,
+		hostile.NotNumbers:    `{"ok": "yes", "data": {"tokenInfo": {"accessTokenExpiresAt": 1731590739, "scope": "delegated:all", "user": {"_id": 507, "verified": "yes"}}}}`,
+		hostile.Escapes:       `{"ok": 1, "data": {"tokenInfo": {"accessToken": "` + accessToken + `", "accessTokenExpiresAt": "2100-01-01T00:00:00.000Z", "scope": "delegated:all\u202e", "user": {"_id": "\u001b[2J507", "username": "john\u0007", "firstName": "\u001b]0;pwned\u0007John", "lastName": "Doe\u202e", "role": "user\u001b[8m", "email": "john@example.com\u2028"}}}}`,
+	},
+	want: map[hostile.Fault]string{
+		hostile.ServerError:   "could not introspect the access token: the server answered HTTP 500 (Internal Server Error); the server failed: try again later",
+		hostile.RateLimited:   "could not introspect the access token: the server answered HTTP 429 (invalid_request: Too many requests.); rate limited: try again in 1s",
+		hostile.Unauthorized:  "could not introspect the access token: the server does not accept the access token (unknown, expired or revoked): approve again",
+		hostile.NotFound:      "could not introspect the access token: the server answered HTTP 404 (Not Found); no OAuth 2.0 service answers there: check the API base URL",
+		hostile.Hang:          "timed out after 1s: introspect the access token failed: 127.0.0.1:",
+		hostile.Drip:          "timed out after 1s: introspect the access token failed: 127.0.0.1:",
+		hostile.BadJSON:       `could not introspect the access token: the answer is not {"ok": 1, "data": {"tokenInfo": ...}}; check the API base URL`,
+		hostile.Refused:       "could not introspect the access token: the server answered HTTP 400 (invalid_request: [2J ]0;pwned Refused by the hostile server); check the client id, scope and API base URL",
+		hostile.Huge:          "introspect the access token failed: the server's answer (HTTP 200) is too long: it is larger than 8 MiB; check the API base URL",
+		hostile.WrongType:     `could not introspect the access token: the answer is not {"ok": 1, "data": {"tokenInfo": ...}}; check the API base URL`,
+		hostile.RedirectLoop:  "introspect the access token failed: 127.0.0.1:",
+		hostile.MissingFields: `could not introspect the access token: the answer is not {"ok": 1, "data": {"tokenInfo": ...}}; check the API base URL`,
+		hostile.Nulls:         "",
+		hostile.NotNumbers:    `could not introspect the access token: the answer is not {"ok": 1, "data": {"tokenInfo": ...}}; check the API base URL`,
+		hostile.Escapes:       "",
+	},
+}, {
+	provider: oauth2Client,
+	name:     "OAuth 2.0 client credentials",
+	route:    "POST /oauth/token",
+	payload:  oauth2Token,
+	want: map[hostile.Fault]string{
+		hostile.ServerError:   "could not get a client-credentials token: the server answered HTTP 500 (Internal Server Error); the server failed: try again later",
+		hostile.RateLimited:   "could not get a client-credentials token: the server answered HTTP 429 (invalid_request: Too many requests.); rate limited: try again in 1s",
+		hostile.Unauthorized:  "could not get a client-credentials token: the server answered HTTP 401 (invalid_client: Not authorized.); check the client id and $LIQUID_CLIENT_SECRET",
+		hostile.NotFound:      "could not get a client-credentials token: the server answered HTTP 404 (Not Found); no OAuth 2.0 service answers there: check the API base URL",
+		hostile.Hang:          "timed out after 1s: get a client-credentials token failed: 127.0.0.1:",
+		hostile.Drip:          "timed out after 1s: get a client-credentials token failed: 127.0.0.1:",
+		hostile.BadJSON:       "could not get a client-credentials token: the server's answer (HTTP 200) is not an OAuth 2.0 token: it is not the documented token JSON (unexpected end of JSON input); check the API base URL",
+		hostile.Refused:       "could not get a client-credentials token: the server answered HTTP 400 (invalid_request: [2J ]0;pwned Refused by the hostile server); check the client id, scope and API base URL",
+		hostile.Huge:          "could not get a client-credentials token: the server's answer (HTTP 200) is not an OAuth 2.0 token: it is larger than 64 KiB; check the API base URL",
+		hostile.WrongType:     "could not get a client-credentials token: the server's answer (HTTP 200) is not an OAuth 2.0 token: it is text/html, not JSON; check the API base URL",
+		hostile.RedirectLoop:  "get a client-credentials token failed: 127.0.0.1:",
+		hostile.MissingFields: "could not get a client-credentials token: the server's answer (HTTP 200) is not an OAuth 2.0 token: access_token is missing; check the API base URL",
+		hostile.Nulls:         "could not get a client-credentials token: the server's answer (HTTP 200) is not an OAuth 2.0 token: access_token is missing; check the API base URL",
+		hostile.NotNumbers:    `could not get a client-credentials token: the server's answer (HTTP 200) is not an OAuth 2.0 token: it is not the documented token JSON (invalid number literal, trying to unmarshal "\"an hour\"" into Number)`,
+		hostile.Escapes:       "",
+	},
+}, {
+	provider: commerceProvider,
+	name:     "LiquidCommerce authenticate",
+	route:    "GET /authentication",
+	payload:  commerceAuth,
+	want: map[hostile.Fault]string{
+		hostile.ServerError:   `authenticate with the API key failed: the server answered HTTP 500: "Internal Server Error"; the server failed: try again later`,
+		hostile.RateLimited:   `authenticate with the API key failed: the server answered HTTP 429: "Too many requests."; rate limited: try again in 1s (request id reqid_hostile)`,
+		hostile.Unauthorized:  `authenticate with the API key failed: the server answered HTTP 401: "Not authorized."; check the API key ($LIQUIDCOMMERCE_API_KEY) (request id reqid_hostile)`,
+		hostile.NotFound:      `authenticate with the API key failed: the server answered HTTP 404: "Not Found"; no such endpoint: check the API base URL`,
+		hostile.Hang:          "timed out after 1s: authenticate with the API key failed: 127.0.0.1:",
+		hostile.Drip:          "timed out after 1s: authenticate with the API key failed: 127.0.0.1:",
+		hostile.BadJSON:       "authenticate with the API key failed: the server's answer (HTTP 200) is not LiquidCommerce API JSON: it is not a JSON object; check the API base URL",
+		hostile.Refused:       `authenticate with the API key failed: the server answered HTTP 200: "5000 API Key not found: X-LIQUID-API-KEY [2J ]0;pwned Refused by the hostile server"; check the API key ($LIQUIDCOMMERCE_API_KEY) (request id reqid_hostile)`,
+		hostile.Huge:          "authenticate with the API key failed: the server's answer (HTTP 200) is not LiquidCommerce API JSON: it is larger than 8 MiB; check the API base URL",
+		hostile.WrongType:     "authenticate with the API key failed: the server's answer (HTTP 200) is not LiquidCommerce API JSON: it is text/html, not JSON; check the API base URL",
+		hostile.RedirectLoop:  "authenticate with the API key failed: 127.0.0.1:",
+		hostile.MissingFields: "authenticate with the API key failed: the server's answer (HTTP 200) is not LiquidCommerce API JSON: exp is not a whole number of epoch milliseconds; check the API base URL",
+		hostile.Nulls:         "authenticate with the API key failed: the server's answer (HTTP 200) is not LiquidCommerce API JSON: token is missing or is not one printable word; check the API base URL",
+		hostile.NotNumbers:    "authenticate with the API key failed: the server's answer (HTTP 200) is not LiquidCommerce API JSON: exp is not a whole number of epoch milliseconds; check the API base URL",
+		hostile.Escapes:       "",
+	},
 }}
 
 func TestFaultMatrix(t *testing.T) {
@@ -288,7 +417,13 @@ func runCase(t *testing.T, faulty call, fault hostile.Fault, want string) {
 		requests.Add(1)
 		hostile.Respond(w, r, p.dialect, fault, faulty.payload[fault])
 	})
-	srv := httptest.NewServer(mux)
+	var verifiers sync.Map // the PKCE verifiers the app sent: secrets too
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.ParseForm() == nil && r.PostForm.Get("code_verifier") != "" {
+			verifiers.Store(r.PostForm.Get("code_verifier"), true)
+		}
+		mux.ServeHTTP(w, r)
+	}))
 	defer srv.Close()
 	defer srv.CloseClientConnections() // ends hangs and drips the app left behind
 
@@ -340,7 +475,9 @@ func runCase(t *testing.T, faulty call, fault hostile.Fault, want string) {
 			break
 		}
 	}
-	for _, secret := range secrets {
+	caseSecrets := slices.Clone(secrets)
+	verifiers.Range(func(v, _ any) bool { caseSecrets = append(caseSecrets, v.(string)); return true })
+	for _, secret := range caseSecrets {
 		if strings.Contains(shown, secret) {
 			t.Errorf("output holds the secret %q:\n%s", secret, shown)
 		}
@@ -354,16 +491,26 @@ func runCase(t *testing.T, faulty call, fault hostile.Fault, want string) {
 }
 
 // approveAtOnce plays a browser whose user approves at once: it loads the
-// return URL the app put in the approval URL, with the app's own state.
-// Without one (Liquid) there is nothing to load: the hostile server answers
-// the approval check as approved from the start.
+// return URL the app put in the approval URL, with the app's own state
+// (QEX), or the OAuth 2.0 redirect_uri with a code and the state. Without
+// one (Liquid) there is nothing to load: the hostile server answers the
+// approval check as approved from the start.
 func approveAtOnce(approval string) error {
 	u, err := url.Parse(approval)
-	if err != nil || !u.Query().Has("return_url") {
+	if err != nil {
 		return err
 	}
+	q := u.Query()
+	back := q.Get("return_url")
+	if redirect, err := url.Parse(q.Get("redirect_uri")); err == nil && q.Has("redirect_uri") {
+		redirect.RawQuery = url.Values{"code": {authCode}, "state": {q.Get("state")}}.Encode()
+		back = redirect.String()
+	}
+	if back == "" {
+		return nil
+	}
 	go func() {
-		resp, err := http.Get(u.Query().Get("return_url"))
+		resp, err := http.Get(back)
 		if err == nil {
 			resp.Body.Close()
 		}

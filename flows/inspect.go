@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -19,12 +20,23 @@ type HTTPExchange struct {
 	URL             string // as sent; the URLs here carry no secrets
 	Path            string // path and query, for the list
 	Status          int    // 0 when no answer came
+	Proto           string // of the answer, "HTTP/1.1" or "HTTP/2.0"; "" when none came
 	Latency         time.Duration
 	RequestHeaders  string
 	RequestBody     string
 	ResponseHeaders string
 	ResponseBody    string
 	Err             string // transport failure, if any
+}
+
+// Host is the URL's host and port, as in "127.0.0.1:40123", so calls to the
+// sandbox and to production tell apart at a glance.
+func (e HTTPExchange) Host() string {
+	u, err := url.Parse(e.URL)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }
 
 func (e HTTPExchange) String() string {
@@ -69,7 +81,7 @@ func (t *inspectingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 		t.emit(ex)
 		return nil, err
 	}
-	ex.Status = resp.StatusCode
+	ex.Status, ex.Proto = resp.StatusCode, resp.Proto
 	ex.ResponseHeaders = redactHeaders(resp.Header)
 	// The caller reads the body, within its own limit; the inspector keeps
 	// a bounded copy of what went by and reports the exchange when the

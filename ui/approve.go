@@ -3,6 +3,8 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -32,7 +34,9 @@ type approveStep struct {
 	statusL  *widget.Label
 	urlLabel *widget.Label
 	copied   *widget.Label
+	intro    *widget.Label
 	qr       *canvas.Image
+	qrNote   *widget.Label
 	errLabel *widget.Label
 	checkBtn *widget.Button
 	retryBtn *widget.Button
@@ -54,6 +58,9 @@ func newApproveStep(m *MainWindow) *approveStep {
 	s.qr.FillMode = canvas.ImageFillContain
 	s.qr.ScaleMode = canvas.ImageScalePixels // keep QR modules sharp
 	s.qr.SetMinSize(fyne.NewSize(qrSize, qrSize))
+	s.qrNote = widget.NewLabel("")
+	s.qrNote.Wrapping = fyne.TextWrapWord
+	s.qrNote.Hide()
 	s.errLabel = newErrorLabel()
 
 	copyBtn := widget.NewButton("Copy link", func() {
@@ -72,11 +79,11 @@ func newApproveStep(m *MainWindow) *approveStep {
 	s.retryBtn.Hide()
 	cancelBtn := widget.NewButton("Cancel", m.cancelFlow)
 
-	intro := widget.NewLabel("The approval page opened in your browser. Sign in to Liquid there and approve the connection. You can also scan the code to approve on your phone: this app notices either way.")
-	intro.Wrapping = fyne.TextWrapWord
+	s.intro = widget.NewLabel("")
+	s.intro.Wrapping = fyne.TextWrapWord
 	text := container.NewVBox(
 		container.NewHBox(s.heading, s.activity, s.elapsed),
-		intro,
+		s.intro,
 		s.statusL,
 		s.errLabel,
 		container.NewHBox(s.checkBtn, s.retryBtn, cancelBtn),
@@ -86,7 +93,7 @@ func newApproveStep(m *MainWindow) *approveStep {
 		container.NewHBox(copyBtn, openBtn),
 		s.copied,
 	)
-	s.body = container.NewVScroll(m.newRowOrStack(640, 1, container.NewVBox(container.NewCenter(s.qr)), text))
+	s.body = container.NewVScroll(m.newRowOrStack(640, 1, container.NewVBox(container.NewCenter(s.qr), s.qrNote), text))
 	return s
 }
 
@@ -103,23 +110,53 @@ func (s *approveStep) waitFor(e flows.ApprovalURLReady) {
 	s.url = e.URL
 	s.started = s.m.opts.Now()
 	s.urlLabel.SetText(e.URL)
-	if q, err := qrcode.New(e.URL, qrcode.Medium); err == nil {
-		s.qr.Image = q.Image(-4)
+	s.showQR(e.URL)
+	phone := ""
+	if s.qr.Visible() {
+		phone = " You can also scan the code to approve on your phone: this app notices either way."
 	}
-	s.qr.Refresh()
 	switch {
 	case e.Opened:
+		s.intro.SetText("The approval page opened in your browser. Sign in there and approve the connection." + phone)
 		s.statusL.SetText("Waiting for your approval…")
 	case e.OpenErr != nil:
-		s.statusL.SetText(oneline.Sentence(fmt.Sprintf("%v: open the link below in a browser, or scan the code.", e.OpenErr)))
+		s.intro.SetText("Your browser could not be opened: " + oneline.Clean(e.OpenErr.Error(), 200) + ". Copy the link below into a browser, or press Open again." + phone)
+		s.intro.Importance = widget.WarningImportance
+		s.statusL.SetText("Waiting for your approval…")
 	default:
-		s.statusL.SetText("Open the link below in a browser, or scan the code.")
+		s.intro.SetText("Open the link below in a browser, sign in there and approve the connection." + phone)
+		s.statusL.SetText("Waiting for your approval…")
 	}
+	s.intro.Refresh()
 	s.activity.Show()
 	s.activity.Start()
 	s.tick()
 	s.stopTick = make(chan struct{})
 	go s.runTicker(s.stopTick)
+}
+
+// showQR shows the approval link as a QR code only when a phone could open
+// it: a link to this computer's loopback address (the sandbox's) is
+// reachable from nowhere else.
+func (s *approveStep) showQR(link string) {
+	u, err := url.Parse(link)
+	host := ""
+	if err == nil {
+		host = u.Hostname()
+	}
+	ip := net.ParseIP(host)
+	if host == "" || host == "localhost" || ip != nil && ip.IsLoopback() {
+		s.qr.Hide()
+		s.qrNote.SetText("No QR code: the approval page is on this computer (" + oneline.Clean(host, 60) + "), which a phone cannot reach. Open the link here.")
+		s.qrNote.Show()
+		return
+	}
+	if q, err := qrcode.New(link, qrcode.Medium); err == nil {
+		s.qr.Image = q.Image(-4)
+	}
+	s.qr.Show()
+	s.qr.Refresh()
+	s.qrNote.Hide()
 }
 
 func (s *approveStep) runTicker(stop chan struct{}) {
@@ -191,5 +228,6 @@ func (s *approveStep) reset() {
 	s.retryBtn.Hide()
 	s.checkBtn.Show()
 	s.copied.SetText("")
+	s.intro.Importance = widget.MediumImportance
 	s.elapsed.SetText("")
 }

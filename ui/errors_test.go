@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -169,5 +170,25 @@ func TestCancelGoesBackToConnect(t *testing.T) {
 	})
 	if r.m.connect.errLabel.Visible() {
 		t.Errorf("cancel shows an error: %q", r.m.connect.errLabel.Text)
+	}
+}
+
+// When no browser can be opened, the step says so and why, and what to do;
+// the sandbox's loopback link gets no QR code, with the reason.
+func TestBrowserThatCannotOpenIsSaid(t *testing.T) {
+	r := newRig(t, func(e *flows.EngineConfig, _ *Options) {
+		e.OpenBrowser = func(string) error { return errors.New("no browser found (xdg-open is missing)") }
+	})
+	test.Tap(r.m.connect.button)
+	r.waitStep("Approve")
+	a := r.m.approve
+	if !strings.HasPrefix(a.intro.Text, "Your browser could not be opened: no browser found (xdg-open is missing). Copy the link below") {
+		t.Errorf("intro %q", a.intro.Text)
+	}
+	if strings.Contains(a.intro.Text, "opened in your browser") {
+		t.Error("the step still claims the page opened")
+	}
+	if a.qr.Visible() || !strings.Contains(a.qrNote.Text, "a phone cannot reach") {
+		t.Errorf("QR visible %v, note %q", a.qr.Visible(), a.qrNote.Text)
 	}
 }

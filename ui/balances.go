@@ -55,6 +55,7 @@ type balancesStep struct {
 	refresh  *widget.Button
 	count    *widget.Label
 	table    *widget.Table
+	narrow   *widget.List // the same rows on a phone
 	body     fyne.CanvasObject
 }
 
@@ -100,13 +101,15 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 		s.table.SetColumnWidth(col, w)
 	}
 
+	s.narrow = s.newNarrowList()
+	rows := container.New(&wideOrNarrow{breakpoint: narrowBreakpoint, windowWidth: func() float32 { return m.win.Canvas().Size().Width }}, s.table, s.narrow)
 	controls := m.newRowOrStack(600, 0, s.filter, container.NewHBox(s.hideZero, s.refresh))
 	status := container.NewHBox(s.updated, s.count)
-	s.listing = []fyne.CanvasObject{controls, status, s.table}
+	s.listing = []fyne.CanvasObject{controls, status, rows}
 	s.body = container.NewBorder(
 		container.NewVBox(s.resumedL, s.profile, s.token, controls, status, s.errLabel),
 		container.NewHBox(s.next, widget.NewButton("Sign out", m.signOut)),
-		nil, nil, s.table)
+		nil, nil, rows)
 	return s
 }
 
@@ -260,6 +263,7 @@ func (s *balancesStep) apply() {
 	}
 	s.count.SetText(count)
 	s.table.Refresh()
+	s.narrow.Refresh()
 }
 
 func (s *balancesStep) refreshing(on bool) {

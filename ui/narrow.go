@@ -1,0 +1,92 @@
+package ui
+
+import (
+	"math"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// narrowBreakpoint is the window width below which balances are listed in
+// rows of their own instead of a table: a table cuts amounts off there.
+const narrowBreakpoint = 600
+
+// wideOrNarrow shows its first object when the window is at least
+// breakpoint wide and its second otherwise, each filling the space.
+type wideOrNarrow struct {
+	breakpoint  float32
+	windowWidth func() float32
+}
+
+func (l *wideOrNarrow) pick(objects []fyne.CanvasObject) (shown, hidden fyne.CanvasObject) {
+	if l.windowWidth() >= l.breakpoint {
+		return objects[0], objects[1]
+	}
+	return objects[1], objects[0]
+}
+
+func (l *wideOrNarrow) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	shown, hidden := l.pick(objects)
+	hidden.Hide()
+	shown.Show()
+	shown.Move(fyne.NewPos(0, 0))
+	shown.Resize(size)
+}
+
+func (l *wideOrNarrow) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	shown, _ := l.pick(objects)
+	return shown.MinSize()
+}
+
+// newNarrowList lists balances for a phone: each account in rows of its
+// own — currency, symbol and type, then the balance, then the reserved
+// amount — amounts in full, wrapping rather than ever being cut.
+func (s *balancesStep) newNarrowList() *widget.List {
+	var list *widget.List
+	list = widget.NewList(
+		func() int { return len(s.shown) },
+		func() fyne.CanvasObject {
+			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			amounts := widget.NewLabel("")
+			amounts.TextStyle = fyne.TextStyle{Monospace: true}
+			amounts.Wrapping = fyne.TextWrapBreak
+			return container.NewVBox(name, amounts)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			box := o.(*fyne.Container)
+			name, amounts := box.Objects[0].(*widget.Label), box.Objects[1].(*widget.Label)
+			r := s.shown[i]
+			name.SetText(r.Currency + "  " + r.Symbol + "  ·  " + r.Type)
+			amounts.SetText(s.narrowAmounts(i))
+			list.SetItemHeight(i, s.narrowHeight(i, list.Size().Width))
+		},
+	)
+	return list
+}
+
+// narrowAmounts is a row's amounts as the narrow list shows them, exact.
+func (s *balancesStep) narrowAmounts(i int) string {
+	r := s.shown[i]
+	return "Balance   " + r.Balance + "\nReserved  " + r.Reserved
+}
+
+// narrowHeight is the height row i needs at width: its name line, and each
+// amount line with as many wrapped lines as its text takes, measured with
+// labels like the row's own.
+func (s *balancesStep) narrowHeight(i int, width float32) float32 {
+	mono := fyne.TextStyle{Monospace: true}
+	digit := fyne.MeasureText("0", theme.TextSize(), mono)
+	avail := max(width-2*theme.InnerPadding()-2*theme.Padding()-theme.ScrollBarSize(), digit.Width)
+	lines := 0
+	for _, text := range strings.Split(s.narrowAmounts(i), "\n") {
+		w := fyne.MeasureText(text, theme.TextSize(), mono).Width
+		lines += max(1, int(math.Ceil(float64(w/avail))))
+	}
+	name := widget.NewLabelWithStyle("W", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	amounts := widget.NewLabel(strings.TrimSuffix(strings.Repeat("0\n", lines), "\n"))
+	amounts.TextStyle = mono
+	return name.MinSize().Height + theme.Padding() + amounts.MinSize().Height
+}

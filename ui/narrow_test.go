@@ -1,0 +1,56 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+// On a phone-sized window the balances are rows of their own, each amount
+// whole — never cut as the table's columns would — and the table is gone;
+// wide again, the table is back.
+func TestPhoneBalancesNeverCutAnAmount(t *testing.T) {
+	r := newRig(t)
+	test.Tap(r.m.connect.button)
+	r.waitStep("Approve")
+	r.user.answer(t, "approve")
+	r.waitStep("Balances")
+	b := r.m.balances
+	r.m.win.Resize(fyne.NewSize(360, 740))
+	r.m.win.Content().Refresh()
+	test.WidgetRenderer(b.narrow).Layout(b.narrow.Size())
+	if b.table.Visible() || !b.narrow.Visible() {
+		t.Fatalf("at 360 wide: table visible %v, list visible %v", b.table.Visible(), b.narrow.Visible())
+	}
+	var shown []string
+	for i := range b.shown { // the list draws only what is in view: scroll to each row
+		b.narrow.ScrollTo(i)
+		walk(b.narrow, func(o fyne.CanvasObject) {
+			if l, ok := o.(*widget.Label); ok && l.Visible() {
+				if l.Truncation != fyne.TextTruncateOff {
+					t.Errorf("label %q may be cut", l.Text)
+				}
+				shown = append(shown, l.Text)
+			}
+		})
+	}
+	all := strings.Join(shown, "\n")
+	for _, amount := range []string{"0.06", "12.345678901234567891", "0.000000000000000001", "98765432.10"} {
+		if !strings.Contains(all, amount) {
+			t.Errorf("the phone list lacks %s:\n%s", amount, all)
+		}
+	}
+	for i := range b.shown {
+		if h := b.narrowHeight(i, 360); h < 3*fyne.MeasureText("0", 14, fyne.TextStyle{Monospace: true}).Height {
+			t.Errorf("row %d is %.0f high: too short for its three lines", i, h)
+		}
+	}
+	r.m.win.Resize(fyne.NewSize(1024, 700))
+	r.m.win.Content().Refresh()
+	if !b.table.Visible() || b.narrow.Visible() {
+		t.Errorf("at 1024 wide: table visible %v, list visible %v", b.table.Visible(), b.narrow.Visible())
+	}
+}

@@ -2,14 +2,18 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
+	"github.com/qexcompanion/qex-companion/internal/privatefile"
 )
 
 // logEntry is one line of the event log.
@@ -21,11 +25,17 @@ type logEntry struct {
 // inspector lists every HTTP exchange of the flows, already redacted by
 // flows, and every event, for people finding out why something failed.
 type inspector struct {
-	now       func() time.Time
+	m         *MainWindow
 	exchanges []flows.HTTPExchange
+	shown     []int // indexes in exchanges of those the filter lets through
+	selected  int   // index in exchanges of the one in details; -1 for none
 	events    []logEntry
 	widget    []flows.WidgetEvent
 
+	filter     *widget.Entry
+	copyCurl   *widget.Button
+	exportHAR  *widget.Button
+	note       *widget.Label
 	httpList   *widget.List
 	details    *widget.Label
 	widgetList *widget.List
@@ -38,15 +48,17 @@ type inspector struct {
 	content    fyne.CanvasObject
 }
 
-func newInspector(now func() time.Time) *inspector {
-	i := &inspector{now: now}
-	i.details = widget.NewLabel("Select an exchange to see its request and response. Secrets and JWTs are shown as " + flows.Redacted + ".")
+const detailsPrompt = "Select an exchange to see its request and response. Secrets and JWTs are shown as " + flows.Redacted + "."
+
+func newInspector(m *MainWindow) *inspector {
+	i := &inspector{m: m, selected: -1}
+	i.details = widget.NewLabel(detailsPrompt)
 	i.details.Wrapping = fyne.TextWrapBreak
 	i.details.Selectable = true
 	i.details.TextStyle = fyne.TextStyle{Monospace: true}
 
 	i.httpList = widget.NewList(
-		func() int { return len(i.exchanges) },
+		func() int { return len(i.shown) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
 			l.TextStyle = fyne.TextStyle{Monospace: true}
@@ -54,10 +66,34 @@ func newInspector(now func() time.Time) *inspector {
 			return l
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(exchangeLine(i.exchanges[id]))
+			ex := i.exchanges[i.shown[id]]
+			l := o.(*widget.Label)
+			l.Importance = exchangeImportance(ex)
+			l.SetText(exchangeLine(ex))
 		},
 	)
-	i.httpList.OnSelected = func(id widget.ListItemID) { i.details.SetText(exchangeDetails(i.exchanges[id])) }
+	i.httpList.OnSelected = func(id widget.ListItemID) {
+		i.selected = i.shown[id]
+		i.details.SetText(exchangeDetails(i.exchanges[i.selected]))
+		i.copyCurl.Enable()
+	}
+	i.httpList.OnUnselected = func(widget.ListItemID) {
+		i.selected = -1
+		i.copyCurl.Disable()
+	}
+
+	i.filter = widget.NewEntry()
+	i.filter.SetPlaceHolder("Filter: method, host, path, status")
+	i.filter.OnChanged = func(string) { i.applyFilter() }
+	i.copyCurl = widget.NewButton("Copy as curl", i.copySelectedAsCurl)
+	i.copyCurl.Disable()
+	i.exportHAR = widget.NewButton("Export HAR…", i.exportHARDialog)
+	i.exportHAR.Disable()
+	clearAll := widget.NewButton("Clear", i.clear)
+	i.note = widget.NewLabel("")
+	i.note.Wrapping = fyne.TextWrapWord
+	i.note.Hide()
+	tools := container.NewVBox(i.filter, container.NewHBox(i.copyCurl, i.exportHAR, clearAll), i.note)
 
 	i.eventList = widget.NewList(
 		func() int { return len(i.events) },
@@ -73,7 +109,7 @@ func newInspector(now func() time.Time) *inspector {
 		},
 	)
 
-	split := container.NewVSplit(i.httpList, container.NewVScroll(i.details))
+	split := container.NewVSplit(container.NewBorder(tools, nil, nil, nil, i.httpList), container.NewVScroll(i.details))
 	split.Offset = 0.4
 	i.httpTab = container.NewTabItem("HTTP", split)
 	i.eventTab = container.NewTabItem("Events", i.eventList)
@@ -89,7 +125,11 @@ func (i *inspector) log(e flows.Event) {
 	switch e := e.(type) {
 	case flows.HTTPExchange:
 		i.exchanges = append(i.exchanges, e)
-		i.httpTab.Text = fmt.Sprintf("HTTP (%d)", len(i.exchanges))
+		if i.passes(e) {
+			i.shown = append(i.shown, len(i.exchanges)-1)
+		}
+		i.httpTab.Text = counted("HTTP", len(i.exchanges))
+		i.exportHAR.Enable()
 		i.httpList.Refresh()
 		i.tabs.Refresh()
 	case flows.WidgetEvent:
@@ -131,18 +171,135 @@ func widgetLine(e flows.WidgetEvent) string {
 func widgetDetails(e flows.WidgetEvent) string { return e.Name + "\n" + e.Pretty() }
 
 func (i *inspector) logText(text string) {
-	i.events = append(i.events, logEntry{at: i.now(), text: text})
-	i.eventTab.Text = fmt.Sprintf("Events (%d)", len(i.events))
+	i.events = append(i.events, logEntry{at: i.m.opts.Now(), text: text})
+	i.eventTab.Text = counted("Events", len(i.events))
 	i.eventList.Refresh()
 	i.tabs.Refresh()
 }
 
-func exchangeLine(ex flows.HTTPExchange) string {
-	status := fmt.Sprint(ex.Status)
-	if ex.Err != "" {
-		status = "ERR"
+// counted is a tab's title: its name, and how many things it lists once
+// there are some.
+func counted(name string, n int) string {
+	if n == 0 {
+		return name
 	}
-	return fmt.Sprintf("%s  %-4s %s  %s  %s", ex.Start.Format("15:04:05"), ex.Method, status, latency(ex.Latency), ex.Path)
+	return fmt.Sprintf("%s (%d)", name, n)
+}
+
+// passes reports whether ex shows under the filter: every word of it is in
+// the exchange's method, host, path or status.
+func (i *inspector) passes(ex flows.HTTPExchange) bool {
+	listed := strings.ToLower(strings.Join([]string{ex.Method, ex.Host(), ex.Path, exchangeStatus(ex)}, " "))
+	for _, word := range strings.Fields(strings.ToLower(i.filter.Text)) {
+		if !strings.Contains(listed, word) {
+			return false
+		}
+	}
+	return true
+}
+
+// applyFilter lists the exchanges that pass the filter, keeping the
+// selected one in details if it still shows.
+func (i *inspector) applyFilter() {
+	selected := i.selected
+	i.httpList.UnselectAll()
+	i.shown = i.shown[:0]
+	for n, ex := range i.exchanges {
+		if i.passes(ex) {
+			i.shown = append(i.shown, n)
+		}
+	}
+	i.httpList.Refresh()
+	if at := slices.Index(i.shown, selected); selected >= 0 && at >= 0 {
+		i.httpList.Select(at)
+	} else {
+		i.details.SetText(detailsPrompt)
+	}
+}
+
+// clear forgets the exchanges and events shown so far, for a fresh look at
+// the next call; the flows go on as they were.
+func (i *inspector) clear() {
+	i.httpList.UnselectAll()
+	i.exchanges, i.shown, i.events = nil, nil, nil
+	i.details.SetText(detailsPrompt)
+	i.note.Hide()
+	i.exportHAR.Disable()
+	i.httpTab.Text, i.eventTab.Text = counted("HTTP", 0), counted("Events", 0)
+	i.httpList.Refresh()
+	i.eventList.Refresh()
+	i.tabs.Refresh()
+}
+
+func (i *inspector) tell(text string) {
+	i.note.SetText(text)
+	i.note.Show()
+}
+
+// copySelectedAsCurl puts the selected exchange's request on the clipboard
+// as a curl command; its secrets are placeholders, which the note says.
+func (i *inspector) copySelectedAsCurl() {
+	if i.selected < 0 {
+		return
+	}
+	ex := i.exchanges[i.selected]
+	i.m.app.Clipboard().SetContent(ex.Curl())
+	i.tell("Copied a curl command for " + ex.Method + " " + ex.Path + ". Secrets in it are shown as " + flows.Redacted + ": fill them in before running it.")
+}
+
+func (i *inspector) exportHARDialog() {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			i.tell(oneline.Sentence(err.Error()))
+			return
+		}
+		if w == nil {
+			return // cancelled
+		}
+		path := w.URI().Path()
+		w.Close() // the dialog created it with default permissions: replace it
+		i.saveHAR(path)
+	}, i.m.win)
+	d.SetFileName("qex-companion-" + i.m.opts.Now().Format("20060102-150405") + ".har")
+	d.Show()
+}
+
+// saveHAR writes every exchange, whatever the filter shows, as an HTTP
+// Archive only the user can read, and says how it went.
+func (i *inspector) saveHAR(path string) {
+	data, err := flows.HAR(i.exchanges, Title+"/"+i.m.app.Metadata().Version)
+	if err == nil {
+		err = privatefile.Write(path, data)
+	}
+	if err != nil {
+		i.tell("Could not export the HAR file: " + err.Error())
+		return
+	}
+	i.tell(fmt.Sprintf("Saved %d exchanges to %s (readable only by you). Secrets in it are shown as %s.", len(i.exchanges), path, flows.Redacted))
+}
+
+// exchangeImportance colours a row: failures red, refusals orange.
+func exchangeImportance(ex flows.HTTPExchange) widget.Importance {
+	switch {
+	case ex.Err != "" || ex.Status >= 500:
+		return widget.DangerImportance
+	case ex.Status >= 400:
+		return widget.WarningImportance
+	}
+	return widget.MediumImportance
+}
+
+func exchangeStatus(ex flows.HTTPExchange) string {
+	if ex.Err != "" {
+		return "ERR"
+	}
+	return fmt.Sprint(ex.Status)
+}
+
+// exchangeLine is one row of the list. The host comes early, so a narrow
+// window cuts the path, not what tells sandbox from production.
+func exchangeLine(ex flows.HTTPExchange) string {
+	return fmt.Sprintf("%s  %-4s %s  %s  %s  %s", ex.Start.Format("15:04:05"), ex.Method, exchangeStatus(ex), ex.Host(), latency(ex.Latency), ex.Path)
 }
 
 func latency(d time.Duration) string {

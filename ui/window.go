@@ -162,7 +162,7 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	m.approve = newApproveStep(m)
 	m.balances = newBalancesStep(m)
 	m.config = newConfigStep(m)
-	m.inspector = newInspector(opts.Now)
+	m.inspector = newInspector(m)
 	m.editor = newEditor(m)
 	m.console = newConsole(m)
 	m.stepBody = container.NewStack()

@@ -55,7 +55,8 @@ type balancesStep struct {
 	refresh  *widget.Button
 	count    *widget.Label
 	table    *widget.Table
-	narrow   *widget.List // the same rows on a phone
+	narrow   *widget.List    // the same rows on a phone
+	rows     *fyne.Container // the table or, on a phone, the list
 	body     fyne.CanvasObject
 }
 
@@ -102,14 +103,14 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	}
 
 	s.narrow = s.newNarrowList()
-	rows := container.New(&wideOrNarrow{breakpoint: narrowBreakpoint, windowWidth: func() float32 { return m.win.Canvas().Size().Width }}, s.table, s.narrow)
+	s.rows = container.New(&wideOrNarrow{breakpoint: narrowBreakpoint, windowWidth: func() float32 { return m.win.Canvas().Size().Width }}, s.table, s.narrow)
 	controls := m.newRowOrStack(600, 0, s.filter, container.NewHBox(s.hideZero, s.refresh))
 	status := container.NewHBox(s.updated, s.count)
-	s.listing = []fyne.CanvasObject{controls, status, rows}
+	s.listing = []fyne.CanvasObject{controls, status, s.rows}
 	s.body = container.NewBorder(
 		container.NewVBox(s.resumedL, s.profile, s.token, controls, status, s.errLabel),
 		container.NewHBox(s.next, widget.NewButton("Sign out", m.signOut)),
-		nil, nil, rows)
+		nil, nil, s.rows)
 	return s
 }
 

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -14,9 +16,9 @@ import (
 
 // Callback choices, as the picker shows them.
 const (
-	choiceLoopback = "Loopback (a local port on this computer)"
-	choiceDeepLink = "Deep link (io.qexcompanion.app: links)"
-	choiceNone     = "None (I'll approve elsewhere; the app checks)"
+	choiceLoopback = "Loopback (a port on this computer)"
+	choiceDeepLink = "Deep link (io.qexcompanion.app:)"
+	choiceNone     = "None (the app checks by itself)"
 )
 
 var choiceCallback = map[string]string{choiceLoopback: flows.CallbackLoopback, choiceDeepLink: flows.CallbackDeepLink, choiceNone: flows.CallbackNone}
@@ -32,24 +34,28 @@ var choiceEnv = map[string]string{choiceSandbox: flows.EnvSandbox, choiceProduct
 
 // connectStep picks the provider, the environment and the provider's inputs.
 type connectStep struct {
-	m         *MainWindow
-	providers []flows.ProviderInfo
-	provider  *widget.Select
-	forms     map[string]*providerForm // by provider name
-	fieldsBox *fyne.Container          // the chosen provider's form
-	env       *widget.Select
-	apiBase   *widget.Entry
-	baseRow   *fyne.Container
-	key       *widget.Entry // QEX's public API key
-	callback  *widget.Select
-	scheme    *widget.Label
-	register  *widget.Button
-	errLabel  *widget.Label
-	infoL     *widget.Label
-	saved     *fyne.Container
-	activity  *widget.Activity
-	button    *widget.Button
-	body      fyne.CanvasObject
+	m          *MainWindow
+	providers  []flows.ProviderInfo
+	provider   *widget.Select
+	forms      map[string]*providerForm // by provider name
+	fieldsBox  *fyne.Container          // the chosen provider's form
+	env        *widget.Select
+	apiBase    *widget.Entry
+	baseRow    *fyne.Container
+	key        *widget.Entry // QEX's public API key
+	callback   *widget.Select
+	scheme     *widget.Label
+	register   *widget.Button
+	errLabel   *widget.Label
+	infoL      *widget.Label
+	saved      *fyne.Container
+	activity   *widget.Activity
+	waiting    *widget.Label  // "Connecting to HOST… 0:03" while busy
+	cancel     *widget.Button // stops a connection that takes too long
+	stopTick   chan struct{}
+	sandboxBtn *widget.Button // puts the sandbox's built-in inputs back
+	button     *widget.Button
+	body       fyne.CanvasObject
 }
 
 // providerForm is one provider's input fields.
@@ -182,6 +188,11 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 	s.saved = container.NewVBox()
 	s.activity = widget.NewActivity()
 	s.activity.Hide()
+	s.waiting = widget.NewLabel("")
+	s.waiting.Hide()
+	s.cancel = widget.NewButton("Cancel", m.cancelFlow)
+	s.cancel.Hide()
+	s.sandboxBtn = widget.NewButton("Use the sandbox's built-in values", s.useSandboxValues)
 	s.button = widget.NewButton("Connect with Liquid", m.startFlow)
 	s.button.Importance = widget.HighImportance
 
@@ -203,11 +214,12 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 		widget.NewLabel("Environment"), s.env,
 		s.baseRow,
 		s.fieldsBox,
+		container.NewHBox(s.sandboxBtn),
 		widget.NewLabel("How the browser comes back"), s.callback,
 		container.NewBorder(nil, nil, nil, s.register, s.scheme),
 		s.errLabel,
 		s.infoL,
-		container.NewHBox(s.button, s.activity),
+		container.NewHBox(s.button, s.activity, s.waiting, s.cancel),
 		s.saved,
 	))
 	s.listSaved()
@@ -369,15 +381,88 @@ func (s *connectStep) clearError() {
 }
 
 func (s *connectStep) busy(on bool) {
+	if s.stopTick != nil {
+		close(s.stopTick)
+		s.stopTick = nil
+	}
 	if on {
 		s.clearError()
 		s.infoL.Hide()
 		s.button.Disable()
 		s.activity.Show()
 		s.activity.Start()
+		s.cancel.Show()
+		s.waitingFor(s.where(), s.m.opts.Now())
 		return
 	}
 	s.button.Enable()
 	s.activity.Stop()
 	s.activity.Hide()
+	s.waiting.Hide()
+	s.cancel.Hide()
+}
+
+// where names the server a connection is made to, for the wait.
+func (s *connectStep) where() string {
+	t := s.target()
+	base := t.APIBase
+	switch {
+	case base == "" && t.Env == flows.EnvSandbox:
+		return "the embedded sandbox"
+	case base == "":
+		base = s.form().info.ProductionBase
+	}
+	if u, err := url.Parse(base); err == nil && u.Host != "" {
+		return oneline.Clean(u.Host, 80)
+	}
+	return oneline.Clean(base, 80)
+}
+
+// waitingFor shows "Connecting to WHERE… m:ss", every second until busy
+// ends.
+func (s *connectStep) waitingFor(where string, start time.Time) {
+	show := func() {
+		d := s.m.opts.Now().Sub(start).Round(time.Second)
+		s.waiting.SetText(fmt.Sprintf("Connecting to %s… %d:%02d", where, int(d.Minutes()), int(d.Seconds())%60))
+	}
+	show()
+	s.waiting.Show()
+	stop := make(chan struct{})
+	s.stopTick = stop
+	go func() {
+		ticker := time.NewTicker(time.Second)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ticker.C:
+				s.m.opts.Do(func() {
+					select {
+					case <-stop:
+					default:
+						show()
+					}
+				})
+			}
+		}
+	}()
+}
+
+// useSandboxValues puts the sandbox's built-in inputs back in the form,
+// after the user edited them.
+func (s *connectStep) useSandboxValues() {
+	f := s.form()
+	for name, v := range s.m.opts.SandboxInputs[f.info.Name] {
+		if entry := f.entries[name]; entry != nil {
+			entry.SetText(v)
+		}
+	}
+	for _, field := range f.info.Fields {
+		if field.Secret {
+			f.entries[field.Name].SetText("") // empty: the sandbox's own
+		}
+	}
+	s.env.SetSelected(choiceSandbox)
+	s.clearError()
 }

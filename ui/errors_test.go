@@ -192,3 +192,34 @@ func TestBrowserThatCannotOpenIsSaid(t *testing.T) {
 		t.Errorf("QR visible %v, note %q", a.qr.Visible(), a.qrNote.Text)
 	}
 }
+
+// A connection to a server that never answers can be cancelled: the wait
+// says where it is connecting and for how long.
+func TestSlowConnectCanBeCancelled(t *testing.T) {
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer hang.Close()
+	defer hang.CloseClientConnections()
+	r := newRig(t)
+	chooseCustom(r, hang.URL)
+	test.Tap(r.m.connect.button)
+	c := r.m.connect
+	host := strings.TrimPrefix(hang.URL, "http://")
+	if !c.cancel.Visible() || !strings.HasPrefix(c.waiting.Text, "Connecting to "+host+"… 0:0") {
+		t.Fatalf("waiting %q, cancel visible %v", c.waiting.Text, c.cancel.Visible())
+	}
+	test.Tap(c.cancel)
+	if c.cancel.Visible() || c.waiting.Visible() || c.button.Disabled() {
+		t.Errorf("after Cancel: waiting %v, cancel %v, button disabled %v", c.waiting.Visible(), c.cancel.Visible(), c.button.Disabled())
+	}
+}
+
+// The sandbox's built-in key comes back with one press after editing it.
+func TestSandboxValuesComeBack(t *testing.T) {
+	r := newRig(t)
+	setText(r.m.connect.key, "pk_mine_123456789")
+	r.m.connect.env.SetSelected(choiceProduction)
+	test.Tap(r.m.connect.sandboxBtn)
+	if r.m.connect.key.Text != sandbox.DefaultPublicAPIKey || r.m.connect.env.Selected != choiceSandbox {
+		t.Errorf("key %q, env %q", r.m.connect.key.Text, r.m.connect.env.Selected)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/qexcompanion/qex-companion/flows"
@@ -222,4 +223,25 @@ func TestSandboxValuesComeBack(t *testing.T) {
 	if r.m.connect.key.Text != sandbox.DefaultPublicAPIKey || r.m.connect.env.Selected != choiceSandbox {
 		t.Errorf("key %q, env %q", r.m.connect.key.Text, r.m.connect.env.Selected)
 	}
+}
+
+// Escape cancels a pending approval; closing the window mid-approval asks
+// first, and keeps waiting when the user says so.
+func TestEscapeCancelsAndQuittingAsks(t *testing.T) {
+	r := newRig(t)
+	test.Tap(r.m.connect.button)
+	r.waitStep("Approve")
+	r.m.win.Canvas().(test.WindowlessCanvas).OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	r.waitStep("Connect")
+	<-r.user.urls // the first approval page, abandoned
+
+	test.Tap(r.m.connect.button)
+	r.waitStep("Approve")
+	r.m.close()
+	confirm(t, r, "Keep waiting")
+	if !r.m.approve.active() {
+		t.Fatal("keeping on waiting ended the approval")
+	}
+	r.user.answer(t, "approve")
+	r.waitStep("Balances")
 }

@@ -194,3 +194,13 @@ func findSelect(t *testing.T, o fyne.CanvasObject, placeholder string) *widget.S
 	t.Helper()
 	return find(t, o, "\""+placeholder+"\" picker", func(s *widget.Select) bool { return s.PlaceHolder == placeholder })
 }
+
+// confirm presses the button labelled text on the dialog the window shows.
+func confirm(t *testing.T, r *rig, text string) {
+	t.Helper()
+	top := r.m.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatalf("no dialog to press %q on", text)
+	}
+	test.Tap(findButton(t, top, text))
+}

@@ -51,6 +51,7 @@ func TestHangingKeychainNeverHoldsUpTheWindow(t *testing.T) {
 	// Still usable in this run: sign out and connect again; the banner
 	// does not repeat itself.
 	test.Tap(findButton(t, r.m.balances.body, "Sign out"))
+	confirm(t, r, "Sign out")
 	r.waitStep("Connect")
 	test.Tap(r.m.connect.button)
 	r.waitStep("Approve")
@@ -115,6 +116,7 @@ func TestSavedSessionsResumeSignOutForget(t *testing.T) {
 	}
 
 	test.Tap(findButton(t, r.m.balances.body, "Sign out"))
+	confirm(t, r, "Sign out")
 	r.waitStep("Connect")
 	r.ui.waitFor(t, "the sign-out notice", r.m.connect.infoL.Visible)
 	if r.m.connect.button.Disabled() {

@@ -54,6 +54,7 @@ func TestLiquidApproveShowsProfileAndBalances(t *testing.T) {
 
 	// Sign out: forgotten here; the service has no call to end it.
 	test.Tap(findButton(t, r.m.balances.body, "Sign out"))
+	confirm(t, r, "Sign out")
 	r.ui.waitFor(t, "the sign-out notice", r.m.connect.infoL.Visible)
 	if !strings.HasPrefix(r.m.connect.infoL.Text, "Signed out here; this provider has no way to end a session from the app") {
 		t.Errorf("after sign-out: %q", r.m.connect.infoL.Text)

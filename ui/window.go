@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
@@ -183,6 +184,12 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	}
 	m.win.Resize(size)
 	m.win.SetOnClosed(func() { m.remember(m.connect.target()) })
+	m.win.SetCloseIntercept(m.close)
+	m.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if k.Name == fyne.KeyEscape {
+			m.escape()
+		}
+	})
 	m.show(m.connect)
 	if opts.AutoConnect {
 		m.startFlow()
@@ -284,7 +291,41 @@ func (m *MainWindow) resumeSaved(k flows.SessionKey) {
 
 func (m *MainWindow) forget(k flows.SessionKey) { m.engine.Forget(k, m.emit()) }
 
-func (m *MainWindow) signOut() { m.engine.SignOut(m.emit()) }
+// signOut ends the session after the user confirms: it cannot be undone.
+func (m *MainWindow) signOut() {
+	d := dialog.NewConfirm("Sign out?", "The session is ended on the server and forgotten here; connecting again needs a new approval.", func(ok bool) {
+		if ok {
+			m.engine.SignOut(m.emit())
+		}
+	}, m.win)
+	d.SetConfirmText("Sign out")
+	d.SetDismissText("Stay signed in")
+	d.Show()
+}
+
+// escape cancels what is waiting: a connection, an approval.
+func (m *MainWindow) escape() {
+	if m.conn != nil || m.approve.active() {
+		m.cancelFlow()
+	}
+}
+
+// close quits, asking first while an approval is pending: quitting ends it.
+func (m *MainWindow) close() {
+	if !m.approve.active() {
+		m.win.Close()
+		return
+	}
+	d := dialog.NewConfirm("Quit while waiting for approval?", "The approval in your browser will not reach the app any more.", func(ok bool) {
+		if ok {
+			m.cancelFlow()
+			m.win.Close()
+		}
+	}, m.win)
+	d.SetConfirmText("Quit")
+	d.SetDismissText("Keep waiting")
+	d.Show()
+}
 
 // openWidget shows the current configuration running in the widget. Its
 // events reach the inspector whatever connection comes later.

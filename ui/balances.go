@@ -259,6 +259,9 @@ func (s *balancesStep) apply() {
 	s.shown = balances.Filter(s.all, s.filter.Text, s.hideZero.Checked)
 	s.balance, s.reserved = balances.Amounts(s.shown)
 	count := fmt.Sprintf("%d of %d accounts", len(s.shown), len(s.all))
+	if len(s.shown) == 0 && len(s.all) > 0 {
+		count = fmt.Sprintf("No accounts match %q: clear the filter or untick Hide zero balances to see all %d.", oneline.Clean(s.filter.Text, 40), len(s.all))
+	}
 	if n := balances.MalformedCount(s.all); n > 0 {
 		count += fmt.Sprintf(" — %d amounts from the server are not numbers (marked malformed)", n)
 	}

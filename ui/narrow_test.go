@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	"github.com/qexcompanion/qex-companion/flows"
 )
 
 // On a phone-sized window the balances are rows of their own, each amount
@@ -52,5 +53,25 @@ func TestPhoneBalancesNeverCutAnAmount(t *testing.T) {
 	r.m.win.Content().Refresh()
 	if !b.table.Visible() || b.narrow.Visible() {
 		t.Errorf("at 1024 wide: table visible %v, list visible %v", b.table.Visible(), b.narrow.Visible())
+	}
+}
+
+// A filter that matches nothing says so and how to get the rows back; the
+// tab names the step it shows; a small saved window size is restored.
+func TestEmptyFilterTabNameAndSmallWindow(t *testing.T) {
+	r := newRig(t, func(_ *flows.EngineConfig, o *Options) { o.WindowSize = fyne.NewSize(307, 250) })
+	if s := r.m.win.Canvas().Size(); s.Width != 307 || s.Height != 250 {
+		t.Errorf("window opened at %v, not the saved 307×250", s)
+	}
+	test.Tap(r.m.connect.button)
+	r.waitStep("Approve")
+	if r.m.tabs.Items[0].Text != "Approve" {
+		t.Errorf("tab %q during approval", r.m.tabs.Items[0].Text)
+	}
+	r.user.answer(t, "approve")
+	r.waitStep("Balances")
+	setText(r.m.balances.filter, "zzz")
+	if got := r.m.balances.count.Text; !strings.HasPrefix(got, `No accounts match "zzz": clear the filter`) {
+		t.Errorf("count %q", got)
 	}
 }

@@ -179,7 +179,7 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	)
 	m.win.SetContent(container.NewBorder(top, nil, nil, nil, m.tabs))
 	size := fyne.NewSize(1024, 700)
-	if opts.WindowSize.Width >= 320 && opts.WindowSize.Height >= 400 {
+	if opts.WindowSize.Width > 0 && opts.WindowSize.Height > 0 { // as the user left it, however small
 		size = opts.WindowSize
 	}
 	m.win.Resize(size)
@@ -224,6 +224,10 @@ func (m *MainWindow) show(s step) {
 func (m *MainWindow) retitle() {
 	if m.shown != nil {
 		m.stepLabel.SetText(fmt.Sprintf("Step %d of %d · %s", m.shown.number(), m.stepCount(), m.shown.name()))
+		if m.tabs != nil && m.tabs.Items[0].Text != m.shown.name() {
+			m.tabs.Items[0].Text = m.shown.name() // the tab names the step it shows
+			m.tabs.Refresh()
+		}
 	}
 }
 

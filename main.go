@@ -23,6 +23,7 @@ import (
 
 	"github.com/qexcompanion/qex-companion/assets"
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/exchange"
 	"github.com/qexcompanion/qex-companion/flows/liquid"
 	"github.com/qexcompanion/qex-companion/flows/liquidcommerce"
 	"github.com/qexcompanion/qex-companion/flows/oauth2"
@@ -41,7 +42,7 @@ import (
 )
 
 // providers are the systems the app speaks, the default first.
-var providers = []flows.Provider{qex.Provider{}, liquid.Provider{}, oauth2.Provider{}, liquidcommerce.Provider{}}
+var providers = []flows.Provider{qex.Provider{}, liquid.Provider{}, oauth2.Provider{}, liquidcommerce.Provider{}, exchange.Provider{}}
 
 // tokenLifetimeVar shortens the sandbox's access tokens (e.g. 2m), so
 // refreshes can be watched in minutes.

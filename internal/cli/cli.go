@@ -69,15 +69,26 @@ func Parse(args []string, providers []flows.Provider, stderr io.Writer) (Options
 	fs.StringVar(&o.Provider, "provider", "qex", "the authorization system: "+strings.Join(o.providerNames(), ", "))
 	fs.StringVar(&o.Env, "env", "sandbox", "environment: sandbox (the embedded emulator) or production")
 	fs.StringVar(&o.APIBase, "api-base", "", "the provider's API base URL, overriding the environment's (e.g. https://partners.example)")
+	// One flag per field name, whichever providers share it (a scope);
+	// secrets come from the environment: flags show in shell history and ps.
+	var names []string
+	usage := map[string][]string{}
 	for _, p := range providers {
 		for _, f := range p.Info().Fields {
-			if !f.Secret { // secrets come from the environment: flags show in shell history and ps
-				fs.Func(f.Name, fmt.Sprintf("--provider %s: %s (the sandbox has a built-in one)", p.Info().Name, f.Label), func(v string) error {
-					o.Fields[f.Name] = v
-					return nil
-				})
+			if f.Secret {
+				continue
 			}
+			if usage[f.Name] == nil {
+				names = append(names, f.Name)
+			}
+			usage[f.Name] = append(usage[f.Name], "--provider "+p.Info().Name+": "+f.Label)
 		}
+	}
+	for _, name := range names {
+		fs.Func(name, strings.Join(usage[name], "; "), func(v string) error {
+			o.Fields[name] = v
+			return nil
+		})
 	}
 	fs.StringVar(&o.Call, "call", "", `headless: after connecting, send one request with the provider's authentication, e.g. "GET /accounts", and print the answer`)
 	fs.StringVar(&o.Data, "data", "", "--call's JSON body")

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"context"
 	"testing"
 	"time"
 
@@ -41,4 +42,26 @@ func TestSecretsComeFromTheEnvironment(t *testing.T) {
 	if _, err := cli.Parse([]string{"--provider", "liquid", "--token-secret", "s"}, providers, &bytes.Buffer{}); err == nil {
 		t.Error("a secret was accepted as a flag")
 	}
+}
+
+// Providers may share a field name (a scope): one flag serves them all.
+func TestSharedFieldNamesAreOneFlag(t *testing.T) {
+	shared := []flows.Provider{qex.Provider{}, liquid.Provider{}, twin{"a"}, twin{"b"}}
+	o, err := cli.Parse([]string{"--provider", "b", "--scope", "x"}, shared, &bytes.Buffer{})
+	if err != nil || o.Fields["scope"] != "x" {
+		t.Errorf("%+v %v", o.Fields, err)
+	}
+}
+
+// twin is a provider with a scope field, like oauth2 and exchange.
+type twin struct{ name string }
+
+func (p twin) Info() flows.ProviderInfo {
+	return flows.ProviderInfo{Name: p.name, Title: p.name, ProductionBase: "https://x.example", Fields: []flows.Field{{Name: "scope", Label: "Scope", Optional: true}}}
+}
+func (twin) Authorize(context.Context, *flows.Runtime, flows.Inputs) (flows.Session, error) {
+	return nil, nil
+}
+func (twin) Restore(context.Context, *flows.Runtime, flows.Inputs, []byte) (flows.Session, error) {
+	return nil, nil
 }

@@ -101,6 +101,8 @@ func (s *Sandbox) Inputs(provider string) flows.Inputs {
 	case "oauth2":
 		id, secret := s.oauth2.Client()
 		return flows.Inputs{"client-id": id, "client-secret": secret}
+	case "exchange":
+		return flows.Inputs{"broker": s.brokerURL}
 	}
 	return nil
 }

@@ -36,6 +36,14 @@ func (s *Sandbox) routes() *http.ServeMux {
 	mux.Handle(LiquidPath+"/", http.StripPrefix(LiquidPath, s.liquid))
 	mux.Handle(LiquidCommercePath+"/", http.StripPrefix(LiquidCommercePath, s.commerce))
 	mux.Handle(OAuth2Path+"/", http.StripPrefix(OAuth2Path, s.oauth2))
+	mux.Handle(ExchangePath+"/", http.StripPrefix(ExchangePath, s.exchange))
+	mux.Handle(BrokerPath+"/", http.StripPrefix(BrokerPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.broker == nil { // a Sandbox served without Start
+			http.Error(w, "no token broker in this sandbox", http.StatusNotFound)
+			return
+		}
+		s.broker.ServeHTTP(w, r)
+	})))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "No such API endpoint: "+r.URL.Path)
 	})

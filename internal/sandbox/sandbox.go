@@ -8,7 +8,9 @@
 package sandbox
 
 import (
+	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,7 +18,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/internal/broker"
 	"github.com/qexcompanion/qex-companion/internal/randid"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/exchange"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/liquid"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/liquidcommerce"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/oauth2"
@@ -54,6 +58,19 @@ func WithLiquidCommerce(opts ...liquidcommerce.Option) Option {
 	return func(s *Sandbox) { s.commerceOpts = append(s.commerceOpts, opts...) }
 }
 
+// ExchangePath is where the EXchange emulator is served, and BrokerPath the
+// token broker the sandbox runs for it: EXchange's client secret lives only
+// in that broker.
+const (
+	ExchangePath = "/exchange"
+	BrokerPath   = "/exchange-broker"
+)
+
+// WithExchange passes options to the EXchange emulator.
+func WithExchange(opts ...exchange.Option) Option {
+	return func(s *Sandbox) { s.exchangeOpts = append(s.exchangeOpts, opts...) }
+}
+
 // OAuth2Path is where the Liquid OAuth 2.0 emulator is served.
 const OAuth2Path = "/oauth2"
 
@@ -68,6 +85,7 @@ func WithOAuth2(opts ...oauth2.Option) Option {
 func WithTokenLifetime(d time.Duration) Option {
 	return func(s *Sandbox) {
 		s.commerceOpts = append(s.commerceOpts, liquidcommerce.WithTokenLifetime(d))
+		s.exchangeOpts = append(s.exchangeOpts, exchange.WithKeyLifetime(d))
 		s.oauth2Opts = append(s.oauth2Opts, oauth2.WithLifetimes(0, d, 0))
 	}
 }
@@ -85,6 +103,11 @@ type Sandbox struct {
 	commerce     *liquidcommerce.Server
 	oauth2Opts   []oauth2.Option
 	oauth2       *oauth2.Server
+	exchangeOpts []exchange.Option
+	exchange     *exchange.Server
+	broker       *broker.Server // set by Start, which knows the URL it calls EXchange at
+	brokerStore  broker.Store
+	brokerURL    string
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -116,10 +139,13 @@ func New(opts ...Option) *Sandbox {
 		s.commerceOpts = append([]liquidcommerce.Option{liquidcommerce.WithMasterKey(s.state.Key)}, s.commerceOpts...)
 		oauth2State := strings.TrimSuffix(s.state.Path, ".json") + "-oauth2.json"
 		s.oauth2Opts = append([]oauth2.Option{oauth2.WithPersistence(oauth2State, s.state.Key)}, s.oauth2Opts...)
+		exchangeState := strings.TrimSuffix(s.state.Path, ".json") + "-exchange.json"
+		s.exchangeOpts = append([]exchange.Option{exchange.WithPersistence(exchangeState, s.state.Key)}, s.exchangeOpts...)
 	}
 	s.liquid = liquid.New(s.liquidOpts...)
 	s.commerce = liquidcommerce.New(s.commerceOpts...)
 	s.oauth2 = oauth2.New(s.oauth2Opts...)
+	s.exchange = exchange.New(s.exchangeOpts...)
 	s.mux = s.routes()
 	return s
 }
@@ -148,13 +174,47 @@ func Start(addr string, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("cannot start the sandbox on %s: %w", addr, err)
 	}
 	sb := New(opts...)
+	url := "http://" + ln.Addr().String()
+	if err := sb.startBroker(url); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	go srv.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed after Close.
-	return &Server{Sandbox: sb, URL: "http://" + ln.Addr().String(), srv: srv}, nil
+	return &Server{Sandbox: sb, URL: url, srv: srv}, nil
 }
 
 // Close stops the server at once.
-func (s *Server) Close() error { return s.srv.Close() }
+func (s *Server) Close() error {
+	err := s.srv.Close()
+	if s.brokerStore != nil {
+		s.brokerStore.Close()
+	}
+	return err
+}
+
+// startBroker starts the token broker that holds EXchange's client secret,
+// calling the emulator at url; its database is a file beside the state
+// when the sandbox keeps state, and in memory otherwise.
+func (s *Sandbox) startBroker(url string) error {
+	dsn, key := "sqlite::memory:", sha256.Sum256([]byte("sandbox broker key "+randid.UUID4()))
+	if s.persistent() {
+		dsn = "sqlite:" + strings.TrimSuffix(s.state.Path, ".json") + "-broker.db"
+		key = sha256.Sum256(append([]byte("sandbox broker key "), s.state.Key...))
+	}
+	store, err := broker.OpenStore(context.Background(), dsn)
+	if err != nil {
+		return fmt.Errorf("the sandbox's token broker could not open its database: %w", err)
+	}
+	id, secret := s.exchange.Client()
+	b, err := broker.New(broker.Config{ExchangeBase: url + ExchangePath, ClientID: id, ClientSecret: secret, Key: key[:], Store: store})
+	if err != nil {
+		store.Close()
+		return err
+	}
+	s.broker, s.brokerStore, s.brokerURL = b, store, url+BrokerPath
+	return nil
+}
 
 // CheckLoopback refuses listen addresses that would expose the sandbox beyond
 // this machine.

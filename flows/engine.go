@@ -277,10 +277,16 @@ func (e *Engine) SessionKey(t Target) SessionKey {
 	case t.Env == EnvProduction:
 		k.APIBase = info.ProductionBase
 	}
-	in := e.inputs(t, info)
 	for _, f := range info.Fields {
-		if f.Account {
-			k.Account = in[f.Name]
+		if !f.Account {
+			continue
+		}
+		// The account the user named; the sandbox's own when they named
+		// none, under a name that stays the same from launch to launch
+		// (its values, a broker's URL say, need not).
+		k.Account = strings.TrimSpace(t.Inputs[f.Name])
+		if k.Account == "" && e.usesSandbox(t) {
+			k.Account = EmbeddedAPIBase
 		}
 	}
 	return k

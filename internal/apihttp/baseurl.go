@@ -13,6 +13,12 @@ import (
 // 65535 if any and no query, and returns it without a trailing slash.
 // example is a good base to show in the error.
 func ParseBaseURL(s, example string) (*url.URL, error) {
+	// An IPv6 address without brackets: Go's URL parser either refuses it
+	// or reads its colons as a port, neither of which says what to do.
+	_, rest, _ := strings.Cut(strings.TrimSpace(s), "://")
+	if host, _, _ := strings.Cut(rest, "/"); !strings.HasPrefix(host, "[") && strings.Count(host, ":") > 1 {
+		return nil, fmt.Errorf("API base %q: an IPv6 address goes in brackets, e.g. http://[::1]:8080", s)
+	}
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("API base %q is not an http(s) URL such as %s", s, example)
@@ -21,9 +27,6 @@ func ParseBaseURL(s, example string) (*url.URL, error) {
 		return nil, fmt.Errorf("API base %q must not carry a query, fragment or user info", s)
 	}
 	bracketed := strings.HasPrefix(u.Host, "[")
-	if !bracketed && strings.Count(u.Host, ":") > 1 { // url.Parse takes http://::1:8080 as host ":" port "1:8080"
-		return nil, fmt.Errorf("API base %q: an IPv6 address goes in brackets, e.g. http://[::1]:8080", s)
-	}
 	host, port := u.Hostname(), u.Port()
 	if n, err := strconv.Atoi(port); strings.HasSuffix(u.Host, ":") || (port != "" && (err != nil || n < 1 || n > 65535)) {
 		return nil, fmt.Errorf("API base %q: the port must be a number from 1 to 65535", s)

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -199,7 +201,11 @@ func (s *Server) Close() error {
 func (s *Sandbox) startBroker(url string) error {
 	dsn, key := "sqlite::memory:", sha256.Sum256([]byte("sandbox broker key "+randid.UUID4()))
 	if s.persistent() {
-		dsn = "sqlite:" + strings.TrimSuffix(s.state.Path, ".json") + "-broker.db"
+		path := strings.TrimSuffix(s.state.Path, ".json") + "-broker.db"
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return fmt.Errorf("the sandbox's token broker has no folder for its database: %w", err)
+		}
+		dsn = "sqlite:" + path
 		key = sha256.Sum256(append([]byte("sandbox broker key "), s.state.Key...))
 	}
 	store, err := broker.OpenStore(context.Background(), dsn)

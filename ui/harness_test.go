@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/exchange"
 	"github.com/qexcompanion/qex-companion/flows/liquid"
 	"github.com/qexcompanion/qex-companion/flows/liquidcommerce"
 	"github.com/qexcompanion/qex-companion/flows/oauth2"
@@ -97,7 +98,7 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 	t.Cleanup(func() { sb.Close() })
 	r := &rig{t: t, app: test.NewTempApp(t), ui: newUIThread(), user: newUser(), sb: sb}
 	ecfg := flows.EngineConfig{
-		Providers:   []flows.Provider{qex.Provider{}, liquid.Provider{}, oauth2.Provider{}, liquidcommerce.Provider{}},
+		Providers:   []flows.Provider{qex.Provider{}, liquid.Provider{}, oauth2.Provider{}, liquidcommerce.Provider{}, exchange.Provider{}},
 		Sandbox:     sb.Engine(),
 		OpenBrowser: r.user.open,
 		Receiver:    flows.Loopback,

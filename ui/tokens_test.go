@@ -90,3 +90,24 @@ func TestOAuth2CodeFlowInTheWindow(t *testing.T) {
 		find(t, r.m.balances.body, "fact "+fact, func(l *widget.Label) bool { return l.Text == fact })
 	}
 }
+
+// EXchange in the window: approval through the sandbox's token broker,
+// then the member and the balances; sign out revokes the grant.
+func TestExchangeInTheWindow(t *testing.T) {
+	r := newRig(t)
+	r.m.connect.provider.SetSelected("EXchange (through a token broker)")
+	test.Tap(r.m.connect.button)
+	r.waitStep("Approve")
+	if !strings.Contains(r.m.approve.url, "/exchange/oauth/authorize?client_id=") || strings.Contains(r.m.approve.url, "secret") {
+		t.Errorf("approval link %q", r.m.approve.url)
+	}
+	r.user.answer(t, "approve")
+	r.waitStep("Profile and balances")
+	find(t, r.m.balances.body, "the member's name", func(l *widget.Label) bool { return l.Text == "Kenji Watanabe" })
+	test.Tap(findButton(t, r.m.balances.body, "Sign out"))
+	confirm(t, r, "Sign out")
+	r.ui.waitFor(t, "the sign-out notice", r.m.connect.infoL.Visible)
+	if r.m.connect.infoL.Text != "Signed out: the session was ended on the server and forgotten here." {
+		t.Errorf("after sign-out: %q", r.m.connect.infoL.Text)
+	}
+}

@@ -17,7 +17,7 @@ export LANG := en_US.UTF-8
 # a real Secret Service (and secret-tool to look into it) for keychain tests.
 # xdg-utils, desktop-file-utils: registering the io.qexcompanion.app scheme.
 DEB_PACKAGES := gcc libgl1-mesa-dev xorg-dev xvfb xfonts-base xdotool imagemagick chromium fonts-dejavu-core fonts-noto-cjk \
-	gnome-keyring dbus dbus-x11 libsecret-tools xdg-utils desktop-file-utils
+	gnome-keyring dbus dbus-x11 libsecret-tools xdg-utils desktop-file-utils postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps run test vet bench fuzz package package-windows fyne-tool

@@ -1,0 +1,477 @@
+// Package broker is the EXchange token broker (seed 004, docs/broker.md):
+// the partner's small backend that keeps the client secret and the refresh
+// tokens, which EXchange forbids on users' devices, and hands a device only
+// the short-lived user token and a grant handle to refresh it with.
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qexcompanion/qex-companion/internal/apihttp"
+	"github.com/qexcompanion/qex-companion/internal/oneline"
+)
+
+// Defaults of Config.
+const (
+	DefaultExchangeTimeout = 15 * time.Second
+	DefaultRateLimit       = 30 // requests per grant per RateWindow
+	RateWindow             = time.Minute
+	// MaxBodyBytes bounds a request body (docs/broker.md).
+	MaxBodyBytes = 16 << 10
+	// maxFieldBytes bounds each field of a request.
+	maxFieldBytes = 2048
+)
+
+// Config configures a broker. ExchangeBase, ClientID, ClientSecret, Key
+// and Store are required.
+type Config struct {
+	ExchangeBase string // e.g. https://exchange.example
+	ClientID     string
+	ClientSecret string
+	Key          []byte // KeySize bytes; seals the refresh tokens in the Store
+	Store        Store  // e.g. OpenStore(ctx, "sqlite::memory:") in-process
+	// Logger receives the access log and the reasons of failures; never a
+	// token or a secret. Nil discards them.
+	Logger          *slog.Logger
+	ExchangeTimeout time.Duration // each call to EXchange; DefaultExchangeTimeout if zero
+	RateLimit       int           // requests per grant per RateWindow; DefaultRateLimit if zero
+	HTTPClient      *http.Client  // calls to EXchange; nil: one with the project's redirect policy
+}
+
+// Server is the broker's http.Handler.
+type Server struct {
+	mux       *http.ServeMux
+	exchange  *exchange
+	store     Store
+	sealer    *sealer
+	log       *slog.Logger
+	rateLimit int
+	now       func() time.Time
+	// arrived runs when a refresh has noted its arrival; tests use it to
+	// line up concurrent refreshes.
+	arrived func()
+}
+
+// New checks cfg and returns the broker.
+func New(cfg Config) (*Server, error) {
+	base, err := apihttp.ParseBaseURL(cfg.ExchangeBase, "https://exchange.example")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case strings.TrimSpace(cfg.ClientID) == "":
+		return nil, errors.New("the EXchange client id is missing")
+	case cfg.ClientSecret == "":
+		return nil, errors.New("the EXchange client secret is missing")
+	case cfg.Store == nil:
+		return nil, errors.New("the broker needs a store")
+	}
+	seal, err := newSealer(cfg.Key)
+	if err != nil {
+		return nil, err
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{CheckRedirect: apihttp.CheckRedirect}
+	}
+	s := &Server{
+		mux: http.NewServeMux(),
+		exchange: &exchange{base: base, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret, hc: hc,
+			timeout: cmp(cfg.ExchangeTimeout, DefaultExchangeTimeout)},
+		store:     cfg.Store,
+		sealer:    seal,
+		log:       cfg.Logger,
+		rateLimit: cmp(cfg.RateLimit, DefaultRateLimit),
+		now:       time.Now,
+		arrived:   func() {},
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.mux.HandleFunc("/v1/start", s.post(s.start))
+	s.mux.HandleFunc("/v1/token", s.post(s.token))
+	s.mux.HandleFunc("/v1/refresh", s.post(s.refresh))
+	s.mux.HandleFunc("/v1/revoke", s.post(s.revoke))
+	s.mux.HandleFunc("/healthz", s.healthz)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, &apiError{Status: http.StatusNotFound, Code: "invalid_request", Message: "no such call; see docs/broker.md"})
+	})
+	return s, nil
+}
+
+// cmp is v, or def when v is zero or less.
+func cmp[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// apiError is an answer other than 2xx: {"error", "message"}.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+	// RetryAfter is set on 429.
+	RetryAfter time.Duration
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+func badRequest(format string, args ...any) error {
+	return &apiError{Status: http.StatusBadRequest, Code: "invalid_request", Message: fmt.Sprintf(format, args...)}
+}
+
+var errBadGrant = &apiError{Status: http.StatusUnauthorized, Code: "invalid_grant", Message: "unknown or revoked grant, or wrong grant secret; sign in again"}
+
+// accessEntry is what the access log says of one request; handlers add the
+// grant id once they know it.
+type accessEntry struct{ grant string }
+
+type accessKey struct{}
+
+// statusRecorder remembers the status for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// ServeHTTP answers a request and logs it: method, path, status, duration,
+// grant id. Never the body, the query or a header.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	began := time.Now()
+	entry := &accessEntry{}
+	rec := &statusRecorder{ResponseWriter: w}
+	s.mux.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), accessKey{}, entry)))
+	attrs := []any{
+		"method", oneline.Clean(r.Method, 16), "path", oneline.Clean(r.URL.Path, 100), "status", rec.status,
+		"duration_ms", time.Since(began).Milliseconds(), "remote", r.RemoteAddr,
+	}
+	if entry.grant != "" {
+		attrs = append(attrs, "grant", entry.grant)
+	}
+	s.log.Info("request", attrs...)
+}
+
+// post decodes a JSON body for handle, which answers a value (200) or nil
+// (204), or an error.
+func (s *Server) post(handle func(r *http.Request, body []byte) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeError(w, &apiError{Status: http.StatusMethodNotAllowed, Code: "invalid_request", Message: "use POST"})
+			return
+		}
+		body, err := apihttp.ReadAll(r.Body, MaxBodyBytes)
+		if err != nil {
+			var tooLarge *apihttp.TooLargeError
+			if errors.As(err, &tooLarge) {
+				writeError(w, &apiError{Status: http.StatusRequestEntityTooLarge, Code: "invalid_request",
+					Message: "the body is larger than " + apihttp.Size(MaxBodyBytes)})
+				return
+			}
+			writeError(w, badRequest("the body could not be read"))
+			return
+		}
+		answer, err := handle(r, body)
+		if err != nil {
+			var api *apiError
+			if !errors.As(err, &api) {
+				s.log.Error("internal failure", "path", r.URL.Path, "err", err.Error())
+			} else if api.Status >= 500 {
+				s.log.Warn("EXchange failed", "path", r.URL.Path, "status", api.Status, "reason", api.Message)
+			}
+			writeError(w, err)
+			return
+		}
+		if answer == nil {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		writeJSON(w, http.StatusOK, answer)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// writeError answers err; anything but an *apiError is 500, unexplained.
+func writeError(w http.ResponseWriter, err error) {
+	var api *apiError
+	if !errors.As(err, &api) {
+		api = &apiError{Status: http.StatusInternalServerError, Code: "internal", Message: "the broker failed; try again later"}
+	}
+	if api.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((api.RetryAfter+time.Second-1)/time.Second)))
+	}
+	writeJSON(w, api.Status, map[string]string{"error": api.Code, "message": api.Message})
+}
+
+// decode reads body, a JSON object, into v, and checks that each required
+// field is there and short.
+func decode(body []byte, v any, fields map[string]*string, required ...string) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		return badRequest("the body is not the JSON object docs/broker.md describes")
+	}
+	for _, name := range required {
+		if *fields[name] == "" {
+			return badRequest("%s is missing", name)
+		}
+	}
+	for name, value := range fields {
+		if len(*value) > maxFieldBytes {
+			return badRequest("%s is longer than %d bytes", name, maxFieldBytes)
+		}
+	}
+	return nil
+}
+
+// scopes are EXchange's (seed 004); the default asks for all.
+var scopes = []string{"profile", "history", "trade"}
+
+func (s *Server) start(r *http.Request, body []byte) (any, error) {
+	var req struct {
+		RedirectURI string `json:"redirect_uri"`
+		Scope       string `json:"scope"`
+		State       string `json:"state"`
+	}
+	if err := decode(body, &req, map[string]*string{"redirect_uri": &req.RedirectURI, "scope": &req.Scope, "state": &req.State}, "redirect_uri", "state"); err != nil {
+		return nil, err
+	}
+	if err := checkRedirectURI(req.RedirectURI); err != nil {
+		return nil, err
+	}
+	var asked []string
+	for scope := range strings.FieldsFuncSeq(req.Scope, func(r rune) bool { return r == ' ' || r == '+' }) {
+		if !contains(scopes, scope) {
+			return nil, badRequest("scope %q is not one of EXchange's: %s", oneline.Clean(scope, 40), strings.Join(scopes, ", "))
+		}
+		if !contains(asked, scope) {
+			asked = append(asked, scope)
+		}
+	}
+	if len(asked) == 0 {
+		asked = scopes
+	}
+	q := url.Values{
+		"client_id":     {s.exchange.clientID},
+		"redirect_uri":  {req.RedirectURI},
+		"response_type": {"code"},
+		"scope":         {strings.Join(asked, " ")}, // encoded as profile+history+trade
+		"state":         {req.State},
+	}
+	return map[string]string{"authorize_url": s.exchange.base.String() + "/oauth/authorize?" + q.Encode()}, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRedirectURI accepts an absolute URI (a loopback http URL or the
+// app's own scheme) without a fragment.
+func checkRedirectURI(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Fragment != "" || strings.ContainsAny(s, " \t\r\n") {
+		return badRequest("redirect_uri must be an absolute URI without a fragment")
+	}
+	return nil
+}
+
+// grantAnswer is the answer to /v1/token and /v1/refresh.
+type grantAnswer struct {
+	UserToken string       `json:"user_token"`
+	ExpiresAt string       `json:"expires_at"`
+	Grant     *grantHandle `json:"grant,omitempty"`
+}
+
+type grantHandle struct {
+	ID     string `json:"id"`
+	Secret string `json:"secret"`
+}
+
+func answer(t tokens) *grantAnswer {
+	return &grantAnswer{UserToken: t.userToken, ExpiresAt: t.expiresAt.UTC().Format(time.RFC3339)}
+}
+
+func (s *Server) token(r *http.Request, body []byte) (any, error) {
+	var req struct {
+		Code        string `json:"code"`
+		RedirectURI string `json:"redirect_uri"`
+	}
+	if err := decode(body, &req, map[string]*string{"code": &req.Code, "redirect_uri": &req.RedirectURI}, "code", "redirect_uri"); err != nil {
+		return nil, err
+	}
+	if err := checkRedirectURI(req.RedirectURI); err != nil {
+		return nil, err
+	}
+	t, err := s.exchange.token(r.Context(), "the code exchange", url.Values{
+		"code": {req.Code}, "grant_type": {"authorization_code"}, "redirect_uri": {req.RedirectURI},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t.refreshToken == "" {
+		return nil, exchangeFailed("EXchange's answer to the code exchange has no refresh token")
+	}
+	id, secret := randomToken(grantIDBytes), randomToken(grantSecretBytes)
+	g := Grant{
+		ID:              id,
+		SecretHash:      hashSecret(secret),
+		RefreshSealed:   s.sealer.seal(t.refreshToken, "refresh", id),
+		UserTokenSealed: s.sealer.seal(t.userToken, "user", id),
+		ExpiresAt:       t.expiresAt,
+		RefreshedAt:     s.now(),
+	}
+	if err := s.store.Create(r.Context(), g); err != nil {
+		return nil, fmt.Errorf("storing a new grant: %w", err)
+	}
+	logGrant(r, id)
+	a := answer(t)
+	a.Grant = &grantHandle{ID: id, Secret: secret}
+	return a, nil
+}
+
+// logGrant names the grant in the request's access log entry.
+func logGrant(r *http.Request, id string) {
+	if entry, ok := r.Context().Value(accessKey{}).(*accessEntry); ok && looksLikeGrantID(id) {
+		entry.grant = id
+	}
+}
+
+// grantRequest is the body of /v1/refresh and /v1/revoke.
+type grantRequest struct {
+	GrantID     string `json:"grant_id"`
+	GrantSecret string `json:"grant_secret"`
+}
+
+// authorize counts the request against the grant's rate limit, then checks
+// the grant secret against its hash.
+func (s *Server) authorize(r *http.Request, body []byte) (Grant, error) {
+	var req grantRequest
+	if err := decode(body, &req, map[string]*string{"grant_id": &req.GrantID, "grant_secret": &req.GrantSecret}, "grant_id", "grant_secret"); err != nil {
+		return Grant{}, err
+	}
+	if !looksLikeGrantID(req.GrantID) {
+		return Grant{}, errBadGrant
+	}
+	logGrant(r, req.GrantID)
+	now := s.now()
+	window := now.Unix() / int64(RateWindow/time.Second)
+	count, err := s.store.CountRequest(r.Context(), req.GrantID, window)
+	if err != nil {
+		return Grant{}, s.grantError(err)
+	}
+	if count > s.rateLimit {
+		next := time.Unix((window+1)*int64(RateWindow/time.Second), 0)
+		return Grant{}, &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", RetryAfter: next.Sub(now),
+			Message: fmt.Sprintf("more than %d requests for this grant in %s; try again later", s.rateLimit, RateWindow)}
+	}
+	g, err := s.store.Get(r.Context(), req.GrantID)
+	if err != nil {
+		return Grant{}, s.grantError(err)
+	}
+	if !secretMatches(req.GrantSecret, g.SecretHash) {
+		return Grant{}, errBadGrant
+	}
+	return g, nil
+}
+
+func (s *Server) grantError(err error) error {
+	if errors.Is(err, ErrNoGrant) {
+		return errBadGrant
+	}
+	return err
+}
+
+func (s *Server) refresh(r *http.Request, body []byte) (any, error) {
+	arrivedAt := s.now().UnixMilli()
+	s.arrived()
+	g, err := s.authorize(r, body)
+	if err != nil {
+		return nil, err
+	}
+	var fresh tokens
+	err = s.store.Update(r.Context(), g.ID, func(g *Grant) (bool, error) {
+		if g.RefreshedAt.UnixMilli() >= arrivedAt {
+			// Another refresh of this grant (in any broker process) got
+			// the lock first and rotated the refresh token while this one
+			// waited: its user token is this one's answer too.
+			userToken, err := s.sealer.open(g.UserTokenSealed, "user", g.ID)
+			fresh = tokens{userToken: userToken, expiresAt: g.ExpiresAt}
+			return false, err
+		}
+		refreshToken, err := s.sealer.open(g.RefreshSealed, "refresh", g.ID)
+		if err != nil {
+			return false, err
+		}
+		if fresh, err = s.exchange.token(r.Context(), "the refresh", url.Values{
+			"grant_type": {"refresh_token"}, "refresh_token": {refreshToken},
+		}); err != nil {
+			return false, err
+		}
+		if fresh.refreshToken != "" { // EXchange rotated it
+			g.RefreshSealed = s.sealer.seal(fresh.refreshToken, "refresh", g.ID)
+		}
+		g.UserTokenSealed = s.sealer.seal(fresh.userToken, "user", g.ID)
+		g.ExpiresAt, g.RefreshedAt = fresh.expiresAt, s.now()
+		return true, nil
+	})
+	if err != nil {
+		return nil, s.grantError(err)
+	}
+	return answer(fresh), nil
+}
+
+func (s *Server) revoke(r *http.Request, body []byte) (any, error) {
+	g, err := s.authorize(r, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.Delete(r.Context(), g.ID); err != nil {
+		return nil, s.grantError(err)
+	}
+	return nil, nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Error("health check: the database does not answer", "err", err.Error())
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}

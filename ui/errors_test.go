@@ -197,9 +197,15 @@ func TestBrowserThatCannotOpenIsSaid(t *testing.T) {
 // A connection to a server that never answers can be cancelled: the wait
 // says where it is connecting and for how long.
 func TestSlowConnectCanBeCancelled(t *testing.T) {
-	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	done := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select { // never answers, until the test is over
+		case <-r.Context().Done():
+		case <-done:
+		}
+	}))
 	defer hang.Close()
-	defer hang.CloseClientConnections()
+	defer close(done)
 	r := newRig(t)
 	chooseCustom(r, hang.URL)
 	test.Tap(r.m.connect.button)

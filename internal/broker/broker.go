@@ -416,7 +416,7 @@ func (s *Server) grantError(err error) error {
 }
 
 func (s *Server) refresh(r *http.Request, body []byte) (any, error) {
-	arrivedAt := s.now().UnixMilli()
+	arrivedAt := s.now().UnixMicro()
 	s.arrived()
 	g, err := s.authorize(r, body)
 	if err != nil {
@@ -424,7 +424,7 @@ func (s *Server) refresh(r *http.Request, body []byte) (any, error) {
 	}
 	var fresh tokens
 	err = s.store.Update(r.Context(), g.ID, func(g *Grant) (bool, error) {
-		if g.RefreshedAt.UnixMilli() >= arrivedAt {
+		if g.RefreshedAt.UnixMicro() > arrivedAt {
 			// Another refresh of this grant (in any broker process) got
 			// the lock first and rotated the refresh token while this one
 			// waited: its user token is this one's answer too.

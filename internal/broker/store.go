@@ -68,7 +68,7 @@ var migrations = []string{
 		refresh_sealed {blob} NOT NULL,
 		user_token_sealed {blob} NOT NULL,
 		expires_at BIGINT NOT NULL,
-		refreshed_at BIGINT NOT NULL,
+		refreshed_at BIGINT NOT NULL, -- microseconds since the epoch
 		created_at BIGINT NOT NULL,
 		rate_window BIGINT NOT NULL DEFAULT 0,
 		rate_count INTEGER NOT NULL DEFAULT 0
@@ -189,7 +189,7 @@ const grantColumns = `id, secret_hash, refresh_sealed, user_token_sealed, expire
 
 func (s *sqlStore) Create(ctx context.Context, g Grant) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO grants (`+grantColumns+`, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		g.ID, g.SecretHash, g.RefreshSealed, g.UserTokenSealed, g.ExpiresAt.Unix(), g.RefreshedAt.UnixMilli(), time.Now().Unix())
+		g.ID, g.SecretHash, g.RefreshSealed, g.UserTokenSealed, g.ExpiresAt.Unix(), g.RefreshedAt.UnixMicro(), time.Now().Unix())
 	return err
 }
 
@@ -198,13 +198,13 @@ type rowScanner interface{ Scan(dest ...any) error }
 func scanGrant(row rowScanner) (Grant, error) {
 	var (
 		g                     Grant
-		expires, refreshedAtM int64
+		expires, refreshedAtUS int64
 	)
-	err := row.Scan(&g.ID, &g.SecretHash, &g.RefreshSealed, &g.UserTokenSealed, &expires, &refreshedAtM)
+	err := row.Scan(&g.ID, &g.SecretHash, &g.RefreshSealed, &g.UserTokenSealed, &expires, &refreshedAtUS)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Grant{}, ErrNoGrant
 	}
-	g.ExpiresAt, g.RefreshedAt = time.Unix(expires, 0), time.UnixMilli(refreshedAtM)
+	g.ExpiresAt, g.RefreshedAt = time.Unix(expires, 0), time.UnixMicro(refreshedAtUS)
 	return g, err
 }
 
@@ -228,7 +228,7 @@ func (s *sqlStore) Update(ctx context.Context, id string, change func(g *Grant) 
 	}
 	if write {
 		if _, err := tx.ExecContext(ctx, `UPDATE grants SET refresh_sealed = $1, user_token_sealed = $2, expires_at = $3, refreshed_at = $4 WHERE id = $5`,
-			g.RefreshSealed, g.UserTokenSealed, g.ExpiresAt.Unix(), g.RefreshedAt.UnixMilli(), id); err != nil {
+			g.RefreshSealed, g.UserTokenSealed, g.ExpiresAt.Unix(), g.RefreshedAt.UnixMicro(), id); err != nil {
 			return err
 		}
 	}

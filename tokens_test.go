@@ -131,8 +131,8 @@ func TestTokenProvidersBadInputExitsTwo(t *testing.T) {
 		want string
 	}{
 		"bad grant":         {[]string{"--provider", "oauth2", "--grant", "password"}, `--grant: grant "password": choose code or client_credentials`},
-		"secret as a flag":  {[]string{"--provider", "oauth2", "--client-secret", "s"}, "flag provided but not defined: -client-secret"},
-		"commerce key flag": {[]string{"--provider", "liquidcommerce", "--api-key", "k"}, "flag provided but not defined: -api-key"},
+		"secret as a flag":  {[]string{"--provider", "oauth2", "--client-secret", "s"}, "--client-secret is a secret, never a flag (shell history and ps show flags): set $LIQUID_CLIENT_SECRET instead"},
+		"commerce key flag": {[]string{"--provider", "liquidcommerce", "--api-key", "k"}, "--api-key is a secret, never a flag (shell history and ps show flags): set $LIQUIDCOMMERCE_API_KEY instead"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

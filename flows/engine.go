@@ -383,7 +383,7 @@ func (e *Engine) connect(ctx context.Context, t Target, checkNow <-chan struct{}
 	if !resumed && e.cfg.Sessions != nil {
 		// After the result is shown: a keychain waiting on an unlock
 		// prompt must not hold it back.
-		emit(SessionSaved{Err: e.save(key, sess)})
+		emit(e.saved(e.save(key, sess)))
 	}
 	return res, nil
 }
@@ -405,7 +405,7 @@ func (e *Engine) runtime(t Target, info ProviderInfo, checkNow <-chan struct{}, 
 	var resave func(Session)
 	if e.cfg.Sessions != nil {
 		key := e.SessionKey(t)
-		resave = func(s Session) { emit(SessionSaved{Err: e.save(key, s)}) }
+		resave = func(s Session) { emit(e.saved(e.save(key, s))) }
 	}
 	return &Runtime{
 		APIBase:     base,
@@ -495,7 +495,7 @@ func (e *Engine) refresh(token bool, emit func(Event)) {
 				return
 			}
 			if e.cfg.Sessions != nil { // a refreshed token replaces the saved one at once
-				emit(SessionSaved{Err: e.save(cur.key, cur.session)})
+				emit(e.saved(e.save(cur.key, cur.session)))
 			}
 		}
 		res, err := cur.session.Fetch(ctx)

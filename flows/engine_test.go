@@ -96,7 +96,7 @@ func TestEngineRefusesBadTargetsWithoutSending(t *testing.T) {
 	}}})
 	emit, events := flowtest.Collect()
 	engine.Connect(flows.Target{Env: flows.EnvSandbox, Inputs: flows.Inputs{qex.FieldPublicAPIKey: "sk_nope_123"}}, emit)
-	if f := flowtest.Until[flows.Failed](t, events); !strings.Contains(f.Err.Error(), "not a public API key") {
+	if f := flowtest.Until[flows.Failed](t, events); !strings.Contains(f.Err.Error(), "not the public one") {
 		t.Errorf("err %v", f.Err)
 	}
 	engine.Refresh(emit)

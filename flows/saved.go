@@ -96,15 +96,22 @@ func (e ResumeDeclined) String() string {
 	return "the saved session cannot be used any more (" + e.Reason + "); it was forgotten and a new one is starting"
 }
 
-// SessionSaved: the approved session was saved for the next launch, or
-// (Err set) could not be, and lives only until the app quits.
-type SessionSaved struct{ Err error }
+// SessionSaved: the approved session was saved for the next launch (in
+// Where), or (Err set) could not be, and lives only until the app quits.
+type SessionSaved struct {
+	Err   error
+	Where string // "the system keychain" when empty
+}
 
 func (e SessionSaved) String() string {
 	if e.Err != nil {
 		return e.Err.Error()
 	}
-	return "session saved in the system keychain for the next launch"
+	where := e.Where
+	if where == "" {
+		where = "the system keychain"
+	}
+	return "session saved in " + where + " for the next launch"
 }
 
 // SignedOut: the session was ended and forgotten. RemoteErr says why the
@@ -137,6 +144,15 @@ func (e Forgotten) String() string {
 		return "could not forget the saved session: " + e.Err.Error()
 	}
 	return "forgot the saved " + e.Key.Provider + " session for " + e.Key.Env + " " + e.Key.Account
+}
+
+// saved reports a save: where the store keeps sessions, when it says.
+func (e *Engine) saved(err error) SessionSaved {
+	ev := SessionSaved{Err: err}
+	if w, ok := e.cfg.Sessions.(interface{ Where() string }); ok {
+		ev.Where = w.Where()
+	}
+	return ev
 }
 
 // save keeps sess for the next launch.

@@ -75,6 +75,13 @@ func newConsole(m *MainWindow) *console {
 	return c
 }
 
+// connected says requests now go out as the new session.
+func (c *console) connected(provider string) {
+	if len(c.past) == 0 {
+		c.status.SetText("Connected (" + provider + "): requests go out with the session's own authentication.")
+	}
+}
+
 // sendRequest sends what the form holds, off the UI thread.
 func (c *console) sendRequest() {
 	method, path, body := c.method.Selected, strings.TrimSpace(c.path.Text), strings.TrimSpace(c.body.Text)

@@ -400,6 +400,7 @@ func (m *MainWindow) handle(gen int, e flows.Event) {
 	case flows.ResultReady:
 		m.connect.busy(false) // a resumed session never showed Approve
 		m.balances.setResult(e.Result)
+		m.console.connected(m.connect.providerInfo(e.Result.Provider).Title)
 		if e.Result.Widget != nil {
 			m.config.set(e.Result.Widget.Config)
 		}

@@ -20,7 +20,6 @@ func TestPublicAPIKeyRule(t *testing.T) {
 	rule := " is not a public API key: they start with pk_ and have 8 to 200 letters, digits, _ or -"
 	for key, shown := range map[string]string{
 		"pk_1234":                          `"pk_1234"`,
-		"sk_live_12345678":                 `"sk_live_12345678"`,
 		"pk_sändbox_12345":                 `"pk_sändbox_12345"`,
 		"pk_abc def":                       `"pk_abc def"`,
 		"pk_abcdef\x1b[2J":                 `"pk_abcdef\x1b[2J"`,
@@ -37,5 +36,14 @@ func TestPublicAPIKeyRule(t *testing.T) {
 		if err2 := engine.Check(target); !errors.As(err2, &fieldErr) || fieldErr.Field != qex.FieldPublicAPIKey || err == nil || err2.Error() != err.Error() {
 			t.Errorf("Engine.Check with %.20q = %v", key, err2)
 		}
+	}
+}
+
+// A secret key pasted where the public one goes is refused without being
+// repeated: the error ends in logs and on screens.
+func TestSecretKeyIsNotEchoed(t *testing.T) {
+	err := qex.CheckPublicAPIKey("sk_live_12345678")
+	if err == nil || strings.Contains(err.Error(), "12345678") || !strings.Contains(err.Error(), "give the public key (pk_…)") {
+		t.Errorf("err = %v", err)
 	}
 }

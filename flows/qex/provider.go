@@ -55,6 +55,9 @@ func CheckPublicAPIKey(key string) error {
 		return nil
 	}
 	shown := fmt.Sprintf("%q", key)
+	if strings.HasPrefix(key, "sk_") {
+		return errors.New("this is a secret key (sk_…), not the public one: give the public key (pk_…) and keep the secret key private")
+	}
 	if len(key) > maxPublicAPIKey {
 		shown = fmt.Sprintf("a %d-character key", len(key))
 	}

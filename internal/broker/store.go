@@ -197,7 +197,7 @@ type rowScanner interface{ Scan(dest ...any) error }
 
 func scanGrant(row rowScanner) (Grant, error) {
 	var (
-		g                     Grant
+		g                      Grant
 		expires, refreshedAtUS int64
 	)
 	err := row.Scan(&g.ID, &g.SecretHash, &g.RefreshSealed, &g.UserTokenSealed, &expires, &refreshedAtUS)

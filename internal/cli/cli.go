@@ -109,7 +109,7 @@ func Parse(args []string, providers []flows.Provider, stderr io.Writer) (Options
 			o.printUsage(fs, stderr)
 			return o, err
 		}
-		return o, UsageError(err.Error())
+		return o, UsageError(o.secretFlag(err))
 	}
 	switch {
 	case fs.NArg() == 1 && deeplink.LooksLikeLink(fs.Arg(0)):
@@ -203,7 +203,25 @@ func checkOutFile(path string) error {
 	return os.Remove(probe.Name())
 }
 
-// splitCall reads --call "METHOD /path?query".
+// secretFlag turns flag's "flag provided but not defined: -token-secret"
+// into what to do when the flag is a secret's: use its variable.
+func (o Options) secretFlag(err error) string {
+	name, found := strings.CutPrefix(err.Error(), "flag provided but not defined: -")
+	if !found {
+		return err.Error()
+	}
+	name = strings.TrimPrefix(name, "-")
+	for _, p := range o.providers {
+		for _, f := range p.Info().Fields {
+			if f.Secret && f.Name == name {
+				return fmt.Sprintf("--%s is a secret, never a flag (shell history and ps show flags): set $%s instead", f.Name, f.EnvVar)
+			}
+		}
+	}
+	return "unknown flag --" + name
+}
+
+// SplitCall reads --call "METHOD /path?query".
 func SplitCall(call string) (method, pathQuery string, err error) {
 	method, pathQuery, _ = strings.Cut(strings.TrimSpace(call), " ")
 	pathQuery = strings.TrimSpace(pathQuery)

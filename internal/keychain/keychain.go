@@ -192,3 +192,12 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// Where names where secrets are kept, for messages: the system keychain,
+// or the private file of --insecure-storage.
+func (k *Keychain) Where() string {
+	if f, ok := k.backend.(*FileBackend); ok {
+		return "the private file " + f.Path()
+	}
+	return "the system keychain"
+}

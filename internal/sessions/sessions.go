@@ -261,3 +261,6 @@ func (s *Store) deleteParts(name string) error {
 	}
 	return s.kc.Delete(name)
 }
+
+// Where names where saved sessions' secrets are kept.
+func (s *Store) Where() string { return s.kc.Where() }

@@ -30,7 +30,7 @@ func TestWizardEndToEndOnSandbox(t *testing.T) {
 	// A bad key is refused before anything is sent.
 	setText(m.connect.key, "sk_live_oops")
 	test.Tap(m.connect.button)
-	if !m.connect.errLabel.Visible() || m.connect.errLabel.Text != `"sk_live_oops" is not a public API key: they start with pk_ and have 8 to 200 letters, digits, _ or -` {
+	if !m.connect.errLabel.Visible() || m.connect.errLabel.Text != "This is a secret key (sk_…), not the public one: give the public key (pk_…) and keep the secret key private" {
 		t.Errorf("bad key error: %q visible=%v", m.connect.errLabel.Text, m.connect.errLabel.Visible())
 	}
 	if len(m.inspector.exchanges) != 0 {

@@ -46,7 +46,7 @@ func newConsole(m *MainWindow) *console {
 	c.method = widget.NewSelect(consoleMethods, nil)
 	c.method.SetSelected("GET")
 	c.path = widget.NewEntry()
-	c.path.SetPlaceHolder("/path?query, relative to the provider's API base, e.g. /accounts")
+	c.path.SetPlaceHolder("/path?query, e.g. /accounts")
 	c.path.OnSubmitted = func(string) { c.sendRequest() }
 	c.body = widget.NewMultiLineEntry()
 	c.body.SetPlaceHolder("JSON body (optional)")

@@ -7,13 +7,12 @@ import (
 	"encoding/json"
 	"html/template"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
-	"github.com/qexcompanion/qex-companion/assets"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/webpage"
 )
 
 // The pages use the sandbox's shared style with EXchange's own layout.
@@ -21,20 +20,8 @@ var (
 	//go:embed pages.html
 	pageFS embed.FS
 
-	pageCSS = template.CSS(mustRead("sandbox/style.css"))
-	pages   = template.Must(template.ParseFS(pageFS, "pages.html"))
+	pages = template.Must(template.ParseFS(pageFS, "pages.html"))
 )
-
-func mustRead(name string) string {
-	b, err := assets.FS.ReadFile(name)
-	if err != nil {
-		panic(err) // embedded at build time: only a build mistake gets here
-	}
-	return string(b)
-}
-
-// maxForm bounds every form body the server reads.
-const maxForm = 16 << 10
 
 // scopeMeaning says on the consent page what each scope allows.
 var scopeMeaning = map[string]string{
@@ -43,61 +30,12 @@ var scopeMeaning = map[string]string{
 	"trade":   "buy and sell on markets",
 }
 
-// pageHeaders keeps the pages out of frames and from loading anything but
-// their inline styles. The form may post only here, and to what it
-// redirects to (browsers apply form-action to the redirect too).
-func pageHeaders(w http.ResponseWriter, formTarget string) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' "+formTarget+"; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
-}
-
 func writePage(w http.ResponseWriter, status int, title, text string) {
 	var buf bytes.Buffer
-	pages.ExecuteTemplate(&buf, "message", map[string]any{"CSS": pageCSS, "Title": title, "Text": text}) //nolint:errcheck // static data
-	pageHeaders(w, "")
+	pages.ExecuteTemplate(&buf, "message", map[string]any{"CSS": webpage.CSS, "Title": title, "Text": text}) //nolint:errcheck // static data
+	webpage.Headers(w, "")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
-}
-
-// registered reports whether uri is one of the client's redirect URIs; a
-// loopback one matches on any port (RFC 8252 §7.3).
-func (s *Server) registered(uri string) bool {
-	u, err := url.Parse(uri)
-	if err != nil || uri == "" || u.Fragment != "" || u.RawQuery != "" {
-		return false
-	}
-	for _, r := range s.app.RedirectURIs {
-		if r == uri {
-			return true
-		}
-		reg, err := url.Parse(r)
-		if err == nil && u.Scheme == "http" && reg.Scheme == "http" && u.Hostname() == reg.Hostname() &&
-			net.ParseIP(u.Hostname()).IsLoopback() && reg.Port() == "" && u.Path == reg.Path {
-			return true
-		}
-	}
-	return false
-}
-
-// formSource is what a CSP form-action must allow for the redirect to uri.
-func formSource(uri string) string {
-	u, _ := url.Parse(uri) // registered already parsed it
-	if u.Host == "" {
-		return u.Scheme + ":"
-	}
-	return u.Scheme + "://" + u.Host
-}
-
-// withParams is the redirect URI with the answer's parameters added.
-func withParams(uri string, params url.Values) string {
-	u, _ := url.Parse(uri)
-	u.RawQuery = params.Encode()
-	return u.String()
 }
 
 // parseScope reads scopes separated by spaces or '+' (a '+' in a query is
@@ -141,12 +79,12 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 		writePage(w, http.StatusBadRequest, "Unknown application", "This sign-in link names no registered application. Go back to the app and start again.")
 		return
 	}
-	if !s.registered(redirectURI) {
+	if !webpage.Registered(s.app.RedirectURIs, redirectURI) {
 		writePage(w, http.StatusBadRequest, "Unregistered return address", "This sign-in link would send you to an address the application did not register. Go back to the app and start again.")
 		return
 	}
 	fail := func(code, desc string) {
-		http.Redirect(w, r, withParams(redirectURI, url.Values{"error": {code}, "error_description": {desc}, "state": {q.Get("state")}}), http.StatusFound)
+		http.Redirect(w, r, webpage.WithParams(redirectURI, url.Values{"error": {code}, "error_description": {desc}, "state": {q.Get("state")}}), http.StatusFound)
 	}
 	scope, scopeOK := parseScope(q.Get("scope"))
 	switch {
@@ -170,7 +108,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	err := pages.ExecuteTemplate(&buf, "consent", map[string]any{
-		"CSS": pageCSS, "Title": "Authorize " + s.app.Name, "AppName": s.app.Name,
+		"CSS": webpage.CSS, "Title": "Authorize " + s.app.Name, "AppName": s.app.Name,
 		"MemberName": s.member.Name, "MemberEmail": s.member.Email, "Initial": string([]rune(s.member.Name + "?")[:1]),
 		"Scopes": shown, "RedirectURI": redirectURI, "Request": id, "CSRF": c.csrf,
 	})
@@ -178,14 +116,14 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 		writePage(w, http.StatusInternalServerError, "Sandbox error", "The sign-in page could not be shown.")
 		return
 	}
-	pageHeaders(w, formSource(redirectURI))
+	webpage.Headers(w, webpage.FormSource(redirectURI))
 	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
 }
 
 // decide takes Authorize or Deny and sends the browser back with a code or
 // error=access_denied, and the state.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	r.Body = http.MaxBytesReader(w, r.Body, webpage.MaxForm)
 	if err := r.ParseForm(); err != nil {
 		writePage(w, http.StatusBadRequest, "Bad request", "The form could not be read. Go back to the app and start again.")
 		return
@@ -202,7 +140,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	case !valid:
 		writePage(w, http.StatusForbidden, "This sign-in is no longer valid", "It expired, was already answered, or the form was not this page's. Go back to the app and start again.")
 	case decision == "deny":
-		http.Redirect(w, r, withParams(c.redirectURI, url.Values{"error": {"access_denied"},
+		http.Redirect(w, r, webpage.WithParams(c.redirectURI, url.Values{"error": {"access_denied"},
 			"error_description": {"The resource owner or authorization server denied the request."}, "state": {c.state}}), http.StatusFound)
 	case decision == "approve":
 		code := randomHex(32)
@@ -214,7 +152,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		if c.state != "" {
 			params.Set("state", c.state)
 		}
-		http.Redirect(w, r, withParams(c.redirectURI, params), http.StatusFound)
+		http.Redirect(w, r, webpage.WithParams(c.redirectURI, params), http.StatusFound)
 	default:
 		writePage(w, http.StatusBadRequest, "Bad request", "Choose Authorize or Deny.")
 	}
@@ -245,7 +183,7 @@ func (s *Server) clientForm(w http.ResponseWriter, r *http.Request) bool {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "send the parameters as form data (application/x-www-form-urlencoded)")
 		return false
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	r.Body = http.MaxBytesReader(w, r.Body, webpage.MaxForm)
 	if err := r.ParseForm(); err != nil {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "the form could not be read (at most 16 KiB)")
 		return false

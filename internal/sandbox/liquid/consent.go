@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/qexcompanion/qex-companion/assets"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/webpage"
 )
 
 // The consent page uses the sandbox's shared layout, style and message page.
@@ -15,39 +16,15 @@ var (
 	//go:embed consent.html
 	pageFS embed.FS
 
-	pageCSS   = template.CSS(mustRead("sandbox/style.css"))
 	layoutTP  = template.Must(template.ParseFS(assets.FS, "sandbox/layout.html"))
 	consentTP = template.Must(template.Must(layoutTP.Clone()).ParseFS(pageFS, "consent.html"))
 	messageTP = template.Must(template.Must(layoutTP.Clone()).ParseFS(assets.FS, "sandbox/message.html"))
 )
 
-func mustRead(name string) string {
-	b, err := assets.FS.ReadFile(name)
-	if err != nil {
-		panic(err) // embedded at build time: only a build mistake gets here
-	}
-	return string(b)
-}
-
-// maxForm bounds the consent form's body.
-const maxForm = 16 << 10
-
-// pageHeaders keeps the pages out of frames and from loading anything but
-// their own inline styles; the form may only post back to this origin.
-func pageHeaders(w http.ResponseWriter) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
-}
-
 func writePage(w http.ResponseWriter, status int, title, text string) {
 	var buf bytes.Buffer
-	messageTP.ExecuteTemplate(&buf, "message.html", map[string]any{"CSS": pageCSS, "Title": title, "Text": text}) //nolint:errcheck // static data
-	pageHeaders(w)
+	messageTP.ExecuteTemplate(&buf, "message.html", map[string]any{"CSS": webpage.CSS, "Title": title, "Text": text}) //nolint:errcheck // static data
+	webpage.Headers(w, "")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
 }
@@ -83,7 +60,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	err := consentTP.ExecuteTemplate(&buf, "consent.html", map[string]any{
-		"CSS":         pageCSS,
+		"CSS":         webpage.CSS,
 		"Title":       "Allow " + appName,
 		"AppName":     appName,
 		"UserName":    sandboxUser.LastName + " " + sandboxUser.FirstName,
@@ -98,7 +75,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 		writePage(w, http.StatusInternalServerError, "Sandbox error", "The approval page could not be shown.")
 		return
 	}
-	pageHeaders(w)
+	webpage.Headers(w, "")
 	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
 }
 
@@ -107,7 +84,7 @@ func (s *Server) decisionForm(w http.ResponseWriter, r *http.Request) {
 	if !s.pageAllowed(w, r, http.MethodPost) {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	r.Body = http.MaxBytesReader(w, r.Body, webpage.MaxForm)
 	if err := r.ParseForm(); err != nil {
 		writePage(w, http.StatusBadRequest, "Bad request", "The form could not be read. Reload the approval page and try again.")
 		return

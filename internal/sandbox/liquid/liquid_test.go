@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/webpage"
 	"golang.org/x/net/html"
 )
 
@@ -708,7 +709,7 @@ func TestForgedDecisionIsRefused(t *testing.T) {
 	if r := h.user("/user/context", c.ids()); r.status != http.StatusUnauthorized || r.message(t) != "not approved yet" {
 		t.Errorf("after forged decisions: %d %s", r.status, r.body)
 	}
-	big := url.Values{"ref": {c.PublicID}, "pad": {strings.Repeat("x", maxForm)}}
+	big := url.Values{"ref": {c.PublicID}, "pad": {strings.Repeat("x", webpage.MaxForm)}}
 	if r := h.page(http.MethodPost, h.ts.URL+action, big); r.status != http.StatusBadRequest {
 		t.Errorf("oversized form: %d", r.status)
 	}

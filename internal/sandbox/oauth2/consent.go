@@ -5,11 +5,11 @@ import (
 	"crypto/subtle"
 	"embed"
 	"html/template"
-	"net"
 	"net/http"
 	"net/url"
 
 	"github.com/qexcompanion/qex-companion/assets"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/webpage"
 )
 
 // The consent page uses the sandbox's shared layout, style and message page.
@@ -17,78 +17,17 @@ var (
 	//go:embed consent.html
 	pageFS embed.FS
 
-	pageCSS   = template.CSS(mustRead("sandbox/style.css"))
 	layoutTP  = template.Must(template.ParseFS(assets.FS, "sandbox/layout.html"))
 	consentTP = template.Must(template.Must(layoutTP.Clone()).ParseFS(pageFS, "consent.html"))
 	messageTP = template.Must(template.Must(layoutTP.Clone()).ParseFS(assets.FS, "sandbox/message.html"))
 )
 
-func mustRead(name string) string {
-	b, err := assets.FS.ReadFile(name)
-	if err != nil {
-		panic(err) // embedded at build time: only a build mistake gets here
-	}
-	return string(b)
-}
-
-// maxForm bounds every form body the server reads.
-const maxForm = 16 << 10
-
-// pageHeaders keeps the pages out of frames and from loading anything but
-// their inline styles. The form may post only here, and what it redirects
-// to (browsers apply form-action to the redirect too): formTarget.
-func pageHeaders(w http.ResponseWriter, formTarget string) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' "+formTarget+"; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
-}
-
 func writePage(w http.ResponseWriter, status int, title, text string) {
 	var buf bytes.Buffer
-	messageTP.ExecuteTemplate(&buf, "message.html", map[string]any{"CSS": pageCSS, "Title": title, "Text": text}) //nolint:errcheck // static data
-	pageHeaders(w, "")
+	messageTP.ExecuteTemplate(&buf, "message.html", map[string]any{"CSS": webpage.CSS, "Title": title, "Text": text}) //nolint:errcheck // static data
+	webpage.Headers(w, "")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
-}
-
-// registered reports whether uri is one of app's redirect URIs; a loopback
-// one matches on any port (RFC 8252 §7.3).
-func registered(app App, uri string) bool {
-	u, err := url.Parse(uri)
-	if err != nil || uri == "" || u.Fragment != "" || u.RawQuery != "" {
-		return false
-	}
-	for _, r := range app.RedirectURIs {
-		if r == uri {
-			return true
-		}
-		reg, err := url.Parse(r)
-		if err == nil && u.Scheme == "http" && reg.Scheme == "http" && u.Hostname() == reg.Hostname() &&
-			net.ParseIP(u.Hostname()).IsLoopback() && reg.Port() == "" && u.Path == reg.Path {
-			return true
-		}
-	}
-	return false
-}
-
-// formSource is what a CSP form-action must allow for the redirect to uri.
-func formSource(uri string) string {
-	u, _ := url.Parse(uri) // registered already parsed it
-	if u.Host == "" {
-		return u.Scheme + ":"
-	}
-	return u.Scheme + "://" + u.Host
-}
-
-// withParams is the redirect URI with the answer's parameters added.
-func withParams(uri string, params url.Values) string {
-	u, _ := url.Parse(uri)
-	u.RawQuery = params.Encode()
-	return u.String()
 }
 
 // loginPage serves GET /login: the page where the user approves an app's
@@ -108,12 +47,12 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		writePage(w, http.StatusBadRequest, "Unknown application", "This sign-in link names no registered application. Go back to the app and check its client id.")
 		return
 	}
-	if !registered(app, redirectURI) {
+	if !webpage.Registered(app.RedirectURIs, redirectURI) {
 		writePage(w, http.StatusBadRequest, "Unregistered return address", "This sign-in link would send you to an address the application did not register. Go back to the app and start again.")
 		return
 	}
 	fail := func(code, desc string) {
-		http.Redirect(w, r, withParams(redirectURI, url.Values{"error": {code}, "error_description": {desc}, "state": {q.Get("state")}}), http.StatusSeeOther)
+		http.Redirect(w, r, webpage.WithParams(redirectURI, url.Values{"error": {code}, "error_description": {desc}, "state": {q.Get("state")}}), http.StatusSeeOther)
 	}
 	scopes, scopesOK := knownScopes(q.Get("scope"))
 	switch {
@@ -137,7 +76,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		var buf bytes.Buffer
 		err := consentTP.ExecuteTemplate(&buf, "consent.html", map[string]any{
-			"CSS": pageCSS, "Title": "Allow " + app.Name, "AppName": app.Name,
+			"CSS": webpage.CSS, "Title": "Allow " + app.Name, "AppName": app.Name,
 			"UserName": s.user.FirstName + " " + s.user.LastName, "UserInitial": string([]rune(s.user.FirstName + "?")[:1]),
 			"UserEmail": s.user.Email, "Scopes": scopes, "RedirectURI": redirectURI,
 			// The action is relative: the page is at <mount>/login.
@@ -147,7 +86,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 			writePage(w, http.StatusInternalServerError, "Sandbox error", "The sign-in page could not be shown.")
 			return
 		}
-		pageHeaders(w, formSource(redirectURI))
+		webpage.Headers(w, webpage.FormSource(redirectURI))
 		w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
 	}
 }
@@ -160,7 +99,7 @@ func (s *Server) decisionForm(w http.ResponseWriter, r *http.Request) {
 		writePage(w, http.StatusMethodNotAllowed, "Method not allowed", "Open the sign-in link from the app in your browser.")
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	r.Body = http.MaxBytesReader(w, r.Body, webpage.MaxForm)
 	if err := r.ParseForm(); err != nil {
 		writePage(w, http.StatusBadRequest, "Bad request", "The form could not be read. Go back to the app and start again.")
 		return
@@ -178,14 +117,14 @@ func (s *Server) decisionForm(w http.ResponseWriter, r *http.Request) {
 	case !valid:
 		writePage(w, http.StatusForbidden, "This sign-in is no longer valid", "It expired, was already answered, or the form was not this page's. Go back to the app and start again.")
 	case decision == "deny":
-		http.Redirect(w, r, withParams(c.redirectURI, url.Values{"error": {"access_denied"}, "error_description": {"the user denied the request"}, "state": {c.state}}), http.StatusSeeOther)
+		http.Redirect(w, r, webpage.WithParams(c.redirectURI, url.Values{"error": {"access_denied"}, "error_description": {"the user denied the request"}, "state": {c.state}}), http.StatusSeeOther)
 	case decision == "approve":
 		code := newToken()
 		s.mu.Lock()
 		s.codes[tokenKey(code)] = &issued{clientID: c.app.ID, scope: c.scope, user: true, redirectURI: c.redirectURI, challenge: c.challenge, expires: s.now().Add(s.codeLife)}
 		s.saveStateLocked()
 		s.mu.Unlock()
-		http.Redirect(w, r, withParams(c.redirectURI, url.Values{"code": {code}, "state": {c.state}}), http.StatusSeeOther)
+		http.Redirect(w, r, webpage.WithParams(c.redirectURI, url.Values{"code": {code}, "state": {c.state}}), http.StatusSeeOther)
 	default:
 		writePage(w, http.StatusBadRequest, "Bad request", "Choose Approve or Deny.")
 	}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/qexcompanion/qex-companion/internal/sandbox/webpage"
 )
 
 // oauthError answers an RFC 6749 §5.2 error.
@@ -41,7 +43,7 @@ func readForm(w http.ResponseWriter, r *http.Request) bool {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "send the parameters as form data (application/x-www-form-urlencoded)")
 		return false
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	r.Body = http.MaxBytesReader(w, r.Body, webpage.MaxForm)
 	if err := r.ParseForm(); err != nil {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "the form could not be read (at most 16 KiB)")
 		return false

@@ -1,11 +1,13 @@
 // Package balances turns accounts into the rows people read: exact decimal
-// strings, aligned on the decimal point, filtered and with zero balances
-// optionally hidden. The terminal table and the GUI table share it, so the
+// strings, aligned on the decimal point, filtered, with zero balances
+// optionally hidden, and sorted by a column. The terminal table and the GUI table share it, so the
 // server's text is made safe to show here, once for both.
 package balances
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -162,4 +164,119 @@ func splitPoint(v string) (intPart, frac string) {
 		return v[:i], v[i:]
 	}
 	return v, ""
+}
+
+// Column is what rows can be sorted by.
+type Column int
+
+// The columns; the zero Column is the provider's order.
+const (
+	ByCurrency Column = iota + 1
+	BySymbol
+	ByBalance
+	ByReserved
+	ByType
+)
+
+// Order is how rows are sorted: by a column, ascending unless Descending.
+// The zero Order keeps the provider's order.
+type Order struct {
+	By         Column
+	Descending bool
+}
+
+// Sort returns rows sorted by o, stably: rows that compare equal keep the
+// provider's order. Text compares case-insensitively; amounts compare as
+// exact decimals, never as floats that would lose digits, with null
+// amounts after the numbers and amounts that are not numbers last, in
+// either direction.
+func Sort(rows []Row, o Order) []Row {
+	out := slices.Clone(rows)
+	if o.By == 0 {
+		return out
+	}
+	sign := 1
+	if o.Descending {
+		sign = -1
+	}
+	slices.SortStableFunc(out, func(a, b Row) int {
+		switch o.By {
+		case ByCurrency:
+			return sign * compareText(a.Currency, b.Currency)
+		case BySymbol:
+			return sign * compareText(a.Symbol, b.Symbol)
+		case ByType:
+			return sign * compareText(a.Type, b.Type)
+		case ByBalance:
+			return compareAmounts(a.Balance, a.balanceNum, b.Balance, b.balanceNum, sign)
+		case ByReserved:
+			return compareAmounts(a.Reserved, a.reservedNum, b.Reserved, b.reservedNum, sign)
+		}
+		return 0
+	})
+	return out
+}
+
+// Exact returns the amount in column c (ByBalance or ByReserved) exactly as
+// the server sent it, and false when there is no number there: null, or
+// text that is not a decimal.
+func (r Row) Exact(c Column) (string, bool) {
+	switch c {
+	case ByBalance:
+		return r.Balance, r.balanceNum && r.Balance != Null
+	case ByReserved:
+		return r.Reserved, r.reservedNum && r.Reserved != Null
+	}
+	return "", false
+}
+
+func compareText(a, b string) int {
+	return cmp.Or(strings.Compare(strings.ToLower(a), strings.ToLower(b)), strings.Compare(a, b))
+}
+
+// compareAmounts orders two shown amounts: numbers by value (times sign),
+// then null, then malformed amounts, whatever the sign.
+func compareAmounts(a string, aNum bool, b string, bNum bool, sign int) int {
+	rank := func(v string, num bool) int {
+		switch {
+		case !num:
+			return 2
+		case v == Null:
+			return 1
+		}
+		return 0
+	}
+	ra, rb := rank(a, aNum), rank(b, bNum)
+	if ra != rb || ra != 0 {
+		return cmp.Compare(ra, rb)
+	}
+	return sign * compareDecimals(a, b)
+}
+
+// compareDecimals compares two plain decimal strings (as
+// flows.Decimal.IsDecimal accepts them) by value, digit by digit, so that
+// no precision is lost: "-0.0" equals "0" and "0.10" equals "0.1".
+func compareDecimals(a, b string) int {
+	negA, intA, fracA := decimalParts(a)
+	negB, intB, fracB := decimalParts(b)
+	if negA != negB {
+		if negA {
+			return -1
+		}
+		return 1
+	}
+	magnitude := cmp.Or(cmp.Compare(len(intA), len(intB)), strings.Compare(intA, intB), strings.Compare(fracA, fracB))
+	if negA {
+		return -magnitude
+	}
+	return magnitude
+}
+
+// decimalParts splits a decimal into its sign and its integer and fraction
+// digits, without leading or trailing zeros; zero is never negative.
+func decimalParts(v string) (negative bool, intDigits, fracDigits string) {
+	rest, negative := strings.CutPrefix(v, "-")
+	intDigits, fracDigits, _ = strings.Cut(rest, ".")
+	intDigits, fracDigits = strings.TrimLeft(intDigits, "0"), strings.TrimRight(fracDigits, "0")
+	return negative && (intDigits != "" || fracDigits != ""), intDigits, fracDigits
 }

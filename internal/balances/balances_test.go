@@ -128,3 +128,72 @@ func TestIsDecimal(t *testing.T) {
 		}
 	}
 }
+
+// trickyAccounts have amounts whose order a float would get wrong or that
+// only compare right digit by digit, a null and amounts that are not
+// numbers.
+func trickyAccounts() *flows.Balances {
+	return &flows.Balances{Accounts: []flows.Account{
+		{Currency: "eth", Symbol: "Ξ", Balance: "12.345678901234567891", Reserved: "0.5", Type: "crypto"},
+		{Currency: "BAD", Symbol: "?", Balance: "1e-18", Reserved: "", Type: "crypto"},
+		{Currency: "ETC", Symbol: "ξ", Balance: "12.345678901234567890", Reserved: "-0.000", Type: "crypto"},
+		{Currency: "USDT", Symbol: "₮", Balance: "0.000000000000000001", Reserved: "0", Type: "crypto"},
+		{Currency: "NUL", Symbol: "∅", Balance: "", Reserved: "abc", Type: "fiat"},
+		{Currency: "DEBT", Symbol: "D", Balance: "-0.5", Reserved: "0.10", Type: "fiat"},
+		{Currency: "ZERO", Symbol: "0", Balance: "-0.0", Reserved: "0.1", Type: "fiat"},
+		{Currency: "BIG", Symbol: "B", Balance: "99999999999999999999.9", Reserved: "100000000000000000000", Type: "fiat"},
+		{Currency: "Abc", Symbol: "a", Balance: "9.99", Reserved: "10", Type: "crypto"},
+	}}
+}
+
+func TestSort(t *testing.T) {
+	rows := balances.Rows(trickyAccounts())
+	cases := []struct {
+		order balances.Order
+		want  []string
+	}{
+		{balances.Order{}, []string{"eth", "BAD", "ETC", "USDT", "NUL", "DEBT", "ZERO", "BIG", "Abc"}},
+		{balances.Order{By: balances.ByCurrency}, []string{"Abc", "BAD", "BIG", "DEBT", "ETC", "eth", "NUL", "USDT", "ZERO"}},
+		{balances.Order{By: balances.ByCurrency, Descending: true}, []string{"ZERO", "USDT", "NUL", "eth", "ETC", "DEBT", "BIG", "BAD", "Abc"}},
+		// -0.5 < -0.0 = 0 < 1e-18 < 9.99 < ...890 < ...891 < 99999999999999999999.9; then null, then malformed.
+		{balances.Order{By: balances.ByBalance}, []string{"DEBT", "ZERO", "USDT", "Abc", "ETC", "eth", "BIG", "NUL", "BAD"}},
+		{balances.Order{By: balances.ByBalance, Descending: true}, []string{"BIG", "eth", "ETC", "Abc", "USDT", "ZERO", "DEBT", "NUL", "BAD"}},
+		// -0.000 = 0 (stable: ETC before USDT), 0.10 = 0.1 (DEBT before ZERO).
+		{balances.Order{By: balances.ByReserved}, []string{"ETC", "USDT", "DEBT", "ZERO", "eth", "Abc", "BIG", "BAD", "NUL"}},
+		{balances.Order{By: balances.ByReserved, Descending: true}, []string{"BIG", "Abc", "eth", "DEBT", "ZERO", "ETC", "USDT", "BAD", "NUL"}},
+		{balances.Order{By: balances.ByType}, []string{"eth", "BAD", "ETC", "USDT", "Abc", "NUL", "DEBT", "ZERO", "BIG"}},
+		{balances.Order{By: balances.ByType, Descending: true}, []string{"NUL", "DEBT", "ZERO", "BIG", "eth", "BAD", "ETC", "USDT", "Abc"}},
+	}
+	for _, tc := range cases {
+		if got := currencies(balances.Sort(rows, tc.order)); !slices.Equal(got, tc.want) {
+			t.Errorf("Sort(%+v) =\n%v, want\n%v", tc.order, got, tc.want)
+		}
+	}
+	if got := currencies(rows); !slices.Equal(got, cases[0].want) {
+		t.Errorf("Sort reordered its argument: %v", got)
+	}
+}
+
+func TestExact(t *testing.T) {
+	rows := balances.Rows(trickyAccounts())
+	cases := []struct {
+		row    int
+		column balances.Column
+		want   string
+		ok     bool
+	}{
+		{0, balances.ByBalance, "12.345678901234567891", true},
+		{2, balances.ByReserved, "-0.000", true},
+		{3, balances.ByBalance, "0.000000000000000001", true},
+		{1, balances.ByBalance, "", false}, // 1e-18 is not a decimal as sent
+		{4, balances.ByBalance, "", false}, // null
+		{4, balances.ByReserved, "", false},
+		{0, balances.ByCurrency, "", false},
+	}
+	for _, tc := range cases {
+		got, ok := rows[tc.row].Exact(tc.column)
+		if ok != tc.ok || (ok && got != tc.want) {
+			t.Errorf("row %d column %d: %q, %v; want %q, %v", tc.row, tc.column, got, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -194,3 +194,27 @@ func TestMaskedLeavesTheOriginalAlone(t *testing.T) {
 		t.Errorf("masked %+v, original %+v", m.Identity.UserSession, c.Identity.UserSession)
 	}
 }
+
+// The JSON a person reads and saves shows text as typed: "<script", not
+// "\u003cscript", in known fields and in fields kept from a newer version.
+func TestTextIsWrittenAsTyped(t *testing.T) {
+	c := valid()
+	c.PartnerRef = `<script>alert("&")</script>`
+	if err := json.Unmarshal([]byte(`{"future_note":"a < b && c > d"}`), &c.Extra); err != nil {
+		t.Fatal(err)
+	}
+	c.FundingDefault = &widgetcfg.Default{Currency: "USD", Extra: widgetcfg.Extra{"<tag>": json.RawMessage(`"x"`)}}
+	out, err := c.MarshalIndent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"partner_ref": "<script>alert(\"&\")</script>"`, `"future_note": "a < b && c > d"`, `"<tag>": "x"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("no %s in\n%s", want, out)
+		}
+	}
+	var back widgetcfg.Config
+	if err := json.Unmarshal(out, &back); err != nil || back.PartnerRef != c.PartnerRef {
+		t.Errorf("read back %q, %v", back.PartnerRef, err)
+	}
+}

@@ -16,7 +16,7 @@ type Extra map[string]json.RawMessage
 // marshalKeepingExtra writes v (of a type without its own MarshalJSON) and
 // then extra's fields, in name order, so output stays stable.
 func marshalKeepingExtra(v any, extra Extra) ([]byte, error) {
-	b, err := json.Marshal(v)
+	b, err := marshalAsWritten(v)
 	if err != nil || len(extra) == 0 {
 		return b, err
 	}
@@ -28,13 +28,26 @@ func marshalKeepingExtra(v any, extra Extra) ([]byte, error) {
 			buf.WriteByte(',')
 		}
 		first = false
-		key, _ := json.Marshal(name)
+		key, _ := marshalAsWritten(name)
 		buf.Write(key)
 		buf.WriteByte(':')
 		buf.Write(extra[name])
 	}
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
+}
+
+// marshalAsWritten is json.Marshal without HTML escaping: a configuration is
+// shown, printed and saved with its text as typed ("<", not "\u003c"). It
+// never goes into HTML: the widget host serves it as application/json.
+func marshalAsWritten(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // unmarshalKeepingExtra reads data into v (a pointer to a type without its

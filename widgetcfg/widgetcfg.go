@@ -4,6 +4,7 @@
 package widgetcfg
 
 import (
+	"bytes"
 	"encoding/json"
 )
 
@@ -108,13 +109,17 @@ func ForSession(publicAPIKey, sessionID, sessionSecret string) Config {
 }
 
 // MarshalIndent renders c as indented JSON with a trailing newline, the form
-// printed on stdout and written to files.
+// shown in the window, printed on stdout and written to files. Text is kept
+// as typed, without HTML escaping (see marshalAsWritten).
 func (c Config) MarshalIndent() ([]byte, error) {
-	b, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(c); err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	return buf.Bytes(), nil
 }
 
 // Mask replaces a secret on screen until the user asks to see it.

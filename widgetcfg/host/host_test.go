@@ -233,6 +233,28 @@ func TestStylesAndLockedSettlementsRender(t *testing.T) {
 	}
 }
 
+// Markup in the configuration reaches the page as text: neither the host
+// page nor the widget puts configuration values into HTML.
+func TestMarkupInTheConfigIsShownAsText(t *testing.T) {
+	ctx := chromium.NewContext(t, 90*time.Second)
+	markup := `<img src=x onerror="window.injected=1">`
+	r := newRig(t, func(c *widgetcfg.Config) {
+		c.PayoutDefault.CurrencyOptions = []string{markup, "BTC"}
+		c.PartnerRef = "<script>window.injected=1</script>"
+	})
+	do(t, ctx, chromedp.Navigate(r.host.LaunchURL()), chromedp.WaitVisible(`[data-qx="continue"]`))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
+		document.querySelector("#qx-payout-currency option").textContent,
+		String(document.querySelectorAll("img, #qex-widget script").length),
+		String(window.injected)]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{markup, "0", "undefined"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("option text, injected elements, injected script = %q, want %q", got, want)
+	}
+}
+
 func TestBadIdentityShowsAnError(t *testing.T) {
 	ctx := chromium.NewContext(t, 90*time.Second)
 	r := newRig(t, func(c *widgetcfg.Config) { c.Identity.UserSession.SessionSecret = "wrong" })

@@ -244,9 +244,12 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 	if !o.Set["callback"] && saved.Callback != "" {
 		target.Callback = saved.Callback
 	}
+	var notes []string
+	if err := ui.UseLanguage(saved.Language); err != nil {
+		notes = append(notes, "Translations could not be loaded: "+err.Error())
+	}
 	a := app.NewWithID(appid.ID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
-	var notes []string
 	if loadErr != nil {
 		notes = append(notes, loadErr.Error())
 	}
@@ -264,6 +267,10 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 				s.SetTarget(t, p.engine.Info(t.Provider))
 				s.WindowWidth, s.WindowHeight = size.Width, size.Height
 			})
+		},
+		Language: saved.Language,
+		SetLanguage: func(code string) error {
+			return p.settings.Update(func(s *settings.Settings) { s.Language = code })
 		},
 		Scheme: register.System{},
 	})

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 	qrcode "github.com/skip2/go-qrcode"
 
@@ -45,7 +45,7 @@ type approveStep struct {
 
 func newApproveStep(m *MainWindow) *approveStep {
 	s := &approveStep{m: m}
-	s.heading = widget.NewLabelWithStyle("Approve in your browser", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.heading = widget.NewLabelWithStyle(lang.L("Approve in your browser"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.activity = widget.NewActivity()
 	s.elapsed = widget.NewLabel("")
 	s.statusL = widget.NewLabel("")
@@ -63,21 +63,21 @@ func newApproveStep(m *MainWindow) *approveStep {
 	s.qrNote.Hide()
 	s.errLabel = newErrorLabel()
 
-	copyBtn := widget.NewButton("Copy link", func() {
+	copyBtn := widget.NewButton(lang.L("Copy link"), func() {
 		m.app.Clipboard().SetContent(s.url)
-		s.copied.SetText("Link copied.")
+		s.copied.SetText(lang.L("Link copied."))
 	})
-	openBtn := widget.NewButton("Open again", func() {
+	openBtn := widget.NewButton(lang.L("Open again"), func() {
 		if err := m.engine.OpenURL(s.url); err != nil {
-			s.copied.SetText(oneline.Sentence(err.Error()) + ". Copy the link into a browser instead.")
+			s.copied.SetText(lang.L("{{.Err}}. Copy the link into a browser instead.", map[string]any{"Err": oneline.Sentence(err.Error())}))
 		}
 	})
-	s.checkBtn = widget.NewButton("I've approved", m.checkNow)
+	s.checkBtn = widget.NewButton(lang.L("I've approved"), m.checkNow)
 	s.checkBtn.Importance = widget.HighImportance
-	s.retryBtn = widget.NewButton("Retry", m.retry)
+	s.retryBtn = widget.NewButton(lang.L("Retry"), m.retry)
 	s.retryBtn.Importance = widget.HighImportance
 	s.retryBtn.Hide()
-	cancelBtn := widget.NewButton("Cancel", m.cancelFlow)
+	cancelBtn := widget.NewButton(lang.L("Cancel"), m.cancelFlow)
 
 	s.intro = widget.NewLabel("")
 	s.intro.Wrapping = fyne.TextWrapWord
@@ -88,7 +88,7 @@ func newApproveStep(m *MainWindow) *approveStep {
 		s.errLabel,
 		container.NewHBox(s.checkBtn, s.retryBtn, cancelBtn),
 		widget.NewSeparator(),
-		widget.NewLabel("Approval link"),
+		widget.NewLabel(lang.L("Approval link")),
 		s.urlLabel,
 		container.NewHBox(copyBtn, openBtn),
 		s.copied,
@@ -98,7 +98,7 @@ func newApproveStep(m *MainWindow) *approveStep {
 }
 
 func (s *approveStep) number() int                { return 2 }
-func (s *approveStep) name() string               { return "Approve" }
+func (s *approveStep) name() string               { return lang.L("Approve") }
 func (s *approveStep) content() fyne.CanvasObject { return s.body }
 
 // active reports whether the approve step owns the flow's outcome.
@@ -113,19 +113,19 @@ func (s *approveStep) waitFor(e flows.ApprovalURLReady) {
 	s.showQR(e.URL)
 	phone := ""
 	if s.qr.Visible() {
-		phone = " You can also scan the code to approve on your phone: this app notices either way."
+		phone = " " + lang.L("You can also scan the code to approve on your phone: this app notices either way.")
 	}
 	switch {
 	case e.Opened:
-		s.intro.SetText("The approval page opened in your browser. Sign in there and approve the connection." + phone)
-		s.statusL.SetText("Waiting for your approval…")
+		s.intro.SetText(lang.L("The approval page opened in your browser. Sign in there and approve the connection.") + phone)
+		s.statusL.SetText(lang.L("Waiting for your approval…"))
 	case e.OpenErr != nil:
-		s.intro.SetText("Your browser could not be opened: " + oneline.Clean(e.OpenErr.Error(), 200) + ". Copy the link below into a browser, or press Open again." + phone)
+		s.intro.SetText(lang.L("Your browser could not be opened: {{.Err}}. Copy the link below into a browser, or press Open again.", map[string]any{"Err": oneline.Clean(e.OpenErr.Error(), 200)}) + phone)
 		s.intro.Importance = widget.WarningImportance
-		s.statusL.SetText("Waiting for your approval…")
+		s.statusL.SetText(lang.L("Waiting for your approval…"))
 	default:
-		s.intro.SetText("Open the link below in a browser, sign in there and approve the connection." + phone)
-		s.statusL.SetText("Waiting for your approval…")
+		s.intro.SetText(lang.L("Open the link below in a browser, sign in there and approve the connection.") + phone)
+		s.statusL.SetText(lang.L("Waiting for your approval…"))
 	}
 	s.intro.Refresh()
 	s.activity.Show()
@@ -147,7 +147,7 @@ func (s *approveStep) showQR(link string) {
 	ip := net.ParseIP(host)
 	if host == "" || host == "localhost" || ip != nil && ip.IsLoopback() {
 		s.qr.Hide()
-		s.qrNote.SetText("No QR code: the approval page is on this computer (" + oneline.Clean(host, 60) + "), which a phone cannot reach. Open the link here.")
+		s.qrNote.SetText(lang.L("No QR code: the approval page is on this computer ({{.Host}}), which a phone cannot reach. Open the link here.", map[string]any{"Host": oneline.Clean(host, 60)}))
 		s.qrNote.Show()
 		return
 	}
@@ -180,7 +180,7 @@ func (s *approveStep) runTicker(stop chan struct{}) {
 
 func (s *approveStep) tick() {
 	d := s.m.opts.Now().Sub(s.started).Round(time.Second)
-	s.elapsed.SetText(fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60))
+	s.elapsed.SetText(minSec(d))
 }
 
 func (s *approveStep) status(e flows.Waiting) {
@@ -189,10 +189,10 @@ func (s *approveStep) status(e flows.Waiting) {
 		next = e.Next.Round(100 * time.Millisecond)
 	}
 	if e.Failed {
-		s.statusL.SetText("The last check failed (" + e.Reason + "). Checking again in " + next.String() + ".")
+		s.statusL.SetText(lang.L("The last check failed ({{.Reason}}). Checking again in {{.Next}}.", map[string]any{"Reason": e.Reason, "Next": next.String()}))
 		return
 	}
-	s.statusL.SetText("Waiting for approval (" + e.Reason + "). Checking again in " + next.String() + ".")
+	s.statusL.SetText(lang.L("Waiting for approval ({{.Reason}}). Checking again in {{.Next}}.", map[string]any{"Reason": e.Reason, "Next": next.String()}))
 }
 
 // fail shows why the flow ended, with Retry.
@@ -200,9 +200,9 @@ func (s *approveStep) fail(err error) {
 	s.stop()
 	msg := oneline.Sentence(err.Error())
 	if errors.Is(err, flows.ErrTimeout) {
-		msg = "Timed out: nobody approved the connection in time. Retry to get a new link."
+		msg = lang.L("Timed out: nobody approved the connection in time. Retry to get a new link.")
 	}
-	s.heading.SetText("Not connected")
+	s.heading.SetText(lang.L("Not connected"))
 	s.errLabel.SetText(msg)
 	s.errLabel.Show()
 	s.statusL.SetText("")
@@ -223,7 +223,7 @@ func (s *approveStep) stop() {
 func (s *approveStep) reset() {
 	s.stop()
 	s.url = ""
-	s.heading.SetText("Approve in your browser")
+	s.heading.SetText(lang.L("Approve in your browser"))
 	s.errLabel.Hide()
 	s.retryBtn.Hide()
 	s.checkBtn.Show()

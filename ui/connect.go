@@ -1,36 +1,69 @@
 package ui
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
-// Callback choices, as the picker shows them.
+// Callback choices, as the picker shows them in English.
 const (
 	choiceLoopback = "Loopback (a port on this computer)"
 	choiceDeepLink = "Deep link (io.qexcompanion.app:)"
 	choiceNone     = "None (the app checks by itself)"
 )
 
-var choiceCallback = map[string]string{choiceLoopback: flows.CallbackLoopback, choiceDeepLink: flows.CallbackDeepLink, choiceNone: flows.CallbackNone}
-
-// Environment choices, as the picker shows them.
+// Environment choices, as the picker shows them in English.
 const (
 	choiceSandbox    = "Sandbox"
 	choiceProduction = "Production"
 	choiceCustom     = "Custom URL"
 )
 
-var choiceEnv = map[string]string{choiceSandbox: flows.EnvSandbox, choiceProduction: flows.EnvProduction, choiceCustom: flows.EnvCustom}
+// choices are a picker's options (in English) and the values they stand for.
+type choices []struct{ label, value string }
+
+var (
+	callbackChoices = choices{{choiceLoopback, flows.CallbackLoopback}, {choiceDeepLink, flows.CallbackDeepLink}, {choiceNone, flows.CallbackNone}}
+	envChoices      = choices{{choiceSandbox, flows.EnvSandbox}, {choiceProduction, flows.EnvProduction}, {choiceCustom, flows.EnvCustom}}
+)
+
+// labels are the options in the window's language.
+func (c choices) labels() []string {
+	var out []string
+	for _, o := range c {
+		out = append(out, lang.L(o.label))
+	}
+	return out
+}
+
+// value is what the option shown as label stands for; "" for none.
+func (c choices) value(label string) string {
+	for _, o := range c {
+		if lang.L(o.label) == label {
+			return o.value
+		}
+	}
+	return ""
+}
+
+// label is how the option standing for value is shown; "" for none.
+func (c choices) label(value string) string {
+	for _, o := range c {
+		if o.value == value {
+			return lang.L(o.label)
+		}
+	}
+	return ""
+}
 
 // connectStep picks the provider, the environment and the provider's inputs.
 type connectStep struct {
@@ -86,14 +119,14 @@ func (s *connectStep) newForm(info flows.ProviderInfo) *providerForm {
 			choice.SetSelected(field.Default)
 			choice.OnChanged = func(string) { s.clearError() }
 			f.choices[field.Name] = choice
-			f.box.Add(widget.NewLabel(field.Label))
+			f.box.Add(widget.NewLabel(lang.L(field.Label)))
 			f.box.Add(choice)
 			continue
 		}
 		entry := widget.NewEntry()
 		if field.Secret {
 			entry = widget.NewPasswordEntry()
-			entry.SetPlaceHolder("On the sandbox, leave empty: it has a built-in one")
+			entry.SetPlaceHolder(lang.L("On the sandbox, leave empty: it has a built-in one"))
 		} else {
 			entry.SetPlaceHolder(placeholders[field.Name])
 		}
@@ -103,10 +136,10 @@ func (s *connectStep) newForm(info flows.ProviderInfo) *providerForm {
 			entry.SetPlaceHolder(field.Default)
 		}
 		f.entries[field.Name] = entry
-		f.box.Add(widget.NewLabel(field.Label))
+		f.box.Add(widget.NewLabel(lang.L(field.Label)))
 		f.box.Add(entry)
 		if field.Secret && f.remember == nil {
-			f.remember = widget.NewCheck("Remember secrets in the system keychain", nil)
+			f.remember = widget.NewCheck(lang.L("Remember secrets in the system keychain"), nil)
 		}
 	}
 	if f.remember != nil {
@@ -135,7 +168,7 @@ func (s *connectStep) loadRemembered(f *providerForm) {
 // form is the chosen provider's form.
 func (s *connectStep) form() *providerForm {
 	for _, info := range s.providers {
-		if info.Title == s.provider.Selected {
+		if lang.L(info.Title) == s.provider.Selected {
 			return s.forms[info.Name]
 		}
 	}
@@ -146,7 +179,7 @@ func (s *connectStep) providerChanged(string) {
 	s.fieldsBox.Objects = []fyne.CanvasObject{s.form().box}
 	s.fieldsBox.Refresh()
 	s.m.retitle() // the step count depends on the provider
-	s.fillSandbox(choiceEnv[s.env.Selected])
+	s.fillSandbox(envChoices.value(s.env.Selected))
 	s.clearError()
 }
 
@@ -176,7 +209,7 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 	var titles []string
 	for _, info := range s.providers {
 		s.forms[info.Name] = s.newForm(info)
-		titles = append(titles, info.Title)
+		titles = append(titles, lang.L(info.Title))
 	}
 	s.key = s.forms["qex"].entries["public-api-key"]
 	s.fieldsBox = container.NewStack()
@@ -190,38 +223,43 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 	s.activity.Hide()
 	s.waiting = widget.NewLabel("")
 	s.waiting.Hide()
-	s.cancel = widget.NewButton("Cancel", m.cancelFlow)
+	s.cancel = widget.NewButton(lang.L("Cancel"), m.cancelFlow)
 	s.cancel.Hide()
-	s.sandboxBtn = widget.NewButton("Use the sandbox's built-in values", s.useSandboxValues)
-	s.button = widget.NewButton("Connect with Liquid", m.startFlow)
+	s.sandboxBtn = widget.NewButton(lang.L("Use the sandbox's built-in values"), s.useSandboxValues)
+	s.button = widget.NewButton(lang.L("Connect with Liquid"), m.startFlow)
 	s.button.Importance = widget.HighImportance
 
-	s.baseRow = container.NewVBox(widget.NewLabel("API base URL"), s.apiBase)
+	s.baseRow = container.NewVBox(widget.NewLabel(lang.L("API base URL")), s.apiBase)
 	s.scheme = widget.NewLabel("")
 	s.scheme.Wrapping = fyne.TextWrapWord
 	s.scheme.Hide()
-	s.register = widget.NewButton("Register", s.registerScheme)
+	s.register = widget.NewButton(lang.L("Register"), s.registerScheme)
 	s.register.Hide()
-	s.callback = widget.NewSelect([]string{choiceLoopback, choiceDeepLink, choiceNone}, func(string) { s.checkScheme() })
-	s.env = widget.NewSelect([]string{choiceSandbox, choiceProduction, choiceCustom}, s.envChanged)
+	s.callback = widget.NewSelect(callbackChoices.labels(), func(string) { s.checkScheme() })
+	s.env = widget.NewSelect(envChoices.labels(), s.envChanged)
 	s.setTarget(t)
 
-	intro := widget.NewLabel("Connect an account to a partner. You approve the connection in your browser; this app never sees your password.")
+	intro := widget.NewLabel(lang.L("Connect an account to a partner. You approve the connection in your browser; this app never sees your password."))
 	intro.Wrapping = fyne.TextWrapWord
-	s.body = container.NewVScroll(container.NewVBox(
+	body := container.NewVBox(
 		intro,
-		widget.NewLabel("Provider"), s.provider,
-		widget.NewLabel("Environment"), s.env,
+		widget.NewLabel(lang.L("Provider")), s.provider,
+		widget.NewLabel(lang.L("Environment")), s.env,
 		s.baseRow,
 		s.fieldsBox,
 		container.NewHBox(s.sandboxBtn),
-		widget.NewLabel("How the browser comes back"), s.callback,
+		widget.NewLabel(lang.L("How the browser comes back")), s.callback,
 		container.NewBorder(nil, nil, nil, s.register, s.scheme),
 		s.errLabel,
 		s.infoL,
 		container.NewHBox(s.button, s.activity, s.waiting, s.cancel),
 		s.saved,
-	))
+	)
+	if picker := newLanguagePicker(m); picker != nil {
+		body.Add(widget.NewSeparator())
+		body.Add(picker)
+	}
+	s.body = container.NewVScroll(body)
 	s.listSaved()
 	return s
 }
@@ -233,16 +271,17 @@ func (s *connectStep) listSaved() {
 	s.saved.Objects = nil
 	if len(list) > 0 {
 		s.saved.Add(widget.NewSeparator())
-		s.saved.Add(widget.NewLabelWithStyle("Saved sessions", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		s.saved.Add(widget.NewLabelWithStyle(lang.L("Saved sessions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	}
 	for _, saved := range list {
 		key := saved.SessionKey
-		desc := widget.NewLabel(fmt.Sprintf("%s · %s\ncreated %s · last used %s",
-			s.providerInfo(key.Provider).Title+" · "+strings.ToUpper(envName(key.Env)), shortKey(key.Account),
-			saved.Created.Local().Format("2 Jan 15:04"), saved.LastUsed.Local().Format("2 Jan 15:04")))
+		now := s.m.opts.Now()
+		desc := widget.NewLabel(lang.L("{{.Provider}} · {{.Env}} · {{.Account}}\ncreated {{.Created}} · last used {{.LastUsed}}", map[string]any{
+			"Provider": lang.L(s.providerInfo(key.Provider).Title), "Env": strings.ToUpper(envName(key.Env)), "Account": shortKey(key.Account),
+			"Created": formatDay(saved.Created, now), "LastUsed": formatDay(saved.LastUsed, now)}))
 		desc.Truncation = fyne.TextTruncateEllipsis
-		resume := widget.NewButton("Resume", func() { s.m.resumeSaved(key) })
-		forget := widget.NewButton("Forget", func() { s.m.forget(key) })
+		resume := widget.NewButton(lang.L("Resume"), func() { s.m.resumeSaved(key) })
+		forget := widget.NewButton(lang.L("Forget"), func() { s.m.forget(key) })
 		s.saved.Add(s.m.newRowOrStack(600, 0, desc, container.NewHBox(resume, forget)))
 	}
 	s.saved.Refresh()
@@ -269,13 +308,13 @@ func shortKey(key string) string {
 // checkScheme shows, for deep links, whether the system sends them here.
 // The check runs system tools, so it runs off the UI thread.
 func (s *connectStep) checkScheme() {
-	deep := choiceCallback[s.callback.Selected] == flows.CallbackDeepLink
+	deep := callbackChoices.value(s.callback.Selected) == flows.CallbackDeepLink
 	if !deep || s.m.opts.Scheme == nil {
 		s.scheme.Hide()
 		s.register.Hide()
 		return
 	}
-	s.scheme.SetText("Checking whether " + "io.qexcompanion.app links open in this app…")
+	s.scheme.SetText(lang.L("Checking whether io.qexcompanion.app links open in this app…"))
 	s.scheme.Show()
 	go func() {
 		ok, detail := s.m.opts.Scheme.Status()
@@ -284,7 +323,7 @@ func (s *connectStep) checkScheme() {
 }
 
 func (s *connectStep) showScheme(registered bool, detail string) {
-	if choiceCallback[s.callback.Selected] != flows.CallbackDeepLink {
+	if callbackChoices.value(s.callback.Selected) != flows.CallbackDeepLink {
 		return // the user chose another mode meanwhile
 	}
 	s.scheme.SetText(oneline.Sentence(detail) + ".")
@@ -300,7 +339,7 @@ func (s *connectStep) registerScheme() {
 		s.m.opts.Do(func() {
 			if err != nil {
 				s.register.Enable()
-				s.scheme.SetText("Could not register: " + err.Error())
+				s.scheme.SetText(lang.L("Could not register: {{.Err}}", map[string]any{"Err": err.Error()}))
 				return
 			}
 			s.checkScheme()
@@ -310,10 +349,10 @@ func (s *connectStep) registerScheme() {
 
 // setTarget fills the form with t.
 func (s *connectStep) setTarget(t flows.Target) {
-	s.provider.SetSelected(s.providers[0].Title)
+	s.provider.SetSelected(lang.L(s.providers[0].Title))
 	for _, info := range s.providers {
 		if info.Name == t.Provider {
-			s.provider.SetSelected(info.Title)
+			s.provider.SetSelected(lang.L(info.Title))
 		}
 	}
 	f := s.form()
@@ -325,13 +364,13 @@ func (s *connectStep) setTarget(t flows.Target) {
 			choice.SetSelected(v)
 		}
 	}
-	s.env.SetSelected(map[string]string{flows.EnvSandbox: choiceSandbox, flows.EnvProduction: choiceProduction, flows.EnvCustom: choiceCustom}[t.Env])
+	s.env.SetSelected(envChoices.label(t.Env))
 	s.apiBase.SetText(t.APIBase)
 	s.baseRow.Hidden = t.Env != flows.EnvCustom && t.APIBase == ""
 	s.baseRow.Refresh()
-	callback := map[string]string{flows.CallbackLoopback: choiceLoopback, flows.CallbackDeepLink: choiceDeepLink, flows.CallbackNone: choiceNone}[t.Callback]
+	callback := callbackChoices.label(t.Callback)
 	if callback == "" {
-		callback = choiceLoopback
+		callback = lang.L(choiceLoopback)
 	}
 	s.callback.SetSelected(callback)
 }
@@ -344,11 +383,11 @@ func (s *connectStep) info(msg string) {
 }
 
 func (s *connectStep) number() int                { return 1 }
-func (s *connectStep) name() string               { return "Connect" }
+func (s *connectStep) name() string               { return lang.L("Connect") }
 func (s *connectStep) content() fyne.CanvasObject { return s.body }
 
 func (s *connectStep) envChanged(choice string) {
-	env := choiceEnv[choice]
+	env := envChoices.value(choice)
 	s.baseRow.Hidden = env != flows.EnvCustom
 	s.baseRow.Refresh()
 	s.fillSandbox(env)
@@ -359,7 +398,7 @@ func (s *connectStep) envChanged(choice string) {
 // target is what the form holds.
 func (s *connectStep) target() flows.Target {
 	f := s.form()
-	t := flows.Target{Provider: f.info.Name, Env: choiceEnv[s.env.Selected], Inputs: flows.Inputs{}, Callback: choiceCallback[s.callback.Selected]}
+	t := flows.Target{Provider: f.info.Name, Env: envChoices.value(s.env.Selected), Inputs: flows.Inputs{}, Callback: callbackChoices.value(s.callback.Selected)}
 	for _, field := range f.info.Fields {
 		t.Inputs[field.Name] = f.value(field.Name)
 	}
@@ -372,12 +411,12 @@ func (s *connectStep) target() flows.Target {
 func (s *connectStep) showError(msg string) {
 	s.errLabel.SetText(oneline.Sentence(msg))
 	s.errLabel.Show()
-	s.button.SetText("Retry")
+	s.button.SetText(lang.L("Retry"))
 }
 
 func (s *connectStep) clearError() {
 	s.errLabel.Hide()
-	s.button.SetText("Connect with Liquid")
+	s.button.SetText(lang.L("Connect with Liquid"))
 }
 
 func (s *connectStep) busy(on bool) {
@@ -408,7 +447,7 @@ func (s *connectStep) where() string {
 	base := t.APIBase
 	switch {
 	case base == "" && t.Env == flows.EnvSandbox:
-		return "the embedded sandbox"
+		return lang.L("the embedded sandbox")
 	case base == "":
 		base = s.form().info.ProductionBase
 	}
@@ -423,7 +462,7 @@ func (s *connectStep) where() string {
 func (s *connectStep) waitingFor(where string, start time.Time) {
 	show := func() {
 		d := s.m.opts.Now().Sub(start).Round(time.Second)
-		s.waiting.SetText(fmt.Sprintf("Connecting to %s… %d:%02d", where, int(d.Minutes()), int(d.Seconds())%60))
+		s.waiting.SetText(lang.L("Connecting to {{.Where}}… {{.Elapsed}}", map[string]any{"Where": where, "Elapsed": minSec(d)}))
 	}
 	show()
 	s.waiting.Show()
@@ -463,6 +502,6 @@ func (s *connectStep) useSandboxValues() {
 			f.entries[field.Name].SetText("") // empty: the sandbox's own
 		}
 	}
-	s.env.SetSelected(choiceSandbox)
+	s.env.SetSelected(lang.L(choiceSandbox))
 	s.clearError()
 }

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
@@ -46,14 +47,14 @@ func newConsole(m *MainWindow) *console {
 	c.method = widget.NewSelect(consoleMethods, nil)
 	c.method.SetSelected("GET")
 	c.path = widget.NewEntry()
-	c.path.SetPlaceHolder("/path?query, e.g. /accounts")
+	c.path.SetPlaceHolder(lang.L("/path?query, e.g. /accounts"))
 	c.path.OnSubmitted = func(string) { c.sendRequest() }
 	c.body = widget.NewMultiLineEntry()
-	c.body.SetPlaceHolder("JSON body (optional)")
+	c.body.SetPlaceHolder(lang.L("JSON body (optional)"))
 	c.body.SetMinRowsVisible(3)
-	c.send = widget.NewButton("Send", c.sendRequest)
+	c.send = widget.NewButton(lang.L("Send"), c.sendRequest)
 	c.send.Importance = widget.HighImportance
-	c.status = widget.NewLabel("Connect first; then requests go out with the session's own authentication.")
+	c.status = widget.NewLabel(lang.L("Connect first; then requests go out with the session's own authentication."))
 	c.status.Wrapping = fyne.TextWrapWord
 	c.response = widget.NewLabel("")
 	c.response.TextStyle = fyne.TextStyle{Monospace: true}
@@ -78,7 +79,7 @@ func newConsole(m *MainWindow) *console {
 // connected says requests now go out as the new session.
 func (c *console) connected(provider string) {
 	if len(c.past) == 0 {
-		c.status.SetText("Connected (" + provider + "): requests go out with the session's own authentication.")
+		c.status.SetText(lang.L("Connected ({{.Provider}}): requests go out with the session's own authentication.", map[string]any{"Provider": lang.L(provider)}))
 	}
 }
 
@@ -86,7 +87,7 @@ func (c *console) connected(provider string) {
 func (c *console) sendRequest() {
 	method, path, body := c.method.Selected, strings.TrimSpace(c.path.Text), strings.TrimSpace(c.body.Text)
 	if !strings.HasPrefix(path, "/") {
-		c.status.SetText("Enter a path that starts with /, e.g. /accounts.")
+		c.status.SetText(lang.L("Enter a path that starts with /, e.g. /accounts."))
 		return
 	}
 	var payload []byte
@@ -94,7 +95,7 @@ func (c *console) sendRequest() {
 		payload = []byte(body)
 	}
 	c.send.Disable()
-	c.status.SetText(fmt.Sprintf("Sending %s %s…", method, oneline.Clean(path, 120)))
+	c.status.SetText(lang.L("Sending {{.Method}} {{.Path}}…", map[string]any{"Method": method, "Path": oneline.Clean(path, 120)}))
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), consoleTimeout)
 		defer cancel()

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
@@ -48,11 +49,14 @@ type inspector struct {
 	content    fyne.CanvasObject
 }
 
-const detailsPrompt = "Select an exchange to see its request and response. Secrets and JWTs are shown as " + flows.Redacted + "."
+// detailsPrompt is what the details pane says before an exchange is chosen.
+func detailsPrompt() string {
+	return lang.L("Select an exchange to see its request and response. Secrets and JWTs are shown as {{.Redacted}}.", map[string]any{"Redacted": flows.Redacted})
+}
 
 func newInspector(m *MainWindow) *inspector {
 	i := &inspector{m: m, selected: -1}
-	i.details = widget.NewLabel(detailsPrompt)
+	i.details = widget.NewLabel(detailsPrompt())
 	i.details.Wrapping = fyne.TextWrapBreak
 	i.details.Selectable = true
 	i.details.TextStyle = fyne.TextStyle{Monospace: true}
@@ -83,13 +87,13 @@ func newInspector(m *MainWindow) *inspector {
 	}
 
 	i.filter = widget.NewEntry()
-	i.filter.SetPlaceHolder("Filter: method, host, path, status")
+	i.filter.SetPlaceHolder(lang.L("Filter: method, host, path, status"))
 	i.filter.OnChanged = func(string) { i.applyFilter() }
-	i.copyCurl = widget.NewButton("Copy as curl", i.copySelectedAsCurl)
+	i.copyCurl = widget.NewButton(lang.L("Copy as curl"), i.copySelectedAsCurl)
 	i.copyCurl.Disable()
-	i.exportHAR = widget.NewButton("Export HAR…", i.exportHARDialog)
+	i.exportHAR = widget.NewButton(lang.L("Export HAR…"), i.exportHARDialog)
 	i.exportHAR.Disable()
-	clearAll := widget.NewButton("Clear", i.clear)
+	clearAll := widget.NewButton(lang.L("Clear"), i.clear)
 	i.note = widget.NewLabel("")
 	i.note.Wrapping = fyne.TextWrapWord
 	i.note.Hide()
@@ -112,8 +116,8 @@ func newInspector(m *MainWindow) *inspector {
 	split := container.NewVSplit(container.NewBorder(tools, nil, nil, nil, i.httpList), container.NewVScroll(i.details))
 	split.Offset = 0.4
 	i.httpTab = container.NewTabItem("HTTP", split)
-	i.eventTab = container.NewTabItem("Events", i.eventList)
-	i.widgetTab = container.NewTabItem("Widget", i.newWidgetPanel())
+	i.eventTab = container.NewTabItem(lang.L("Events"), i.eventList)
+	i.widgetTab = container.NewTabItem(lang.L("Widget"), i.newWidgetPanel())
 	i.tabs = container.NewAppTabs(i.httpTab, i.eventTab, i.widgetTab)
 	i.content = i.tabs
 	return i
@@ -134,7 +138,7 @@ func (i *inspector) log(e flows.Event) {
 		i.tabs.Refresh()
 	case flows.WidgetEvent:
 		i.widget = append(i.widget, e)
-		i.widgetTab.Text = fmt.Sprintf("Widget (%d)", len(i.widget))
+		i.widgetTab.Text = counted(lang.L("Widget"), len(i.widget))
 		i.widgetList.Refresh()
 		i.widgetList.ScrollToBottom()
 		i.tabs.Refresh()
@@ -145,7 +149,7 @@ func (i *inspector) log(e flows.Event) {
 // newWidgetPanel lists widget events live: time, name, a one-line summary;
 // the selected one's JSON below.
 func (i *inspector) newWidgetPanel() fyne.CanvasObject {
-	i.widgetJSON = widget.NewLabel("Open the widget from the last step; each event it emits appears here.")
+	i.widgetJSON = widget.NewLabel(lang.L("Open the widget from the last step; each event it emits appears here."))
 	i.widgetJSON.Wrapping = fyne.TextWrapBreak
 	i.widgetJSON.Selectable = true
 	i.widgetJSON.TextStyle = fyne.TextStyle{Monospace: true}
@@ -172,7 +176,7 @@ func widgetDetails(e flows.WidgetEvent) string { return e.Name + "\n" + e.Pretty
 
 func (i *inspector) logText(text string) {
 	i.events = append(i.events, logEntry{at: i.m.opts.Now(), text: text})
-	i.eventTab.Text = counted("Events", len(i.events))
+	i.eventTab.Text = counted(lang.L("Events"), len(i.events))
 	i.eventList.Refresh()
 	i.tabs.Refresh()
 }
@@ -213,7 +217,7 @@ func (i *inspector) applyFilter() {
 	if at := slices.Index(i.shown, selected); selected >= 0 && at >= 0 {
 		i.httpList.Select(at)
 	} else {
-		i.details.SetText(detailsPrompt)
+		i.details.SetText(detailsPrompt())
 	}
 }
 
@@ -222,10 +226,10 @@ func (i *inspector) applyFilter() {
 func (i *inspector) clear() {
 	i.httpList.UnselectAll()
 	i.exchanges, i.shown, i.events = nil, nil, nil
-	i.details.SetText(detailsPrompt)
+	i.details.SetText(detailsPrompt())
 	i.note.Hide()
 	i.exportHAR.Disable()
-	i.httpTab.Text, i.eventTab.Text = counted("HTTP", 0), counted("Events", 0)
+	i.httpTab.Text, i.eventTab.Text = counted("HTTP", 0), counted(lang.L("Events"), 0)
 	i.httpList.Refresh()
 	i.eventList.Refresh()
 	i.tabs.Refresh()
@@ -244,7 +248,7 @@ func (i *inspector) copySelectedAsCurl() {
 	}
 	ex := i.exchanges[i.selected]
 	i.m.app.Clipboard().SetContent(ex.Curl())
-	i.tell("Copied a curl command for " + ex.Method + " " + ex.Path + ". Secrets in it are shown as " + flows.Redacted + ": fill them in before running it.")
+	i.tell(lang.L("Copied a curl command for {{.Method}} {{.Path}}. Secrets in it are shown as {{.Redacted}}: fill them in before running it.", map[string]any{"Method": ex.Method, "Path": ex.Path, "Redacted": flows.Redacted}))
 }
 
 func (i *inspector) exportHARDialog() {
@@ -272,10 +276,10 @@ func (i *inspector) saveHAR(path string) {
 		err = privatefile.Write(path, data)
 	}
 	if err != nil {
-		i.tell("Could not export the HAR file: " + err.Error())
+		i.tell(lang.L("Could not export the HAR file: {{.Err}}", map[string]any{"Err": err.Error()}))
 		return
 	}
-	i.tell(fmt.Sprintf("Saved %d exchanges to %s (readable only by you). Secrets in it are shown as %s.", len(i.exchanges), path, flows.Redacted))
+	i.tell(lang.L("Saved {{.Count}} exchanges to {{.Path}} (readable only by you). Secrets in it are shown as {{.Redacted}}.", map[string]any{"Count": len(i.exchanges), "Path": path, "Redacted": flows.Redacted}))
 }
 
 // exchangeImportance colours a row: failures red, refusals orange.
@@ -313,18 +317,18 @@ func exchangeDetails(ex flows.HTTPExchange) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s\n", ex.Method, ex.URL)
 	if ex.Err != "" {
-		fmt.Fprintf(&b, "No answer: %s (after %s)\n", ex.Err, latency(ex.Latency))
+		b.WriteString(lang.L("No answer: {{.Err}} (after {{.Latency}})", map[string]any{"Err": ex.Err, "Latency": latency(ex.Latency)}) + "\n")
 	} else {
-		fmt.Fprintf(&b, "Status %d · %s · %s\n", ex.Status, latency(ex.Latency), ex.Start.Format("15:04:05.000"))
+		b.WriteString(lang.L("Status {{.Status}} · {{.Latency}} · {{.At}}", map[string]any{"Status": ex.Status, "Latency": latency(ex.Latency), "At": ex.Start.Format("15:04:05.000")}) + "\n")
 	}
 	section := func(title, text string) {
 		if text = strings.TrimSpace(text); text != "" {
 			fmt.Fprintf(&b, "\n%s\n%s\n", title, text)
 		}
 	}
-	section("Request headers", ex.RequestHeaders)
-	section("Request body", ex.RequestBody)
-	section("Response headers", ex.ResponseHeaders)
-	section("Response body", ex.ResponseBody)
+	section(lang.L("Request headers"), ex.RequestHeaders)
+	section(lang.L("Request body"), ex.RequestBody)
+	section(lang.L("Response headers"), ex.ResponseHeaders)
+	section(lang.L("Response body"), ex.ResponseBody)
 	return b.String()
 }

@@ -162,7 +162,7 @@ func TestInspectorFilterNarrowsTheList(t *testing.T) {
 		t.Errorf("details after filtering the selected row in: %q", i.details.Text)
 	}
 	setText(i.filter, "post")
-	if i.details.Text != detailsPrompt || !i.copyCurl.Disabled() {
+	if i.details.Text != detailsPrompt() || !i.copyCurl.Disabled() {
 		t.Errorf("details after filtering the selected row out: %q, copy enabled %v", i.details.Text, !i.copyCurl.Disabled())
 	}
 }
@@ -175,7 +175,7 @@ func TestInspectorClearEmptiesIt(t *testing.T) {
 	if texts, _ := rows(t, i); len(texts) != 0 || len(i.exchanges) != 0 || i.eventList.Length() != 0 {
 		t.Errorf("after Clear: %d rows, %d exchanges, %d events", len(texts), len(i.exchanges), i.eventList.Length())
 	}
-	if i.httpTab.Text != "HTTP" || i.eventTab.Text != "Events" || i.details.Text != detailsPrompt || !i.copyCurl.Disabled() || !i.exportHAR.Disabled() {
+	if i.httpTab.Text != "HTTP" || i.eventTab.Text != "Events" || i.details.Text != detailsPrompt() || !i.copyCurl.Disabled() || !i.exportHAR.Disabled() {
 		t.Errorf("after Clear: tabs %q %q, details %q", i.httpTab.Text, i.eventTab.Text, i.details.Text)
 	}
 	// What comes next is listed as before.

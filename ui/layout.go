@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -144,7 +145,7 @@ func newEnvBadge(env string) *envBadge {
 func (b *envBadge) set(env string) {
 	name := envName(env)
 	b.bg.FillColor = envColors[name]
-	b.text.Text = map[string]string{"sandbox": "SANDBOX", "production": "PRODUCTION", "custom": "CUSTOM SERVER"}[name]
+	b.text.Text = lang.L(map[string]string{"sandbox": "SANDBOX", "production": "PRODUCTION", "custom": "CUSTOM SERVER"}[name])
 	b.text.Color = color.White
 	if name == "sandbox" {
 		b.text.Color = color.NRGBA{R: 0x23, G: 0x1a, B: 0x00, A: 0xff} // dark on amber reads better

@@ -6,13 +6,14 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
@@ -78,6 +79,11 @@ type Options struct {
 	// Remember, if set, is told the target of each connection and, when the
 	// window closes, its size, to restore them at the next launch.
 	Remember func(t flows.Target, size fyne.Size)
+	// Language is the language chosen in the window ("" follows the
+	// system), and SetLanguage, if set, keeps a new choice for the next
+	// launch.
+	Language    string
+	SetLanguage func(code string) error
 	// Scheme, if set, reports and fixes whether io.qexcompanion.app links
 	// open in this app (for the deep-link callback mode).
 	Scheme SchemeRegistry
@@ -172,12 +178,12 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	top := container.NewVBox(container.NewBorder(nil, nil, title, m.badge), m.banner)
 	wizard := container.NewBorder(container.NewVBox(m.stepLabel, widget.NewSeparator()), nil, nil, nil, m.stepBody)
 	m.tabs = container.NewAppTabs(
-		container.NewTabItem("Connect", wizard),
-		container.NewTabItem("Widget editor", m.editor.content),
-		container.NewTabItem("Inspector", m.inspector.content),
-		container.NewTabItem("Console", m.console.content),
+		container.NewTabItemWithIcon(lang.L("Connect"), theme.HomeIcon(), wizard),
+		container.NewTabItemWithIcon(lang.L("Widget editor"), theme.DocumentCreateIcon(), m.editor.content),
+		container.NewTabItemWithIcon(lang.L("Inspector"), theme.SearchIcon(), m.inspector.content),
+		container.NewTabItemWithIcon(lang.L("Console"), theme.ComputerIcon(), m.console.content),
 	)
-	m.win.SetContent(container.NewBorder(top, nil, nil, nil, m.tabs))
+	m.win.SetContent(container.NewBorder(top, nil, nil, nil, container.New(newCompactTabs(m.tabs), m.tabs)))
 	size := fyne.NewSize(1024, 700)
 	if opts.WindowSize.Width > 0 && opts.WindowSize.Height > 0 { // as the user left it, however small
 		size = opts.WindowSize
@@ -196,6 +202,58 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	}
 	return m
 }
+
+// compactTabs lays out the window's tabs: when their names do not fit side
+// by side (a phone, longer Japanese names), every tab but the step's shows
+// only its icon, so all of them stay one tap away instead of in the
+// overflow menu, where a phone user would not find the Console.
+type compactTabs struct {
+	tabs    *container.AppTabs
+	labels  []string
+	compact bool
+}
+
+func newCompactTabs(tabs *container.AppTabs) *compactTabs {
+	c := &compactTabs{tabs: tabs}
+	for _, item := range tabs.Items {
+		c.labels = append(c.labels, item.Text)
+	}
+	return c
+}
+
+// namedWidth is the width of the tab bar with every tab named, as Fyne's
+// tab buttons measure: padding, icon, gap, bold name, padding.
+func (c *compactTabs) namedWidth() float32 {
+	w := theme.Padding() * float32(len(c.tabs.Items)-1)
+	for i, item := range c.tabs.Items {
+		name := c.labels[i]
+		if i == 0 {
+			name = item.Text // the step's name
+		}
+		w += 2*theme.InnerPadding() + theme.IconInlineSize() + theme.Padding() +
+			fyne.MeasureText(name, theme.TextSize(), fyne.TextStyle{Bold: true}).Width
+	}
+	return w
+}
+
+func (c *compactTabs) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	if compact := c.namedWidth() > size.Width; compact != c.compact {
+		c.compact = compact
+		for i, item := range c.tabs.Items[1:] {
+			item.Text = c.labels[i+1]
+			if compact {
+				item.Text = ""
+			}
+		}
+		c.tabs.Refresh()
+	}
+	for _, o := range objects {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (c *compactTabs) MinSize(objects []fyne.CanvasObject) fyne.Size { return objects[0].MinSize() }
 
 // Window is the Fyne window.
 func (m *MainWindow) Window() fyne.Window { return m.win }
@@ -223,7 +281,7 @@ func (m *MainWindow) show(s step) {
 // retitle names the step shown.
 func (m *MainWindow) retitle() {
 	if m.shown != nil {
-		m.stepLabel.SetText(fmt.Sprintf("Step %d of %d · %s", m.shown.number(), m.stepCount(), m.shown.name()))
+		m.stepLabel.SetText(lang.L("Step {{.N}} of {{.Count}} · {{.Name}}", map[string]any{"N": m.shown.number(), "Count": m.stepCount(), "Name": m.shown.name()}))
 		if m.tabs != nil && m.tabs.Items[0].Text != m.shown.name() {
 			m.tabs.Items[0].Text = m.shown.name() // the tab names the step it shows
 			m.tabs.Refresh()
@@ -297,13 +355,13 @@ func (m *MainWindow) forget(k flows.SessionKey) { m.engine.Forget(k, m.emit()) }
 
 // signOut ends the session after the user confirms: it cannot be undone.
 func (m *MainWindow) signOut() {
-	d := dialog.NewConfirm("Sign out?", "The session is ended on the server and forgotten here; connecting again needs a new approval.", func(ok bool) {
+	d := dialog.NewConfirm(lang.L("Sign out?"), lang.L("The session is ended on the server and forgotten here; connecting again needs a new approval."), func(ok bool) {
 		if ok {
 			m.engine.SignOut(m.emit())
 		}
 	}, m.win)
-	d.SetConfirmText("Sign out")
-	d.SetDismissText("Stay signed in")
+	d.SetConfirmText(lang.L("Sign out"))
+	d.SetDismissText(lang.L("Stay signed in"))
 	d.Show()
 }
 
@@ -320,14 +378,14 @@ func (m *MainWindow) close() {
 		m.win.Close()
 		return
 	}
-	d := dialog.NewConfirm("Quit while waiting for approval?", "The approval in your browser will not reach the app any more.", func(ok bool) {
+	d := dialog.NewConfirm(lang.L("Quit while waiting for approval?"), lang.L("The approval in your browser will not reach the app any more."), func(ok bool) {
 		if ok {
 			m.cancelFlow()
 			m.win.Close()
 		}
 	}, m.win)
-	d.SetConfirmText("Quit")
-	d.SetDismissText("Keep waiting")
+	d.SetConfirmText(lang.L("Quit"))
+	d.SetDismissText(lang.L("Keep waiting"))
 	d.Show()
 }
 
@@ -414,7 +472,7 @@ func (m *MainWindow) handle(gen int, e flows.Event) {
 	case flows.RefreshFailed:
 		m.balances.refreshFailed(e.Err)
 	case flows.Resumed:
-		m.balances.resumed("Resumed session from " + e.Created.Local().Format("2 Jan 2006 15:04") + ": no approval needed.")
+		m.balances.resumed(lang.L("Resumed session from {{.Created}}: no approval needed.", map[string]any{"Created": formatDay(e.Created, m.opts.Now())}))
 	case flows.ResumeDeclined:
 		m.connect.info(oneline.Sentence(e.String()) + ".")
 	case flows.SessionSaved:

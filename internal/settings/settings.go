@@ -36,6 +36,9 @@ type Settings struct {
 	WindowWidth  float32        `json:"window_width,omitempty"`
 	WindowHeight float32        `json:"window_height,omitempty"`
 	Sessions     []SavedSession `json:"saved_sessions,omitempty"`
+	// Language is the window's language ("en", "ja"); empty follows the
+	// system.
+	Language string `json:"language,omitempty"`
 }
 
 // SavedSession describes a session whose secret is in the keychain.

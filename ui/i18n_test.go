@@ -1,0 +1,215 @@
+package ui
+
+import (
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/qexcompanion/qex-companion/flows"
+)
+
+// windowStrings are the English keys the window passes to lang.L as
+// literals, by file.
+func windowStrings(t *testing.T) map[string]string {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]string{}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) == 0 {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok || sel.Sel.Name != "L" {
+				return true
+			}
+			if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "lang" {
+				return true
+			}
+			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				key, err := strconv.Unquote(lit.Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				keys[key] = fset.Position(lit.Pos()).String()
+			}
+			return true
+		})
+	}
+	return keys
+}
+
+var templateField = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+
+func templateFields(s string) []string {
+	var names []string
+	for _, m := range templateField.FindAllStringSubmatch(s, -1) {
+		names = append(names, m[1])
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// Every string the window shows has a Japanese translation that fills in
+// the same values: a new English string without one fails here, not in front
+// of a Japanese user.
+func TestEveryWindowStringHasAJapaneseTranslation(t *testing.T) {
+	data, err := os.ReadFile("translations/ja.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ja map[string]any
+	if err := json.Unmarshal(data, &ja); err != nil {
+		t.Fatalf("translations/ja.json: %v", err)
+	}
+	keys := windowStrings(t)
+	if len(keys) < 50 {
+		t.Fatalf("found only %d strings passed to lang.L; is the parser looking at the right files?", len(keys))
+	}
+	for _, c := range []string{choiceLoopback, choiceDeepLink, choiceNone, choiceSandbox, choiceProduction, choiceCustom} {
+		keys[c] = "connect.go (a picker's option)"
+	}
+	for key, where := range keys {
+		text, ok := ja[key].(string)
+		if !ok {
+			t.Errorf("%s: %q has no Japanese translation in translations/ja.json", where, key)
+			continue
+		}
+		if got, want := templateFields(text), templateFields(key); !slices.Equal(got, want) {
+			t.Errorf("%s: the translation of %q fills in %v, the English %v", where, key, got, want)
+		}
+	}
+}
+
+// useJapanese switches the window's language to Japanese for one test.
+// The locale variables are as they were: what the app starts (the
+// browser) keeps the user's own.
+func useJapanese(t *testing.T) {
+	t.Helper()
+	t.Setenv("LANGUAGE", "")
+	os.Unsetenv("LANGUAGE")
+	lcAll := os.Getenv("LC_ALL")
+	if err := UseLanguage("ja"); err != nil {
+		t.Fatal(err)
+	}
+	if _, set := os.LookupEnv("LANGUAGE"); set || os.Getenv("LC_ALL") != lcAll {
+		t.Errorf("UseLanguage changed the locale variables for what the app starts: LANGUAGE=%q LC_ALL=%q", os.Getenv("LANGUAGE"), os.Getenv("LC_ALL"))
+	}
+	t.Cleanup(func() {
+		if err := UseLanguage("en"); err != nil {
+			t.Error(err)
+		}
+	})
+	if CurrentLanguage() != "ja" {
+		t.Fatalf("UseLanguage(ja) left the window speaking %q", CurrentLanguage())
+	}
+}
+
+// visibleTexts is every label, button and tab text on the window.
+func visibleTexts(w fyne.Window) []string {
+	var texts []string
+	walk(w.Content(), func(o fyne.CanvasObject) {
+		switch o := o.(type) {
+		case *widget.Label:
+			texts = append(texts, o.Text)
+		case *widget.Button:
+			texts = append(texts, o.Text)
+		}
+	})
+	return texts
+}
+
+func TestJapaneseWindowFromConnectToBalances(t *testing.T) {
+	useJapanese(t)
+	r := newRig(t)
+	texts := visibleTexts(r.m.win)
+	for _, want := range []string{"Liquid で接続", "プロバイダー", "環境", "ブラウザーからの戻り方", "サンドボックスの組み込み値を使う", "ステップ 1/4 · 接続"} {
+		if !slices.Contains(texts, want) {
+			t.Errorf("the Japanese Connect step has no %q; it shows %q", want, texts)
+		}
+	}
+	if got := r.m.tabs.Items[0].Text; got != "接続" {
+		t.Errorf("the first tab is %q, want 接続", got)
+	}
+	if got := r.m.connect.env.Selected; got != "サンドボックス" {
+		t.Errorf("the environment picker shows %q, want サンドボックス", got)
+	}
+	if r.m.connect.target().Env != "sandbox" {
+		t.Errorf("the Japanese picker's サンドボックス means %q, want sandbox", r.m.connect.target().Env)
+	}
+
+	test.Tap(findButton(t, r.m.win.Content(), "Liquid で接続"))
+	r.ui.waitFor(t, "the Japanese Approve step", func() bool { return r.m.stepLabel.Text == "ステップ 2/4 · 承認" })
+	if !slices.Contains(visibleTexts(r.m.win), "承認を待っています…") {
+		t.Errorf("the Approve step does not say it waits in Japanese: %q", visibleTexts(r.m.win))
+	}
+	r.user.answer(t, "approve")
+	r.ui.waitFor(t, "the balances", func() bool { return strings.HasPrefix(r.m.stepLabel.Text, "ステップ 3/4") })
+}
+
+func TestDatesFollowTheLanguage(t *testing.T) {
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	thisYear := time.Date(2026, 3, 7, 14, 5, 0, 0, time.UTC)
+	lastYear := time.Date(2025, 11, 30, 8, 30, 0, 0, time.UTC)
+	if got := formatDay(thisYear, now); got != "7 Mar 14:05" {
+		t.Errorf("English, this year: %q", got)
+	}
+	if got := formatDay(lastYear, now); got != "30 Nov 2025 08:30" {
+		t.Errorf("English, last year: %q", got)
+	}
+	useJapanese(t)
+	if got := formatDay(thisYear, now); got != "3月7日 14:05" {
+		t.Errorf("Japanese, this year: %q", got)
+	}
+	if got := formatDay(lastYear, now); got != "2025年11月30日 08:30" {
+		t.Errorf("Japanese, last year: %q", got)
+	}
+}
+
+// Choosing a language keeps it for the next launch and says so.
+func TestLanguagePickerKeepsTheChoice(t *testing.T) {
+	saved := make(chan string, 1)
+	r := newRig(t, func(_ *flows.EngineConfig, o *Options) {
+		o.SetLanguage = func(code string) error { saved <- code; return nil }
+	})
+	picker := find(t, r.m.win.Content(), "the language picker", func(s *widget.Select) bool { return slices.Contains(s.Options, "日本語") })
+	if picker.Selected != "Follow the system" {
+		t.Errorf("the picker starts at %q, want Follow the system", picker.Selected)
+	}
+	picker.SetSelected("日本語")
+	select {
+	case code := <-saved:
+		if code != "ja" {
+			t.Errorf("choosing 日本語 saved %q", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("choosing 日本語 saved nothing")
+	}
+	want := "QEX Companion speaks 日本語 from its next launch."
+	r.ui.waitFor(t, "the note on the next launch", func() bool { return slices.Contains(visibleTexts(r.m.win), want) })
+}

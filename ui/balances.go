@@ -6,7 +6,9 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
@@ -25,6 +27,12 @@ const (
 )
 
 var columnTitles = [columnCount]string{"Currency", "Symbol", "Balance", "Reserved", "Type"}
+
+// sortColumns is what each table column sorts by.
+var sortColumns = [columnCount]balances.Column{balances.ByCurrency, balances.BySymbol, balances.ByBalance, balances.ByReserved, balances.ByType}
+
+// copiedFor is how long the confirmation of a copy stays.
+const copiedFor = 4 * time.Second
 
 // columnWidths fit long decimals (up to about 30 digits) in the amount
 // columns; the table scrolls sideways on narrow windows.
@@ -46,6 +54,7 @@ type balancesStep struct {
 	shown    []balances.Row
 	balance  []string // shown balances, aligned on the decimal point
 	reserved []string
+	order    balances.Order // the user's sort, kept across refreshes
 
 	filter   *widget.Entry
 	hideZero *widget.Check
@@ -56,7 +65,12 @@ type balancesStep struct {
 	count    *widget.Label
 	table    *widget.Table
 	narrow   *widget.List    // the same rows on a phone
+	sortBy   *widget.Select  // the phone's sort: the table sorts from its headers
+	reverse  *widget.Button  // reverses the phone's sort
+	phone    *fyne.Container // the phone's sort and list
 	rows     *fyne.Container // the table or, on a phone, the list
+	copied   *widget.Label   // confirms a copied amount, briefly
+	copies   int             // counts copies, so only the last one's confirmation is hidden
 	body     fyne.CanvasObject
 }
 
@@ -82,33 +96,58 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	s.token = container.NewHBox(s.expiry, widget.NewButton("Refresh token now", m.refreshToken))
 	s.token.Hide()
 
+	s.copied = widget.NewLabel("")
+	s.copied.Wrapping = fyne.TextWrapWord
+	s.copied.Importance = widget.SuccessImportance
+	s.copied.Hide()
+
 	s.table = widget.NewTable(
 		func() (int, int) { return len(s.shown), columnCount },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
-		s.updateCell,
+		func() fyne.CanvasObject { return newCopyTarget(widget.NewLabel("")) },
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			cell := o.(*copyTarget)
+			s.updateCell(id, cell.content)
+			cell.onTap = func() { s.copyCell(id) }
+			cell.onMenu = func(at fyne.Position) { s.showCopyMenu(id.Row, at) }
+		},
 	)
+	s.table.OnSelected = func(id widget.TableCellID) { // Space on a focused cell
+		s.copyCell(id)
+		s.table.UnselectAll()
+	}
 	s.table.ShowHeaderRow = true
 	s.table.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		b := widget.NewButton("", nil)
+		b.Importance = widget.LowImportance
+		b.IconPlacement = widget.ButtonIconTrailingText
+		return b
 	}
 	s.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		l := o.(*widget.Label)
-		if id.Col >= 0 {
-			l.SetText(columnTitles[id.Col])
-			l.Alignment = alignment(id.Col)
+		b := o.(*widget.Button)
+		if id.Col < 0 {
+			return
 		}
+		b.Text = columnTitles[id.Col]
+		b.Alignment = widget.ButtonAlignLeading
+		if alignment(id.Col) == fyne.TextAlignTrailing {
+			b.Alignment = widget.ButtonAlignTrailing
+		}
+		b.Icon = s.sortIcon(sortColumns[id.Col])
+		b.OnTapped = func() { s.sortByColumn(sortColumns[id.Col]) }
+		b.Refresh()
 	}
 	for col, w := range columnWidths {
 		s.table.SetColumnWidth(col, w)
 	}
 
 	s.narrow = s.newNarrowList()
-	s.rows = container.New(&wideOrNarrow{breakpoint: narrowBreakpoint, windowWidth: func() float32 { return m.win.Canvas().Size().Width }}, s.table, s.narrow)
+	s.phone = s.newPhoneBalances()
+	s.rows = container.New(&wideOrNarrow{breakpoint: narrowBreakpoint, windowWidth: func() float32 { return m.win.Canvas().Size().Width }}, s.table, s.phone)
 	controls := m.newRowOrStack(600, 0, s.filter, container.NewHBox(s.hideZero, s.refresh))
 	status := container.NewHBox(s.updated, s.count)
 	s.listing = []fyne.CanvasObject{controls, status, s.rows}
 	s.body = container.NewBorder(
-		container.NewVBox(s.resumedL, s.profile, s.token, controls, status, s.errLabel),
+		container.NewVBox(s.resumedL, s.profile, s.token, controls, status, s.copied, s.errLabel),
 		container.NewHBox(s.next, widget.NewButton("Sign out", m.signOut)),
 		nil, nil, s.rows)
 	return s
@@ -254,9 +293,9 @@ func (s *balancesStep) set(b *flows.Balances, at time.Time) {
 	s.apply()
 }
 
-// apply filters the rows and aligns what is shown.
+// apply filters and sorts the rows and aligns what is shown.
 func (s *balancesStep) apply() {
-	s.shown = balances.Filter(s.all, s.filter.Text, s.hideZero.Checked)
+	s.shown = balances.Sort(balances.Filter(s.all, s.filter.Text, s.hideZero.Checked), s.order)
 	s.balance, s.reserved = balances.Amounts(s.shown)
 	count := fmt.Sprintf("%d of %d accounts", len(s.shown), len(s.all))
 	if len(s.shown) == 0 && len(s.all) > 0 {
@@ -266,8 +305,89 @@ func (s *balancesStep) apply() {
 		count += fmt.Sprintf(" — %d amounts from the server are not numbers (marked malformed)", n)
 	}
 	s.count.SetText(count)
+	s.showPhoneSort()
 	s.table.Refresh()
 	s.narrow.Refresh()
+}
+
+// sortByColumn sorts by c, ascending; sorting by c again reverses it.
+func (s *balancesStep) sortByColumn(c balances.Column) {
+	if s.order.By == c {
+		s.order.Descending = !s.order.Descending
+	} else {
+		s.order = balances.Order{By: c}
+	}
+	s.apply()
+}
+
+// sortIcon marks the column the rows are sorted by with the direction;
+// other columns have none.
+func (s *balancesStep) sortIcon(c balances.Column) fyne.Resource {
+	switch {
+	case s.order.By != c:
+		return nil
+	case s.order.Descending:
+		return theme.MenuDropDownIcon()
+	}
+	return theme.MenuDropUpIcon()
+}
+
+// copyCell copies the amount a table cell shows; a cell of the other
+// columns copies its row's balance.
+func (s *balancesStep) copyCell(id widget.TableCellID) {
+	c := sortColumns[id.Col]
+	if c != balances.ByReserved {
+		c = balances.ByBalance
+	}
+	s.copyAmount(id.Row, c)
+}
+
+// copyAmount puts row's amount in column c on the clipboard exactly as the
+// server sent it — not the padded text the table aligns — and says so.
+func (s *balancesStep) copyAmount(row int, c balances.Column) {
+	if row < 0 || row >= len(s.shown) {
+		return
+	}
+	r := s.shown[row]
+	amount, ok := r.Exact(c)
+	if !ok {
+		s.confirmCopy(lang.L("Nothing copied: the server sent no number for this amount."))
+		return
+	}
+	s.m.app.Clipboard().SetContent(amount)
+	s.confirmCopy(lang.L("Copied {{.Amount}} {{.Currency}}", map[string]any{"Amount": amount, "Currency": r.Currency}))
+}
+
+// showCopyMenu offers, at a secondary tap (right click, long press), to
+// copy each of row's amounts.
+func (s *balancesStep) showCopyMenu(row int, at fyne.Position) {
+	if row < 0 || row >= len(s.shown) {
+		return
+	}
+	r := s.shown[row]
+	_, balanceOK := r.Exact(balances.ByBalance)
+	_, reservedOK := r.Exact(balances.ByReserved)
+	copyBalance := fyne.NewMenuItem(lang.L("Copy balance {{.Amount}}", map[string]any{"Amount": r.Balance}), func() { s.copyAmount(row, balances.ByBalance) })
+	copyBalance.Disabled = !balanceOK
+	copyReserved := fyne.NewMenuItem(lang.L("Copy reserved {{.Amount}}", map[string]any{"Amount": r.Reserved}), func() { s.copyAmount(row, balances.ByReserved) })
+	copyReserved.Disabled = !reservedOK
+	menu := fyne.NewMenu("", copyBalance, copyReserved)
+	widget.ShowPopUpMenuAtPosition(menu, s.m.win.Canvas(), at)
+}
+
+// confirmCopy shows text for a few seconds.
+func (s *balancesStep) confirmCopy(text string) {
+	s.copies++
+	this := s.copies
+	s.copied.SetText(text)
+	s.copied.Show()
+	time.AfterFunc(copiedFor, func() {
+		s.m.opts.Do(func() {
+			if s.copies == this {
+				s.copied.Hide()
+			}
+		})
+	})
 }
 
 func (s *balancesStep) refreshing(on bool) {

@@ -6,8 +6,11 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/qexcompanion/qex-companion/internal/balances"
 )
 
 // narrowBreakpoint is the window width below which balances are listed in
@@ -41,9 +44,52 @@ func (l *wideOrNarrow) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	return shown.MinSize()
 }
 
+// newPhoneBalances is the balances on a phone: the same sort as the
+// table's headers, as a picker and a Reverse button, above the list.
+func (s *balancesStep) newPhoneBalances() *fyne.Container {
+	s.sortBy = widget.NewSelect(columnTitles[:], func(string) {
+		if c := sortColumns[s.sortBy.SelectedIndex()]; c != s.order.By {
+			s.order = balances.Order{By: c}
+			s.apply()
+		}
+	})
+	s.sortBy.PlaceHolder = lang.L("Sort by")
+	s.reverse = widget.NewButtonWithIcon(lang.L("Reverse"), theme.MenuDropUpIcon(), func() {
+		s.order.Descending = !s.order.Descending
+		s.apply()
+	})
+	s.reverse.IconPlacement = widget.ButtonIconTrailingText
+	s.showPhoneSort()
+	return container.NewBorder(container.NewBorder(nil, nil, nil, s.reverse, s.sortBy), nil, nil, nil, s.narrow)
+}
+
+// showPhoneSort shows the sort on the phone's picker and Reverse button,
+// without choosing it again.
+func (s *balancesStep) showPhoneSort() {
+	s.sortBy.Selected = ""
+	for col, c := range sortColumns {
+		if c == s.order.By {
+			s.sortBy.Selected = s.sortBy.Options[col]
+		}
+	}
+	s.sortBy.Refresh()
+	s.reverse.Icon = theme.MenuDropUpIcon()
+	if s.order.Descending {
+		s.reverse.Icon = theme.MenuDropDownIcon()
+	}
+	if s.order.By == 0 {
+		s.reverse.Disable()
+	} else {
+		s.reverse.Enable()
+	}
+	s.reverse.Refresh()
+}
+
 // newNarrowList lists balances for a phone: each account in rows of its
 // own — currency, symbol and type, then the balance, then the reserved
-// amount — amounts in full, wrapping rather than ever being cut.
+// amount — amounts in full, wrapping rather than ever being cut. A tap (or
+// Space) on a row copies its balance; a long press or right click offers
+// each amount.
 func (s *balancesStep) newNarrowList() *widget.List {
 	var list *widget.List
 	list = widget.NewList(
@@ -53,18 +99,54 @@ func (s *balancesStep) newNarrowList() *widget.List {
 			amounts := widget.NewLabel("")
 			amounts.TextStyle = fyne.TextStyle{Monospace: true}
 			amounts.Wrapping = fyne.TextWrapBreak
-			return container.NewVBox(name, amounts)
+			return newCopyTarget(container.NewVBox(name, amounts))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			box := o.(*fyne.Container)
+			row := o.(*copyTarget)
+			box := row.content.(*fyne.Container)
 			name, amounts := box.Objects[0].(*widget.Label), box.Objects[1].(*widget.Label)
 			r := s.shown[i]
 			name.SetText(r.Currency + "  " + r.Symbol + "  ·  " + r.Type)
 			amounts.SetText(s.narrowAmounts(i))
+			row.onTap = func() { s.copyAmount(i, balances.ByBalance) }
+			row.onMenu = func(at fyne.Position) { s.showCopyMenu(i, at) }
 			list.SetItemHeight(i, s.narrowHeight(i, list.Size().Width))
 		},
 	)
+	list.OnSelected = func(i widget.ListItemID) { // Space on a focused row
+		s.copyAmount(i, balances.ByBalance)
+		list.UnselectAll()
+	}
 	return list
+}
+
+// copyTarget is a balances cell or phone row that copies amounts: a tap
+// copies one, a secondary tap (right click, long press) offers the row's.
+type copyTarget struct {
+	widget.BaseWidget
+	content fyne.CanvasObject
+	onTap   func()
+	onMenu  func(at fyne.Position)
+}
+
+func newCopyTarget(content fyne.CanvasObject) *copyTarget {
+	t := &copyTarget{content: content}
+	t.ExtendBaseWidget(t)
+	return t
+}
+
+func (t *copyTarget) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(t.content) }
+
+func (t *copyTarget) Tapped(*fyne.PointEvent) {
+	if t.onTap != nil {
+		t.onTap()
+	}
+}
+
+func (t *copyTarget) TappedSecondary(e *fyne.PointEvent) {
+	if t.onMenu != nil {
+		t.onMenu(e.AbsolutePosition)
+	}
 }
 
 // narrowAmounts is a row's amounts as the narrow list shows them, exact.

@@ -23,8 +23,8 @@ func TestPhoneBalancesNeverCutAnAmount(t *testing.T) {
 	r.m.win.Resize(fyne.NewSize(360, 740))
 	r.m.win.Content().Refresh()
 	test.WidgetRenderer(b.narrow).Layout(b.narrow.Size())
-	if b.table.Visible() || !b.narrow.Visible() {
-		t.Fatalf("at 360 wide: table visible %v, list visible %v", b.table.Visible(), b.narrow.Visible())
+	if b.table.Visible() || !b.phone.Visible() {
+		t.Fatalf("at 360 wide: table visible %v, list visible %v", b.table.Visible(), b.phone.Visible())
 	}
 	var shown []string
 	for i := range b.shown { // the list draws only what is in view: scroll to each row
@@ -51,8 +51,8 @@ func TestPhoneBalancesNeverCutAnAmount(t *testing.T) {
 	}
 	r.m.win.Resize(fyne.NewSize(1024, 700))
 	r.m.win.Content().Refresh()
-	if !b.table.Visible() || b.narrow.Visible() {
-		t.Errorf("at 1024 wide: table visible %v, list visible %v", b.table.Visible(), b.narrow.Visible())
+	if !b.table.Visible() || b.phone.Visible() {
+		t.Errorf("at 1024 wide: table visible %v, list visible %v", b.table.Visible(), b.phone.Visible())
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/internal/oneline"
@@ -23,13 +24,23 @@ const none = "—"
 // fields and identity, with a live JSON preview and each validation
 // message beside its field.
 type editor struct {
-	m    *MainWindow
-	base widgetcfg.Config // what was loaded: its unknown fields are kept
+	m      *MainWindow
+	base   widgetcfg.Config // what was loaded: its unknown fields are kept
+	ownKey bool             // the loaded file names its public API key
+	loaded string           // the form just after loading: edits differ from it
+
+	presets *widget.Select
+	preset  string // the preset the form was last filled from, or ""
 
 	entries  map[string]*widget.Entry
 	choices  map[string]*widget.Select
 	problems map[string]*widget.Label // by field path
 	general  *widget.Label            // problems without a field of their own
+
+	accordion *widget.Accordion
+	sectionOf map[*widget.Label]int // each field's problem label → its section
+	summary   *widget.Label         // why Open widget refused, until fixed
+	refused   bool
 
 	styles   map[string]widgetcfg.Style
 	styleKey *widget.Select
@@ -56,12 +67,9 @@ func newEditor(m *MainWindow) *editor {
 	e.notice = widget.NewLabel("")
 	e.notice.Wrapping = fyne.TextWrapWord
 
-	presets := widget.NewSelect(widgetcfg.PresetNames(), func(name string) {
-		if name != "" {
-			e.load(widgetcfg.Presets[name](strings.TrimSpace(e.m.connect.key.Text)))
-		}
-	})
-	presets.PlaceHolder = "Start from a preset…"
+	e.summary = newErrorLabel()
+	e.presets = widget.NewSelect(widgetcfg.PresetNames(), e.choosePreset)
+	e.presets.PlaceHolder = "Start from a preset…"
 
 	sides := func(side string, methods []string) fyne.CanvasObject {
 		items := []fyne.CanvasObject{
@@ -93,7 +101,7 @@ func newEditor(m *MainWindow) *editor {
 	e.styleKey.SetSelected(widgetcfg.StyleKeys[0])
 
 	e.withIdentity = widget.NewCheck("Include the connected session (a secret)", func(bool) { e.update() })
-	accordion := widget.NewAccordion(
+	e.accordion = widget.NewAccordion(
 		widget.NewAccordionItem("General", container.NewVBox(
 			e.choice("theme", "Theme", []string{none, "light", "dark"}),
 			e.entry("user_locale", "Language", "en"))),
@@ -108,18 +116,130 @@ func newEditor(m *MainWindow) *editor {
 		widget.NewAccordionItem("Identity", container.NewVBox(e.withIdentity,
 			e.entry("identity.liquid_user_jwt", "Or a single-use Liquid user JWT", ""))),
 	)
-	accordion.MultiOpen = true
-	accordion.Open(0)
+	e.accordion.MultiOpen = true
+	e.accordion.Open(0)
+	e.sectionOf = map[*widget.Label]int{}
+	for i, item := range e.accordion.Items {
+		for _, l := range e.problems {
+			if holds(item.Detail, l) {
+				e.sectionOf[l] = i
+			}
+		}
+	}
 
-	open := widget.NewButton("Open widget", func() { e.m.openWidget(e.read()) })
+	open := widget.NewButton("Open widget", e.open)
 	open.Importance = widget.HighImportance
 	buttons := container.NewGridWrap(fyne.NewSize(118, 36), open,
 		widget.NewButton("Save as…", e.saveAs), widget.NewButton("Load…", e.openFile))
-	form := container.NewVBox(presets, e.general, accordion, buttons, e.notice)
+	form := container.NewVBox(e.presets, e.general, e.accordion, buttons, e.summary, e.notice)
 	preview := container.NewVBox(widget.NewLabelWithStyle("Preview", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), e.preview)
 	e.content = container.NewVScroll(m.newRowOrStack(760, evenSplit, form, preview))
-	e.load(widgetcfg.Config{PublicAPIKey: strings.TrimSpace(m.connect.key.Text), ConfigVersion: widgetcfg.ConfigVersion})
+	e.load(widgetcfg.Config{ConfigVersion: widgetcfg.ConfigVersion})
 	return e
+}
+
+// holds reports whether o is, or contains, target.
+func holds(o, target fyne.CanvasObject) bool {
+	if o == target {
+		return true
+	}
+	if c, ok := o.(*fyne.Container); ok {
+		return slices.ContainsFunc(c.Objects, func(child fyne.CanvasObject) bool { return holds(child, target) })
+	}
+	return false
+}
+
+// partnerKey is the public API key a configuration without its own runs
+// with: the connected session's, else the one typed on Connect.
+func (e *editor) partnerKey() string {
+	if key := e.m.config.cfg.PublicAPIKey; key != "" {
+		return key
+	}
+	return strings.TrimSpace(e.m.connect.key.Text)
+}
+
+// open runs the form's configuration in the widget; with problems it does
+// not, and opens the sections that show them and says so beside the button.
+func (e *editor) open() {
+	c := e.read()
+	if len(e.problemsOf(c)) == 0 {
+		e.refused = false
+		e.summary.Hide()
+		e.m.openWidget(c)
+		return
+	}
+	e.refused = true
+	e.update()
+	for l, i := range e.sectionOf {
+		if l.Visible() {
+			e.accordion.Open(i)
+		}
+	}
+}
+
+// problemsOf is what is wrong with c, and with the form that made it.
+func (e *editor) problemsOf(c widgetcfg.Config) []widgetcfg.Problem {
+	problems := c.Problems()
+	for i, p := range problems {
+		if p.Field == "public_api_key" && c.PublicAPIKey == "" {
+			problems[i].Message = lang.L("missing: connect first, or type the key on Connect")
+		}
+	}
+	if session := e.m.config.cfg.Identity; e.withIdentity.Checked && (session == nil || session.UserSession == nil) {
+		problems = append(problems, widgetcfg.Problem{Field: "identity",
+			Message: lang.L("no session is connected to include: connect first, or paste a Liquid user JWT")})
+	}
+	return problems
+}
+
+// choosePreset fills the form from a preset, asking first when that would
+// replace what the user typed.
+func (e *editor) choosePreset(name string) {
+	if name == "" || e.loading {
+		return
+	}
+	apply := func() {
+		e.ownKey = false
+		e.load(widgetcfg.Presets[name](e.partnerKey()))
+		e.showPreset(name)
+		e.notice.SetText("")
+	}
+	if !e.edited() {
+		apply()
+		return
+	}
+	d := dialog.NewConfirm(lang.L("Replace your changes with the preset?"),
+		lang.L("“{{.Preset}}” sets the whole form: what you typed will be lost.", map[string]any{"Preset": name}),
+		func(replace bool) {
+			if replace {
+				apply()
+				return
+			}
+			e.showPreset(e.preset)
+		}, e.m.win)
+	d.SetConfirmText(lang.L("Replace"))
+	d.SetDismissText(lang.L("Keep my changes"))
+	d.Show()
+}
+
+// showPreset shows name ("" for none) in the preset picker without choosing
+// it again.
+func (e *editor) showPreset(name string) {
+	e.preset = name
+	e.presets.Selected = name
+	e.presets.Refresh()
+}
+
+// edited reports whether the user changed the form since it was loaded.
+func (e *editor) edited() bool { return e.snapshot() != e.loaded }
+
+// snapshot is the form's configuration without what changes on its own: the
+// key follows the connection.
+func (e *editor) snapshot() string {
+	c := e.read().Masked()
+	c.PublicAPIKey = ""
+	text, _ := c.MarshalIndent()
+	return string(text)
 }
 
 // entry is a labelled text field whose problems show under it.
@@ -127,6 +247,7 @@ func (e *editor) entry(path, label, placeholder string) fyne.CanvasObject {
 	w := widget.NewEntry()
 	w.SetPlaceHolder(placeholder)
 	w.OnChanged = func(string) { e.changed(path) }
+	w.OnSubmitted = func(string) { e.open() } // Enter, as in any form, runs the default button
 	e.entries[path] = w
 	return e.field(path, label, w)
 }
@@ -175,6 +296,9 @@ func (e *editor) pick(path string) string {
 // read builds the configuration the form shows, on top of what was loaded.
 func (e *editor) read() widgetcfg.Config {
 	c := e.base
+	if !e.ownKey {
+		c.PublicAPIKey = e.partnerKey()
+	}
 	c.Theme, c.UserLocale = e.pick("theme"), e.text("user_locale")
 	c.FundingDefault = e.readDefault("funding", e.base.FundingDefault)
 	c.PayoutDefault = e.readDefault("payout", e.base.PayoutDefault)
@@ -252,7 +376,13 @@ func (e *editor) readSettlement(side string, base *widgetcfg.Settlement) *widget
 // load shows c in the form.
 func (e *editor) load(c widgetcfg.Config) {
 	e.loading = true
-	defer func() { e.loading = false; e.showStyle(); e.update() }()
+	defer func() {
+		e.loading = false
+		e.showStyle()
+		e.refused = false // until the user tries to open this one
+		e.update()
+		e.loaded = e.snapshot()
+	}()
 	e.base = c
 	setChoice := func(path, v string) {
 		if v == "" {
@@ -351,8 +481,10 @@ func (e *editor) update() {
 		l.Hide()
 	}
 	var general []string
-	for _, p := range c.Problems() {
+	sections := make([]bool, len(e.accordion.Items))
+	for _, p := range e.problemsOf(c) {
 		if l := e.problemLabel(p.Field); l != nil {
+			sections[e.sectionOf[l]] = true
 			if l.Visible() {
 				l.SetText(l.Text + "\n" + oneline.Sentence(p.Message))
 			} else {
@@ -366,6 +498,28 @@ func (e *editor) update() {
 	e.general.SetText(strings.Join(general, "\n"))
 	e.general.Hidden = len(general) == 0
 	e.general.Refresh()
+	e.showRefusal(len(general) > 0, sections)
+}
+
+// showRefusal says, after Open widget refused, where the problems still
+// are, and goes once they are fixed.
+func (e *editor) showRefusal(atTop bool, sections []bool) {
+	var places []string
+	if atTop {
+		places = append(places, lang.L("the top of the form"))
+	}
+	for i, has := range sections {
+		if has {
+			places = append(places, e.accordion.Items[i].Title)
+		}
+	}
+	if !e.refused || len(places) == 0 {
+		e.refused = false
+		e.summary.Hide()
+		return
+	}
+	e.summary.SetText(lang.L("The widget was not opened: fix the problems shown in {{.Places}}.", map[string]any{"Places": strings.Join(places, ", ")}))
+	e.summary.Show()
 }
 
 // problemLabel finds the label beside the field a problem names.
@@ -391,8 +545,12 @@ func (e *editor) problemLabel(field string) *widget.Label {
 func (e *editor) saveAs() {
 	withSecret := e.withIdentity.Checked
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
+		if err != nil {
+			e.notice.SetText(oneline.Sentence(err.Error()))
 			return
+		}
+		if w == nil {
+			return // cancelled
 		}
 		path := w.URI().Path()
 		w.Close()
@@ -418,8 +576,12 @@ func (e *editor) saveTo(path string, withIdentity bool) {
 
 func (e *editor) openFile() {
 	dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
+		if err != nil {
+			e.notice.SetText(oneline.Sentence(err.Error()))
 			return
+		}
+		if r == nil {
+			return // cancelled
 		}
 		path := r.URI().Path()
 		r.Close()
@@ -434,6 +596,8 @@ func (e *editor) loadFile(path string) {
 		e.notice.SetText(oneline.Sentence(err.Error()))
 		return
 	}
+	e.ownKey = c.PublicAPIKey != ""
 	e.load(c)
+	e.showPreset("")
 	e.notice.SetText("Loaded " + path + ".")
 }

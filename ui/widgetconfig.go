@@ -64,6 +64,7 @@ func (s *configStep) set(cfg widgetcfg.Config) {
 	s.revealed = false
 	s.notice.SetText("")
 	s.render()
+	s.m.editor.update() // the editor runs with the connected session's key and identity
 }
 
 func (s *configStep) render() {
@@ -136,11 +137,13 @@ func (s *configStep) showError(err error) {
 }
 
 // widgetReady says where the widget page is.
+// Both this step and the editor say it: either may have opened the widget.
 func (s *configStep) widgetReady(e flows.WidgetHostReady) {
 	s.errLabel.Hide()
+	text := "The widget opened in your browser (" + e.URL + "). Its events appear in the Inspector, under Widget."
 	if e.OpenErr != nil {
-		s.notice.SetText("The widget page is at " + e.URL + "; open it in a browser (" + e.OpenErr.Error() + "). Its events appear in the Inspector.")
-		return
+		text = "The widget page is at " + e.URL + "; open it in a browser (" + e.OpenErr.Error() + "). Its events appear in the Inspector."
 	}
-	s.notice.SetText("The widget opened in your browser (" + e.URL + "). Its events appear in the Inspector, under Widget.")
+	s.notice.SetText(text)
+	s.m.editor.notice.SetText(text)
 }

@@ -93,7 +93,7 @@ func newApproveStep(m *MainWindow) *approveStep {
 		container.NewHBox(copyBtn, openBtn),
 		s.copied,
 	)
-	s.body = container.NewVScroll(m.newRowOrStack(640, 1, container.NewVBox(container.NewCenter(s.qr), s.qrNote), text))
+	s.body, _ = newFlowScroll(m.newRowOrStack(640, 1, container.NewVBox(container.NewCenter(s.qr), s.qrNote), text))
 	return s
 }
 

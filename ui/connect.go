@@ -241,7 +241,7 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 
 	intro := widget.NewLabel(lang.L("Connect an account to a partner. You approve the connection in your browser; this app never sees your password."))
 	intro.Wrapping = fyne.TextWrapWord
-	body := container.NewVBox(
+	scroll, body := newFlowScroll(
 		intro,
 		widget.NewLabel(lang.L("Provider")), s.provider,
 		widget.NewLabel(lang.L("Environment")), s.env,
@@ -259,7 +259,7 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 		body.Add(widget.NewSeparator())
 		body.Add(picker)
 	}
-	s.body = container.NewVScroll(body)
+	s.body = scroll
 	s.listSaved()
 	return s
 }

@@ -41,7 +41,7 @@ func (r *rowOrStack) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	if !r.wide() {
 		y := float32(0)
 		for _, o := range visible {
-			h := o.MinSize().Height
+			h := minHeightAt(o, size.Width)
 			o.Move(fyne.NewPos(0, y))
 			o.Resize(fyne.NewSize(size.Width, h))
 			y += h + pad
@@ -83,6 +83,58 @@ func (r *rowOrStack) MinSize(objects []fyne.CanvasObject) fyne.Size {
 				s.Height += pad
 			}
 		}
+	}
+	return s
+}
+
+// minHeightAt is the height o needs at width: wrapped text is measured at
+// the width it gets, not the one it had before a resize, where it took
+// fewer lines and the next object would be drawn over it.
+func minHeightAt(o fyne.CanvasObject, width float32) float32 {
+	if o.Size().Width != width {
+		o.Resize(fyne.NewSize(width, o.Size().Height))
+	}
+	return o.MinSize().Height
+}
+
+// flowColumn stacks objects like a VBox in a vertical scroll, measuring each
+// at the scroll's width, so that after a resize every wrapped paragraph
+// takes the lines it needs and nothing overlaps.
+type flowColumn struct{ scroll *container.Scroll }
+
+// newFlowScroll is a vertical scroll of objects in a flowColumn.
+func newFlowScroll(objects ...fyne.CanvasObject) (*container.Scroll, *fyne.Container) {
+	col := &flowColumn{}
+	box := container.New(col, objects...)
+	col.scroll = container.NewVScroll(box)
+	return col.scroll, box
+}
+
+func (f *flowColumn) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	y := float32(0)
+	for _, o := range visibleObjects(objects) {
+		h := minHeightAt(o, size.Width)
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h + theme.Padding()
+	}
+}
+
+// MinSize measures at the scroll's width: the scroll asks before it
+// resizes the column to its new width.
+func (f *flowColumn) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	width := f.scroll.Size().Width
+	var s fyne.Size
+	for i, o := range visibleObjects(objects) {
+		if i > 0 {
+			s.Height += theme.Padding()
+		}
+		if width > 0 {
+			s.Height += minHeightAt(o, max(width, o.MinSize().Width))
+		} else {
+			s.Height += o.MinSize().Height
+		}
+		s.Width = max(s.Width, o.MinSize().Width)
 	}
 	return s
 }

@@ -90,7 +90,10 @@ func newEditor(m *MainWindow) *editor {
 		return container.NewVBox(items...)
 	}
 
-	e.styleKey = widget.NewSelect(widgetcfg.StyleKeys, func(string) { e.showStyle() })
+	e.styleKey = widget.NewSelect(widgetcfg.StyleKeys, func(string) {
+		e.showStyle()
+		e.update() // the chosen style's problems move beside its fields
+	})
 	styleRows := []fyne.CanvasObject{e.styleKey}
 	for _, prop := range styleProps {
 		prop := prop
@@ -465,6 +468,13 @@ func (e *editor) pickColour(prop string) {
 	}, e.m.win)
 	d.Advanced = true
 	d.Show()
+	// Start from the field's colour, so Confirm alone keeps it.
+	var r, g, b uint8
+	if v := e.text("style." + prop); len(v) == 7 {
+		if _, err := fmt.Sscanf(v, "#%02x%02x%02x", &r, &g, &b); err == nil {
+			d.SetColor(color.NRGBA{R: r, G: g, B: b, A: 0xff})
+		}
+	}
 }
 
 // update refreshes the preview and puts each problem beside its field.

@@ -281,3 +281,35 @@ func TestEditorFollowsTheConnectedSession(t *testing.T) {
 		t.Errorf("opened %+v", engine.opened)
 	}
 }
+
+// Switching the style shown moves its problems beside its fields and the
+// others' to the top; the colour picker starts from the field's colour.
+func TestEditorStyles(t *testing.T) {
+	m, _, ui := editorWindow(t, flows.Inputs{"public-api-key": "pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08"})
+	connected(t, m, ui)
+	e := m.editor
+	colour, colourProblem := editorField[*widget.Entry](t, e, "Styles", "color")
+	e.styleKey.SetSelected("cs-button")
+	test.Type(colour, "#12")
+	e.styleKey.SetSelected("cs-base")
+	if colourProblem.Visible() || !e.general.Visible() || !strings.Contains(e.general.Text, `custom_styles.cs-button.color: "#12" is not a colour`) {
+		t.Errorf("cs-base shown: beside the field %q visible=%v; at the top %q", colourProblem.Text, colourProblem.Visible(), e.general.Text)
+	}
+	e.styleKey.SetSelected("cs-button")
+	if !colourProblem.Visible() || e.general.Visible() {
+		t.Errorf("cs-button shown again: beside the field %q visible=%v; at the top %q", colourProblem.Text, colourProblem.Visible(), e.general.Text)
+	}
+
+	setText(colour, "#28646e")
+	var picks []*widget.Button
+	walk(editorSection(t, e, "Styles").Detail, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Pick…" {
+			picks = append(picks, b)
+		}
+	})
+	test.Tap(picks[0]) // beside color, the first property
+	test.Tap(findButton(t, m.win.Canvas().Overlays().Top(), "Confirm"))
+	if colour.Text != "#28646e" {
+		t.Errorf("confirming the picker unchanged made the colour %q", colour.Text)
+	}
+}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -26,7 +25,11 @@ const (
 	columnCount
 )
 
+// columnTitles are the columns' names in English; columnTitle translates.
 var columnTitles = [columnCount]string{"Currency", "Symbol", "Balance", "Reserved", "Type"}
+
+// columnTitle is column col's name in the window's language.
+func columnTitle(col int) string { return lang.L(columnTitles[col]) }
 
 // sortColumns is what each table column sorts by.
 var sortColumns = [columnCount]balances.Column{balances.ByCurrency, balances.BySymbol, balances.ByBalance, balances.ByReserved, balances.ByType}
@@ -79,9 +82,9 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	s.profile = widget.NewAccordion()
 	s.profile.Hide()
 	s.filter = widget.NewEntry()
-	s.filter.SetPlaceHolder("Filter by currency, symbol or type")
+	s.filter.SetPlaceHolder(lang.L("Filter by currency, symbol or type"))
 	s.filter.OnChanged = func(string) { s.apply() }
-	s.hideZero = widget.NewCheck("Hide zero balances", func(bool) { s.apply() })
+	s.hideZero = widget.NewCheck(lang.L("Hide zero balances"), func(bool) { s.apply() })
 	s.updated = widget.NewLabel("")
 	s.count = widget.NewLabel("")
 	s.resumedL = widget.NewLabel("")
@@ -89,11 +92,11 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	s.resumedL.Importance = widget.SuccessImportance
 	s.resumedL.Hide()
 	s.errLabel = newErrorLabel()
-	s.refresh = widget.NewButton("Refresh", m.refresh)
-	s.next = widget.NewButton("Widget configuration →", func() { m.show(m.config) })
+	s.refresh = widget.NewButton(lang.L("Refresh"), m.refresh)
+	s.next = widget.NewButton(lang.L("Widget configuration →"), func() { m.show(m.config) })
 	s.next.Importance = widget.HighImportance
 	s.expiry = widget.NewLabel("")
-	s.token = container.NewHBox(s.expiry, widget.NewButton("Refresh token now", m.refreshToken))
+	s.token = container.NewHBox(s.expiry, widget.NewButton(lang.L("Refresh token now"), m.refreshToken))
 	s.token.Hide()
 
 	s.copied = widget.NewLabel("")
@@ -127,7 +130,7 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 		if id.Col < 0 {
 			return
 		}
-		b.Text = columnTitles[id.Col]
+		b.Text = columnTitle(id.Col)
 		b.Alignment = widget.ButtonAlignLeading
 		if alignment(id.Col) == fyne.TextAlignTrailing {
 			b.Alignment = widget.ButtonAlignTrailing
@@ -148,13 +151,13 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	s.listing = []fyne.CanvasObject{controls, status, s.rows}
 	s.body = container.NewBorder(
 		container.NewVBox(s.resumedL, s.profile, s.token, controls, status, s.copied, s.errLabel),
-		container.NewHBox(s.next, widget.NewButton("Sign out", m.signOut)),
+		container.NewHBox(s.next, widget.NewButton(lang.L("Sign out"), m.signOut)),
 		nil, nil, s.rows)
 	return s
 }
 
 func (s *balancesStep) number() int                { return 3 }
-func (s *balancesStep) name() string               { return s.title }
+func (s *balancesStep) name() string               { return lang.L(s.title) }
 func (s *balancesStep) content() fyne.CanvasObject { return s.body }
 
 func alignment(col int) fyne.TextAlign {
@@ -184,11 +187,11 @@ func (s *balancesStep) setResult(res *flows.Result) {
 	half := (len(res.Profile) + 1) / 2
 	columns := [2]*fyne.Container{container.New(layout.NewFormLayout()), container.New(layout.NewFormLayout())}
 	for i, f := range res.Profile {
-		label := widget.NewLabelWithStyle(f.Label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		label := widget.NewLabelWithStyle(lang.L(f.Label), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		columns[i/max(half, 1)].Add(label)
 		columns[i/max(half, 1)].Add(s.factValue(f))
 	}
-	title := "Profile"
+	title := lang.L("Profile")
 	if len(res.Profile) > 0 {
 		title += " · " + oneline.Clean(res.Profile[0].Value, 60)
 	}
@@ -231,16 +234,16 @@ func (s *balancesStep) factValue(f flows.Fact) fyne.CanvasObject {
 	value.Wrapping = fyne.TextWrapBreak
 	value.SetText(mask)
 	var reveal *widget.Button
-	reveal = widget.NewButton("Reveal", func() {
+	reveal = widget.NewButton(lang.L("Reveal"), func() {
 		if value.Text == mask {
 			value.SetText(f.Value)
-			reveal.SetText("Hide")
+			reveal.SetText(lang.L("Hide"))
 			return
 		}
 		value.SetText(mask)
-		reveal.SetText("Reveal")
+		reveal.SetText(lang.L("Reveal"))
 	})
-	copyButton := widget.NewButton("Copy", func() { s.m.app.Clipboard().SetContent(f.Value) })
+	copyButton := widget.NewButton(lang.L("Copy"), func() { s.m.app.Clipboard().SetContent(f.Value) })
 	return container.NewBorder(nil, nil, nil, container.NewHBox(reveal, copyButton), value)
 }
 
@@ -278,16 +281,16 @@ func (s *balancesStep) countDown(expires time.Time) {
 func (s *balancesStep) tick() {
 	left := s.expires.Sub(s.m.opts.Now()).Round(time.Second)
 	if left <= 0 {
-		s.expiry.SetText("The access token has expired: the next request refreshes it.")
+		s.expiry.SetText(lang.L("The access token has expired: the next request refreshes it."))
 		return
 	}
-	s.expiry.SetText("The access token expires in " + left.String() + " (at " + s.expires.Local().Format("15:04:05") + ").")
+	s.expiry.SetText(lang.L("The access token expires in {{.Left}} (at {{.At}}).", map[string]any{"Left": left.String(), "At": s.expires.Local().Format("15:04:05")}))
 }
 
 // set shows freshly fetched balances.
 func (s *balancesStep) set(b *flows.Balances, at time.Time) {
 	s.all = balances.Rows(b)
-	s.updated.SetText("Updated " + at.Format("15:04:05"))
+	s.updated.SetText(lang.L("Updated {{.At}}", map[string]any{"At": at.Format("15:04:05")}))
 	s.errLabel.Hide()
 	s.refreshing(false)
 	s.apply()
@@ -297,12 +300,12 @@ func (s *balancesStep) set(b *flows.Balances, at time.Time) {
 func (s *balancesStep) apply() {
 	s.shown = balances.Sort(balances.Filter(s.all, s.filter.Text, s.hideZero.Checked), s.order)
 	s.balance, s.reserved = balances.Amounts(s.shown)
-	count := fmt.Sprintf("%d of %d accounts", len(s.shown), len(s.all))
+	count := lang.L("{{.Shown}} of {{.All}} accounts", map[string]any{"Shown": len(s.shown), "All": len(s.all)})
 	if len(s.shown) == 0 && len(s.all) > 0 {
-		count = fmt.Sprintf("No accounts match %q: clear the filter or untick Hide zero balances to see all %d.", oneline.Clean(s.filter.Text, 40), len(s.all))
+		count = lang.L("No accounts match \"{{.Filter}}\": clear the filter or untick Hide zero balances to see all {{.All}}.", map[string]any{"Filter": oneline.Clean(s.filter.Text, 40), "All": len(s.all)})
 	}
 	if n := balances.MalformedCount(s.all); n > 0 {
-		count += fmt.Sprintf(" — %d amounts from the server are not numbers (marked malformed)", n)
+		count += " — " + lang.L("{{.Count}} amounts from the server are not numbers (marked malformed)", map[string]any{"Count": n})
 	}
 	s.count.SetText(count)
 	s.showPhoneSort()
@@ -393,16 +396,16 @@ func (s *balancesStep) confirmCopy(text string) {
 func (s *balancesStep) refreshing(on bool) {
 	if on {
 		s.refresh.Disable()
-		s.refresh.SetText("Refreshing…")
+		s.refresh.SetText(lang.L("Refreshing…"))
 		return
 	}
 	s.refresh.Enable()
-	s.refresh.SetText("Refresh")
+	s.refresh.SetText(lang.L("Refresh"))
 }
 
 func (s *balancesStep) refreshFailed(err error) {
 	s.refreshing(false)
-	s.errLabel.SetText(oneline.Sentence(err.Error()) + ". What is shown is from the last successful refresh.")
+	s.errLabel.SetText(lang.L("{{.Err}}. What is shown is from the last successful refresh.", map[string]any{"Err": oneline.Sentence(err.Error())}))
 	s.errLabel.Show()
 }
 

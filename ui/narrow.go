@@ -47,7 +47,11 @@ func (l *wideOrNarrow) MinSize(objects []fyne.CanvasObject) fyne.Size {
 // newPhoneBalances is the balances on a phone: the same sort as the
 // table's headers, as a picker and a Reverse button, above the list.
 func (s *balancesStep) newPhoneBalances() *fyne.Container {
-	s.sortBy = widget.NewSelect(columnTitles[:], func(string) {
+	var titles []string
+	for col := range columnTitles {
+		titles = append(titles, columnTitle(col))
+	}
+	s.sortBy = widget.NewSelect(titles, func(string) {
 		if c := sortColumns[s.sortBy.SelectedIndex()]; c != s.order.By {
 			s.order = balances.Order{By: c}
 			s.apply()
@@ -152,7 +156,7 @@ func (t *copyTarget) TappedSecondary(e *fyne.PointEvent) {
 // narrowAmounts is a row's amounts as the narrow list shows them, exact.
 func (s *balancesStep) narrowAmounts(i int) string {
 	r := s.shown[i]
-	return "Balance   " + r.Balance + "\nReserved  " + r.Reserved
+	return lang.L("Balance") + "   " + r.Balance + "\n" + lang.L("Reserved") + "  " + r.Reserved
 }
 
 // narrowHeight is the height row i needs at width: its name line, and each

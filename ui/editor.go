@@ -207,19 +207,25 @@ func (e *editor) choosePreset(name string) {
 		e.showPreset(name)
 		e.notice.SetText("")
 	}
+	e.askBeforeReplacing(lang.L("Replace your changes with the preset?"),
+		lang.L("“{{.Preset}}” sets the whole form: what you typed will be lost.", map[string]any{"Preset": name}),
+		apply, func() { e.showPreset(e.preset) })
+}
+
+// askBeforeReplacing runs replace at once on a form the user has not
+// changed; otherwise it asks first, and runs keep if the user keeps it.
+func (e *editor) askBeforeReplacing(title, message string, replace, keep func()) {
 	if !e.edited() {
-		apply()
+		replace()
 		return
 	}
-	d := dialog.NewConfirm(lang.L("Replace your changes with the preset?"),
-		lang.L("“{{.Preset}}” sets the whole form: what you typed will be lost.", map[string]any{"Preset": name}),
-		func(replace bool) {
-			if replace {
-				apply()
-				return
-			}
-			e.showPreset(e.preset)
-		}, e.m.win)
+	d := dialog.NewConfirm(title, message, func(ok bool) {
+		if ok {
+			replace()
+		} else {
+			keep()
+		}
+	}, e.m.win)
 	d.SetConfirmText(lang.L("Replace"))
 	d.SetDismissText(lang.L("Keep my changes"))
 	d.Show()
@@ -585,6 +591,12 @@ func (e *editor) saveTo(path string, withIdentity bool) {
 }
 
 func (e *editor) openFile() {
+	e.askBeforeReplacing(lang.L("Replace your changes with a file?"),
+		lang.L("The file you choose sets the whole form: what you typed will be lost."),
+		e.chooseFile, func() {})
+}
+
+func (e *editor) chooseFile() {
 	dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
 			e.notice.SetText(oneline.Sentence(err.Error()))

@@ -229,6 +229,20 @@ func TestEditorPresetAsksBeforeReplacingTypedFields(t *testing.T) {
 	if overlays.Top() != nil || !strings.Contains(e.preview.Text, `"intent": "int_sandbox_checkout_0001"`) {
 		t.Errorf("a preset right after a preset asked, or did not fill the form:\n%s", e.preview.Text)
 	}
+
+	// Load… over typed fields asks the same before choosing a file.
+	test.Type(reference, "my-ref")
+	test.Tap(findButton(t, e.content, "Load…"))
+	if overlays.Top() == nil || !strings.Contains(fmt.Sprint(texts(overlays.Top())), "Replace your changes with a file?") {
+		t.Fatal("no question before a file replaces typed fields")
+	}
+	test.Tap(findButton(t, overlays.Top(), "Keep my changes"))
+	if overlays.Top() != nil || reference.Text != "my-ref" {
+		t.Errorf("kept: a dialog is still shown (%v), reference %q", overlays.Top() != nil, reference.Text)
+	}
+	test.Tap(findButton(t, e.content, "Load…"))
+	test.Tap(findButton(t, overlays.Top(), "Replace"))
+	findButton(t, overlays.Top(), "Open") // the file chooser is up
 }
 
 // texts are the texts shown inside o.

@@ -41,6 +41,7 @@ func editorWindow(t *testing.T, inputs flows.Inputs) (*MainWindow, *capturing, *
 
 // connected waits until the window's session has connected.
 func connected(t *testing.T, m *MainWindow, ui *uiThread) {
+	t.Helper()
 	ui.waitFor(t, "the flow", func() bool { return m.config.cfg.Identity != nil })
 }
 

@@ -19,14 +19,7 @@ import (
 // QEX_REQUIRE_DISPLAY is set (as `make test` does).
 func startXvfb(t *testing.T) string {
 	t.Helper()
-	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("QEX_REQUIRE_DISPLAY") != "" {
-				t.Fatalf("%s is required but missing: run make deps", tool)
-			}
-			t.Skipf("no %s (make deps installs it)", tool)
-		}
-	}
+	requireDisplayTools(t)
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +47,20 @@ func startXvfb(t *testing.T) string {
 		t.Fatal("Xvfb did not start")
 	}
 	return ""
+}
+
+// requireDisplayTools skips the test when Xvfb, xdotool or ImageMagick's
+// import is missing, or fails it when QEX_REQUIRE_DISPLAY is set.
+func requireDisplayTools(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("QEX_REQUIRE_DISPLAY") != "" {
+				t.Fatalf("%s is required but missing: run make deps", tool)
+			}
+			t.Skipf("no %s (make deps installs it)", tool)
+		}
+	}
 }
 
 // TestRealWindowSmoke runs the built app in a real window: --connect starts

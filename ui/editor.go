@@ -69,15 +69,15 @@ func newEditor(m *MainWindow) *editor {
 
 	e.summary = newErrorLabel()
 	e.presets = widget.NewSelect(widgetcfg.PresetNames(), e.choosePreset)
-	e.presets.PlaceHolder = "Start from a preset…"
+	e.presets.PlaceHolder = lang.L("Start from a preset…")
 
 	sides := func(side string, methods []string) fyne.CanvasObject {
 		items := []fyne.CanvasObject{
-			widget.NewLabelWithStyle("Suggested (the user may change it)", fyne.TextAlignLeading, fyne.TextStyle{Italic: true}),
+			widget.NewLabelWithStyle(lang.L("Suggested (the user may change it)"), fyne.TextAlignLeading, fyne.TextStyle{Italic: true}),
 			e.entry(side+"_default.currency", "Currency", "USD"),
 			e.entry(side+"_default.quantity", "Quantity", "100"),
 			e.choice(side+"_default.currency_scheme", "Scheme", []string{none, widgetcfg.SchemeFiat, widgetcfg.SchemeCrypto}),
-			widget.NewLabelWithStyle("Locked (the user cannot change it)", fyne.TextAlignLeading, fyne.TextStyle{Italic: true}),
+			widget.NewLabelWithStyle(lang.L("Locked (the user cannot change it)"), fyne.TextAlignLeading, fyne.TextStyle{Italic: true}),
 			e.choice(side+"_settlement.method", "Method", append([]string{none}, methods...)),
 			e.entry(side+"_settlement.currency", "Currency", ""),
 			e.entry(side+"_settlement.quantity", "Quantity", ""),
@@ -98,25 +98,25 @@ func newEditor(m *MainWindow) *editor {
 	for _, prop := range styleProps {
 		prop := prop
 		entry := e.entry("style."+prop, prop, "#28646e")
-		pick := widget.NewButton("Pick…", func() { e.pickColour(prop) })
+		pick := widget.NewButton(lang.L("Pick…"), func() { e.pickColour(prop) })
 		styleRows = append(styleRows, container.NewBorder(nil, nil, nil, pick, entry))
 	}
 	e.styleKey.SetSelected(widgetcfg.StyleKeys[0])
 
-	e.withIdentity = widget.NewCheck("Include the connected session (a secret)", func(bool) { e.update() })
+	e.withIdentity = widget.NewCheck(lang.L("Include the connected session (a secret)"), func(bool) { e.update() })
 	e.accordion = widget.NewAccordion(
-		widget.NewAccordionItem("General", container.NewVBox(
+		widget.NewAccordionItem(lang.L("General"), container.NewVBox(
 			e.choice("theme", "Theme", []string{none, "light", "dark"}),
 			e.entry("user_locale", "Language", "en"))),
-		widget.NewAccordionItem("Funding (what the user pays)", sides("funding", widgetcfg.FundingMethods)),
-		widget.NewAccordionItem("Payout (what the user receives)", sides("payout", widgetcfg.PayoutMethods)),
-		widget.NewAccordionItem("Styles", container.NewVBox(styleRows...)),
-		widget.NewAccordionItem("Partner fields", container.NewVBox(
+		widget.NewAccordionItem(lang.L("Funding (what the user pays)"), sides("funding", widgetcfg.FundingMethods)),
+		widget.NewAccordionItem(lang.L("Payout (what the user receives)"), sides("payout", widgetcfg.PayoutMethods)),
+		widget.NewAccordionItem(lang.L("Styles"), container.NewVBox(styleRows...)),
+		widget.NewAccordionItem(lang.L("Partner fields"), container.NewVBox(
 			e.entry("partner_order_id", "Order id (≤ 40)", ""),
 			e.entry("partner_ref", "Reference", ""),
 			e.entry("partner_tags", "Tags (comma separated, ≤ 10)", ""),
 			e.entry("intent", "Intent id", ""))),
-		widget.NewAccordionItem("Identity", container.NewVBox(e.withIdentity,
+		widget.NewAccordionItem(lang.L("Identity"), container.NewVBox(e.withIdentity,
 			e.entry("identity.liquid_user_jwt", "Or a single-use Liquid user JWT", ""))),
 	)
 	e.accordion.MultiOpen = true
@@ -130,12 +130,12 @@ func newEditor(m *MainWindow) *editor {
 		}
 	}
 
-	open := widget.NewButton("Open widget", e.open)
+	open := widget.NewButton(lang.L("Open widget"), e.open)
 	open.Importance = widget.HighImportance
 	buttons := container.NewGridWrap(fyne.NewSize(118, 36), open,
-		widget.NewButton("Save as…", e.saveAs), widget.NewButton("Load…", e.openFile))
+		widget.NewButton(lang.L("Save as…"), e.saveAs), widget.NewButton(lang.L("Load…"), e.openFile))
 	form := container.NewVBox(e.presets, e.general, e.accordion, buttons, e.summary, e.notice)
-	preview := container.NewVBox(widget.NewLabelWithStyle("Preview", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), e.preview)
+	preview := container.NewVBox(widget.NewLabelWithStyle(lang.L("Preview"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), e.preview)
 	e.content = container.NewVScroll(m.newRowOrStack(760, evenSplit, form, preview))
 	e.load(widgetcfg.Config{ConfigVersion: widgetcfg.ConfigVersion})
 	return e
@@ -272,7 +272,7 @@ func (e *editor) choice(path, label string, options []string) fyne.CanvasObject 
 func (e *editor) field(path, label string, w fyne.CanvasObject) fyne.CanvasObject {
 	problem := newErrorLabel()
 	e.problems[path] = problem
-	return container.NewVBox(widget.NewLabel(label), w, problem)
+	return container.NewVBox(widget.NewLabel(lang.L(label)), w, problem)
 }
 
 func (e *editor) changed(path string) {
@@ -468,7 +468,7 @@ func (e *editor) showStyle() {
 }
 
 func (e *editor) pickColour(prop string) {
-	d := dialog.NewColorPicker("Pick a colour", prop+" of "+e.styleKey.Selected, func(c color.Color) {
+	d := dialog.NewColorPicker(lang.L("Pick a colour"), lang.L("{{.Property}} of {{.Element}}", map[string]any{"Property": prop, "Element": e.styleKey.Selected}), func(c color.Color) {
 		r, g, b, _ := c.RGBA()
 		e.entries["style."+prop].SetText(fmt.Sprintf("#%02x%02x%02x", r>>8, g>>8, b>>8))
 	}, e.m.win)
@@ -583,11 +583,11 @@ func (e *editor) saveTo(path string, withIdentity bool) {
 		e.notice.SetText(oneline.Sentence(err.Error()))
 		return
 	}
-	what := "without the identity"
 	if withIdentity {
-		what = "with the session's identity: keep it private"
+		e.notice.SetText(lang.L("Saved to {{.Path}} (with the session's identity: keep it private).", map[string]any{"Path": path}))
+		return
 	}
-	e.notice.SetText("Saved to " + path + " (" + what + ").")
+	e.notice.SetText(lang.L("Saved to {{.Path}} (without the identity).", map[string]any{"Path": path}))
 }
 
 func (e *editor) openFile() {
@@ -621,5 +621,5 @@ func (e *editor) loadFile(path string) {
 	e.ownKey = c.PublicAPIKey != ""
 	e.load(c)
 	e.showPreset("")
-	e.notice.SetText("Loaded " + path + ".")
+	e.notice.SetText(lang.L("Loaded {{.Path}}.", map[string]any{"Path": path}))
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"log"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -144,8 +145,13 @@ func visibleTexts(w fyne.Window) []string {
 	return texts
 }
 
+// Fyne logs each string it has no translation for: the whole QEX flow, the
+// widget configuration and the editor in Japanese must log none.
 func TestJapaneseWindowFromConnectToBalances(t *testing.T) {
 	useJapanese(t)
+	var logged strings.Builder
+	log.SetOutput(&logged)
+	t.Cleanup(func() { log.SetOutput(os.Stderr) })
 	r := newRig(t)
 	texts := visibleTexts(r.m.win)
 	for _, want := range []string{"Liquid で接続", "プロバイダー", "環境", "ブラウザーからの戻り方", "サンドボックスの組み込み値を使う", "ステップ 1/4 · 接続"} {
@@ -169,7 +175,18 @@ func TestJapaneseWindowFromConnectToBalances(t *testing.T) {
 		t.Errorf("the Approve step does not say it waits in Japanese: %q", visibleTexts(r.m.win))
 	}
 	r.user.answer(t, "approve")
-	r.ui.waitFor(t, "the balances", func() bool { return strings.HasPrefix(r.m.stepLabel.Text, "ステップ 3/4") })
+	r.ui.waitFor(t, "the balances", func() bool { return r.m.stepLabel.Text == "ステップ 3/4 · 残高" })
+	test.Tap(findButton(t, r.m.win.Content(), "ウィジェット設定 →"))
+	if r.m.stepLabel.Text != "ステップ 4/4 · ウィジェット設定" {
+		t.Errorf("after ウィジェット設定 → the step is %q", r.m.stepLabel.Text)
+	}
+	r.m.tabs.SelectIndex(1)
+	if !slices.Contains(visibleTexts(r.m.win), "ウィジェットを開く") {
+		t.Errorf("the widget editor is not in Japanese: %q", visibleTexts(r.m.win))
+	}
+	if strings.Contains(logged.String(), "Translation failure") {
+		t.Errorf("strings without a Japanese translation:\n%s", logged.String())
+	}
 }
 
 func TestDatesFollowTheLanguage(t *testing.T) {

@@ -66,7 +66,7 @@ func newInspector(m *MainWindow) *inspector {
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
 			l.TextStyle = fyne.TextStyle{Monospace: true}
-			l.Truncation = fyne.TextTruncateEllipsis
+			l.Wrapping = fyne.TextWrapWord // a phone shows the row on two lines, never a cut status or latency
 			return l
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
@@ -74,6 +74,7 @@ func newInspector(m *MainWindow) *inspector {
 			l := o.(*widget.Label)
 			l.Importance = exchangeImportance(ex)
 			l.SetText(exchangeLine(ex))
+			i.httpList.SetItemHeight(id, wrappedHeight(l.Text, l.TextStyle, l.Wrapping, i.httpList.Size().Width))
 		},
 	)
 	i.httpList.OnSelected = func(id widget.ListItemID) {
@@ -108,15 +109,16 @@ func newInspector(m *MainWindow) *inspector {
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			e := i.events[id]
-			o.(*widget.Label).SetText(e.at.Format("15:04:05.000") + "  " + e.text)
-			i.eventList.SetItemHeight(id, o.MinSize().Height)
+			l := o.(*widget.Label)
+			l.SetText(e.at.Format("15:04:05.000") + "  " + e.text)
+			i.eventList.SetItemHeight(id, wrappedHeight(l.Text, l.TextStyle, l.Wrapping, i.eventList.Size().Width))
 		},
 	)
 
-	split := container.NewVSplit(container.NewBorder(tools, nil, nil, nil, i.httpList), container.NewVScroll(i.details))
+	split := container.NewVSplit(container.NewBorder(tools, nil, nil, nil, newRemeasured(i.httpList)), container.NewVScroll(i.details))
 	split.Offset = 0.4
 	i.httpTab = container.NewTabItem("HTTP", split)
-	i.eventTab = container.NewTabItem(lang.L("Events"), i.eventList)
+	i.eventTab = container.NewTabItem(lang.L("Events"), newRemeasured(i.eventList))
 	i.widgetTab = container.NewTabItem(lang.L("Widget"), i.newWidgetPanel())
 	i.tabs = container.NewAppTabs(i.httpTab, i.eventTab, i.widgetTab)
 	i.content = i.tabs
@@ -300,17 +302,17 @@ func exchangeStatus(ex flows.HTTPExchange) string {
 	return fmt.Sprint(ex.Status)
 }
 
-// exchangeLine is one row of the list. The host comes early, so a narrow
-// window cuts the path, not what tells sandbox from production.
+// exchangeLine is one row of the list; a narrow window wraps it between
+// its parts.
 func exchangeLine(ex flows.HTTPExchange) string {
 	return fmt.Sprintf("%s  %-4s %s  %s  %s  %s", ex.Start.Format("15:04:05"), ex.Method, exchangeStatus(ex), ex.Host(), latency(ex.Latency), ex.Path)
 }
 
 func latency(d time.Duration) string {
 	if d < time.Millisecond {
-		return "<1 ms"
+		return "<1ms"
 	}
-	return fmt.Sprintf("%d ms", d.Milliseconds())
+	return fmt.Sprintf("%dms", d.Milliseconds()) // one word: a wrapped row keeps it whole
 }
 
 func exchangeDetails(ex flows.HTTPExchange) string {

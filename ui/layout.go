@@ -139,6 +139,40 @@ func (f *flowColumn) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	return s
 }
 
+// wrappedHeight is the height a label with text, style and wrapping needs
+// as a row of a list width wide: rows are measured at the width they get,
+// never at the one they had before a resize.
+func wrappedHeight(text string, style fyne.TextStyle, wrapping fyne.TextWrap, width float32) float32 {
+	l := widget.NewLabel(text)
+	l.TextStyle, l.Wrapping = style, wrapping
+	l.Resize(fyne.NewSize(max(width-theme.ScrollBarSize(), 1), l.MinSize().Height))
+	return l.MinSize().Height
+}
+
+// remeasured holds a list whose row heights depend on its width: when the
+// width changes, the list updates its rows so they measure themselves again.
+type remeasured struct {
+	list  *widget.List
+	width float32
+}
+
+func newRemeasured(list *widget.List) *fyne.Container {
+	return container.New(&remeasured{list: list}, list)
+}
+
+func (r *remeasured) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+	if size.Width != r.width {
+		r.width = size.Width
+		r.list.Refresh()
+	}
+}
+
+func (r *remeasured) MinSize(objects []fyne.CanvasObject) fyne.Size { return objects[0].MinSize() }
+
 // newErrorLabel is where a step says, in red, what went wrong and what to
 // do; hidden until then.
 func newErrorLabel() *widget.Label {

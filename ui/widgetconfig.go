@@ -4,6 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
@@ -34,29 +35,29 @@ func newConfigStep(m *MainWindow) *configStep {
 	s.notice = widget.NewLabel("")
 	s.notice.Wrapping = fyne.TextWrapWord
 	s.errLabel = newErrorLabel()
-	s.reveal = widget.NewButton("Reveal secret", s.toggleReveal)
-	copyBtn := widget.NewButton("Copy", s.copyJSON)
+	s.reveal = widget.NewButton(lang.L("Reveal secret"), s.toggleReveal)
+	copyBtn := widget.NewButton(lang.L("Copy"), s.copyJSON)
 	copyBtn.Importance = widget.HighImportance
-	saveBtn := widget.NewButton("Save as…", s.saveAs)
-	widgetBtn := widget.NewButton("Open widget", func() { m.openWidget(s.cfg) })
-	back := widget.NewButton("← Balances", func() { m.show(m.balances) })
-	again := widget.NewButton("New connection", func() { m.cancelFlow() })
+	saveBtn := widget.NewButton(lang.L("Save as…"), s.saveAs)
+	widgetBtn := widget.NewButton(lang.L("Open widget"), func() { m.openWidget(s.cfg) })
+	back := widget.NewButton(lang.L("← Balances"), func() { m.show(m.balances) })
+	again := widget.NewButton(lang.L("New connection"), func() { m.cancelFlow() })
 
-	intro := widget.NewLabel("Initialise the partner's QEX widget with this configuration to act for the connected user.")
+	intro := widget.NewLabel(lang.L("Initialise the partner's QEX widget with this configuration to act for the connected user."))
 	intro.Wrapping = fyne.TextWrapWord
-	warning := widget.NewLabel("It contains the session secret: share it only with the partner's widget.")
+	warning := widget.NewLabel(lang.L("It contains the session secret: share it only with the partner's widget."))
 	warning.Wrapping = fyne.TextWrapWord
 	warning.Importance = widget.WarningImportance
 	s.body = container.NewBorder(
 		container.NewVBox(intro, warning, container.NewGridWrap(fyne.NewSize(118, 36), s.reveal, copyBtn, saveBtn, widgetBtn), s.notice, s.errLabel),
-		container.NewHBox(back, again, widget.NewButton("Sign out", m.signOut)),
+		container.NewHBox(back, again, widget.NewButton(lang.L("Sign out"), m.signOut)),
 		nil, nil,
 		container.NewVScroll(s.json))
 	return s
 }
 
 func (s *configStep) number() int                { return 4 }
-func (s *configStep) name() string               { return "Widget configuration" }
+func (s *configStep) name() string               { return lang.L("Widget configuration") }
 func (s *configStep) content() fyne.CanvasObject { return s.body }
 
 func (s *configStep) set(cfg widgetcfg.Config) {
@@ -69,10 +70,10 @@ func (s *configStep) set(cfg widgetcfg.Config) {
 
 func (s *configStep) render() {
 	shown := s.cfg.Masked()
-	s.reveal.SetText("Reveal secret")
+	s.reveal.SetText(lang.L("Reveal secret"))
 	if s.revealed {
 		shown = s.cfg
-		s.reveal.SetText("Hide secret")
+		s.reveal.SetText(lang.L("Hide secret"))
 	}
 	text, err := shown.MarshalIndent()
 	if err != nil {
@@ -94,7 +95,7 @@ func (s *configStep) copyJSON() {
 		return
 	}
 	s.m.app.Clipboard().SetContent(string(text))
-	s.notice.SetText("Copied. It contains the session secret: paste it only into the partner's widget setup.")
+	s.notice.SetText(lang.L("Copied. It contains the session secret: paste it only into the partner's widget setup."))
 }
 
 func (s *configStep) saveAs() {
@@ -119,7 +120,7 @@ func (s *configStep) saveTo(w fyne.URIWriteCloser, err error) {
 		return
 	}
 	s.errLabel.Hide()
-	s.notice.SetText("Saved to " + path + " (readable only by you).")
+	s.notice.SetText(lang.L("Saved to {{.Path}} (readable only by you).", map[string]any{"Path": path}))
 }
 
 // written reports the --out file.
@@ -128,7 +129,7 @@ func (s *configStep) written(e flows.ConfigWritten) {
 		s.showError(e.Err)
 		return
 	}
-	s.notice.SetText("Also written to " + e.Path + ".")
+	s.notice.SetText(lang.L("Also written to {{.Path}}.", map[string]any{"Path": e.Path}))
 }
 
 func (s *configStep) showError(err error) {
@@ -140,9 +141,9 @@ func (s *configStep) showError(err error) {
 // Both this step and the editor say it: either may have opened the widget.
 func (s *configStep) widgetReady(e flows.WidgetHostReady) {
 	s.errLabel.Hide()
-	text := "The widget opened in your browser (" + e.URL + "). Its events appear in the Inspector, under Widget."
+	text := lang.L("The widget opened in your browser ({{.URL}}). Its events appear in the Inspector, under Widget.", map[string]any{"URL": e.URL})
 	if e.OpenErr != nil {
-		text = "The widget page is at " + e.URL + "; open it in a browser (" + e.OpenErr.Error() + "). Its events appear in the Inspector."
+		text = lang.L("The widget page is at {{.URL}}; open it in a browser ({{.Err}}). Its events appear in the Inspector.", map[string]any{"URL": e.URL, "Err": oneline.Clean(e.OpenErr.Error(), 200)})
 	}
 	s.notice.SetText(text)
 	s.m.editor.notice.SetText(text)

@@ -132,4 +132,3 @@ func buttonBackground(t *testing.T, th fyne.Theme, imp widget.Importance, focus 
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
 	return img.At(int(pos.X)+10, int(pos.Y+b.Size().Height/2))
 }
-

@@ -7,6 +7,9 @@
 package main
 
 import (
+	// First: fixes the environment before Fyne reads the locale (see the package).
+	_ "github.com/qexcompanion/qex-companion/internal/clocale"
+
 	"context"
 	"errors"
 	"flag"

@@ -252,6 +252,7 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 		notes = append(notes, "Translations could not be loaded: "+err.Error())
 	}
 	a := app.NewWithID(appid.ID)
+	a.Settings().SetTheme(ui.Theme()) // visible focus, legible underscores in JSON
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	if loadErr != nil {
 		notes = append(notes, loadErr.Error())

@@ -132,7 +132,7 @@ func newEditor(m *MainWindow) *editor {
 
 	open := widget.NewButton(lang.L("Open widget"), e.open)
 	open.Importance = widget.HighImportance
-	buttons := container.NewGridWrap(fyne.NewSize(118, 36), open,
+	buttons := newButtonGrid(open,
 		widget.NewButton(lang.L("Save as…"), e.saveAs), widget.NewButton(lang.L("Load…"), e.openFile))
 	form := container.NewVBox(e.presets, e.general, e.accordion, buttons, e.summary, e.notice)
 	preview := container.NewVBox(widget.NewLabelWithStyle(lang.L("Preview"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), e.preview)

@@ -173,6 +173,17 @@ func (r *remeasured) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 
 func (r *remeasured) MinSize(objects []fyne.CanvasObject) fyne.Size { return objects[0].MinSize() }
 
+// newButtonGrid lays buttons out in equal cells that wrap onto more rows on
+// a narrow window; the cells are as wide as the widest label needs, in
+// whatever language it is.
+func newButtonGrid(buttons ...fyne.CanvasObject) *fyne.Container {
+	var cell fyne.Size
+	for _, b := range buttons {
+		cell = cell.Max(b.MinSize())
+	}
+	return container.NewGridWrap(cell, buttons...)
+}
+
 // newErrorLabel is where a step says, in red, what went wrong and what to
 // do; hidden until then.
 func newErrorLabel() *widget.Label {

@@ -49,7 +49,7 @@ func newConfigStep(m *MainWindow) *configStep {
 	warning.Wrapping = fyne.TextWrapWord
 	warning.Importance = widget.WarningImportance
 	s.body = container.NewBorder(
-		container.NewVBox(intro, warning, container.NewGridWrap(fyne.NewSize(118, 36), s.reveal, copyBtn, saveBtn, widgetBtn), s.notice, s.errLabel),
+		container.NewVBox(intro, warning, newButtonGrid(s.reveal, copyBtn, saveBtn, widgetBtn), s.notice, s.errLabel),
 		container.NewHBox(back, again, widget.NewButton(lang.L("Sign out"), m.signOut)),
 		nil, nil,
 		container.NewVScroll(s.json))

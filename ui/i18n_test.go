@@ -2,10 +2,10 @@ package ui
 
 import (
 	"encoding/json"
-	"log"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"log"
 	"os"
 	"path/filepath"
 	"regexp"

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/url"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -36,6 +37,7 @@ type approveStep struct {
 	copied   *widget.Label
 	intro    *widget.Label
 	qr       *canvas.Image
+	qrBox    *fyne.Container // the QR code's column, hidden with it
 	qrNote   *widget.Label
 	errLabel *widget.Label
 	checkBtn *widget.Button
@@ -92,8 +94,10 @@ func newApproveStep(m *MainWindow) *approveStep {
 		s.urlLabel,
 		container.NewHBox(copyBtn, openBtn),
 		s.copied,
+		s.qrNote, // in the text's column: alone in the QR's, it got one letter per line
 	)
-	s.body, _ = newFlowScroll(m.newRowOrStack(640, 1, container.NewVBox(container.NewCenter(s.qr), s.qrNote), text))
+	s.qrBox = container.NewCenter(s.qr)
+	s.body, _ = newFlowScroll(m.newRowOrStack(640, 1, s.qrBox, text))
 	return s
 }
 
@@ -112,7 +116,7 @@ func (s *approveStep) waitFor(e flows.ApprovalURLReady) {
 	s.urlLabel.SetText(e.URL)
 	s.showQR(e.URL)
 	phone := ""
-	if s.qr.Visible() {
+	if s.qrBox.Visible() {
 		phone = " " + lang.L("You can also scan the code to approve on your phone: this app notices either way.")
 	}
 	switch {
@@ -146,7 +150,7 @@ func (s *approveStep) showQR(link string) {
 	}
 	ip := net.ParseIP(host)
 	if host == "" || host == "localhost" || ip != nil && ip.IsLoopback() {
-		s.qr.Hide()
+		s.qrBox.Hide()
 		s.qrNote.SetText(lang.L("No QR code: the approval page is on this computer ({{.Host}}), which a phone cannot reach. Open the link here.", map[string]any{"Host": oneline.Clean(host, 60)}))
 		s.qrNote.Show()
 		return
@@ -154,7 +158,7 @@ func (s *approveStep) showQR(link string) {
 	if q, err := qrcode.New(link, qrcode.Medium); err == nil {
 		s.qr.Image = q.Image(-4)
 	}
-	s.qr.Show()
+	s.qrBox.Show()
 	s.qr.Refresh()
 	s.qrNote.Hide()
 }
@@ -189,10 +193,10 @@ func (s *approveStep) status(e flows.Waiting) {
 		next = e.Next.Round(100 * time.Millisecond)
 	}
 	if e.Failed {
-		s.statusL.SetText(lang.L("The last check failed ({{.Reason}}). Checking again in {{.Next}}.", map[string]any{"Reason": e.Reason, "Next": next.String()}))
+		s.statusL.SetText(lang.L("The last check failed ({{.Reason}}). Checking again in {{.Next}}.", map[string]any{"Reason": strings.TrimSuffix(e.Reason, "."), "Next": next.String()}))
 		return
 	}
-	s.statusL.SetText(lang.L("Waiting for approval ({{.Reason}}). Checking again in {{.Next}}.", map[string]any{"Reason": e.Reason, "Next": next.String()}))
+	s.statusL.SetText(lang.L("Waiting for approval ({{.Reason}}). Checking again in {{.Next}}.", map[string]any{"Reason": strings.TrimSuffix(e.Reason, "."), "Next": next.String()}))
 }
 
 // fail shows why the flow ended, with Retry.

@@ -222,6 +222,7 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 	s.activity = widget.NewActivity()
 	s.activity.Hide()
 	s.waiting = widget.NewLabel("")
+	s.waiting.Wrapping = fyne.TextWrapWord
 	s.waiting.Hide()
 	s.cancel = widget.NewButton(lang.L("Cancel"), m.cancelFlow)
 	s.cancel.Hide()
@@ -252,7 +253,8 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 		container.NewBorder(nil, nil, nil, s.register, s.scheme),
 		s.errLabel,
 		s.infoL,
-		container.NewHBox(s.button, s.activity, s.waiting, s.cancel),
+		container.NewHBox(s.button, s.activity, s.cancel),
+		s.waiting, // its own line: beside the buttons it widened a phone's window
 		s.saved,
 	)
 	if picker := newLanguagePicker(m); picker != nil {

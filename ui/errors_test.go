@@ -189,8 +189,8 @@ func TestBrowserThatCannotOpenIsSaid(t *testing.T) {
 	if strings.Contains(a.intro.Text, "opened in your browser") {
 		t.Error("the step still claims the page opened")
 	}
-	if a.qr.Visible() || !strings.Contains(a.qrNote.Text, "a phone cannot reach") {
-		t.Errorf("QR visible %v, note %q", a.qr.Visible(), a.qrNote.Text)
+	if a.qrBox.Visible() || !strings.Contains(a.qrNote.Text, "a phone cannot reach") {
+		t.Errorf("QR visible %v, note %q", a.qrBox.Visible(), a.qrNote.Text)
 	}
 }
 

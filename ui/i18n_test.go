@@ -154,7 +154,7 @@ func TestJapaneseWindowFromConnectToBalances(t *testing.T) {
 	t.Cleanup(func() { log.SetOutput(os.Stderr) })
 	r := newRig(t)
 	texts := visibleTexts(r.m.win)
-	for _, want := range []string{"Liquid で接続", "プロバイダー", "環境", "ブラウザーからの戻り方", "サンドボックスの組み込み値を使う", "ステップ 1/4 · 接続"} {
+	for _, want := range []string{"Liquidで接続", "プロバイダー", "環境", "ブラウザーからの戻り方", "サンドボックスの組み込み値を使う", "ステップ 1/4 · 接続"} {
 		if !slices.Contains(texts, want) {
 			t.Errorf("the Japanese Connect step has no %q; it shows %q", want, texts)
 		}
@@ -169,7 +169,7 @@ func TestJapaneseWindowFromConnectToBalances(t *testing.T) {
 		t.Errorf("the Japanese picker's サンドボックス means %q, want sandbox", r.m.connect.target().Env)
 	}
 
-	test.Tap(findButton(t, r.m.win.Content(), "Liquid で接続"))
+	test.Tap(findButton(t, r.m.win.Content(), "Liquidで接続"))
 	r.ui.waitFor(t, "the Japanese Approve step", func() bool { return r.m.stepLabel.Text == "ステップ 2/4 · 承認" })
 	if !slices.Contains(visibleTexts(r.m.win), "承認を待っています…") {
 		t.Errorf("the Approve step does not say it waits in Japanese: %q", visibleTexts(r.m.win))

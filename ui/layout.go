@@ -50,12 +50,12 @@ func (r *rowOrStack) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	}
 	extra := size.Width - r.MinSize(objects).Width
 	x := float32(0)
-	for i, o := range visible {
+	for _, o := range visible {
 		w := o.MinSize().Width
 		switch {
 		case r.grow == evenSplit:
 			w = (size.Width - pad*float32(len(visible)-1)) / float32(len(visible))
-		case i == r.grow:
+		case o == objects[r.grow]: // by its place among all, shown or not
 			w += max(extra, 0)
 		}
 		o.Move(fyne.NewPos(x, 0))

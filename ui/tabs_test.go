@@ -48,3 +48,17 @@ func TestEveryTabFitsAPhone(t *testing.T) {
 		})
 	}
 }
+
+// Enter in the key field starts the flow; the field leaves the screen, so
+// it must not keep the focus and swallow the Escape that cancels the wait.
+func TestEscapeCancelsAfterEnterInAField(t *testing.T) {
+	r := newRig(t)
+	r.m.win.Canvas().Focus(r.m.connect.key)
+	pressEnter(r.m.connect.key)
+	r.waitStep("Approve")
+	if f := r.m.win.Canvas().Focused(); f != nil {
+		t.Fatalf("on Approve the focus is still on %T, which takes Escape", f)
+	}
+	r.m.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape}) // what the window does with a key when nothing has focus
+	r.waitStep("Connect")
+}

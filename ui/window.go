@@ -271,6 +271,9 @@ func (m *MainWindow) show(s step) {
 	}
 	m.shown = s
 	m.retitle()
+	// What had the keyboard focus is no longer on screen; left focused,
+	// it would swallow Escape, which cancels only when nothing has focus.
+	m.win.Canvas().Unfocus()
 	m.stepBody.Objects = []fyne.CanvasObject{s.content()}
 	m.stepBody.Refresh()
 	if m.tabs != nil {

@@ -44,8 +44,8 @@ func TestWizardEndToEndOnSandbox(t *testing.T) {
 
 	a := m.approve
 	if a.heading.Text != "Approve in your browser" || !strings.Contains(a.urlLabel.Text, "/liquid_oauth?preferred_action=follow_href&return_url=") ||
-		a.qr.Visible() || !a.qrNote.Visible() || a.elapsed.Text != "0:00" || !a.checkBtn.Visible() || a.retryBtn.Visible() {
-		t.Errorf("approve step: heading %q url %q qr %v (the sandbox's loopback link gets none) elapsed %q", a.heading.Text, a.urlLabel.Text, a.qr.Visible(), a.elapsed.Text)
+		a.qrBox.Visible() || !a.qrNote.Visible() || a.elapsed.Text != "0:00" || !a.checkBtn.Visible() || a.retryBtn.Visible() {
+		t.Errorf("approve step: heading %q url %q qr %v (the sandbox's loopback link gets none) elapsed %q", a.heading.Text, a.urlLabel.Text, a.qrBox.Visible(), a.elapsed.Text)
 	}
 	if a.statusL.Text != "Waiting for your approval…" {
 		t.Errorf("status %q", a.statusL.Text)

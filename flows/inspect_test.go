@@ -33,6 +33,15 @@ func TestRedactBody(t *testing.T) {
 	if got := flows.RedactBody([]byte("<html>token " + jwt + "</html>")); got != "<html>token [redacted]</html>" {
 		t.Errorf("non-JSON body: %q", got)
 	}
+	// Text that starts like JSON is still text: Go's "404 page not found".
+	for _, text := range []string{"404 page not found\n", `"quoted" and more`, `{"a":1} {"b":2}`} {
+		if got := flows.RedactBody([]byte(text)); got != text {
+			t.Errorf("body %q is shown as %q", text, got)
+		}
+	}
+	if got := flows.RedactBody([]byte("{\"a\": 1}\n")); got != "{\n  \"a\": 1\n}" {
+		t.Errorf("JSON with a trailing newline: %q", got)
+	}
 }
 
 func TestInspectingClientReportsRedactedExchanges(t *testing.T) {

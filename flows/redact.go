@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -156,7 +157,8 @@ func RedactBody(raw []byte) string {
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber() // keep amounts exact
-	if err := dec.Decode(&v); err != nil {
+	if err := dec.Decode(&v); err != nil || dec.Decode(new(any)) != io.EOF {
+		// Not one JSON value: "404 page not found" is not the number 404.
 		return RedactText(string(raw))
 	}
 	out, err := json.MarshalIndent(redactValue(v), "", "  ")

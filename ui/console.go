@@ -47,7 +47,7 @@ func newConsole(m *MainWindow) *console {
 	c.method = widget.NewSelect(consoleMethods, nil)
 	c.method.SetSelected("GET")
 	c.path = widget.NewEntry()
-	c.path.SetPlaceHolder(lang.L("/path?query, e.g. /accounts"))
+	c.path.SetPlaceHolder(lang.L("/path?query — as in the Inspector"))
 	c.path.OnSubmitted = func(string) { c.sendRequest() }
 	c.body = widget.NewMultiLineEntry()
 	c.body.SetPlaceHolder(lang.L("JSON body (optional)"))
@@ -87,7 +87,7 @@ func (c *console) connected(provider string) {
 func (c *console) sendRequest() {
 	method, path, body := c.method.Selected, strings.TrimSpace(c.path.Text), strings.TrimSpace(c.body.Text)
 	if !strings.HasPrefix(path, "/") {
-		c.status.SetText(lang.L("Enter a path that starts with /, e.g. /accounts."))
+		c.status.SetText(lang.L("Enter a path that starts with /, as the Inspector lists them."))
 		return
 	}
 	var payload []byte

@@ -25,8 +25,9 @@ func CheckURL(raw string) error {
 	return nil
 }
 
-// desktopWait is how long Open waits for the desktop opener to report a
-// failure; openers such as xdg-open may block until the browser exits.
+// desktopWait is how long Open waits for $BROWSER or the desktop opener to
+// report a failure; openers such as xdg-open may block until the browser
+// exits.
 const desktopWait = 3 * time.Second
 
 // Open opens rawURL with the command in $BROWSER (its words, then the URL),
@@ -42,8 +43,17 @@ func Open(rawURL string) error {
 		if err := cmd.Start(); err != nil {
 			return fmt.Errorf("cannot start $BROWSER (%s): %w", cmdline[0], err)
 		}
-		go cmd.Wait() //nolint:errcheck // reap it; the browser's exit status says nothing about the flow
-		return nil
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		select {
+		case err := <-exited:
+			if err != nil { // e.g. BROWSER=false, or an opener that found no browser
+				return fmt.Errorf("$BROWSER (%s) failed: %w", cmdline[0], err)
+			}
+			return nil
+		case <-time.After(desktopWait):
+			return nil // still running: a browser that stays in the foreground
+		}
 	}
 	browser.Stdout, browser.Stderr = io.Discard, io.Discard
 	done := make(chan error, 1)

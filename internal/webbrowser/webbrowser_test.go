@@ -74,3 +74,13 @@ func TestOpenReportsAMissingBROWSER(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// A $BROWSER that runs and fails opened nothing: the window must say so,
+// not "the approval page opened in your browser".
+func TestOpenReportsABROWSERThatFails(t *testing.T) {
+	t.Setenv("BROWSER", "false")
+	err := webbrowser.Open("https://example.com/approve")
+	if err == nil || !strings.Contains(err.Error(), "$BROWSER (false) failed") {
+		t.Fatalf("Open with BROWSER=false: %v", err)
+	}
+}

@@ -150,8 +150,10 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	status := container.NewHBox(s.updated, s.count)
 	s.listing = []fyne.CanvasObject{controls, status, s.rows}
 	s.body = container.NewBorder(
-		container.NewVBox(s.resumedL, s.profile, s.token, controls, status, s.copied, s.errLabel),
-		container.NewHBox(s.next, widget.NewButton(lang.L("Sign out"), m.signOut)),
+		container.NewVBox(s.resumedL, s.profile, s.token, controls, status, s.errLabel),
+		// The copy confirmation is beside the buttons, under the rows: above
+		// them it pushed the rows down under the pointer.
+		container.NewBorder(nil, nil, container.NewHBox(s.next, widget.NewButton(lang.L("Sign out"), m.signOut)), nil, s.copied),
 		nil, nil, s.rows)
 	return s
 }

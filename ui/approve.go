@@ -207,6 +207,7 @@ func (s *approveStep) fail(err error) {
 		msg = lang.L("Timed out: nobody approved the connection in time. Retry to get a new link.")
 	}
 	s.heading.SetText(lang.L("Not connected"))
+	s.intro.Hide() // it asked for an approval that is over
 	s.errLabel.SetText(msg)
 	s.errLabel.Show()
 	s.statusL.SetText("")
@@ -228,6 +229,7 @@ func (s *approveStep) reset() {
 	s.stop()
 	s.url = ""
 	s.heading.SetText(lang.L("Approve in your browser"))
+	s.intro.Show()
 	s.errLabel.Hide()
 	s.retryBtn.Hide()
 	s.checkBtn.Show()

@@ -80,11 +80,17 @@ func TestDenialThenRetry(t *testing.T) {
 	if a.heading.Text != "Not connected" || a.errLabel.Text != "The request was denied in the browser; approve it to connect, or start again" || a.checkBtn.Visible() {
 		t.Errorf("after deny: heading %q error %q", a.heading.Text, a.errLabel.Text)
 	}
+	if a.intro.Visible() {
+		t.Errorf("after deny the step still asks for the approval: %q", a.intro.Text)
+	}
 	if r.m.stepLabel.Text != "Step 2 of 4 · Approve" {
 		t.Errorf("left the Approve step: %q", r.m.stepLabel.Text)
 	}
 	test.Tap(a.retryBtn)
 	r.ui.waitFor(t, "a new approval link", func() bool { return a.url != "" && !a.retryBtn.Visible() })
+	if !a.intro.Visible() {
+		t.Error("the new approval does not say what to do")
+	}
 	r.user.answer(t, "approve")
 	r.waitStep("Balances")
 }
@@ -105,6 +111,9 @@ func TestTimeoutThenRetry(t *testing.T) {
 	}
 	test.Tap(a.retryBtn)
 	r.ui.waitFor(t, "a new approval link", func() bool { return a.url != "" && !a.retryBtn.Visible() })
+	if !a.intro.Visible() {
+		t.Error("the new approval does not say what to do")
+	}
 	r.user.answer(t, "approve")
 	r.waitStep("Balances")
 }

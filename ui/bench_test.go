@@ -52,3 +52,17 @@ func BenchmarkSetBalances10k(b *testing.B) {
 		s.set(accounts, time.Now())
 	}
 }
+
+// BenchmarkUseLanguage is what choosing Japanese adds to start-up: parsing
+// the embedded translations.
+func BenchmarkUseLanguage(b *testing.B) {
+	for b.Loop() {
+		if err := UseLanguage("ja"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if err := UseLanguage("en"); err != nil {
+		b.Fatal(err)
+	}
+}

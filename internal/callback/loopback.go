@@ -2,6 +2,7 @@ package callback
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"net"
@@ -100,9 +101,20 @@ func (l *Loopback) ReturnURL() string {
 // Results delivers the one return whose state matches.
 func (l *Loopback) Results() <-chan Result { return l.results }
 
-// Close stops the listener and drops open connections.
+// closeWait bounds how long Close lets open requests finish.
+const closeWait = 2 * time.Second
+
+// Close stops the listener; a request being answered gets its page first
+// (the flow closes the moment it has the answer, which is before the page
+// telling the browser so has been written), then connections are dropped.
 func (l *Loopback) Close() error {
-	l.closeOnce.Do(func() { l.closeErr = l.srv.Close() })
+	l.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), closeWait)
+		defer cancel()
+		if err := l.srv.Shutdown(ctx); err != nil {
+			l.closeErr = l.srv.Close()
+		}
+	})
 	return l.closeErr
 }
 

@@ -228,3 +228,24 @@ func TestConfiguredPathBringsBackEverything(t *testing.T) {
 		}
 	}
 }
+
+// The flow closes the receiver as soon as the answer arrives; the browser
+// that brought it must still get its page, not a dropped connection.
+func TestTheBrowserGetsItsPageWhenTheFlowClosesAtOnce(t *testing.T) {
+	for range 30 {
+		l, _, _ := listen(t)
+		go func() {
+			<-l.Results()
+			l.Close()
+		}()
+		resp, err := http.Get(l.ReturnURL() + "&code=abc")
+		if err != nil {
+			t.Fatalf("the browser got no page: %v", err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || !strings.Contains(string(body), "</html>") {
+			t.Fatalf("the browser got %d %q, %v", resp.StatusCode, body, err)
+		}
+	}
+}

@@ -55,10 +55,18 @@ func startEmulator(t *testing.T, opts ...oauth2sandbox.Option) *emulator {
 func (e *emulator) clock() time.Time        { e.mu.Lock(); defer e.mu.Unlock(); return e.now }
 func (e *emulator) advance(d time.Duration) { e.mu.Lock(); e.now = e.now.Add(d); e.mu.Unlock() }
 func (e *emulator) count(call string) int   { e.mu.Lock(); defer e.mu.Unlock(); return e.calls[call] }
+// seenCodes are the codes the browser carried back. The scripted browser
+// notes a code once it has read the receiver's page, which can be after the
+// flow has finished with it: wait a little for it.
 func (e *emulator) seenCodes() []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return slices.Clone(e.codes)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		e.mu.Lock()
+		codes := slices.Clone(e.codes)
+		e.mu.Unlock()
+		if len(codes) > 0 || time.Now().After(deadline) {
+			return codes
+		}
+	}
 }
 func (e *emulator) rememberCode(code string) {
 	e.mu.Lock()

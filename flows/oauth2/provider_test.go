@@ -55,6 +55,7 @@ func startEmulator(t *testing.T, opts ...oauth2sandbox.Option) *emulator {
 func (e *emulator) clock() time.Time        { e.mu.Lock(); defer e.mu.Unlock(); return e.now }
 func (e *emulator) advance(d time.Duration) { e.mu.Lock(); e.now = e.now.Add(d); e.mu.Unlock() }
 func (e *emulator) count(call string) int   { e.mu.Lock(); defer e.mu.Unlock(); return e.calls[call] }
+
 // seenCodes are the codes the browser carried back. The scripted browser
 // notes a code once it has read the receiver's page, which can be after the
 // flow has finished with it: wait a little for it.

@@ -7,7 +7,8 @@
 package main
 
 import (
-	// First: fixes the environment before Fyne reads the locale (see the package).
+	// Fixes the environment before Fyne reads the locale; Go initialises it
+	// before Fyne by import path and dependencies, not by this line (see the package).
 	_ "github.com/qexcompanion/qex-companion/internal/clocale"
 
 	"context"

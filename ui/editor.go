@@ -136,7 +136,7 @@ func newEditor(m *MainWindow) *editor {
 		widget.NewButton(lang.L("Save as…"), e.saveAs), widget.NewButton(lang.L("Load…"), e.openFile))
 	form := container.NewVBox(e.presets, e.general, e.accordion, buttons, e.summary, e.notice)
 	preview := container.NewVBox(widget.NewLabelWithStyle(lang.L("Preview"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), e.preview)
-	e.content = container.NewVScroll(m.newRowOrStack(760, evenSplit, form, preview))
+	e.content, _ = newFlowScroll(m.newRowOrStack(760, evenSplit, form, preview))
 	e.load(widgetcfg.Config{ConfigVersion: widgetcfg.ConfigVersion})
 	return e
 }

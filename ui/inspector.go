@@ -74,7 +74,7 @@ func newInspector(m *MainWindow) *inspector {
 			l := o.(*widget.Label)
 			l.Importance = exchangeImportance(ex)
 			l.SetText(exchangeLine(ex))
-			i.httpList.SetItemHeight(id, wrappedHeight(l.Text, l.TextStyle, l.Wrapping, i.httpList.Size().Width))
+			i.httpList.SetItemHeight(id, rowLabelHeight(l.Text, l.TextStyle, l.Wrapping, i.httpList.Size().Width))
 		},
 	)
 	i.httpList.OnSelected = func(id widget.ListItemID) {
@@ -111,7 +111,7 @@ func newInspector(m *MainWindow) *inspector {
 			e := i.events[id]
 			l := o.(*widget.Label)
 			l.SetText(e.at.Format("15:04:05.000") + "  " + e.text)
-			i.eventList.SetItemHeight(id, wrappedHeight(l.Text, l.TextStyle, l.Wrapping, i.eventList.Size().Width))
+			i.eventList.SetItemHeight(id, rowLabelHeight(l.Text, l.TextStyle, l.Wrapping, i.eventList.Size().Width))
 		},
 	)
 

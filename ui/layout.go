@@ -139,13 +139,14 @@ func (f *flowColumn) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	return s
 }
 
-// wrappedHeight is the height a label with text, style and wrapping needs
-// as a row of a list width wide: rows are measured at the width they get,
-// never at the one they had before a resize.
-func wrappedHeight(text string, style fyne.TextStyle, wrapping fyne.TextWrap, width float32) float32 {
+// rowLabelHeight is the height a label with text, style and wrapping needs
+// in a row of a list listWidth wide (less the row's padding and the scroll
+// bar): rows are measured at the width they get, never at the one they had
+// before a resize.
+func rowLabelHeight(text string, style fyne.TextStyle, wrapping fyne.TextWrap, listWidth float32) float32 {
 	l := widget.NewLabel(text)
 	l.TextStyle, l.Wrapping = style, wrapping
-	l.Resize(fyne.NewSize(max(width-theme.ScrollBarSize(), 1), l.MinSize().Height))
+	l.Resize(fyne.NewSize(max(listWidth-2*theme.Padding()-theme.ScrollBarSize(), 1), l.MinSize().Height))
 	return l.MinSize().Height
 }
 

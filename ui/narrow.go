@@ -1,9 +1,6 @@
 package ui
 
 import (
-	"math"
-	"strings"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
@@ -110,7 +107,7 @@ func (s *balancesStep) newNarrowList() *widget.List {
 			box := row.content.(*fyne.Container)
 			name, amounts := box.Objects[0].(*widget.Label), box.Objects[1].(*widget.Label)
 			r := s.shown[i]
-			name.SetText(r.Currency + "  " + r.Symbol + "  ·  " + r.Type)
+			name.SetText(narrowName(r))
 			amounts.SetText(s.narrowAmounts(i))
 			row.onTap = func() { s.copyAmount(i, balances.ByBalance) }
 			row.onMenu = func(at fyne.Position) { s.showCopyMenu(i, at) }
@@ -159,20 +156,13 @@ func (s *balancesStep) narrowAmounts(i int) string {
 	return lang.L("Balance") + "   " + r.Balance + "\n" + lang.L("Reserved") + "  " + r.Reserved
 }
 
-// narrowHeight is the height row i needs at width: its name line, and each
-// amount line with as many wrapped lines as its text takes, measured with
-// labels like the row's own.
+// narrowHeight is the height row i needs at width: its name line, and its
+// amounts with as many wrapped lines as they take, measured with labels like
+// the row's own.
 func (s *balancesStep) narrowHeight(i int, width float32) float32 {
-	mono := fyne.TextStyle{Monospace: true}
-	digit := fyne.MeasureText("0", theme.TextSize(), mono)
-	avail := max(width-2*theme.InnerPadding()-2*theme.Padding()-theme.ScrollBarSize(), digit.Width)
-	lines := 0
-	for _, text := range strings.Split(s.narrowAmounts(i), "\n") {
-		w := fyne.MeasureText(text, theme.TextSize(), mono).Width
-		lines += max(1, int(math.Ceil(float64(w/avail))))
-	}
-	name := widget.NewLabelWithStyle("W", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	amounts := widget.NewLabel(strings.TrimSuffix(strings.Repeat("0\n", lines), "\n"))
-	amounts.TextStyle = mono
-	return name.MinSize().Height + theme.Padding() + amounts.MinSize().Height
+	return rowLabelHeight(narrowName(s.shown[i]), fyne.TextStyle{Bold: true}, fyne.TextWrapOff, width) + theme.Padding() +
+		rowLabelHeight(s.narrowAmounts(i), fyne.TextStyle{Monospace: true}, fyne.TextWrapBreak, width)
 }
+
+// narrowName is a row's first line on a phone.
+func narrowName(r balances.Row) string { return r.Currency + "  " + r.Symbol + "  ·  " + r.Type }

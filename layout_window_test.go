@@ -154,9 +154,11 @@ func (r *layoutRun) start(args ...string) {
 	if err := r.app.Start(); err != nil {
 		r.t.Fatal(err)
 	}
-	r.exited = make(chan error, 1)
-	go func() { r.exited <- r.app.Wait() }()
-	app := r.app
+	// Locals: the next start replaces r.app and r.exited while this
+	// launch's Wait may still be running.
+	app, exited := r.app, make(chan error, 1)
+	r.exited = exited
+	go func() { exited <- app.Wait() }()
 	r.t.Cleanup(func() { app.Process.Kill() })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -33,7 +33,6 @@ import (
 	"github.com/qexcompanion/qex-companion/flows/oauth2"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/appid"
-	"github.com/qexcompanion/qex-companion/internal/broker"
 	"github.com/qexcompanion/qex-companion/internal/cli"
 	"github.com/qexcompanion/qex-companion/internal/deeplink"
 	"github.com/qexcompanion/qex-companion/internal/headless"
@@ -68,9 +67,6 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "broker" { // the partner's token broker: a server, not the app
-		return broker.Main(ctx, args[1:], stdout, stderr)
-	}
 	o, err := cli.Parse(args, providers, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK

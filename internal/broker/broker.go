@@ -23,12 +23,16 @@ import (
 // Defaults of Config.
 const (
 	DefaultExchangeTimeout = 15 * time.Second
-	DefaultRateLimit       = 30 // requests per grant per RateWindow
+	DefaultRateLimit       = 30  // requests per grant per RateWindow
+	DefaultAddressLimit    = 120 // requests to /v1/start and /v1/token per address per RateWindow
 	RateWindow             = time.Minute
 	// MaxBodyBytes bounds a request body (docs/broker.md).
 	MaxBodyBytes = 16 << 10
 	// maxFieldBytes bounds each field of a request.
 	maxFieldBytes = 2048
+	// leaseMargin is how much longer than EXchange's timeout a refresh
+	// lease lasts: a live holder has finished (stored or given up) by then.
+	leaseMargin = 10 * time.Second
 )
 
 // Config configures a broker. ExchangeBase, ClientID, ClientSecret, Key
@@ -37,15 +41,44 @@ type Config struct {
 	ExchangeBase string // e.g. https://exchange.example
 	ClientID     string
 	ClientSecret string
-	Key          []byte // KeySize bytes; seals the refresh tokens in the Store
-	Store        Store  // e.g. OpenStore(ctx, "sqlite::memory:") in-process
+	Key          []byte   // KeySize bytes; seals the refresh tokens in the Store
+	OldKeys      [][]byte // keys Key replaces: they still open, Key seals again at the next write
+	Store        Store    // e.g. a MemoryStore in-process, sqlstore for a server
 	// Logger receives the access log and the reasons of failures; never a
 	// token or a secret. Nil discards them.
 	Logger          *slog.Logger
 	ExchangeTimeout time.Duration // each call to EXchange; DefaultExchangeTimeout if zero
 	RateLimit       int           // requests per grant per RateWindow; DefaultRateLimit if zero
-	HTTPClient      *http.Client  // calls to EXchange; nil: one with the project's redirect policy
+	// AddressLimit bounds the calls to /v1/start and /v1/token, and the
+	// grant requests that fail to prove their secret, per client address
+	// per RateWindow, in this process; DefaultAddressLimit if zero.
+	AddressLimit int
+	// ClientIPHeader, when set, names the header a trusted reverse proxy
+	// puts the client's address in (its last value counts), e.g.
+	// X-Forwarded-For; otherwise the connection's address counts.
+	ClientIPHeader string
+	HTTPClient     *http.Client // calls to EXchange; nil: one with the project's redirect policy
+	Observer       Observer     // nil: nothing observes
+	Now            func() time.Time
+	// Arrived, if set, runs once a refresh has noted when it arrived; tests
+	// line up concurrent refreshes on it.
+	Arrived func()
 }
+
+// Observer is told what the broker does, for metrics.
+type Observer interface {
+	// Refreshed: a refresh ended with outcome "exchange" (EXchange asked),
+	// "shared" (another's fresh token answered), "refused", "lost" or "failed".
+	Refreshed(outcome string)
+	// ExchangeCalled: a call to EXchange's path took that long and was
+	// "answered" or "unanswered".
+	ExchangeCalled(path string, took time.Duration, outcome string)
+}
+
+type noObserver struct{}
+
+func (noObserver) Refreshed(string)                             {}
+func (noObserver) ExchangeCalled(string, time.Duration, string) {}
 
 // Server is the broker's http.Handler.
 type Server struct {
@@ -54,11 +87,14 @@ type Server struct {
 	store     Store
 	sealer    *sealer
 	log       *slog.Logger
+	observe   Observer
 	rateLimit int
+	addresses *addressLimiter
+	ipHeader  string
+	lease     time.Duration
 	now       func() time.Time
-	// arrived runs when a refresh has noted its arrival; tests use it to
-	// line up concurrent refreshes.
-	arrived func()
+	arrived   func()
+	flights   flights
 }
 
 // New checks cfg and returns the broker.
@@ -75,30 +111,49 @@ func New(cfg Config) (*Server, error) {
 	case cfg.Store == nil:
 		return nil, errors.New("the broker needs a store")
 	}
-	seal, err := newSealer(cfg.Key)
+	seal, err := newSealer(cfg.Key, cfg.OldKeys...)
 	if err != nil {
 		return nil, err
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = &http.Client{CheckRedirect: apihttp.CheckRedirect}
+		// Many refreshes at once reach one EXchange: keep their connections.
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.MaxIdleConnsPerHost = 256
+		hc = &http.Client{CheckRedirect: apihttp.CheckRedirect, Transport: transport}
 	}
+	observe := cfg.Observer
+	if observe == nil {
+		observe = noObserver{}
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	timeout := cmp(cfg.ExchangeTimeout, DefaultExchangeTimeout)
 	s := &Server{
 		mux: http.NewServeMux(),
 		exchange: &exchange{base: base, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret, hc: hc,
-			timeout: cmp(cfg.ExchangeTimeout, DefaultExchangeTimeout)},
+			timeout: timeout, observe: observe},
 		store:     cfg.Store,
 		sealer:    seal,
 		log:       cfg.Logger,
+		observe:   observe,
 		rateLimit: cmp(cfg.RateLimit, DefaultRateLimit),
-		now:       time.Now,
-		arrived:   func() {},
+		addresses: newAddressLimiter(cmp(cfg.AddressLimit, DefaultAddressLimit)),
+		ipHeader:  cfg.ClientIPHeader,
+		lease:     timeout + leaseMargin,
+		now:       now,
+		arrived:   cfg.Arrived,
+	}
+	if s.arrived == nil {
+		s.arrived = func() {}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.mux.HandleFunc("/v1/start", s.post(s.start))
-	s.mux.HandleFunc("/v1/token", s.post(s.token))
+	s.mux.HandleFunc("/v1/start", s.post(s.limitAddress(s.start)))
+	s.mux.HandleFunc("/v1/token", s.post(s.limitAddress(s.token)))
 	s.mux.HandleFunc("/v1/refresh", s.post(s.refresh))
 	s.mux.HandleFunc("/v1/revoke", s.post(s.revoke))
 	s.mux.HandleFunc("/healthz", s.healthz)
@@ -123,6 +178,11 @@ type apiError struct {
 	Message string
 	// RetryAfter is set on 429.
 	RetryAfter time.Duration
+	// unanswered: the request went to EXchange and no answer came back,
+	// so EXchange may have acted on it. exchangeCode is EXchange's OAuth
+	// error code when it refused.
+	unanswered   bool
+	exchangeCode string
 }
 
 func (e *apiError) Error() string { return e.Message }
@@ -135,7 +195,10 @@ var errBadGrant = &apiError{Status: http.StatusUnauthorized, Code: "invalid_gran
 
 // accessEntry is what the access log says of one request; handlers add the
 // grant id once they know it.
-type accessEntry struct{ grant string }
+type accessEntry struct {
+	began time.Time
+	grant string
+}
 
 type accessKey struct{}
 
@@ -162,13 +225,13 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 // ServeHTTP answers a request and logs it: method, path, status, duration,
 // grant id. Never the body, the query or a header.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	began := time.Now()
-	entry := &accessEntry{}
+	began := s.now()
+	entry := &accessEntry{began: began}
 	rec := &statusRecorder{ResponseWriter: w}
 	s.mux.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), accessKey{}, entry)))
 	attrs := []any{
 		"method", oneline.Clean(r.Method, 16), "path", oneline.Clean(r.URL.Path, 100), "status", rec.status,
-		"duration_ms", time.Since(began).Milliseconds(), "remote", r.RemoteAddr,
+		"duration_ms", s.now().Sub(began).Milliseconds(), "remote", r.RemoteAddr,
 	}
 	if entry.grant != "" {
 		attrs = append(attrs, "grant", entry.grant)
@@ -376,20 +439,28 @@ type grantRequest struct {
 	GrantSecret string `json:"grant_secret"`
 }
 
-// authorize counts the request against the grant's rate limit, then checks
-// the grant secret against its hash.
+// authorize checks the grant secret against its hash, then counts the
+// request against the grant's rate limit: only a request that proves the
+// secret spends it. A failed proof counts against the client's address.
 func (s *Server) authorize(r *http.Request, body []byte) (Grant, error) {
 	var req grantRequest
 	if err := decode(body, &req, map[string]*string{"grant_id": &req.GrantID, "grant_secret": &req.GrantSecret}, "grant_id", "grant_secret"); err != nil {
 		return Grant{}, err
 	}
-	if !looksLikeGrantID(req.GrantID) {
+	g, err := s.store.Get(r.Context(), req.GrantID)
+	if errors.Is(err, ErrNoGrant) || (err == nil && !secretMatches(req.GrantSecret, g.SecretHash)) {
+		if limited := s.countAddress(r); limited != nil {
+			return Grant{}, limited
+		}
 		return Grant{}, errBadGrant
 	}
-	logGrant(r, req.GrantID)
+	if err != nil {
+		return Grant{}, err
+	}
+	logGrant(r, g.ID)
 	now := s.now()
 	window := now.Unix() / int64(RateWindow/time.Second)
-	count, err := s.store.CountRequest(r.Context(), req.GrantID, window)
+	count, err := s.store.CountRequest(r.Context(), g.ID, window)
 	if err != nil {
 		return Grant{}, s.grantError(err)
 	}
@@ -397,13 +468,6 @@ func (s *Server) authorize(r *http.Request, body []byte) (Grant, error) {
 		next := time.Unix((window+1)*int64(RateWindow/time.Second), 0)
 		return Grant{}, &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", RetryAfter: next.Sub(now),
 			Message: fmt.Sprintf("more than %d requests for this grant in %s; try again later", s.rateLimit, RateWindow)}
-	}
-	g, err := s.store.Get(r.Context(), req.GrantID)
-	if err != nil {
-		return Grant{}, s.grantError(err)
-	}
-	if !secretMatches(req.GrantSecret, g.SecretHash) {
-		return Grant{}, errBadGrant
 	}
 	return g, nil
 }
@@ -415,45 +479,6 @@ func (s *Server) grantError(err error) error {
 	return err
 }
 
-func (s *Server) refresh(r *http.Request, body []byte) (any, error) {
-	arrivedAt := s.now().UnixMicro()
-	s.arrived()
-	g, err := s.authorize(r, body)
-	if err != nil {
-		return nil, err
-	}
-	var fresh tokens
-	err = s.store.Update(r.Context(), g.ID, func(g *Grant) (bool, error) {
-		if g.RefreshedAt.UnixMicro() > arrivedAt {
-			// Another refresh of this grant (in any broker process) got
-			// the lock first and rotated the refresh token while this one
-			// waited: its user token is this one's answer too.
-			userToken, err := s.sealer.open(g.UserTokenSealed, "user", g.ID)
-			fresh = tokens{userToken: userToken, expiresAt: g.ExpiresAt}
-			return false, err
-		}
-		refreshToken, err := s.sealer.open(g.RefreshSealed, "refresh", g.ID)
-		if err != nil {
-			return false, err
-		}
-		if fresh, err = s.exchange.token(r.Context(), "the refresh", url.Values{
-			"grant_type": {"refresh_token"}, "refresh_token": {refreshToken},
-		}); err != nil {
-			return false, err
-		}
-		if fresh.refreshToken != "" { // EXchange rotated it
-			g.RefreshSealed = s.sealer.seal(fresh.refreshToken, "refresh", g.ID)
-		}
-		g.UserTokenSealed = s.sealer.seal(fresh.userToken, "user", g.ID)
-		g.ExpiresAt, g.RefreshedAt = fresh.expiresAt, s.now()
-		return true, nil
-	})
-	if err != nil {
-		return nil, s.grantError(err)
-	}
-	return answer(fresh), nil
-}
-
 func (s *Server) revoke(r *http.Request, body []byte) (any, error) {
 	g, err := s.authorize(r, body)
 	if err != nil {
@@ -462,7 +487,19 @@ func (s *Server) revoke(r *http.Request, body []byte) (any, error) {
 	if err := s.store.Delete(r.Context(), g.ID); err != nil {
 		return nil, s.grantError(err)
 	}
+	// A refresh under way finds its grant gone and revokes what it got.
+	if refreshToken, _, err := s.sealer.open(g.RefreshSealed, "refresh", g.ID); err == nil {
+		s.revokeAtExchange(context.WithoutCancel(r.Context()), g.ID, refreshToken)
+	}
 	return nil, nil
+}
+
+// revokeAtExchange asks EXchange to forget a refresh token the broker
+// forgot; it is best effort: a failure is logged, not answered.
+func (s *Server) revokeAtExchange(ctx context.Context, grantID, refreshToken string) {
+	if err := s.exchange.revoke(ctx, refreshToken); err != nil {
+		s.log.Warn("EXchange did not revoke a forgotten grant's refresh token", "grant", grantID, "reason", err.Error())
+	}
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

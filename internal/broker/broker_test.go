@@ -1,381 +1,206 @@
-package broker
+package broker_test
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/qexcompanion/qex-companion/internal/broker"
+	"github.com/qexcompanion/qex-companion/internal/broker/brokertest"
 )
 
-var testKey = bytes.Repeat([]byte{0x42}, KeySize)
-
-// syncBuffer collects logs written from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// harness is a broker on a loopback port in front of a fake EXchange.
-type harness struct {
-	t       *testing.T
-	fx      *fakeExchange
-	srv     *Server
-	url     string
-	logs    *syncBuffer
-	secrets []string // grant secrets handed out
-	line    lineUp
-}
-
-// lineUp tells when a number of refreshes have reached the broker.
-type lineUp struct {
-	mu         sync.Mutex
-	want, seen int
-	allIn      chan struct{}
-}
-
-// expect returns a channel closed once n more refreshes have arrived.
-func (l *lineUp) expect(n int) chan struct{} {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.want, l.seen, l.allIn = n, 0, make(chan struct{})
-	return l.allIn
-}
-
-func (l *lineUp) arrived() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.allIn == nil {
-		return
-	}
-	if l.seen++; l.seen == l.want {
-		close(l.allIn)
-		l.allIn = nil
-	}
-}
-
-// newHarness starts a broker on store; tweak changes its Config, prepare
-// the Server before it answers.
-func newHarness(t *testing.T, store Store, tweak func(*Config), prepare func(*Server)) *harness {
-	t.Helper()
-	h := &harness{t: t, fx: newFakeExchange(t), logs: &syncBuffer{}}
-	cfg := Config{ExchangeBase: h.fx.URL, ClientID: fakeClientID, ClientSecret: fakeClientSecret, Key: testKey,
-		Store: store, Logger: newJSONLogger(h.logs)}
-	if tweak != nil {
-		tweak(&cfg)
-	}
-	srv, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.srv = srv
-	srv.arrived = h.line.arrived
-	if prepare != nil {
-		prepare(srv)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	h.url = ts.URL
-	return h
-}
-
-func memoryStore(t *testing.T) Store {
-	t.Helper()
-	store, err := OpenStore(context.Background(), "sqlite::memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	return store
-}
-
-// call posts body as JSON to base+path and decodes the JSON answer.
-func call(t *testing.T, base, path string, body any) (int, http.Header, map[string]any) {
-	t.Helper()
-	raw, _ := json.Marshal(body)
-	resp, err := http.Post(base+path, "application/json", bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	var answer map[string]any
-	if resp.StatusCode != http.StatusNoContent {
-		if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-			t.Fatalf("%s answered %d with Content-Type %q: %s", path, resp.StatusCode, ct, data)
-		}
-		if err := json.Unmarshal(data, &answer); err != nil {
-			t.Fatalf("%s answered %d, not JSON: %s", path, resp.StatusCode, data)
-		}
-	}
-	return resp.StatusCode, resp.Header, answer
-}
-
-type grantOf struct{ id, secret string }
-
-// signIn is a device's first sign-in: the code EXchange sent back,
-// exchanged through the broker at base.
-func signIn(t *testing.T, fx *fakeExchange, base string) (string, grantOf) {
-	t.Helper()
-	const redirect = "http://127.0.0.1:53682/callback"
-	status, _, a := call(t, base, "/v1/token", map[string]string{"code": fx.newCode(redirect), "redirect_uri": redirect})
-	if status != 200 {
-		t.Fatalf("/v1/token: %d %v", status, a)
-	}
-	g, _ := a["grant"].(map[string]any)
-	id, _ := g["id"].(string)
-	secret, _ := g["secret"].(string)
-	if id == "" || len(secret) < 43 {
-		t.Fatalf("/v1/token answered no usable grant: %v", g)
-	}
-	return userToken(t, a), grantOf{id, secret}
-}
-
-// userToken checks the shape of an answer with a user token: access and
-// secret key, expiry four hours ahead.
-func userToken(t *testing.T, a map[string]any) string {
-	t.Helper()
-	token, _ := a["user_token"].(string)
-	if ak, sk, ok := strings.Cut(token, ":"); !ok || ak == "" || sk == "" {
-		t.Fatalf("user_token %q is not access_key:secret_key", token)
-	}
-	expires, err := time.Parse(time.RFC3339, fmt.Sprint(a["expires_at"]))
-	if err != nil {
-		t.Fatalf("expires_at %v: %v", a["expires_at"], err)
-	}
-	if left := time.Until(expires); left < 4*time.Hour-time.Minute || left > 4*time.Hour+time.Second {
-		t.Errorf("the user token expires in %s, not 4 h", left)
-	}
-	return token
-}
-
-func (h *harness) signIn() (string, grantOf) {
-	token, g := signIn(h.t, h.fx, h.url)
-	h.secrets = append(h.secrets, g.secret)
-	return token, g
-}
-
-func refreshBody(g grantOf) map[string]string {
-	return map[string]string{"grant_id": g.id, "grant_secret": g.secret}
-}
-
-// brokerSuite is what every store must pass.
-func brokerSuite(t *testing.T, h *harness) {
-	t.Run("start", func(t *testing.T) {
-		status, _, a := call(t, h.url, "/v1/start", map[string]string{"redirect_uri": "http://127.0.0.1:53682/callback", "scope": "", "state": "st8"})
-		want := h.fx.URL + "/oauth/authorize?client_id=" + fakeClientID + "&redirect_uri=http%3A%2F%2F127.0.0.1%3A53682%2Fcallback&response_type=code&scope=profile+history+trade&state=st8"
-		if status != 200 || a["authorize_url"] != want {
-			t.Errorf("/v1/start: %d %v\nwant %s", status, a, want)
-		}
-	})
-	t.Run("code exchange and refresh rotation", func(t *testing.T) {
-		first, g := h.signIn()
-		callsBefore, _ := h.fx.counts()
-		tokens := []string{first}
-		for range 3 {
-			status, _, a := call(t, h.url, "/v1/refresh", refreshBody(g))
-			if status != 200 {
-				t.Fatalf("/v1/refresh: %d %v", status, a)
-			}
-			if a["grant"] != nil {
-				t.Errorf("/v1/refresh handed out a grant again: %v", a)
-			}
-			tokens = append(tokens, userToken(t, a))
-		}
-		calls, reused := h.fx.counts()
-		if calls-callsBefore != 3 || reused != 0 {
-			t.Errorf("EXchange saw %d refreshes, %d with a rotated-away refresh token; want 3 and 0", calls-callsBefore, reused)
-		}
-		issued := h.fx.allIssued()
-		for i, tok := range tokens {
-			if !slices.Contains(issued, tok) || slices.Index(tokens, tok) != i {
-				t.Errorf("user token %d is not a fresh one EXchange issued", i)
-			}
-		}
-	})
-	t.Run("wrong grant secret refused, revoke forgets", func(t *testing.T) {
-		_, g := h.signIn()
-		callsBefore, _ := h.fx.counts()
-		last := "A" // a secret differing in its last character only
-		if strings.HasSuffix(g.secret, last) {
-			last = "B"
-		}
-		for _, bad := range []grantOf{{g.id, g.secret[:len(g.secret)-1] + last}, {g.id, "short"}, {"unknown-" + g.id, g.secret}} {
-			status, _, a := call(t, h.url, "/v1/refresh", refreshBody(bad))
-			if status != 401 || a["error"] != "invalid_grant" {
-				t.Errorf("refresh with a wrong grant: %d %v", status, a)
-			}
-			if status, _, _ := call(t, h.url, "/v1/revoke", refreshBody(bad)); status != 401 {
-				t.Errorf("revoke with a wrong grant: %d", status)
-			}
-		}
-		if calls, _ := h.fx.counts(); calls != callsBefore {
-			t.Error("a wrong grant secret reached EXchange")
-		}
-		if status, _, a := call(t, h.url, "/v1/refresh", refreshBody(g)); status != 200 {
-			t.Fatalf("the right secret after wrong ones: %d %v", status, a)
-		}
-		if status, _, _ := call(t, h.url, "/v1/revoke", refreshBody(g)); status != 204 {
-			t.Fatalf("revoke: %d", status)
-		}
-		if status, _, a := call(t, h.url, "/v1/refresh", refreshBody(g)); status != 401 || a["error"] != "invalid_grant" {
-			t.Errorf("refresh after revoke: %d %v", status, a)
-		}
-	})
-	t.Run("concurrent refreshes", func(t *testing.T) {
-		_, g := h.signIn()
-		const n = 5
-		// EXchange answers the first refresh only once all n have reached
-		// the broker: the others then wait for the grant's lock.
-		allIn := h.line.expect(n)
-		h.fx.set(func(fx *fakeExchange) { fx.hold = allIn })
-		defer h.fx.set(func(fx *fakeExchange) { fx.hold = nil })
-		callsBefore, _ := h.fx.counts()
-		answers := make([]string, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				status, _, a := call(t, h.url, "/v1/refresh", refreshBody(g))
-				if status != 200 {
-					t.Errorf("concurrent refresh %d: %d %v", i, status, a)
-					return
-				}
-				answers[i] = userToken(t, a)
-			})
-		}
-		wg.Wait()
-		calls, reused := h.fx.counts()
-		if calls-callsBefore != 1 || reused != 0 {
-			t.Errorf("%d concurrent refreshes made %d EXchange calls (%d with a stale refresh token); want 1 and 0", n, calls-callsBefore, reused)
-		}
-		for i := range answers {
-			if answers[i] != answers[0] {
-				t.Errorf("refresh %d answered another user token than refresh 0", i)
-			}
-		}
-		select {
-		case <-allIn:
-		default:
-			t.Error("the concurrent refreshes never all reached the broker")
-		}
-		// The refresh token the winner stored still works.
-		if status, _, a := call(t, h.url, "/v1/refresh", refreshBody(g)); status != 200 || userToken(t, a) == answers[0] {
-			t.Errorf("the refresh after the concurrent ones: %d %v", status, a)
-		}
-	})
-}
-
-// assertNoSecretsIn fails when a secret shows in clear in what, named.
-func assertNoSecretsIn(t *testing.T, name string, what []byte, secrets []string) {
-	t.Helper()
-	for _, s := range secrets {
-		if s != "" && bytes.Contains(what, []byte(s)) {
-			t.Errorf("%s holds a secret in clear (%.6s…)", name, s)
-		}
-	}
-}
-
-// assertNoSecretsInDir reads every file under dir.
-func assertNoSecretsInDir(t *testing.T, dir string, secrets []string) {
-	t.Helper()
-	files := 0
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		files++
-		assertNoSecretsIn(t, path, data, secrets)
-		return nil
-	})
-	if err != nil || files == 0 {
-		t.Fatalf("reading the database files in %s: %d files, %v", dir, files, err)
-	}
-}
-
-func (h *harness) secretsHandedOut() []string {
-	return append(append(h.fx.allIssued(), h.secrets...), fakeClientSecret)
-}
-
-func TestBrokerOnSQLiteFile(t *testing.T) {
-	dir := t.TempDir()
-	store, err := OpenStore(context.Background(), "sqlite:"+filepath.Join(dir, "broker.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := newHarness(t, store, nil, nil)
-	brokerSuite(t, h)
-	if err := store.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if info, err := os.Stat(filepath.Join(dir, "broker.db")); err != nil || info.Mode().Perm() != 0o600 {
-		t.Errorf("the database file: %v, %v; want mode 0600", info.Mode(), err)
-	}
-	assertNoSecretsInDir(t, dir, h.secretsHandedOut())
-	assertNoSecretsIn(t, "the broker's log", []byte(h.logs.String()), h.secretsHandedOut())
-	if !strings.Contains(h.logs.String(), `"path":"/v1/refresh","status":200`) {
-		t.Errorf("the access log does not show the refreshes:\n%s", h.logs.String())
-	}
-}
-
-func TestRateLimitPerGrant(t *testing.T) {
+func TestBrokerOnMemoryStore(t *testing.T) {
 	var (
-		mu  sync.Mutex
-		now = time.Date(2026, 1, 2, 3, 4, 10, 0, time.UTC)
+		mu    sync.Mutex
+		saved []broker.Grant
 	)
-	h := newHarness(t, memoryStore(t), func(c *Config) { c.RateLimit = 3 }, func(s *Server) {
-		s.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	})
-	_, g := h.signIn()
-	_, other := h.signIn()
-	for i := range 3 {
-		if status, _, a := call(t, h.url, "/v1/refresh", refreshBody(g)); status != 200 {
-			t.Fatalf("refresh %d within the limit: %d %v", i, status, a)
+	store := broker.NewMemoryStore(nil, func(all []broker.Grant) { mu.Lock(); saved = all; mu.Unlock() })
+	h := brokertest.NewHarness(t, store, nil)
+	brokertest.Suite(t, h)
+	_, g := h.SignIn()
+	mu.Lock()
+	kept := saved
+	mu.Unlock()
+	if n, _ := store.Count(context.Background()); n == 0 || len(kept) != n {
+		t.Errorf("the save hook holds %d grants, the store %d", len(kept), n)
+	}
+	// What the hook saved works in a new store: the sandbox's persistence.
+	again := brokertest.NewHarness(t, broker.NewMemoryStore(kept, nil), func(c *broker.Config) { c.ExchangeBase = h.Fake.URL })
+	brokertest.Refresh(t, again.URL, g)
+	assertLogClean(t, h)
+}
+
+func assertLogClean(t *testing.T, h *brokertest.Harness) {
+	t.Helper()
+	brokertest.AssertNoSecretsIn(t, "the broker's log", []byte(h.Logs.String()), h.SecretsHandedOut())
+	if !strings.Contains(h.Logs.String(), `"path":"/v1/refresh","status":200`) {
+		t.Errorf("the access log does not show the refreshes:\n%s", h.Logs.String())
+	}
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time               { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration)          { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+func newClock(t time.Time) *clock             { return &clock{now: t} }
+func memory() broker.Store                    { return broker.NewMemoryStore(nil, nil) }
+func withClock(c *clock) func(*broker.Config) { return func(cfg *broker.Config) { cfg.Now = c.Now } }
+
+func TestRateLimitPerGrantIsSpentOnlyByItsOwner(t *testing.T) {
+	c := newClock(time.Date(2026, 1, 2, 3, 4, 10, 0, time.UTC))
+	h := brokertest.NewHarness(t, memory(), func(cfg *broker.Config) { cfg.Now = c.Now; cfg.RateLimit = 3; cfg.AddressLimit = 1000 })
+	_, g := h.SignIn()
+	_, other := h.SignIn()
+	// Someone who saw the grant id in a log, without its secret, spends
+	// nothing of its owner's limit.
+	for range 10 {
+		if status, _, _ := brokertest.Call(t, h.URL, "/v1/refresh", brokertest.GrantOf{ID: g.ID, Secret: strings.Repeat("x", 43)}.Body()); status != 401 {
+			t.Fatalf("a refresh without the grant secret: %d", status)
 		}
 	}
-	status, header, a := call(t, h.url, "/v1/refresh", refreshBody(g))
+	for range 3 {
+		brokertest.Refresh(t, h.URL, g)
+	}
+	status, header, a := brokertest.Call(t, h.URL, "/v1/refresh", g.Body())
 	if status != 429 || a["error"] != "rate_limited" || header.Get("Retry-After") != "50" {
 		t.Errorf("the 4th refresh in a minute: %d Retry-After %q %v", status, header.Get("Retry-After"), a)
 	}
-	if status, _, _ := call(t, h.url, "/v1/refresh", refreshBody(other)); status != 200 {
-		t.Errorf("another grant was limited too: %d", status)
+	brokertest.Refresh(t, h.URL, other) // another grant is not limited
+	c.Add(time.Minute)
+	brokertest.Refresh(t, h.URL, g)
+}
+
+func TestRateLimitPerAddress(t *testing.T) {
+	c := newClock(time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC))
+	h := brokertest.NewHarness(t, memory(), func(cfg *broker.Config) {
+		cfg.Now, cfg.AddressLimit, cfg.ClientIPHeader = c.Now, 4, "X-Forwarded-For"
+	})
+	post := func(path, from string) int {
+		req, _ := http.NewRequest(http.MethodPost, h.URL+path, strings.NewReader(`{"code":"guess","redirect_uri":"http://127.0.0.1/cb"}`))
+		req.Header.Set("X-Forwarded-For", "203.0.113.9, "+from)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
 	}
-	mu.Lock()
-	now = now.Add(time.Minute)
-	mu.Unlock()
-	if status, _, _ := call(t, h.url, "/v1/refresh", refreshBody(g)); status != 200 {
-		t.Errorf("a refresh in the next minute: %d", status)
+	// Guessing codes: EXchange is asked 4 times, then the address is refused.
+	for i := range 4 {
+		if status := post("/v1/token", "198.51.100.7"); status != 502 {
+			t.Fatalf("guess %d: %d, want EXchange's refusal (502)", i, status)
+		}
+	}
+	if status := post("/v1/token", "198.51.100.7"); status != 429 {
+		t.Errorf("the 5th guess from one address: %d, want 429", status)
+	}
+	if status := post("/v1/start", "198.51.100.7"); status != 429 {
+		t.Errorf("/v1/start from the limited address: %d, want 429", status)
+	}
+	if status := post("/v1/token", "198.51.100.8"); status != 502 {
+		t.Errorf("another address: %d, want 502", status)
+	}
+	// Failed grant proofs count against the address too.
+	for range 4 {
+		brokertest.Call(t, h.URL, "/v1/refresh", brokertest.GrantOf{ID: "nope", Secret: "nope"}.Body())
+	}
+	status, _, _ := brokertest.Call(t, h.URL, "/v1/refresh", brokertest.GrantOf{ID: "nope", Secret: "nope"}.Body())
+	if status != 429 {
+		t.Errorf("the 5th failed grant proof from one address: %d, want 429", status)
+	}
+	c.Add(time.Minute)
+	if status := post("/v1/token", "198.51.100.7"); status != 502 {
+		t.Errorf("the next minute: %d, want 502", status)
+	}
+}
+
+func TestKeyRotation(t *testing.T) {
+	store := memory()
+	oldKey, newKey := brokertest.TestKey, bytes.Repeat([]byte{7}, broker.KeySize)
+	first := brokertest.NewHarness(t, store, nil)
+	_, g := first.SignIn()
+	_, idle := first.SignIn()
+	sealedBefore, _ := store.Get(context.Background(), idle.ID)
+
+	// Without the old key the grants do not open.
+	bare := brokertest.NewHarness(t, store, func(c *broker.Config) { c.Key = newKey; c.ExchangeBase = first.Fake.URL })
+	if status, _, a := brokertest.Call(t, bare.URL, "/v1/refresh", g.Body()); status != 500 {
+		t.Errorf("a refresh with only the new key: %d %v", status, a)
+	}
+	rotated := brokertest.NewHarness(t, store, func(c *broker.Config) {
+		c.Key, c.OldKeys, c.ExchangeBase = newKey, [][]byte{oldKey}, first.Fake.URL
+	})
+	brokertest.Refresh(t, rotated.URL, g) // opens with the old key, seals with the new
+	onlyNew := brokertest.NewHarness(t, store, func(c *broker.Config) { c.Key = newKey; c.ExchangeBase = first.Fake.URL })
+	brokertest.Refresh(t, onlyNew.URL, g)
+
+	// Rekey seals the idle grant again.
+	n, err := broker.Rekey(context.Background(), store, newKey, [][]byte{oldKey})
+	if err != nil || n != 1 {
+		t.Fatalf("Rekey: %d resealed, %v; want 1", n, err)
+	}
+	sealedAfter, _ := store.Get(context.Background(), idle.ID)
+	if bytes.Equal(sealedBefore.RefreshSealed, sealedAfter.RefreshSealed) {
+		t.Error("Rekey left the idle grant as it was")
+	}
+	brokertest.Refresh(t, onlyNew.URL, idle)
+	if n, err := broker.Rekey(context.Background(), store, newKey, nil); err != nil || n != 0 {
+		t.Errorf("a second Rekey: %d, %v; want 0", n, err)
+	}
+}
+
+// A broker that died after sending the refresh token, before storing
+// EXchange's answer, leaves a lease that ends; the next refresh tries the
+// stored token once. This fake rotates at once, so the grant is lost: the
+// device is told to sign in again, and the token is not tried again.
+func TestRefreshAfterAnInterruptedOne(t *testing.T) {
+	c := newClock(time.Now())
+	store := memory()
+	h := brokertest.NewHarness(t, store, withClock(c))
+	_, lost := h.SignIn()
+	_, kept := h.SignIn()
+	ctx := context.Background()
+	for _, g := range []brokertest.GrantOf{lost, kept} {
+		if _, held, err := store.Claim(ctx, g.ID, broker.Lease{Owner: "dead", Now: c.Now(), Until: c.Now().Add(time.Minute)}); !held || err != nil {
+			t.Fatalf("claim: %v %v", held, err)
+		}
+	}
+	// The dead broker's refresh reached EXchange for lost only.
+	issued := h.Fake.Issued()
+	if !h.Fake.Live(issued[1]) {
+		t.Fatal("the first grant's refresh token is not its second issued token")
+	}
+	h.Fake.Forget(issued[1])
+	c.Add(2 * time.Minute)
+	status, _, a := brokertest.Call(t, h.URL, "/v1/refresh", lost.Body())
+	if status != 401 || a["error"] != "invalid_grant" || !strings.Contains(a["message"].(string), "sign in again") {
+		t.Errorf("a grant whose refresh token was rotated away: %d %v", status, a)
+	}
+	if status, _, _ := brokertest.Call(t, h.URL, "/v1/refresh", lost.Body()); status != 401 {
+		t.Errorf("the lost grant again: %d", status)
+	}
+	if calls, _ := h.Fake.Counts(); calls != 1 {
+		t.Errorf("EXchange saw %d refreshes; want the one try", calls)
+	}
+	// kept's token was never presented: the retry works.
+	tok := brokertest.Refresh(t, h.URL, kept)
+	if !slices.Contains(h.Fake.Issued(), tok) {
+		t.Error("the retried refresh answered a token EXchange never issued")
 	}
 }
 
 func TestRequestsTheContractRefuses(t *testing.T) {
-	h := newHarness(t, memoryStore(t), nil, nil)
-	resp, err := http.Post(h.url+"/v1/token", "application/json", strings.NewReader(`{"code":"`+strings.Repeat("x", MaxBodyBytes)+`"}`))
+	h := brokertest.NewHarness(t, memory(), nil)
+	resp, err := http.Post(h.URL+"/v1/token", "application/json", strings.NewReader(`{"code":"`+strings.Repeat("x", broker.MaxBodyBytes)+`"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,17 +218,14 @@ func TestRequestsTheContractRefuses(t *testing.T) {
 		{"/v1/start", map[string]string{"redirect_uri": "no-scheme", "state": "s"}},
 		{"/v1/refresh", map[string]string{"grant_id": "g"}},
 	} {
-		if status, _, a := call(t, h.url, c.path, c.body); status != 400 || a["error"] != "invalid_request" || a["message"] == "" {
+		if status, _, a := brokertest.Call(t, h.URL, c.path, c.body); status != 400 || a["error"] != "invalid_request" || a["message"] == "" {
 			t.Errorf("%s %v: %d %v", c.path, c.body, status, a)
 		}
 	}
-	if calls, _ := h.fx.counts(); calls != 0 || len(h.fx.allIssued()) != 0 {
+	if calls, _ := h.Fake.Counts(); calls != 0 || len(h.Fake.Issued()) != 0 {
 		t.Error("a refused request reached EXchange")
 	}
-	if status, _, a := call(t, h.url, "/healthz", nil); status != 405 && (status != 200 || a["status"] != "ok") {
-		t.Errorf("healthz: %d %v", status, a)
-	}
-	resp, err = http.Get(h.url + "/healthz")
+	resp, err = http.Get(h.URL + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,16 +236,16 @@ func TestRequestsTheContractRefuses(t *testing.T) {
 }
 
 func TestExchangeRefusalAndTimeout(t *testing.T) {
-	h := newHarness(t, memoryStore(t), func(c *Config) { c.ExchangeTimeout = 300 * time.Millisecond }, nil)
+	h := brokertest.NewHarness(t, memory(), func(c *broker.Config) { c.ExchangeTimeout = 300 * time.Millisecond })
 	const redirect = "http://127.0.0.1:1/cb"
-	status, _, a := call(t, h.url, "/v1/token", map[string]string{"code": "never-issued-code", "redirect_uri": redirect})
+	status, _, a := brokertest.Call(t, h.URL, "/v1/token", map[string]string{"code": "never-issued-code", "redirect_uri": redirect})
 	msg, _ := a["message"].(string)
 	if status != 502 || a["error"] != "exchange_error" || !strings.Contains(msg, "invalid_grant") || strings.Contains(msg, "never-issued-code") {
 		t.Errorf("a code EXchange refuses: %d %v", status, a)
 	}
-	h.fx.set(func(fx *fakeExchange) { fx.block = true })
+	h.Fake.Block(true)
 	began := time.Now()
-	status, _, a = call(t, h.url, "/v1/token", map[string]string{"code": h.fx.newCode(redirect), "redirect_uri": redirect})
+	status, _, a = brokertest.Call(t, h.URL, "/v1/token", map[string]string{"code": h.Fake.NewCode(redirect), "redirect_uri": redirect})
 	if status != 504 || a["error"] != "exchange_timeout" || time.Since(began) > 5*time.Second {
 		t.Errorf("EXchange not answering: %d %v after %s", status, a, time.Since(began))
 	}
@@ -431,7 +253,7 @@ func TestExchangeRefusalAndTimeout(t *testing.T) {
 
 func TestNewRefusesWithoutAKey(t *testing.T) {
 	for _, key := range [][]byte{nil, make([]byte, 16)} {
-		if _, err := New(Config{ExchangeBase: "https://exchange.example", ClientID: "id", ClientSecret: "s", Key: key, Store: memoryStore(t)}); err == nil {
+		if _, err := broker.New(broker.Config{ExchangeBase: "https://exchange.example", ClientID: "id", ClientSecret: "s", Key: key, Store: memory()}); err == nil {
 			t.Errorf("a %d-byte key was accepted", len(key))
 		}
 	}
@@ -439,15 +261,19 @@ func TestNewRefusesWithoutAKey(t *testing.T) {
 
 func TestParseKey(t *testing.T) {
 	for _, s := range []string{strings.Repeat("42", 32), "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=", "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI"} {
-		if key, err := ParseKey(s); err != nil || !bytes.Equal(key, testKey) {
+		if key, err := broker.ParseKey(s); err != nil || !bytes.Equal(key, brokertest.TestKey) {
 			t.Errorf("ParseKey(%q) = %x, %v", s, key, err)
 		}
 	}
 	for _, s := range []string{"", "short", strings.Repeat("42", 16), strings.Repeat("zz", 32)} {
-		if _, err := ParseKey(s); err == nil || !strings.Contains(err.Error(), "BROKER_KEY") {
+		if _, err := broker.ParseKey(s); err == nil || !strings.Contains(err.Error(), "BROKER_KEY") {
 			t.Errorf("ParseKey(%q): %v", s, err)
 		}
 	}
+	if keys, err := broker.ParseOldKeys(strings.Repeat("42", 32) + ", " + strings.Repeat("07", 32)); err != nil || len(keys) != 2 {
+		t.Errorf("ParseOldKeys: %d keys, %v", len(keys), err)
+	}
+	if _, err := broker.ParseOldKeys("short"); err == nil || !strings.Contains(err.Error(), "BROKER_OLD_KEYS") {
+		t.Errorf("ParseOldKeys(short): %v", err)
+	}
 }
-
-func newJSONLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }

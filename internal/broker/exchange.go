@@ -19,12 +19,13 @@ import (
 // EXchange's answer gives no expires_in.
 const DefaultUserTokenLifetime = 4 * time.Hour
 
-// exchange calls EXchange's token endpoint (seed 004).
+// exchange calls EXchange's OAuth endpoints (seed 004).
 type exchange struct {
 	base                   *url.URL
 	clientID, clientSecret string
 	hc                     *http.Client
 	timeout                time.Duration
+	observe                Observer
 }
 
 // tokens are what EXchange hands out for a code or a refresh token.
@@ -41,35 +42,57 @@ type tokenAnswer struct {
 	ExpiresIn    int64  `json:"expires_in"`
 }
 
-// token posts form (plus the client's credentials) to /oauth/token. what
-// names the call in messages: "the code exchange", "the refresh".
-func (x *exchange) token(ctx context.Context, what string, form url.Values) (tokens, error) {
+// post sends form (plus the client's credentials) to path and reads the
+// answer. what names the call in messages: "the code exchange", "the refresh".
+func (x *exchange) post(ctx context.Context, path, what string, form url.Values) (int, []byte, error) {
 	form.Set("client_id", x.clientID)
 	form.Set("client_secret", x.clientSecret)
 	ctx, cancel := context.WithTimeout(ctx, x.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.base.String()+"/oauth/token", strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.base.String()+path, strings.NewReader(form.Encode()))
 	if err != nil {
-		return tokens{}, err
+		return 0, nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	sentAt := time.Now()
+	began := time.Now()
+	status, raw, err := x.do(ctx, req, what)
+	outcome := "answered"
+	if err != nil {
+		outcome = "unanswered"
+	}
+	x.observe.ExchangeCalled(path, time.Since(began), outcome)
+	return status, raw, err
+}
+
+func (x *exchange) do(ctx context.Context, req *http.Request, what string) (int, []byte, error) {
 	resp, err := x.hc.Do(req)
 	if err != nil {
-		return tokens{}, x.transportError(ctx, what, err)
+		return 0, nil, x.transportError(ctx, what, err)
 	}
 	defer resp.Body.Close()
 	raw, err := apihttp.ReadAll(resp.Body, apihttp.MaxResponseBytes)
 	if err != nil {
 		var tooLarge *apihttp.TooLargeError
 		if errors.As(err, &tooLarge) {
-			return tokens{}, exchangeFailed("EXchange's answer to %s was refused: %v", what, err)
+			return 0, nil, exchangeFailed("EXchange's answer to %s was refused: %v", what, err)
 		}
-		return tokens{}, x.transportError(ctx, what, err)
+		return 0, nil, x.transportError(ctx, what, err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return tokens{}, exchangeFailed("EXchange refused %s (HTTP %d): %s", what, resp.StatusCode, redact(refusal(raw), form))
+	return resp.StatusCode, raw, nil
+}
+
+// token posts form to /oauth/token.
+func (x *exchange) token(ctx context.Context, what string, form url.Values) (tokens, error) {
+	sentAt := time.Now()
+	status, raw, err := x.post(ctx, "/oauth/token", what, form)
+	if err != nil {
+		return tokens{}, err
+	}
+	if status != http.StatusOK {
+		e := exchangeFailed("EXchange refused %s (HTTP %d): %s", what, status, redact(refusal(raw), form)).(*apiError)
+		e.exchangeCode = oauthCode(raw)
+		return tokens{}, e
 	}
 	var a tokenAnswer
 	if err := json.Unmarshal(raw, &a); err != nil {
@@ -86,20 +109,40 @@ func (x *exchange) token(ctx context.Context, what string, form url.Values) (tok
 	return tokens{userToken: a.AccessToken, refreshToken: a.RefreshToken, expiresAt: sentAt.Add(lifetime).Truncate(time.Second)}, nil
 }
 
+// revoke asks EXchange to forget a refresh token (RFC 7009, as
+// Doorkeeper answers it: 200 whether or not it knew the token).
+func (x *exchange) revoke(ctx context.Context, refreshToken string) error {
+	form := url.Values{"token": {refreshToken}, "token_type_hint": {"refresh_token"}}
+	status, raw, err := x.post(ctx, "/oauth/revoke", "the revocation", form)
+	if err == nil && status != http.StatusOK {
+		err = exchangeFailed("EXchange refused the revocation (HTTP %d): %s", status, redact(refusal(raw), form))
+	}
+	return err
+}
+
 // transportError tells a timeout (504) from other failures to reach
 // EXchange (502).
 func (x *exchange) transportError(ctx context.Context, what string, err error) error {
 	var netErr net.Error
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()) {
-		return &apiError{Status: http.StatusGatewayTimeout, Code: "exchange_timeout",
+		return &apiError{Status: http.StatusGatewayTimeout, Code: "exchange_timeout", unanswered: true,
 			Message: fmt.Sprintf("EXchange did not answer %s within %s", what, x.timeout)}
 	}
-	return &apiError{Status: http.StatusBadGateway, Code: "exchange_error",
+	return &apiError{Status: http.StatusBadGateway, Code: "exchange_error", unanswered: true,
 		Message: apihttp.TransportError(ctx, "EXchange "+what, x.base, err).Error()}
 }
 
 func exchangeFailed(format string, args ...any) error {
 	return &apiError{Status: http.StatusBadGateway, Code: "exchange_error", Message: fmt.Sprintf(format, args...)}
+}
+
+// oauthCode is the OAuth error code of a refusal ("invalid_grant"), or "".
+func oauthCode(raw []byte) string {
+	var body struct {
+		Error string `json:"error"`
+	}
+	json.Unmarshal(raw, &body) //nolint:errcheck // not an OAuth error: no code
+	return body.Error
 }
 
 // refusal reads an OAuth error ({"error", "error_description"}) or an

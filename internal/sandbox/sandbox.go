@@ -8,14 +8,11 @@
 package sandbox
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -108,7 +105,6 @@ type Sandbox struct {
 	exchangeOpts []exchange.Option
 	exchange     *exchange.Server
 	broker       *broker.Server // set by Start, which knows the URL it calls EXchange at
-	brokerStore  broker.Store
 	brokerURL    string
 
 	mu       sync.Mutex
@@ -188,37 +184,31 @@ func Start(addr string, opts ...Option) (*Server, error) {
 
 // Close stops the server at once.
 func (s *Server) Close() error {
-	err := s.srv.Close()
-	if s.brokerStore != nil {
-		s.brokerStore.Close()
-	}
-	return err
+	return s.srv.Close()
 }
 
 // startBroker starts the token broker that holds EXchange's client secret,
-// calling the emulator at url; its database is a file beside the state
-// when the sandbox keeps state, and in memory otherwise.
+// calling the emulator at url. Its grants live in memory, and in a state
+// file beside the others when the sandbox keeps state (their tokens sealed
+// under a key derived from the master key).
 func (s *Sandbox) startBroker(url string) error {
-	dsn, key := "sqlite::memory:", sha256.Sum256([]byte("sandbox broker key "+randid.UUID4()))
+	key := sha256.Sum256([]byte("sandbox broker key " + randid.UUID4()))
+	var store *broker.MemoryStore
 	if s.persistent() {
-		path := strings.TrimSuffix(s.state.Path, ".json") + "-broker.db"
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return fmt.Errorf("the sandbox's token broker has no folder for its database: %w", err)
-		}
-		dsn = "sqlite:" + path
 		key = sha256.Sum256(append([]byte("sandbox broker key "), s.state.Key...))
-	}
-	store, err := broker.OpenStore(context.Background(), dsn)
-	if err != nil {
-		return fmt.Errorf("the sandbox's token broker could not open its database: %w", err)
+		state := statefile.File{Path: strings.TrimSuffix(s.state.Path, ".json") + "-broker.json", Key: s.state.Key}
+		var saved []broker.Grant
+		state.Load(&saved)
+		store = broker.NewMemoryStore(saved, func(all []broker.Grant) { state.Save(all) })
+	} else {
+		store = broker.NewMemoryStore(nil, nil)
 	}
 	id, secret := s.exchange.Client()
 	b, err := broker.New(broker.Config{ExchangeBase: url + ExchangePath, ClientID: id, ClientSecret: secret, Key: key[:], Store: store})
 	if err != nil {
-		store.Close()
 		return err
 	}
-	s.broker, s.brokerStore, s.brokerURL = b, store, url+BrokerPath
+	s.broker, s.brokerURL = b, url+BrokerPath
 	return nil
 }
 

@@ -442,34 +442,31 @@ type grantRequest struct {
 // authorize checks the grant secret against its hash, then counts the
 // request against the grant's rate limit: only a request that proves the
 // secret spends it. A failed proof counts against the client's address.
-func (s *Server) authorize(r *http.Request, body []byte) (Grant, error) {
+// With claim, it also tries to claim the grant's refresh lease.
+func (s *Server) authorize(r *http.Request, body []byte, claim *Lease) (Grant, bool, error) {
 	var req grantRequest
 	if err := decode(body, &req, map[string]*string{"grant_id": &req.GrantID, "grant_secret": &req.GrantSecret}, "grant_id", "grant_secret"); err != nil {
-		return Grant{}, err
+		return Grant{}, false, err
 	}
-	g, err := s.store.Get(r.Context(), req.GrantID)
-	if errors.Is(err, ErrNoGrant) || (err == nil && !secretMatches(req.GrantSecret, g.SecretHash)) {
-		if limited := s.countAddress(r); limited != nil {
-			return Grant{}, limited
-		}
-		return Grant{}, errBadGrant
-	}
-	if err != nil {
-		return Grant{}, err
-	}
-	logGrant(r, g.ID)
 	now := s.now()
 	window := now.Unix() / int64(RateWindow/time.Second)
-	count, err := s.store.CountRequest(r.Context(), g.ID, window)
-	if err != nil {
-		return Grant{}, s.grantError(err)
+	g, count, held, err := s.store.CountRequest(r.Context(), req.GrantID, hashSecret(req.GrantSecret), window, s.rateLimit, claim)
+	if errors.Is(err, ErrNoGrant) {
+		if limited := s.countAddress(r); limited != nil {
+			return Grant{}, false, limited
+		}
+		return Grant{}, false, errBadGrant
 	}
+	if err != nil {
+		return Grant{}, false, err
+	}
+	logGrant(r, g.ID)
 	if count > s.rateLimit {
 		next := time.Unix((window+1)*int64(RateWindow/time.Second), 0)
-		return Grant{}, &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", RetryAfter: next.Sub(now),
+		return Grant{}, false, &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", RetryAfter: next.Sub(now),
 			Message: fmt.Sprintf("more than %d requests for this grant in %s; try again later", s.rateLimit, RateWindow)}
 	}
-	return g, nil
+	return g, held, nil
 }
 
 func (s *Server) grantError(err error) error {
@@ -480,7 +477,7 @@ func (s *Server) grantError(err error) error {
 }
 
 func (s *Server) revoke(r *http.Request, body []byte) (any, error) {
-	g, err := s.authorize(r, body)
+	g, _, err := s.authorize(r, body, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"crypto/subtle"
 	"slices"
 	"sync"
 	"time"
@@ -131,18 +132,25 @@ func (m *MemoryStore) Delete(_ context.Context, id string) error {
 	return nil
 }
 
-func (m *MemoryStore) CountRequest(_ context.Context, id string, window int64) (int, error) {
+func (m *MemoryStore) CountRequest(_ context.Context, id string, secretHash []byte, window int64, limit int, claim *Lease) (Grant, int, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	g, ok := m.grants[id]
-	if !ok {
-		return 0, ErrNoGrant
+	if !ok || subtle.ConstantTimeCompare(g.SecretHash, secretHash) != 1 {
+		return Grant{}, 0, false, ErrNoGrant
 	}
 	if g.rateWindow != window {
 		g.rateWindow, g.rateCount = window, 0
 	}
 	g.rateCount++
-	return g.rateCount, nil
+	held := claim != nil && g.rateCount <= limit && g.leaseUntil.Before(claim.Now) && !g.RefreshedAt.After(claim.Arrived)
+	if held {
+		if g.leaseOwner != "" {
+			g.Doubt++
+		}
+		g.leaseOwner, g.leaseUntil = claim.Owner, claim.Until
+	}
+	return g.Grant, g.rateCount, held, nil
 }
 
 func (m *MemoryStore) IDs(context.Context) ([]string, error) {

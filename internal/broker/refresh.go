@@ -42,6 +42,28 @@ type refreshed struct {
 	generation int64
 }
 
+// lead runs run, which holds the grant's lease, as the flight others in
+// this process join (unless one is already registered for id).
+func (f *flights) lead(id string, run func() (refreshed, error)) (refreshed, error) {
+	f.mu.Lock()
+	if f.by == nil {
+		f.by = map[string]*flight{}
+	}
+	fl, registered := &flight{done: make(chan struct{})}, false
+	if _, ok := f.by[id]; !ok {
+		f.by[id], registered = fl, true
+	}
+	f.mu.Unlock()
+	fl.result, fl.err = run()
+	if registered {
+		f.mu.Lock()
+		delete(f.by, id)
+		f.mu.Unlock()
+	}
+	close(fl.done)
+	return fl.result, fl.err
+}
+
 // join returns the flight under way for id or starts one with run.
 func (f *flights) join(id string, run func() (refreshed, error)) (refreshed, error) {
 	f.mu.Lock()
@@ -73,18 +95,26 @@ func (s *Server) refresh(r *http.Request, body []byte) (any, error) {
 		arrivedAt = entry.began
 	}
 	s.arrived()
-	g, err := s.authorize(r, body)
+	owner, now := randomToken(12), s.now()
+	g, held, err := s.authorize(r, body, &Lease{Owner: owner, Arrived: arrivedAt, Now: now, Until: now.Add(s.lease)})
 	if err != nil {
 		return nil, err
+	}
+	// The refresh goes on if the client hangs up: once EXchange is asked,
+	// its answer must be stored.
+	ctx := context.WithoutCancel(r.Context())
+	if held {
+		res, err := s.flights.lead(g.ID, func() (refreshed, error) { return s.exchangeRefresh(ctx, g, owner) })
+		if err != nil {
+			return nil, s.grantError(err)
+		}
+		return answer(res.tokens), nil
 	}
 	if g.RefreshedAt.After(arrivedAt) {
 		// A refresh committed since this one arrived (in any process): its
 		// user token is this one's answer too.
 		return s.storedAnswer(g)
 	}
-	// The refresh goes on if the client hangs up: once EXchange is asked,
-	// its answer must be stored.
-	ctx := context.WithoutCancel(r.Context())
 	for {
 		res, err := s.flights.join(g.ID, func() (refreshed, error) { return s.refreshGrant(ctx, g.ID, g.Generation) })
 		if err != nil {

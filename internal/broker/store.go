@@ -29,7 +29,9 @@ type Grant struct {
 // asks EXchange for that grant, and nothing is locked meanwhile.
 type Lease struct {
 	Owner string    // random, per attempt
-	Seen  int64     // the generation the refresh read: claim only if it is still current
+	Seen  int64     // Claim: the generation the refresh read; claim only if it is still current
+	// CountRequest: claim only if no refresh was committed after Arrived.
+	Arrived time.Time
 	Now   time.Time // a lease that ended before Now is free (its holder died or stalled)
 	Until time.Time
 }
@@ -64,9 +66,15 @@ type Store interface {
 	// refresh token is still was (rekey).
 	Reseal(ctx context.Context, id string, was, refreshSealed, userTokenSealed []byte) (bool, error)
 	Delete(ctx context.Context, id string) error
-	// CountRequest counts a request on the grant in the rate window and
-	// returns the window's count so far.
-	CountRequest(ctx context.Context, id string, window int64) (int, error)
+	// CountRequest counts a request on the grant in the rate window, if
+	// secretHash is the grant's, and returns the grant and the window's
+	// count so far; ErrNoGrant if there is no such grant or the hash
+	// differs (the request proved nothing, so it spends nothing). With
+	// claim, in the same statement, it claims the lease as Claim does if
+	// the count is within limit, no live lease holds the grant and no
+	// refresh was committed after claim.Arrived: a refresh's first step
+	// is one statement.
+	CountRequest(ctx context.Context, id string, secretHash []byte, window int64, limit int, claim *Lease) (g Grant, count int, held bool, err error)
 	// IDs lists every grant (rekey); Count counts them (metrics).
 	IDs(ctx context.Context) ([]string, error)
 	Count(ctx context.Context) (int, error)

@@ -28,12 +28,12 @@ type Grant struct {
 // Lease is a claim on a grant's refresh: while it lasts, only its owner
 // asks EXchange for that grant, and nothing is locked meanwhile.
 type Lease struct {
-	Owner string    // random, per attempt
-	Seen  int64     // Claim: the generation the refresh read; claim only if it is still current
+	Owner string // random, per attempt
+	Seen  int64  // Claim: the generation the refresh read; claim only if it is still current
 	// CountRequest: claim only if no refresh was committed after Arrived.
 	Arrived time.Time
-	Now   time.Time // a lease that ended before Now is free (its holder died or stalled)
-	Until time.Time
+	Now     time.Time // a lease that ended before Now is free (its holder died or stalled)
+	Until   time.Time
 }
 
 var (

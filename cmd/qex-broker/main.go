@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -137,6 +138,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if !sqlstore.IsPostgres(*dsn) && (len(*dsn) < len("sqlite:") || (*dsn)[:len("sqlite:")] != "sqlite:") {
 		return usageError("--db %q is neither sqlite:PATH nor postgres://… (run with -h for help)", sqlstore.RedactDSN(*dsn))
+	}
+	if u, err := url.Parse(*dsn); err == nil && u.User != nil {
+		if _, hasPassword := u.User.Password(); hasPassword {
+			return usageError("--db holds a password, which flags must not: put it in $PGPASSWORD or ~/.pgpass")
+		}
 	}
 	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	store, err := sqlstore.Open(openCtx, *dsn)

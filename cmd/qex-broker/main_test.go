@@ -377,6 +377,7 @@ func TestBadUsage(t *testing.T) {
 		{base, []string{"BROKER_OLD_KEYS=not-a-key"}, "$BROKER_OLD_KEYS holds a key that is not"},
 		{[]string{"serve", "--exchange-base", "ftp://x", "--client-id", "id", "--db", "sqlite::memory:"}, nil, "not an http(s) URL"},
 		{[]string{"serve", "--exchange-base", "https://exchange.example", "--client-id", "id", "--db", "mysql://u:pw@h/db"}, nil, "neither sqlite:PATH nor postgres"},
+		{[]string{"serve", "--exchange-base", "https://exchange.example", "--client-id", "id", "--db", "postgres://u:pw@h/db"}, nil, "put it in $PGPASSWORD"},
 		{[]string{"--nope"}, nil, "flag provided but not defined"},
 		{[]string{"rekey", "extra"}, nil, "unexpected argument"},
 		{append(base, "--rate-limit", "0"), nil, "must be positive"},

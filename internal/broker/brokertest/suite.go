@@ -127,42 +127,9 @@ func Suite(t *testing.T, h *Harness) {
 	})
 	t.Run("concurrent refreshes", func(t *testing.T) {
 		_, g := h.SignIn()
-		const n = 5
-		// EXchange answers the first refresh only once all n have reached
-		// the broker: the others then wait for the grant's lease.
-		allIn := h.Line.Expect(n)
-		h.Fake.Hold(allIn)
-		defer h.Fake.Hold(nil)
-		callsBefore, _ := h.Fake.Counts()
-		answers := make([]string, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				status, _, a := Call(t, h.URL, "/v1/refresh", g.Body())
-				if status != 200 {
-					t.Errorf("concurrent refresh %d: %d %v", i, status, a)
-					return
-				}
-				answers[i] = UserToken(t, a)
-			})
-		}
-		wg.Wait()
-		calls, reused := h.Fake.Counts()
-		if calls-callsBefore != 1 || reused != 0 {
-			t.Errorf("%d concurrent refreshes made %d EXchange calls (%d with a stale refresh token); want 1 and 0", n, calls-callsBefore, reused)
-		}
-		for i := range answers {
-			if answers[i] != answers[0] {
-				t.Errorf("refresh %d answered another user token than refresh 0", i)
-			}
-		}
-		select {
-		case <-allIn:
-		default:
-			t.Error("the concurrent refreshes never all reached the broker")
-		}
+		answer := ConcurrentRefreshes(t, h, g, 5, h.URL)
 		// The refresh token the winner stored still works.
-		if tok := Refresh(t, h.URL, g); tok == answers[0] {
+		if tok := Refresh(t, h.URL, g); tok == answer {
 			t.Error("the refresh after the concurrent ones answered the same user token")
 		}
 	})
@@ -192,4 +159,45 @@ func Suite(t *testing.T, h *Harness) {
 			t.Errorf("the held refresh: %d", status)
 		}
 	})
+}
+
+// ConcurrentRefreshes sends n refreshes of g at once, spread over bases
+// (brokers whose Arrived hook is h.Line's), EXchange answering the first
+// only once all n have arrived, so the others wait for the grant's lease.
+// They must make one EXchange call and all answer its user token, which it
+// returns.
+func ConcurrentRefreshes(t *testing.T, h *Harness, g GrantOf, n int, bases ...string) string {
+	t.Helper()
+	allIn := h.Line.Expect(n)
+	h.Fake.Hold(allIn)
+	defer h.Fake.Hold(nil)
+	callsBefore, _ := h.Fake.Counts()
+	answers := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			status, _, a := Call(t, bases[i%len(bases)], "/v1/refresh", g.Body())
+			if status != 200 {
+				t.Errorf("concurrent refresh %d: %d %v", i, status, a)
+				return
+			}
+			answers[i] = UserToken(t, a)
+		})
+	}
+	wg.Wait()
+	calls, reused := h.Fake.Counts()
+	if calls-callsBefore != 1 || reused != 0 {
+		t.Errorf("%d concurrent refreshes through %d brokers made %d EXchange calls (%d with a stale refresh token); want 1 and 0", n, len(bases), calls-callsBefore, reused)
+	}
+	for i := range answers {
+		if answers[i] != answers[0] || !slices.Contains(h.Fake.Issued(), answers[i]) {
+			t.Errorf("refresh %d answered another user token than refresh 0, or one EXchange never issued", i)
+		}
+	}
+	select {
+	case <-allIn:
+	default:
+		t.Error("the concurrent refreshes never all reached the brokers")
+	}
+	return answers[0]
 }

@@ -62,6 +62,9 @@ type Store struct {
 	// writer at a time: waiting here is fair and prompt, where SQLite's
 	// busy handler sleeps and retries.
 	writes *sync.Mutex
+	// The statements of every refresh, prepared once: SQLite would parse
+	// them again at each call.
+	get, count, claim, commit, release *sql.Stmt
 }
 
 // Open opens and migrates the database named by dsn: "sqlite:PATH" (the
@@ -97,6 +100,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.db.Close()
 		return nil, err
+	}
+	for stmt, query := range map[**sql.Stmt]string{
+		&s.get: getQuery, &s.count: countQuery, &s.claim: claimQuery, &s.commit: commitQuery, &s.release: releaseQuery,
+	} {
+		if *stmt, err = s.db.PrepareContext(ctx, query); err != nil {
+			s.db.Close()
+			return nil, fmt.Errorf("preparing the broker's statements: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -193,7 +204,16 @@ func (s *Store) lockWrites() func() {
 // exec runs one write statement and returns the rows it changed.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	defer s.lockWrites()()
-	res, err := s.db.ExecContext(ctx, query, args...)
+	return rowsAffected(s.db.ExecContext(ctx, query, args...))
+}
+
+// execStmt runs one prepared write statement.
+func (s *Store) execStmt(ctx context.Context, stmt *sql.Stmt, args ...any) (int64, error) {
+	defer s.lockWrites()()
+	return rowsAffected(stmt.ExecContext(ctx, args...))
+}
+
+func rowsAffected(res sql.Result, err error) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
@@ -221,18 +241,22 @@ func scanGrant(row *sql.Row) (broker.Grant, error) {
 	return g, err
 }
 
+const getQuery = `SELECT ` + grantColumns + ` FROM grants WHERE id = $1`
+
 func (s *Store) Get(ctx context.Context, id string) (broker.Grant, error) {
-	return scanGrant(s.db.QueryRowContext(ctx, `SELECT `+grantColumns+` FROM grants WHERE id = $1`, id))
+	return scanGrant(s.get.QueryRowContext(ctx, id))
 }
+
+const claimQuery = `UPDATE grants SET
+	doubt = doubt + CASE WHEN lease_owner = '' THEN 0 ELSE 1 END,
+	lease_owner = $1, lease_until = $2
+	WHERE id = $3 AND generation = $4 AND lease_until < $5
+	RETURNING ` + grantColumns
 
 // Claim is one conditional UPDATE: the lease is taken, or it is not.
 func (s *Store) Claim(ctx context.Context, id string, l broker.Lease) (broker.Grant, bool, error) {
 	unlock := s.lockWrites()
-	g, err := scanGrant(s.db.QueryRowContext(ctx, `UPDATE grants SET
-		doubt = doubt + CASE WHEN lease_owner = '' THEN 0 ELSE 1 END,
-		lease_owner = $1, lease_until = $2
-		WHERE id = $3 AND generation = $4 AND lease_until < $5
-		RETURNING `+grantColumns, l.Owner, l.Until.UnixMicro(), id, l.Seen, l.Now.UnixMicro()))
+	g, err := scanGrant(s.claim.QueryRowContext(ctx, l.Owner, l.Until.UnixMicro(), id, l.Seen, l.Now.UnixMicro()))
 	unlock()
 	if errors.Is(err, broker.ErrNoGrant) { // held, refreshed since, or gone
 		g, err = s.Get(ctx, id)
@@ -241,10 +265,12 @@ func (s *Store) Claim(ctx context.Context, id string, l broker.Lease) (broker.Gr
 	return g, err == nil, err
 }
 
+const commitQuery = `UPDATE grants SET refresh_sealed = $1, user_token_sealed = $2, expires_at = $3, refreshed_at = $4,
+	generation = $5, doubt = 0, lease_owner = '', lease_until = 0
+	WHERE id = $6 AND lease_owner = $7`
+
 func (s *Store) Commit(ctx context.Context, g broker.Grant, owner string) error {
-	n, err := s.exec(ctx, `UPDATE grants SET refresh_sealed = $1, user_token_sealed = $2, expires_at = $3, refreshed_at = $4,
-		generation = $5, doubt = 0, lease_owner = '', lease_until = 0
-		WHERE id = $6 AND lease_owner = $7`,
+	n, err := s.execStmt(ctx, s.commit,
 		g.RefreshSealed, g.UserTokenSealed, g.ExpiresAt.Unix(), g.RefreshedAt.UnixMicro(), g.Generation, g.ID, owner)
 	if err == nil && n == 0 {
 		return broker.ErrLeaseLost
@@ -252,12 +278,14 @@ func (s *Store) Commit(ctx context.Context, g broker.Grant, owner string) error 
 	return err
 }
 
+const releaseQuery = `UPDATE grants SET lease_owner = '', lease_until = 0, doubt = doubt + $1 WHERE id = $2 AND lease_owner = $3`
+
 func (s *Store) Release(ctx context.Context, id, owner string, unsure bool) error {
 	doubt := 0
 	if unsure {
 		doubt = 1
 	}
-	_, err := s.exec(ctx, `UPDATE grants SET lease_owner = '', lease_until = 0, doubt = doubt + $1 WHERE id = $2 AND lease_owner = $3`, doubt, id, owner)
+	_, err := s.execStmt(ctx, s.release, doubt, id, owner)
 	return err
 }
 
@@ -279,13 +307,23 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 // process on the database counts the same requests; proving the secret,
 // counting and claiming are one statement (SET expressions all read the
 // row as it was, in PostgreSQL and SQLite alike).
+const (
+	claimable  = `(CASE WHEN rate_window = $1 THEN rate_count + 1 ELSE 1 END) <= $4 AND lease_until < $5 AND refreshed_at <= $6`
+	countQuery = `UPDATE grants SET
+	rate_count = CASE WHEN rate_window = $1 THEN rate_count + 1 ELSE 1 END,
+	rate_window = $1,
+	doubt = doubt + CASE WHEN ` + claimable + ` AND lease_owner <> '' THEN 1 ELSE 0 END,
+	lease_owner = CASE WHEN ` + claimable + ` THEN $7 ELSE lease_owner END,
+	lease_until = CASE WHEN ` + claimable + ` THEN $8 ELSE lease_until END
+	WHERE id = $2 AND secret_hash = $3 RETURNING ` + grantColumns + `, rate_count, lease_owner`
+)
+
 func (s *Store) CountRequest(ctx context.Context, id string, secretHash []byte, window int64, limit int, claim *broker.Lease) (broker.Grant, int, bool, error) {
 	var owner string
 	var until, now, arrived int64 = 0, 0, -1 // no claim: arrived before any refresh
 	if claim != nil {
 		owner, until, now, arrived = claim.Owner, claim.Until.UnixMicro(), claim.Now.UnixMicro(), claim.Arrived.UnixMicro()
 	}
-	const claimable = `(CASE WHEN rate_window = $1 THEN rate_count + 1 ELSE 1 END) <= $4 AND lease_until < $5 AND refreshed_at <= $6`
 	defer s.lockWrites()()
 	var (
 		g                      broker.Grant
@@ -293,14 +331,7 @@ func (s *Store) CountRequest(ctx context.Context, id string, secretHash []byte, 
 		count                  int
 		leaseOwner             string
 	)
-	err := s.db.QueryRowContext(ctx, `UPDATE grants SET
-		rate_count = CASE WHEN rate_window = $1 THEN rate_count + 1 ELSE 1 END,
-		rate_window = $1,
-		doubt = doubt + CASE WHEN `+claimable+` AND lease_owner <> '' THEN 1 ELSE 0 END,
-		lease_owner = CASE WHEN `+claimable+` THEN $7 ELSE lease_owner END,
-		lease_until = CASE WHEN `+claimable+` THEN $8 ELSE lease_until END
-		WHERE id = $2 AND secret_hash = $3 RETURNING `+grantColumns+`, rate_count, lease_owner`,
-		window, id, secretHash, limit, now, arrived, owner, until).
+	err := s.count.QueryRowContext(ctx, window, id, secretHash, limit, now, arrived, owner, until).
 		Scan(&g.ID, &g.SecretHash, &g.RefreshSealed, &g.UserTokenSealed, &expiresAt, &refreshedAt, &g.Generation, &g.Doubt, &count, &leaseOwner)
 	if errors.Is(err, sql.ErrNoRows) {
 		return broker.Grant{}, 0, false, broker.ErrNoGrant

@@ -3,14 +3,17 @@
 # refreshes sent straight to a fake EXchange, then through qex-broker on
 # SQLite, on PostgreSQL (one process) and on PostgreSQL (two processes on one
 # database, the clients split between them), at each EXchange latency.
-#   scripts/measure-broker.sh [CLIENTS] [DURATION] [LATENCIES]
-# e.g. scripts/measure-broker.sh 32 8s "0ms 50ms". Everything listens on
+#   scripts/measure-broker.sh [CLIENTS] [DURATION] [LATENCIES] [ROUNDS]
+# e.g. scripts/measure-broker.sh 32 8s "0ms 50ms" 2. Each round runs the
+# four loads one after the other, so a round's rows are measured under the
+# same background load: compare rows within a round. Everything listens on
 # loopback; a throwaway PostgreSQL cluster is started in a temporary folder
 # (as nobody when run as root: initdb refuses root) and removed at the end.
 set -eu
 CLIENTS=${1:-32}
 DURATION=${2:-8s}
 LATENCIES=${3:-0ms 50ms}
+ROUNDS=${4:-1}
 cd "$(dirname "$0")/.."
 
 work=$(mktemp -d)
@@ -77,16 +80,20 @@ for latency in $LATENCIES; do
   echo "| store | refreshes/s | p50 | p99 | errors |"
   echo "| --- | --- | --- | --- | --- |"
   start_bg fake "$work/brokerbench" fake --latency "$latency"
-  load --label "floor (straight to the fake)"
   broker b1 "sqlite:$work/broker-$latency.db"
-  load --label "SQLite" --broker "$b1"
   newdb
   broker b2 "$db"
-  load --label "PostgreSQL, 1 process" --broker "$b2"
   newdb
   broker b3 "$db"
   broker b4 "$db"
-  load --label "PostgreSQL, 2 processes" --broker "$b3,$b4"
+  for round in $(seq "$ROUNDS"); do
+    r=""
+    if [ "$ROUNDS" -gt 1 ]; then r=" (round $round)"; fi
+    load --label "floor (straight to the fake)$r"
+    load --label "SQLite$r" --broker "$b1"
+    load --label "PostgreSQL, 1 process$r" --broker "$b2"
+    load --label "PostgreSQL, 2 processes$r" --broker "$b3,$b4"
+  done
   for p in $pids; do kill "$p" 2>/dev/null || true; done
   for p in $pids; do wait "$p" 2>/dev/null || true; done
   pids=""

@@ -73,7 +73,9 @@ load() {
   "$work/brokerbench" load --fake "$fake" --clients "$CLIENTS" --duration "$DURATION" "$@"
 }
 
+busy() { ps -eo pcpu,comm --sort=-pcpu | sed -n 2,6p | awk '{printf "%s %s%%; ", $2, $1}'; }
 echo "$CLIENTS clients, $DURATION each, $(nproc) cores; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "busiest processes at the start: $(busy)"
 for latency in $LATENCIES; do
   echo
   echo "EXchange latency $latency"
@@ -98,6 +100,8 @@ for latency in $LATENCIES; do
   for p in $pids; do wait "$p" 2>/dev/null || true; done
   pids=""
 done
+echo
+echo "busiest processes at the end: $(busy)"
 if grep -q '"level":"ERROR"' "$work/stderr.log"; then
   echo "errors in the brokers' logs:"; grep '"level":"ERROR"' "$work/stderr.log" | head -5
 fi

@@ -64,8 +64,9 @@ func (f *flights) lead(id string, run func() (refreshed, error)) (refreshed, err
 	return fl.result, fl.err
 }
 
-// join returns the flight under way for id or starts one with run.
-func (f *flights) join(id string, run func() (refreshed, error)) (refreshed, error) {
+// join returns the flight under way for id or starts one with run; ran
+// says which.
+func (f *flights) join(id string, run func() (refreshed, error)) (res refreshed, ran bool, err error) {
 	f.mu.Lock()
 	if f.by == nil {
 		f.by = map[string]*flight{}
@@ -73,7 +74,7 @@ func (f *flights) join(id string, run func() (refreshed, error)) (refreshed, err
 	if fl, ok := f.by[id]; ok {
 		f.mu.Unlock()
 		<-fl.done
-		return fl.result, fl.err
+		return fl.result, false, fl.err
 	}
 	fl := &flight{done: make(chan struct{})}
 	f.by[id] = fl
@@ -83,7 +84,7 @@ func (f *flights) join(id string, run func() (refreshed, error)) (refreshed, err
 	delete(f.by, id)
 	f.mu.Unlock()
 	close(fl.done)
-	return fl.result, fl.err
+	return fl.result, true, fl.err
 }
 
 var errLost = &apiError{Status: http.StatusUnauthorized, Code: "invalid_grant",
@@ -116,13 +117,16 @@ func (s *Server) refresh(r *http.Request, body []byte) (any, error) {
 		return s.storedAnswer(g)
 	}
 	for {
-		res, err := s.flights.join(g.ID, func() (refreshed, error) { return s.refreshGrant(ctx, g.ID, g.Generation) })
+		res, ran, err := s.flights.join(g.ID, func() (refreshed, error) { return s.refreshGrant(ctx, g.ID, g.Generation) })
 		if err != nil {
 			return nil, s.grantError(err)
 		}
 		// A flight this request joined late may answer a token older than
 		// the one it read: then it refreshes on its own.
 		if res.generation > g.Generation {
+			if !ran {
+				s.observe.Refreshed("shared")
+			}
 			return answer(res.tokens), nil
 		}
 	}

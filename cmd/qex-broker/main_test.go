@@ -268,6 +268,7 @@ func TestKilledMidLoad(t *testing.T) {
 				inFlight = map[int]int{} // grant index → refreshes under way
 				done     int
 				killed   = make(chan struct{})
+				loaded   = make(chan struct{}) // closed after 150 refreshes
 				wg       sync.WaitGroup
 			)
 			client := &http.Client{Timeout: 10 * time.Second}
@@ -291,7 +292,9 @@ func TestKilledMidLoad(t *testing.T) {
 						}
 						mu.Lock()
 						if err == nil && resp.StatusCode == 200 {
-							done++
+							if done++; done == 150 {
+								close(loaded)
+							}
 						}
 						if err == nil { // answered: not under way when the kill came
 							inFlight[i]--
@@ -300,15 +303,7 @@ func TestKilledMidLoad(t *testing.T) {
 					}
 				})
 			}
-			for {
-				mu.Lock()
-				n := done
-				mu.Unlock()
-				if n >= 150 {
-					break
-				}
-				time.Sleep(time.Millisecond)
-			}
+			<-loaded
 			// The grants under way at the kill: requests sent and not answered.
 			mu.Lock()
 			p.kill()

@@ -27,17 +27,13 @@ import (
 
 	"github.com/qexcompanion/qex-companion/assets"
 	"github.com/qexcompanion/qex-companion/flows"
-	"github.com/qexcompanion/qex-companion/flows/exchange"
-	"github.com/qexcompanion/qex-companion/flows/liquid"
-	"github.com/qexcompanion/qex-companion/flows/liquidcommerce"
-	"github.com/qexcompanion/qex-companion/flows/oauth2"
-	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/appid"
 	"github.com/qexcompanion/qex-companion/internal/cli"
 	"github.com/qexcompanion/qex-companion/internal/deeplink"
 	"github.com/qexcompanion/qex-companion/internal/headless"
 	"github.com/qexcompanion/qex-companion/internal/instance"
 	"github.com/qexcompanion/qex-companion/internal/keychain"
+	"github.com/qexcompanion/qex-companion/internal/providers"
 	"github.com/qexcompanion/qex-companion/internal/register"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
 	"github.com/qexcompanion/qex-companion/internal/sessions"
@@ -45,8 +41,12 @@ import (
 	"github.com/qexcompanion/qex-companion/ui"
 )
 
-// providers are the systems the app speaks, the default first.
-var providers = []flows.Provider{qex.Provider{}, liquid.Provider{}, oauth2.Provider{}, liquidcommerce.Provider{}, exchange.Provider{}}
+// The systems the app speaks, the default first: each one's client and
+// emulator, from the one list of them.
+var (
+	providerClients = providers.Clients(providers.All)
+	emulators       = providers.Emulators(providers.All)
+)
 
 // tokenLifetimeVar shortens the sandbox's access tokens (e.g. 2m), so
 // refreshes can be watched in minutes.
@@ -67,7 +67,7 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o, err := cli.Parse(args, providers, stderr)
+	o, err := cli.Parse(args, providerClients, sandbox.PublicInputs(emulators), stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
@@ -79,10 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case o.ServeSandbox != "":
 		var opts []sandbox.Option
 		if opts, err = sandboxOptions(); err == nil {
-			err = sandbox.Serve(ctx, o.ServeSandbox, sandbox.Secrets{
-				LiquidTokenSecret: os.Getenv(liquid.SecretEnvVar), LiquidTokenSecretVar: liquid.SecretEnvVar,
-				CommerceAPIKey: os.Getenv(liquidcommerce.APIKeyEnvVar), CommerceAPIKeyVar: liquidcommerce.APIKeyEnvVar,
-			}, opts, stdout, stderr)
+			err = sandbox.Serve(ctx, o.ServeSandbox, emulators, providers.Infos(providers.All), os.Getenv, opts, stdout, stderr)
 		}
 	case o.Register || o.Unregister:
 		err = cli.RegisterScheme(o.Register, stderr)
@@ -128,14 +125,14 @@ func wire(o cli.Options, stderr io.Writer) (*parts, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.sandbox = sandbox.NewEmbedded(p.keychain, dir, opts...)
+	p.sandbox = sandbox.NewEmbedded(p.keychain, dir, emulators, opts...)
 	receivers := map[string]flows.ReceiverFactory{
 		flows.CallbackLoopback: flows.Loopback,
 		flows.CallbackDeepLink: p.router.Listen,
 		flows.CallbackNone:     nil,
 	}
 	p.engine = flows.NewEngine(flows.EngineConfig{
-		Providers:   providers,
+		Providers:   providerClients,
 		Sandbox:     p.sandbox,
 		OpenBrowser: o.Browser(),
 		Receiver:    receivers[o.Callback], // the default when a target names none
@@ -237,7 +234,7 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 	saved, loadErr := p.settings.Load()
 	target := o.Target()
 	// Flags win; otherwise the window opens where the user left it.
-	if last, ok := saved.Target(); ok && !o.Set["provider"] && !o.Set["env"] && !o.Set["api-base"] && len(o.Fields) == 0 {
+	if last, ok := sessions.LastTarget(saved, p.engine.Info("")); ok && !o.Set["provider"] && !o.Set["env"] && !o.Set["api-base"] && len(o.Fields) == 0 {
 		target = last
 	}
 	target.Callback = o.Callback
@@ -259,13 +256,13 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 	}
 	mw := ui.NewMainWindow(a, p.engine, ui.Options{
 		Target:        target,
-		SandboxInputs: sandbox.PublicInputs,
+		SandboxInputs: sandbox.PublicInputs(emulators),
 		AutoConnect:   o.Connect,
 		Notes:         notes,
 		WindowSize:    fyne.NewSize(saved.WindowWidth, saved.WindowHeight),
 		Remember: func(t flows.Target, size fyne.Size) {
 			p.settings.Update(func(s *settings.Settings) { //nolint:errcheck // losing a preference is not worth a dialog
-				s.SetTarget(t, p.engine.Info(t.Provider))
+				sessions.RememberTarget(s, t, p.engine.Info(t.Provider))
 				s.WindowWidth, s.WindowHeight = size.Width, size.Height
 			})
 		},

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows/qex"
-	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	qexsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/qex"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
@@ -95,7 +95,7 @@ func TestHeadlessApproveWritesOnlyJSONToStdout(t *testing.T) {
 		t.Fatalf("stdout is not the widget configuration: %v\n%s", err, stdout)
 	}
 	us := cfg.Identity.UserSession
-	if cfg.PublicAPIKey != sandbox.DefaultPublicAPIKey || cfg.ConfigVersion != "1.2" || us.SessionID == "" || us.SessionSecret == "" {
+	if cfg.PublicAPIKey != qexsandbox.DefaultPublicAPIKey || cfg.ConfigVersion != "1.2" || us.SessionID == "" || us.SessionSecret == "" {
 		t.Errorf("config %+v", cfg)
 	}
 	if strings.Contains(stderr, us.SessionSecret) {
@@ -239,7 +239,7 @@ func TestServeSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := client.CreateSession(ctx, sandbox.DefaultPublicAPIKey)
+	sess, err := client.CreateSession(ctx, qexsandbox.DefaultPublicAPIKey)
 	if err != nil || sess.Environment != "SANDBOX" {
 		t.Fatalf("session from the served sandbox: %+v %v", sess, err)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/qexcompanion/qex-companion/flows"
-	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	qexsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/qex"
 	"github.com/qexcompanion/qex-companion/internal/sessions"
 	"github.com/qexcompanion/qex-companion/internal/testkeyring"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
@@ -35,7 +35,7 @@ func TestSavedSessionAcrossLaunches(t *testing.T) {
 	config := t.TempDir()
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	entry := sessions.EntryName(flows.SessionKey{Provider: "qex", Env: "sandbox", APIBase: flows.EmbeddedAPIBase, Account: sandbox.DefaultPublicAPIKey})
+	entry := sessions.EntryName(flows.SessionKey{Provider: "qex", Env: "sandbox", APIBase: flows.EmbeddedAPIBase, Account: qexsandbox.DefaultPublicAPIKey})
 	var stderrs []string
 	var secrets []string
 	launch := func(decision string, args ...string) (string, string) {

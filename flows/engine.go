@@ -52,9 +52,9 @@ func (e *FieldError) Unwrap() error { return e.Err }
 
 // Sandbox is the embedded emulator of every provider.
 type Sandbox interface {
-	// URL starts the sandbox on first use and returns its base URL; each
-	// provider is served at its ProviderInfo.SandboxPath under it.
-	URL() (string, error)
+	// URL starts the sandbox on first use and returns where it serves the
+	// provider named (a ProviderInfo.Name): its API base there.
+	URL(provider string) (string, error)
 	// Inputs are the sandbox's built-in credentials for a provider (the
 	// sandbox partner key, its API token), filled in where a sandbox
 	// target leaves a field empty. Valid once URL has succeeded.
@@ -235,11 +235,11 @@ func (e *Engine) baseURL(t Target, info ProviderInfo) (string, error) {
 	case e.cfg.Sandbox == nil:
 		return "", errors.New("no embedded sandbox in this build: choose a custom URL")
 	}
-	base, err := e.cfg.Sandbox.URL()
+	base, err := e.cfg.Sandbox.URL(info.Name)
 	if err != nil {
 		return "", fmt.Errorf("the embedded sandbox could not start: %w", err)
 	}
-	return base + info.SandboxPath, nil
+	return base, nil
 }
 
 // inputs are t's inputs, trimmed, with the sandbox's built-in credentials

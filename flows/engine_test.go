@@ -15,19 +15,20 @@ import (
 	"github.com/qexcompanion/qex-companion/flows/liquid"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	qexsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/qex"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
 )
 
 // fakeSandbox is a flows.Sandbox serving a QEX sandbox started by the test.
 type fakeSandbox struct {
-	url    func() (string, error)
+	url    func(provider string) (string, error)
 	inputs flows.Inputs
 
 	mu    sync.Mutex
 	asked []string // the providers whose inputs were asked for
 }
 
-func (s *fakeSandbox) URL() (string, error) { return s.url() }
+func (s *fakeSandbox) URL(provider string) (string, error) { return s.url(provider) }
 
 func (s *fakeSandbox) Inputs(provider string) flows.Inputs {
 	s.mu.Lock()
@@ -38,8 +39,8 @@ func (s *fakeSandbox) Inputs(provider string) flows.Inputs {
 
 func servedBy(sb *sandbox.Server) *fakeSandbox {
 	return &fakeSandbox{
-		url:    func() (string, error) { return sb.URL, nil },
-		inputs: flows.Inputs{qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey},
+		url:    sb.ProviderURL,
+		inputs: flows.Inputs{qex.FieldPublicAPIKey: qexsandbox.DefaultPublicAPIKey},
 	}
 }
 
@@ -65,7 +66,7 @@ func TestEngineConnectsToTheSandboxWithItsInputsAndWritesOutFile(t *testing.T) {
 	emit, events := flowtest.Collect()
 	engine.Connect(flows.Target{Env: flows.EnvSandbox}, emit)
 	res := flowtest.Until[flows.ResultReady](t, events).Result
-	if res.Widget.Config.PublicAPIKey != sandbox.DefaultPublicAPIKey {
+	if res.Widget.Config.PublicAPIKey != qexsandbox.DefaultPublicAPIKey {
 		t.Errorf("connected with key %q", res.Widget.Config.PublicAPIKey)
 	}
 	if written := flowtest.Until[flows.ConfigWritten](t, events); written.Err != nil || written.Path != out {
@@ -90,7 +91,7 @@ func TestEngineConnectsToTheSandboxWithItsInputsAndWritesOutFile(t *testing.T) {
 }
 
 func TestEngineRefusesBadTargetsWithoutSending(t *testing.T) {
-	engine := flows.NewEngine(flows.EngineConfig{Providers: providers, Sandbox: &fakeSandbox{url: func() (string, error) {
+	engine := flows.NewEngine(flows.EngineConfig{Providers: providers, Sandbox: &fakeSandbox{url: func(string) (string, error) {
 		t.Error("the sandbox was started for a bad target")
 		return "", errors.New("no")
 	}}})
@@ -106,7 +107,7 @@ func TestEngineRefusesBadTargetsWithoutSending(t *testing.T) {
 }
 
 func TestEngineReportsSandboxStartFailure(t *testing.T) {
-	engine := flows.NewEngine(flows.EngineConfig{Providers: providers, Sandbox: &fakeSandbox{url: func() (string, error) {
+	engine := flows.NewEngine(flows.EngineConfig{Providers: providers, Sandbox: &fakeSandbox{url: func(string) (string, error) {
 		return "", errors.New("cannot start the sandbox on 127.0.0.1:0: no ports")
 	}}})
 	emit, events := flowtest.Collect()

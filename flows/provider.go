@@ -28,13 +28,13 @@ type Provider interface {
 
 // ProviderInfo describes a provider to front ends.
 type ProviderInfo struct {
-	Name           string // the --provider value, e.g. "qex"
-	Title          string // for people, e.g. "QEX partner session"
+	Name  string // the --provider value, e.g. "qex"
+	Title string // for people, e.g. "QEX partner session"
+	// Brand is the name people know the service by, as the Connect button
+	// says it: "Connect with Liquid".
+	Brand          string
 	ProductionBase string // the production API base URL
-	// SandboxPath is where the embedded sandbox serves this provider's
-	// emulator, appended to the sandbox's URL ("" for the root).
-	SandboxPath string
-	Fields      []Field
+	Fields         []Field
 	// Widget says its results carry a widget configuration (QEX).
 	Widget bool
 }
@@ -44,6 +44,8 @@ type ProviderInfo struct {
 type Field struct {
 	Name  string // key in Inputs, also the command-line flag without "--"
 	Label string // for the window
+	// Placeholder shows what a value looks like, in an empty field.
+	Placeholder string
 	// Secret fields come from EnvVar in a terminal (never a flag: shell
 	// history and ps show flags) and a password field in the window; they
 	// are kept only in the keychain.

@@ -15,6 +15,7 @@ import (
 	"github.com/qexcompanion/qex-companion/flows/internal/flowtest"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	qexsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/qex"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
 )
 
@@ -39,7 +40,7 @@ type resumeRig struct {
 
 func newResumeRig(t *testing.T, noResume bool) *resumeRig {
 	r := &resumeRig{store: flowtest.NewMemoryStore(), decision: "approve", now: time.Now()}
-	r.sb = flowtest.StartSandbox(t, sandbox.WithClock(r.clock), sandbox.WithSessionTTL(time.Hour))
+	r.sb = flowtest.StartSandbox(t, qexsandbox.Emulator(qexsandbox.WithClock(r.clock), qexsandbox.WithSessionTTL(time.Hour)))
 	r.engine = r.newEngine(noResume)
 	return r
 }
@@ -67,7 +68,7 @@ func (r *resumeRig) clock() time.Time { r.mu.Lock(); defer r.mu.Unlock(); return
 
 func (r *resumeRig) advance(d time.Duration) { r.mu.Lock(); r.now = r.now.Add(d); r.mu.Unlock() }
 
-var sandboxTarget = flows.Target{Provider: "qex", Env: flows.EnvSandbox, Inputs: flows.Inputs{qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}}
+var sandboxTarget = flows.Target{Provider: "qex", Env: flows.EnvSandbox, Inputs: flows.Inputs{qex.FieldPublicAPIKey: qexsandbox.DefaultPublicAPIKey}}
 
 func (r *resumeRig) run(t *testing.T, target flows.Target) (*flows.Result, *flowtest.Recorder) {
 	t.Helper()
@@ -93,7 +94,7 @@ func TestResumeAValidSession(t *testing.T) {
 		t.Fatalf("SessionSaved events %v", saved)
 	}
 	key := r.engine.SessionKey(sandboxTarget)
-	if key.APIBase != flows.EmbeddedAPIBase || key.Provider != "qex" || key.Account != sandbox.DefaultPublicAPIKey {
+	if key.APIBase != flows.EmbeddedAPIBase || key.Provider != "qex" || key.Account != qexsandbox.DefaultPublicAPIKey {
 		t.Errorf("the embedded sandbox's session is saved under %+v", key)
 	}
 	// The keychain keeps a versioned blob with the session and nothing else.
@@ -172,7 +173,7 @@ func TestSavedSessionIsNotUsedForAnotherEnvironment(t *testing.T) {
 	r := newResumeRig(t, false)
 	first, _ := r.run(t, sandboxTarget)
 	other := flowtest.StartSandbox(t)
-	custom := flows.Target{Provider: "qex", Env: flows.EnvCustom, APIBase: other.URL, Inputs: flows.Inputs{qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}}
+	custom := flows.Target{Provider: "qex", Env: flows.EnvCustom, APIBase: other.URL, Inputs: flows.Inputs{qex.FieldPublicAPIKey: qexsandbox.DefaultPublicAPIKey}}
 	second, rec := r.run(t, custom)
 	if len(flowtest.Find[flows.Resumed](rec))+len(flowtest.Find[flows.ResumeDeclined](rec)) != 0 || credentials(second).SessionID == credentials(first).SessionID {
 		t.Error("a sandbox session was offered to another server")

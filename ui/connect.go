@@ -75,7 +75,6 @@ type connectStep struct {
 	env        *widget.Select
 	apiBase    *widget.Entry
 	baseRow    *fyne.Container
-	key        *widget.Entry // QEX's public API key
 	callback   *widget.Select
 	scheme     *widget.Label
 	register   *widget.Button
@@ -108,9 +107,6 @@ func (f *providerForm) value(name string) string {
 	return strings.TrimSpace(f.entries[name].Text)
 }
 
-// placeholders show what a field's value looks like.
-var placeholders = map[string]string{"public-api-key": "pk_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", "token-id": "123456"}
-
 func (s *connectStep) newForm(info flows.ProviderInfo) *providerForm {
 	f := &providerForm{info: info, entries: map[string]*widget.Entry{}, choices: map[string]*widget.Select{}, box: container.NewVBox()}
 	for _, field := range info.Fields {
@@ -128,7 +124,7 @@ func (s *connectStep) newForm(info flows.ProviderInfo) *providerForm {
 			entry = widget.NewPasswordEntry()
 			entry.SetPlaceHolder(lang.L("On the sandbox, leave empty: it has a built-in one"))
 		} else {
-			entry.SetPlaceHolder(placeholders[field.Name])
+			entry.SetPlaceHolder(field.Placeholder)
 		}
 		entry.OnSubmitted = func(string) { s.m.startFlow() }
 		entry.OnChanged = func(string) { s.clearError() }
@@ -163,6 +159,27 @@ func (s *connectStep) loadRemembered(f *providerForm) {
 			}
 		})
 	}()
+}
+
+// widgetAccount is what is typed in the account field (the partner key)
+// of the chosen provider with a widget, or of the first one: whose widget
+// the editor runs.
+func (s *connectStep) widgetAccount() string {
+	forms := []*providerForm{s.form()}
+	for _, info := range s.providers {
+		forms = append(forms, s.forms[info.Name])
+	}
+	for _, f := range forms {
+		if !f.info.Widget {
+			continue
+		}
+		for _, field := range f.info.Fields {
+			if field.Account && f.entries[field.Name] != nil {
+				return strings.TrimSpace(f.entries[field.Name].Text)
+			}
+		}
+	}
+	return ""
 }
 
 // form is the chosen provider's form.
@@ -211,7 +228,6 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 		s.forms[info.Name] = s.newForm(info)
 		titles = append(titles, lang.L(info.Title))
 	}
-	s.key = s.forms["qex"].entries["public-api-key"]
 	s.fieldsBox = container.NewStack()
 	s.provider = widget.NewSelect(titles, s.providerChanged)
 	s.errLabel = newErrorLabel()
@@ -227,7 +243,7 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 	s.cancel = widget.NewButton(lang.L("Cancel"), m.cancelFlow)
 	s.cancel.Hide()
 	s.sandboxBtn = widget.NewButton(lang.L("Use the sandbox's built-in values"), s.useSandboxValues)
-	s.button = widget.NewButton(lang.L("Connect with Liquid"), m.startFlow)
+	s.button = widget.NewButton("", m.startFlow)
 	s.button.Importance = widget.HighImportance
 
 	s.baseRow = container.NewVBox(widget.NewLabel(lang.L("API base URL")), s.apiBase)
@@ -418,7 +434,17 @@ func (s *connectStep) showError(msg string) {
 
 func (s *connectStep) clearError() {
 	s.errLabel.Hide()
-	s.button.SetText(lang.L("Connect with Liquid"))
+	s.button.SetText(connectLabel(s.form().info))
+}
+
+// connectLabel is the Connect button's text for the provider info
+// describes: "Connect with Liquid".
+func connectLabel(info flows.ProviderInfo) string {
+	brand := info.Brand
+	if brand == "" {
+		brand = info.Title
+	}
+	return lang.L("Connect with {{.Brand}}", map[string]any{"Brand": brand})
 }
 
 func (s *connectStep) busy(on bool) {

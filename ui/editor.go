@@ -158,7 +158,7 @@ func (e *editor) partnerKey() string {
 	if key := e.m.config.cfg.PublicAPIKey; key != "" {
 		return key
 	}
-	return strings.TrimSpace(e.m.connect.key.Text)
+	return e.m.connect.widgetAccount()
 }
 
 // open runs the form's configuration in the widget; with problems it does

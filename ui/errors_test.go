@@ -15,14 +15,14 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/qexcompanion/qex-companion/flows"
-	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	qexsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/qex"
 )
 
 // chooseCustom points the Connect step at a custom server.
 func chooseCustom(r *rig, base string) {
 	r.m.connect.env.SetSelected(choiceCustom)
 	setText(r.m.connect.apiBase, base)
-	setText(r.m.connect.key, "pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08")
+	setText(r.key(), "pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08")
 }
 
 func TestUnreachableServerThenRetry(t *testing.T) {
@@ -130,7 +130,7 @@ func TestInvalidKeyAndCustomURLAreCheckedBeforeSending(t *testing.T) {
 	} {
 		r.m.connect.env.SetSelected(tc.env)
 		setText(r.m.connect.apiBase, tc.base)
-		setText(r.m.connect.key, tc.key)
+		setText(r.key(), tc.key)
 		test.Tap(r.m.connect.button)
 		if r.m.connect.errLabel.Text != tc.want || !r.m.connect.errLabel.Visible() {
 			t.Errorf("%s %q %q: error %q", tc.env, tc.base, tc.key, r.m.connect.errLabel.Text)
@@ -141,7 +141,7 @@ func TestInvalidKeyAndCustomURLAreCheckedBeforeSending(t *testing.T) {
 	}
 	// Typing clears the error; a good key goes through.
 	r.m.connect.env.SetSelected(choiceSandbox)
-	setText(r.m.connect.key, "pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08")
+	setText(r.key(), "pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08")
 	if r.m.connect.errLabel.Visible() {
 		t.Error("the error stays while the user corrects the key")
 	}
@@ -152,12 +152,12 @@ func TestInvalidKeyAndCustomURLAreCheckedBeforeSending(t *testing.T) {
 func TestSwitchingEnvironmentSwapsTheSandboxKey(t *testing.T) {
 	r := newRig(t)
 	r.m.connect.env.SetSelected(choiceProduction)
-	if r.m.connect.key.Text != "" || r.m.badge.Text() != "PRODUCTION" {
-		t.Errorf("production: key %q badge %q", r.m.connect.key.Text, r.m.badge.Text())
+	if r.key().Text != "" || r.m.badge.Text() != "PRODUCTION" {
+		t.Errorf("production: key %q badge %q", r.key().Text, r.m.badge.Text())
 	}
 	r.m.connect.env.SetSelected(choiceSandbox)
-	if r.m.connect.key.Text != sandbox.DefaultPublicAPIKey || r.m.badge.Text() != "SANDBOX" {
-		t.Errorf("sandbox: key %q badge %q", r.m.connect.key.Text, r.m.badge.Text())
+	if r.key().Text != qexsandbox.DefaultPublicAPIKey || r.m.badge.Text() != "SANDBOX" {
+		t.Errorf("sandbox: key %q badge %q", r.key().Text, r.m.badge.Text())
 	}
 }
 
@@ -232,11 +232,11 @@ func TestSlowConnectCanBeCancelled(t *testing.T) {
 // The sandbox's built-in key comes back with one press after editing it.
 func TestSandboxValuesComeBack(t *testing.T) {
 	r := newRig(t)
-	setText(r.m.connect.key, "pk_mine_123456789")
+	setText(r.key(), "pk_mine_123456789")
 	r.m.connect.env.SetSelected(choiceProduction)
 	test.Tap(r.m.connect.sandboxBtn)
-	if r.m.connect.key.Text != sandbox.DefaultPublicAPIKey || r.m.connect.env.Selected != choiceSandbox {
-		t.Errorf("key %q, env %q", r.m.connect.key.Text, r.m.connect.env.Selected)
+	if r.key().Text != qexsandbox.DefaultPublicAPIKey || r.m.connect.env.Selected != choiceSandbox {
+		t.Errorf("key %q, env %q", r.key().Text, r.m.connect.env.Selected)
 	}
 }
 

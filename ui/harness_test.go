@@ -17,7 +17,9 @@ import (
 	"github.com/qexcompanion/qex-companion/flows/liquidcommerce"
 	"github.com/qexcompanion/qex-companion/flows/oauth2"
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/providers"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	qexsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/qex"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
 )
 
@@ -91,7 +93,7 @@ type rigOption func(*flows.EngineConfig, *Options)
 
 func newRig(t *testing.T, opts ...rigOption) *rig {
 	t.Helper()
-	sb, err := sandbox.Start("127.0.0.1:0")
+	sb, err := sandbox.Start("127.0.0.1:0", providers.Emulators(providers.All))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,8 +110,8 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 		PollMax:     200 * time.Millisecond,
 	}
 	uopts := Options{
-		Target:        flows.Target{Env: flows.EnvSandbox, Inputs: flows.Inputs{qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}},
-		SandboxInputs: sandbox.PublicInputs,
+		Target:        flows.Target{Env: flows.EnvSandbox, Inputs: flows.Inputs{qex.FieldPublicAPIKey: qexsandbox.DefaultPublicAPIKey}},
+		SandboxInputs: sandbox.PublicInputs(providers.Emulators(providers.All)),
 		Do:            r.ui.do,
 	}
 	for _, o := range opts {
@@ -204,4 +206,9 @@ func confirm(t *testing.T, r *rig, text string) {
 		t.Fatalf("no dialog to press %q on", text)
 	}
 	test.Tap(findButton(t, top, text))
+}
+
+// key is the QEX form's public API key field.
+func (r *rig) key() *widget.Entry {
+	return r.m.connect.forms[qex.Name].entries[qex.FieldPublicAPIKey]
 }

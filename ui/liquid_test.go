@@ -86,7 +86,7 @@ func TestRememberTheTokenSecretInTheKeychain(t *testing.T) {
 	r := newRig(t, withSecrets)
 	chooseLiquid(t, r)
 	f := r.m.connect.form()
-	_, secret := r.sb.Liquid().Token()
+	secret := r.sb.Inputs("liquid")["token-secret"]
 	setText(f.entries["token-secret"], secret)
 	test.Tap(f.remember)
 	test.Tap(r.m.connect.button)

@@ -53,8 +53,8 @@ func TestEveryTabFitsAPhone(t *testing.T) {
 // it must not keep the focus and swallow the Escape that cancels the wait.
 func TestEscapeCancelsAfterEnterInAField(t *testing.T) {
 	r := newRig(t)
-	r.m.win.Canvas().Focus(r.m.connect.key)
-	pressEnter(r.m.connect.key)
+	r.m.win.Canvas().Focus(r.key())
+	pressEnter(r.key())
 	r.waitStep("Approve")
 	if f := r.m.win.Canvas().Focused(); f != nil {
 		t.Fatalf("on Approve the focus is still on %T, which takes Escape", f)

@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/qexcompanion/qex-companion/flows"
-	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	qexsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/qex"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
@@ -23,12 +23,12 @@ func TestWizardEndToEndOnSandbox(t *testing.T) {
 
 	// Connect: title, badge, prefilled sandbox key.
 	if m.Window().Title() != "QEX Companion" || m.badge.Text() != "SANDBOX" || m.connect.env.Selected != "Sandbox" ||
-		m.connect.key.Text != sandbox.DefaultPublicAPIKey || m.stepLabel.Text != "Step 1 of 4 · Connect" {
-		t.Fatalf("connect step: title %q badge %q env %q key %q step %q", m.Window().Title(), m.badge.Text(), m.connect.env.Selected, m.connect.key.Text, m.stepLabel.Text)
+		r.key().Text != qexsandbox.DefaultPublicAPIKey || m.stepLabel.Text != "Step 1 of 4 · Connect" {
+		t.Fatalf("connect step: title %q badge %q env %q key %q step %q", m.Window().Title(), m.badge.Text(), m.connect.env.Selected, r.key().Text, m.stepLabel.Text)
 	}
 
 	// A bad key is refused before anything is sent.
-	setText(m.connect.key, "sk_live_oops")
+	setText(r.key(), "sk_live_oops")
 	test.Tap(m.connect.button)
 	if !m.connect.errLabel.Visible() || m.connect.errLabel.Text != "This is a secret key (sk_…), not the public one: give the public key (pk_…) and keep the secret key private" {
 		t.Errorf("bad key error: %q visible=%v", m.connect.errLabel.Text, m.connect.errLabel.Visible())
@@ -38,8 +38,8 @@ func TestWizardEndToEndOnSandbox(t *testing.T) {
 	}
 
 	// Enter in the key field connects.
-	setText(m.connect.key, sandbox.DefaultPublicAPIKey)
-	pressEnter(m.connect.key)
+	setText(r.key(), qexsandbox.DefaultPublicAPIKey)
+	pressEnter(r.key())
 	r.waitStep("Approve")
 
 	a := m.approve

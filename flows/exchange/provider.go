@@ -27,6 +27,9 @@ const DefaultScope = "profile history trade"
 // Scopes EXchange knows.
 var Scopes = []string{"profile", "history", "trade"}
 
+// Name is the --provider value of this provider.
+const Name = "exchange"
+
 // Provider is EXchange, signed in through the partner's token broker, as a
 // flows.Provider.
 type Provider struct{}
@@ -34,10 +37,10 @@ type Provider struct{}
 // Info implements flows.Provider.
 func (Provider) Info() flows.ProviderInfo {
 	return flows.ProviderInfo{
-		Name:           "exchange",
+		Name:           Name,
 		Title:          "EXchange (through a token broker)",
+		Brand:          "EXchange",
 		ProductionBase: ProductionBaseURL,
-		SandboxPath:    "/exchange",
 		Fields: []flows.Field{
 			{Name: FieldBroker, Label: "Token broker URL", Account: true, Check: checkBroker},
 			{Name: FieldScope, Label: "Scope", Optional: true, Default: DefaultScope, Check: checkScope},
@@ -280,7 +283,7 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 		return nil, err
 	}
 	return &flows.Result{
-		Provider: "exchange",
+		Provider: Name,
 		Profile:  []flows.Fact{{Label: "Member SN", Value: m.SN}, {Label: "Name", Value: m.Name}, {Label: "Email", Value: m.Email}},
 		Balances: balances,
 		Expires:  s.expires(),

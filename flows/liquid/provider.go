@@ -23,18 +23,21 @@ const (
 // SecretEnvVar holds the token secret in a terminal: never a flag.
 const SecretEnvVar = "LIQUID_TOKEN_SECRET"
 
+// Name is the --provider value of this provider.
+const Name = "liquid"
+
 // Provider is Liquid exchange OAuth requests as a flows.Provider.
 type Provider struct{}
 
 // Info implements flows.Provider.
 func (Provider) Info() flows.ProviderInfo {
 	return flows.ProviderInfo{
-		Name:           "liquid",
+		Name:           Name,
 		Title:          "Liquid exchange OAuth request",
+		Brand:          "Liquid",
 		ProductionBase: ProductionBaseURL,
-		SandboxPath:    "/liquid",
 		Fields: []flows.Field{
-			{Name: FieldTokenID, Label: "API token id", Account: true, Check: checkTokenID},
+			{Name: FieldTokenID, Label: "API token id", Placeholder: "123456", Account: true, Check: checkTokenID},
 			{Name: FieldTokenSecret, Label: "API token secret", Secret: true, EnvVar: SecretEnvVar, Check: checkTokenSecret},
 		},
 	}
@@ -198,7 +201,7 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 		return nil, err
 	}
 	return &flows.Result{
-		Provider: "liquid",
+		Provider: Name,
 		Profile:  profile(user),
 		Balances: acc.Balances(),
 		Output:   append(out, '\n'),

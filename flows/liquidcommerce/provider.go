@@ -17,6 +17,9 @@ const FieldAPIKey = "api-key"
 // APIKeyEnvVar holds the API key in a terminal: never a flag.
 const APIKeyEnvVar = "LIQUIDCOMMERCE_API_KEY"
 
+// Name is the --provider value of this provider.
+const Name = "liquidcommerce"
+
 // Provider is LiquidCommerce API-key tokens as a flows.Provider.
 //
 // The API key is the only input and a secret, so no field is the Account:
@@ -30,10 +33,10 @@ type Provider struct{}
 // Info implements flows.Provider.
 func (Provider) Info() flows.ProviderInfo {
 	return flows.ProviderInfo{
-		Name:           "liquidcommerce",
+		Name:           Name,
 		Title:          "LiquidCommerce API",
+		Brand:          "LiquidCommerce",
 		ProductionBase: ProductionBaseURL,
-		SandboxPath:    "/liquidcommerce",
 		Fields: []flows.Field{
 			// Optional: a saved session brings its key back; with none,
 			// Authorize asks for it.
@@ -158,7 +161,7 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &flows.Result{Provider: "liquidcommerce", Profile: profile, Expires: tok.Expires, Output: append(out, '\n')}, nil
+	return &flows.Result{Provider: Name, Profile: profile, Expires: tok.Expires, Output: append(out, '\n')}, nil
 }
 
 // Call sends one request with the Bearer token, under the seed's refresh

@@ -40,16 +40,19 @@ const SecretEnvVar = "LIQUID_CLIENT_SECRET"
 // refreshAhead: a token expiring this soon is refreshed before use.
 const refreshAhead = time.Minute
 
+// Name is the --provider value of this provider.
+const Name = "oauth2"
+
 // Provider is the Liquid OAuth 2.0 service as a flows.Provider.
 type Provider struct{}
 
 // Info implements flows.Provider.
 func (Provider) Info() flows.ProviderInfo {
 	return flows.ProviderInfo{
-		Name:           "oauth2",
+		Name:           Name,
 		Title:          "Liquid OAuth 2.0 service",
+		Brand:          "Liquid",
 		ProductionBase: ProductionBaseURL,
-		SandboxPath:    "/oauth2",
 		Fields: []flows.Field{
 			{Name: FieldClientID, Label: "Client id", Account: true, Check: checkClientID},
 			{Name: FieldScope, Label: "Scope", Optional: true, Default: DefaultScope, Check: checkScope},
@@ -345,7 +348,7 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &flows.Result{Provider: "oauth2", Profile: facts, Expires: tok.Expiry, Output: append(out, '\n')}, nil
+	return &flows.Result{Provider: Name, Profile: facts, Expires: tok.Expiry, Output: append(out, '\n')}, nil
 }
 
 func userFacts(u User) []flows.Fact {

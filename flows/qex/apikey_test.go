@@ -7,11 +7,11 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
-	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	qexsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/qex"
 )
 
 func TestPublicAPIKeyRule(t *testing.T) {
-	for _, good := range []string{sandbox.DefaultPublicAPIKey, "pk_live_abcdef12", "pk_12345", "pk_" + strings.Repeat("a", 197)} {
+	for _, good := range []string{qexsandbox.DefaultPublicAPIKey, "pk_live_abcdef12", "pk_12345", "pk_" + strings.Repeat("a", 197)} {
 		if err := qex.CheckPublicAPIKey(good); err != nil {
 			t.Errorf("%q refused: %v", good, err)
 		}

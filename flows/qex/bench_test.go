@@ -7,7 +7,9 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/providers"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	qexsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/qex"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
 )
 
@@ -16,7 +18,7 @@ import (
 // balances, configuration.
 // It is the app's own cost; a person's time in the browser is not in it.
 func BenchmarkQEXFlow(b *testing.B) {
-	sb, err := sandbox.Start("127.0.0.1:0")
+	sb, err := sandbox.Start("127.0.0.1:0", providers.Emulators(providers.All))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -30,7 +32,7 @@ func BenchmarkQEXFlow(b *testing.B) {
 			return nil
 		},
 	})
-	target := flows.Target{Provider: "qex", Env: flows.EnvCustom, APIBase: sb.URL, Inputs: flows.Inputs{qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}}
+	target := flows.Target{Provider: "qex", Env: flows.EnvCustom, APIBase: sb.URL, Inputs: flows.Inputs{qex.FieldPublicAPIKey: qexsandbox.DefaultPublicAPIKey}}
 	for b.Loop() {
 		if _, err := engine.Run(context.Background(), target, func(flows.Event) {}); err != nil {
 			b.Fatal(err)

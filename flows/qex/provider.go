@@ -15,6 +15,9 @@ import (
 	"github.com/qexcompanion/qex-companion/widgetcfg/host"
 )
 
+// Name is the --provider value of QEX partner sessions.
+const Name = "qex"
+
 // FieldPublicAPIKey is the provider's one input: the partner's public key.
 const FieldPublicAPIKey = "public-api-key"
 
@@ -26,12 +29,13 @@ type Provider struct{}
 // Info implements flows.Provider.
 func (Provider) Info() flows.ProviderInfo {
 	return flows.ProviderInfo{
-		Name:           "qex",
+		Name:           Name,
 		Title:          "QEX partner session",
+		Brand:          "Liquid",
 		ProductionBase: ProductionBaseURL,
 		Widget:         true,
 		Fields: []flows.Field{
-			{Name: FieldPublicAPIKey, Label: "Public API key", Account: true, Check: CheckPublicAPIKey},
+			{Name: FieldPublicAPIKey, Label: "Public API key", Placeholder: "pk_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", Account: true, Check: CheckPublicAPIKey},
 		},
 	}
 }
@@ -215,7 +219,7 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 		script = host.ProductionScriptURL
 	}
 	return &flows.Result{
-		Provider: "qex",
+		Provider: Name,
 		Balances: acc.Balances(),
 		Widget:   &flows.Widget{Config: cfg, ScriptURL: script},
 		Output:   out,

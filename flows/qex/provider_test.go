@@ -17,6 +17,7 @@ import (
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/callback"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	qexsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/qex"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
@@ -43,7 +44,7 @@ func newFlow(t *testing.T, sb *sandbox.Server, change func(*flows.EngineConfig))
 	}
 	return &flow{
 		engine: flows.NewEngine(cfg),
-		target: flows.Target{Provider: "qex", Env: flows.EnvCustom, APIBase: sb.URL, Inputs: flows.Inputs{qex.FieldPublicAPIKey: sandbox.DefaultPublicAPIKey}},
+		target: flows.Target{Provider: "qex", Env: flows.EnvCustom, APIBase: sb.URL, Inputs: flows.Inputs{qex.FieldPublicAPIKey: qexsandbox.DefaultPublicAPIKey}},
 	}
 }
 
@@ -99,7 +100,7 @@ func TestApproveEndToEnd(t *testing.T) {
 	}
 	cfg := res.Widget.Config
 	session := identity(res)
-	if cfg.PublicAPIKey != sandbox.DefaultPublicAPIKey || cfg.ConfigVersion != "1.2" || session.SessionID == "" || session.SessionSecret == "" ||
+	if cfg.PublicAPIKey != qexsandbox.DefaultPublicAPIKey || cfg.ConfigVersion != "1.2" || session.SessionID == "" || session.SessionSecret == "" ||
 		res.Provider != "qex" {
 		t.Errorf("%s result, widget config %+v", res.Provider, cfg)
 	}
@@ -326,7 +327,7 @@ func TestSessionGoneWhileWaiting(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	sb := flowtest.StartSandbox(t, sandbox.WithClock(clock), sandbox.WithSessionTTL(time.Hour))
+	sb := flowtest.StartSandbox(t, qexsandbox.Emulator(qexsandbox.WithClock(clock), qexsandbox.WithSessionTTL(time.Hour)))
 	flow := newFlow(t, sb, func(c *flows.EngineConfig) { c.Receiver = nil })
 	rec := flowtest.NewRecorder()
 	done := make(chan error, 1)

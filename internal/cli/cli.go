@@ -18,8 +18,8 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/internal/deeplink"
+	"github.com/qexcompanion/qex-companion/internal/listenaddr"
 	"github.com/qexcompanion/qex-companion/internal/register"
-	"github.com/qexcompanion/qex-companion/internal/sandbox"
 	"github.com/qexcompanion/qex-companion/internal/webbrowser"
 )
 
@@ -50,7 +50,8 @@ type Options struct {
 	Link         string          // an io.qexcompanion.app: link the system launched us with
 	Set          map[string]bool // flags given on the command line
 
-	providers []flows.Provider // the default first
+	providers     []flows.Provider        // the default first
+	sandboxInputs map[string]flows.Inputs // the sandbox's public inputs, by provider
 }
 
 // UsageError is bad command-line input: exit code 2.
@@ -59,10 +60,11 @@ type UsageError string
 func (e UsageError) Error() string { return string(e) }
 
 // Parse reads and checks args for the providers given (the default
-// first). -h prints the usage on stderr and returns flag.ErrHelp; bad input
-// is a UsageError.
-func Parse(args []string, providers []flows.Provider, stderr io.Writer) (Options, error) {
-	o := Options{Fields: map[string]string{}, providers: providers}
+// first), whose sandbox inputs that are not secret are sandboxInputs (by
+// provider). -h prints the usage on stderr and returns flag.ErrHelp; bad
+// input is a UsageError.
+func Parse(args []string, providers []flows.Provider, sandboxInputs map[string]flows.Inputs, stderr io.Writer) (Options, error) {
+	o := Options{Fields: map[string]string{}, providers: providers, sandboxInputs: sandboxInputs}
 	fs := flag.NewFlagSet(progName, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported in one line below
 	fs.BoolVar(&o.Headless, "headless", false, "run the flow in the terminal, without a window")
@@ -136,8 +138,8 @@ func (o *Options) check() error {
 		return UsageError("--register-scheme and --unregister-scheme go one at a time: give only one")
 	case o.Widget && !o.Headless:
 		return UsageError("--widget works only with --headless: in the window, use Open widget on the last step")
-	case o.Widget && info.Name != "qex":
-		return UsageError("--widget is for --provider qex: only QEX has a widget")
+	case o.Widget && !info.Widget:
+		return UsageError(fmt.Sprintf("--widget is for %s: --provider %s has no widget", strings.Join(o.widgetProviders(), " or "), info.Name))
 	case o.Call != "" && !o.Headless:
 		return UsageError("--call works only with --headless: the window will have a request console")
 	case o.Data != "" && o.Call == "":
@@ -172,7 +174,7 @@ func (o *Options) check() error {
 		return UsageError(fmt.Sprintf("--callback must be loopback, deeplink or none, not %q", o.Callback))
 	}
 	if o.ServeSandbox != "" {
-		if err := sandbox.CheckLoopback(o.ServeSandbox); err != nil {
+		if err := listenaddr.CheckLoopback(o.ServeSandbox); err != nil {
 			return UsageError("--serve-sandbox: " + err.Error())
 		}
 	}
@@ -235,6 +237,17 @@ func (o Options) providerNames() []string {
 	names := make([]string, len(o.providers))
 	for i, p := range o.providers {
 		names[i] = p.Info().Name
+	}
+	return names
+}
+
+// widgetProviders name the providers whose results carry a widget.
+func (o Options) widgetProviders() []string {
+	var names []string
+	for _, p := range o.providers {
+		if p.Info().Widget {
+			names = append(names, "--provider "+p.Info().Name)
+		}
 	}
 	return names
 }
@@ -321,7 +334,7 @@ func RegisterScheme(on bool, stderr io.Writer) error {
 // anything is sent: a problem is bad input (exit 2), named by its flag or
 // environment variable.
 func checkTarget(o Options) error {
-	checker := flows.NewEngine(flows.EngineConfig{Providers: o.providers, Sandbox: sandbox.NewEmbedded(nil, "")}) // never started
+	checker := flows.NewEngine(flows.EngineConfig{Providers: o.providers, Sandbox: unstarted{}})
 	err := checker.Check(o.Target())
 	var fe *flows.FieldError
 	if !errors.As(err, &fe) {
@@ -336,6 +349,12 @@ func checkTarget(o Options) error {
 	}
 	return UsageError(source + ": " + fe.Err.Error())
 }
+
+// unstarted is a sandbox for Check, which only needs to know there is one.
+type unstarted struct{}
+
+func (unstarted) URL(string) (string, error) { return "", errors.New("not started") }
+func (unstarted) Inputs(string) flows.Inputs { return nil }
 
 // Browser opens URLs, unless --no-browser.
 func (o Options) Browser() func(string) error {
@@ -357,7 +376,7 @@ func (o Options) Target() flows.Target {
 		case o.Fields[f.Name] != "":
 			t.Inputs[f.Name] = o.Fields[f.Name]
 		case o.Env == flows.EnvSandbox:
-			t.Inputs[f.Name] = sandbox.PublicInputs[info.Name][f.Name]
+			t.Inputs[f.Name] = o.sandboxInputs[info.Name][f.Name]
 		}
 	}
 	return t

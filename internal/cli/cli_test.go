@@ -11,21 +11,26 @@ import (
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/cli"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	liquidsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/liquid"
+	qexsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/qex"
 )
 
-var providers = []flows.Provider{qex.Provider{}, liquid.Provider{}}
+var (
+	providers     = []flows.Provider{qex.Provider{}, liquid.Provider{}}
+	sandboxInputs = sandbox.PublicInputs([]sandbox.Emulator{qexsandbox.Emulator(), liquidsandbox.Emulator()})
+)
 
 func TestDefaultsAreTheSandboxWithItsOwnInputs(t *testing.T) {
-	o, err := cli.Parse(nil, providers, &bytes.Buffer{})
+	o, err := cli.Parse(nil, providers, sandboxInputs, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tg := o.Target()
 	if o.Provider != "qex" || o.Timeout != 10*time.Minute || o.Callback != "loopback" ||
-		tg.Env != "sandbox" || tg.APIBase != "" || tg.Inputs[qex.FieldPublicAPIKey] != sandbox.DefaultPublicAPIKey {
+		tg.Env != "sandbox" || tg.APIBase != "" || tg.Inputs[qex.FieldPublicAPIKey] != qexsandbox.DefaultPublicAPIKey {
 		t.Errorf("defaults %+v, target %+v", o, tg)
 	}
-	o, err = cli.Parse([]string{"-env", "production", "-public-api-key", "pk_live_12345678"}, providers, &bytes.Buffer{})
+	o, err = cli.Parse([]string{"-env", "production", "-public-api-key", "pk_live_12345678"}, providers, sandboxInputs, &bytes.Buffer{})
 	if err != nil || o.Target().Inputs[qex.FieldPublicAPIKey] != "pk_live_12345678" || o.Target().Env != "production" {
 		t.Errorf("production: %+v %v", o, err)
 	}
@@ -35,11 +40,11 @@ func TestDefaultsAreTheSandboxWithItsOwnInputs(t *testing.T) {
 // exist.
 func TestSecretsComeFromTheEnvironment(t *testing.T) {
 	t.Setenv(liquid.SecretEnvVar, "from-the-environment")
-	o, err := cli.Parse([]string{"--provider", "liquid", "--env", "production", "--token-id", "123456"}, providers, &bytes.Buffer{})
+	o, err := cli.Parse([]string{"--provider", "liquid", "--env", "production", "--token-id", "123456"}, providers, sandboxInputs, &bytes.Buffer{})
 	if err != nil || o.Target().Inputs[liquid.FieldTokenSecret] != "from-the-environment" {
 		t.Errorf("target %+v, %v", o.Target(), err)
 	}
-	if _, err := cli.Parse([]string{"--provider", "liquid", "--token-secret", "s"}, providers, &bytes.Buffer{}); err == nil {
+	if _, err := cli.Parse([]string{"--provider", "liquid", "--token-secret", "s"}, providers, sandboxInputs, &bytes.Buffer{}); err == nil {
 		t.Error("a secret was accepted as a flag")
 	}
 }
@@ -47,7 +52,7 @@ func TestSecretsComeFromTheEnvironment(t *testing.T) {
 // Providers may share a field name (a scope): one flag serves them all.
 func TestSharedFieldNamesAreOneFlag(t *testing.T) {
 	shared := []flows.Provider{qex.Provider{}, liquid.Provider{}, twin{"a"}, twin{"b"}}
-	o, err := cli.Parse([]string{"--provider", "b", "--scope", "x"}, shared, &bytes.Buffer{})
+	o, err := cli.Parse([]string{"--provider", "b", "--scope", "x"}, shared, sandboxInputs, &bytes.Buffer{})
 	if err != nil || o.Fields["scope"] != "x" {
 		t.Errorf("%+v %v", o.Fields, err)
 	}

@@ -9,13 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/internal/privatefile"
 
 	"github.com/qexcompanion/qex-companion/internal/appid"
@@ -118,30 +116,4 @@ func (f *File) Update(change func(*Settings)) error {
 		return fmt.Errorf("cannot save settings: %w", err)
 	}
 	return nil
-}
-
-// Target is the target the window last connected to; ok is false before
-// the first connection.
-func (s Settings) Target() (t flows.Target, ok bool) {
-	if s.Env == "" {
-		return flows.Target{}, false
-	}
-	t = flows.Target{Provider: s.Provider, Env: s.Env, APIBase: s.APIBase, Inputs: flows.Inputs{}, Callback: s.Callback}
-	maps.Copy(t.Inputs, s.Inputs)
-	if s.Provider == "" && s.PublicAPIKey != "" { // saved before there were providers
-		t.Provider, t.Inputs["public-api-key"] = "qex", s.PublicAPIKey
-	}
-	return t, true
-}
-
-// SetTarget remembers t for the next launch: its provider, environment, API
-// base, callback mode and the inputs that are not secret.
-func (s *Settings) SetTarget(t flows.Target, info flows.ProviderInfo) {
-	s.Provider, s.Env, s.APIBase, s.Callback, s.PublicAPIKey = t.Provider, t.Env, t.APIBase, t.Callback, ""
-	s.Inputs = map[string]string{}
-	for _, f := range info.Fields {
-		if !f.Secret && t.Inputs[f.Name] != "" {
-			s.Inputs[f.Name] = t.Inputs[f.Name]
-		}
-	}
 }

@@ -15,7 +15,9 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/chromium"
+	"github.com/qexcompanion/qex-companion/internal/providers"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	qexsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/qex"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 	"github.com/qexcompanion/qex-companion/widgetcfg/host"
@@ -64,7 +66,7 @@ func (e *events) names() string {
 func approvedSession(t *testing.T, sb *sandbox.Server) *qex.Session {
 	t.Helper()
 	client, _ := qex.NewClient(sb.URL)
-	sess, err := client.CreateSession(context.Background(), sandbox.DefaultPublicAPIKey)
+	sess, err := client.CreateSession(context.Background(), qexsandbox.DefaultPublicAPIKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,13 +86,13 @@ type rig struct {
 
 func newRig(t *testing.T, change func(*widgetcfg.Config)) *rig {
 	t.Helper()
-	sb, err := sandbox.Start("127.0.0.1:0")
+	sb, err := sandbox.Start("127.0.0.1:0", providers.Emulators(providers.All))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sb.Close() })
 	r := &rig{sb: sb, sess: approvedSession(t, sb), ev: &events{}}
-	r.cfg = widgetcfg.Presets["Buy crypto with card"](sandbox.DefaultPublicAPIKey)
+	r.cfg = widgetcfg.Presets["Buy crypto with card"](qexsandbox.DefaultPublicAPIKey)
 	r.cfg.Identity = widgetcfg.ForSession("", r.sess.SessionID, r.sess.SessionSecret).Identity
 	r.cfg.CustomStyles = map[string]widgetcfg.Style{"cs-button": {"background": "#28646e", "color": "#9cefe1"}}
 	if change != nil {

@@ -9,13 +9,16 @@ import (
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/providers"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
 )
 
-// StartSandbox starts the QEX sandbox on a loopback port until the test ends.
-func StartSandbox(t testing.TB, opts ...sandbox.Option) *sandbox.Server {
+// StartSandbox starts the sandbox of every provider on a loopback port
+// until the test ends, with each of emulators in place of the one of the
+// same provider.
+func StartSandbox(t testing.TB, emulators ...sandbox.Emulator) *sandbox.Server {
 	t.Helper()
-	sb, err := sandbox.Start("127.0.0.1:0", opts...)
+	sb, err := sandbox.Start("127.0.0.1:0", providers.Replace(providers.All, emulators...))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sandbox
+package qex
 
 import (
 	"crypto/sha256"

@@ -1,4 +1,4 @@
-package sandbox
+package qex
 
 import (
 	"encoding/json"
@@ -23,7 +23,7 @@ type envelope struct {
 
 const environment = "SANDBOX"
 
-func (s *Sandbox) routes() *http.ServeMux {
+func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/session", only(http.MethodPost, s.createSession))
 	mux.HandleFunc("/api/v1/session/{id}/liquid_oauth", s.consent)
@@ -33,26 +33,8 @@ func (s *Sandbox) routes() *http.ServeMux {
 	mux.HandleFunc("/api/v1/session/{id}/terminate", only(http.MethodGet, s.signedCall(s.terminate)))
 	mux.HandleFunc("/api/v1/settlement/currencies", only(http.MethodGet, s.settlementCurrencies))
 	s.widgetRoutes(mux)
-	mux.Handle(LiquidPath+"/", http.StripPrefix(LiquidPath, s.liquid))
-	mux.Handle(LiquidCommercePath+"/", http.StripPrefix(LiquidCommercePath, s.commerce))
-	mux.Handle(OAuth2Path+"/", http.StripPrefix(OAuth2Path, s.oauth2))
-	mux.Handle(ExchangePath+"/", http.StripPrefix(ExchangePath, s.exchange))
-	mux.Handle(BrokerPath+"/", http.StripPrefix(BrokerPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.broker == nil { // a Sandbox served without Start
-			http.Error(w, "no token broker in this sandbox", http.StatusNotFound)
-			return
-		}
-		s.broker.ServeHTTP(w, r)
-	})))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "No such API endpoint: "+r.URL.Path)
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" {
-			http.NotFound(w, r)
-			return
-		}
-		writePage(w, http.StatusOK, "QEX sandbox", "This is the QEX Companion sandbox, an emulator of the QEX partner API (under /api/v1), the Liquid exchange OAuth requests API (under "+LiquidPath+"), the Liquid OAuth 2.0 service (under "+OAuth2Path+") and the LiquidCommerce API (under "+LiquidCommercePath+").")
 	})
 	return mux
 }
@@ -115,7 +97,7 @@ func failBody(w http.ResponseWriter, err error, msg string) {
 }
 
 // createSession handles POST /api/v1/session with a JSON or form body.
-func (s *Sandbox) createSession(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxCreateBody)
 	var key string
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -159,7 +141,7 @@ const termsURL = "https://help.liquid.com/en/articles/3969828-quick-exchange-by-
 
 // signedCall verifies the session and its JWT, then refuses sessions the user
 // has not approved, before handing over to h.
-func (s *Sandbox) signedCall(h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+func (s *Server) signedCall(h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		sess, reason := s.lookup(r.PathValue("id"))
 		if sess == nil {
@@ -185,12 +167,12 @@ func (s *Sandbox) signedCall(h func(http.ResponseWriter, *http.Request, *session
 	}
 }
 
-func (s *Sandbox) accounts(w http.ResponseWriter, _ *http.Request, _ *session) {
+func (s *Server) accounts(w http.ResponseWriter, _ *http.Request, _ *session) {
 	cryptos, fiats := seededAccounts()
 	ok(w, "", map[string]any{"crypto_accounts": cryptos, "fiat_accounts": fiats})
 }
 
-func (s *Sandbox) account(w http.ResponseWriter, r *http.Request, _ *session) {
+func (s *Server) account(w http.ResponseWriter, r *http.Request, _ *session) {
 	currency := strings.ToUpper(r.PathValue("currency"))
 	cryptos, fiats := seededAccounts()
 	withAddress := r.URL.Query().Get("require_address") == "true"
@@ -215,7 +197,7 @@ func (s *Sandbox) account(w http.ResponseWriter, r *http.Request, _ *session) {
 	fail(w, http.StatusNotFound, "The user has no "+currency+" account.")
 }
 
-func (s *Sandbox) kycState(w http.ResponseWriter, _ *http.Request, _ *session) {
+func (s *Server) kycState(w http.ResponseWriter, _ *http.Request, _ *session) {
 	done := kycCheck{Approved: true, Submitted: true, Reviewed: true, Required: true}
 	ok(w, "", map[string]any{
 		"liquid_user_id":   sandboxUser.ID,
@@ -234,7 +216,7 @@ type kycCheck struct {
 	Required   bool `json:"required"`
 }
 
-func (s *Sandbox) terminate(w http.ResponseWriter, _ *http.Request, sess *session) {
+func (s *Server) terminate(w http.ResponseWriter, _ *http.Request, sess *session) {
 	s.mu.Lock()
 	sess.terminated = true
 	s.saveStateLocked()
@@ -242,7 +224,7 @@ func (s *Sandbox) terminate(w http.ResponseWriter, _ *http.Request, sess *sessio
 	ok(w, "Session terminated.", true)
 }
 
-func (s *Sandbox) settlementCurrencies(w http.ResponseWriter, r *http.Request) {
+func (s *Server) settlementCurrencies(w http.ResponseWriter, r *http.Request) {
 	if status, msg := checkPublicKey(r.URL.Query().Get("public_api_key")); status != 0 {
 		fail(w, status, msg)
 		return

@@ -1,9 +1,10 @@
-package sandbox
+package qex
 
 import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"github.com/qexcompanion/qex-companion/assets"
 	"math/big"
 	"net/http"
 	"strings"
@@ -15,7 +16,14 @@ import (
 // calls it makes: identity checks and test-card transactions. These are the
 // sandbox's, not documented partner API.
 
-var widgetJS = mustRead("sandbox/widget.js")
+var widgetJS = must(assets.FS.ReadFile("sandbox/widget.js"))
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err) // embedded at build time: only a build mistake gets here
+	}
+	return b
+}
 
 // Sandbox test cards.
 const (
@@ -23,11 +31,11 @@ const (
 	CardDeclined = "4000000000000002"
 )
 
-func (s *Sandbox) widgetRoutes(mux *http.ServeMux) {
+func (s *Server) widgetRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /static/liquid-qex-widget/index.umd.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		w.Write([]byte(widgetJS)) //nolint:errcheck // the browser went away
+		w.Write(widgetJS) //nolint:errcheck // the browser went away
 	})
 	mux.HandleFunc("/api/v1/widget/identity", cors(s.widgetIdentity))
 	mux.HandleFunc("/api/v1/widget/transactions", cors(s.widgetTransaction))
@@ -80,7 +88,7 @@ func readWidgetRequest(w http.ResponseWriter, r *http.Request) (widgetRequest, b
 }
 
 // widgetSession checks the identity the widget was given; "" when fine.
-func (s *Sandbox) widgetSession(req widgetRequest) (int, string) {
+func (s *Server) widgetSession(req widgetRequest) (int, string) {
 	sess, reason := s.lookup(req.SessionID)
 	if sess == nil {
 		return http.StatusNotFound, reason
@@ -97,7 +105,7 @@ func (s *Sandbox) widgetSession(req widgetRequest) (int, string) {
 	return 0, ""
 }
 
-func (s *Sandbox) widgetIdentity(w http.ResponseWriter, r *http.Request) {
+func (s *Server) widgetIdentity(w http.ResponseWriter, r *http.Request) {
 	req, valid := readWidgetRequest(w, r)
 	if !valid {
 		return
@@ -112,7 +120,7 @@ func (s *Sandbox) widgetIdentity(w http.ResponseWriter, r *http.Request) {
 // usdPrice is what one unit costs in the sandbox's make-believe market.
 var usdPrice = map[string]string{"BTC": "60000", "ETH": "3000", "USDT": "1", "XRP": "0.5", "QASH": "0.05", "USD": "1", "EUR": "1.08", "JPY": "0.0067"}
 
-func (s *Sandbox) widgetTransaction(w http.ResponseWriter, r *http.Request) {
+func (s *Server) widgetTransaction(w http.ResponseWriter, r *http.Request) {
 	req, valid := readWidgetRequest(w, r)
 	if !valid {
 		return

@@ -1,27 +1,16 @@
-package sandbox
+package qex
 
 import (
 	"bytes"
-	"html/template"
 	"net/http"
 	"net/url"
 
 	"github.com/qexcompanion/qex-companion/assets"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/webpage"
 )
 
-var (
-	pageCSS   = template.CSS(mustRead("sandbox/style.css"))
-	consentTP = template.Must(template.ParseFS(assets.FS, "sandbox/layout.html", "sandbox/consent.html"))
-	messageTP = template.Must(template.ParseFS(assets.FS, "sandbox/layout.html", "sandbox/message.html"))
-)
-
-func mustRead(name string) string {
-	b, err := assets.FS.ReadFile(name)
-	if err != nil {
-		panic(err) // embedded at build time: only a build mistake gets here
-	}
-	return string(b)
-}
+// The consent page is in the sandbox's frame, with its style.
+var consentTP = webpage.Template(assets.FS, "sandbox/consent.html")
 
 // pageHeaders keeps the consent page out of frames and from loading anything
 // but its own inline styles. form-action is left open: browsers apply it to
@@ -35,16 +24,11 @@ func pageHeaders(w http.ResponseWriter) {
 	h.Set("Cache-Control", "no-store")
 }
 
-func writePage(w http.ResponseWriter, status int, title, text string) {
-	var buf bytes.Buffer
-	messageTP.ExecuteTemplate(&buf, "message.html", map[string]any{"CSS": pageCSS, "Title": title, "Text": text}) //nolint:errcheck // static data
-	pageHeaders(w)
-	w.WriteHeader(status)
-	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
-}
+// writePage answers with a page that tells the user title and text.
+var writePage = webpage.WriteMessage
 
 // consent serves the approval page (GET) and takes the user's decision (POST).
-func (s *Sandbox) consent(w http.ResponseWriter, r *http.Request) {
+func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", "GET, POST")
 		writePage(w, http.StatusMethodNotAllowed, "Method not allowed", "Open this page in a browser.")
@@ -97,7 +81,7 @@ func (s *Sandbox) consent(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Sandbox) showConsent(w http.ResponseWriter, r *http.Request, sess *session) {
+func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, sess *session) {
 	raw := r.URL.Query().Get("return_url")
 	if _, ok := parseReturnURL(raw); !ok {
 		writePage(w, http.StatusBadRequest, "Bad return address", "The app sent a return_url that is not an absolute URL.")
@@ -105,7 +89,7 @@ func (s *Sandbox) showConsent(w http.ResponseWriter, r *http.Request, sess *sess
 	}
 	var buf bytes.Buffer
 	err := consentTP.ExecuteTemplate(&buf, "consent.html", map[string]any{
-		"CSS":          pageCSS,
+		"CSS":          webpage.CSS,
 		"Title":        "Sign in with Liquid",
 		"Action":       r.URL.Path,
 		"PublicAPIKey": sess.publicAPIKey,
@@ -124,7 +108,7 @@ func (s *Sandbox) showConsent(w http.ResponseWriter, r *http.Request, sess *sess
 	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
 }
 
-func (s *Sandbox) decide(sess *session, approved bool) {
+func (s *Server) decide(sess *session, approved bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sess.approved = approved

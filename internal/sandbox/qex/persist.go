@@ -1,4 +1,4 @@
-package sandbox
+package qex
 
 import (
 	"time"
@@ -6,13 +6,13 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/sandbox/statefile"
 )
 
-// WithPersistence keeps sessions across restarts of an embedded sandbox, so
-// a session saved by the app still works at the next launch, as it would on
-// a real server. stateFile holds only what is not secret (ids, dates,
-// approval, nonces); each session's secret is derived from masterKey, which
-// the caller keeps somewhere safe (the system keychain).
-func WithPersistence(stateFile string, masterKey []byte) Option {
-	return func(s *Sandbox) { s.state = statefile.File{Path: stateFile, Key: masterKey} }
+// withState keeps sessions across restarts of an embedded sandbox, so a
+// session saved by the app still works at the next launch, as it would on
+// a real server. The file holds only what is not secret (ids, dates,
+// approval, nonces); each session's secret is derived from its master key,
+// which the sandbox keeps somewhere safe (the system keychain).
+func withState(f statefile.File) Option {
+	return func(s *Server) { s.state = f }
 }
 
 // persistedSession is a session as the state file holds it: no secret.
@@ -29,15 +29,15 @@ type persistedSession struct {
 
 // sessionSecret derives a session's secret from the master key, shaped like
 // the service's secrets.
-func (s *Sandbox) sessionSecret(id string) string {
+func (s *Server) sessionSecret(id string) string {
 	return s.state.Derive("qex sandbox session secret " + id)
 }
 
-func (s *Sandbox) persistent() bool { return s.state.On() }
+func (s *Server) persistent() bool { return s.state.On() }
 
 // loadState reads the state file; a missing or damaged one is an empty
 // sandbox (it is only test data).
-func (s *Sandbox) loadState() {
+func (s *Server) loadState() {
 	var saved []persistedSession
 	if !s.state.Load(&saved) {
 		return
@@ -51,7 +51,7 @@ func (s *Sandbox) loadState() {
 }
 
 // saveStateLocked writes the live sessions; the caller holds s.mu.
-func (s *Sandbox) saveStateLocked() {
+func (s *Server) saveStateLocked() {
 	if !s.persistent() {
 		return
 	}

@@ -1,4 +1,4 @@
-package sandbox
+package qex
 
 import (
 	"encoding/json"
@@ -24,7 +24,7 @@ var wantClaims = []string{"nonce", "path", "session_id"}
 
 // verify checks the request's bearer JWT against sess and records its nonce.
 // It returns "" when the call is authentic, else the reason it is not.
-func (s *Sandbox) verify(r *http.Request, sess *session) string {
+func (s *Server) verify(r *http.Request, sess *session) string {
 	token, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !found || token == "" {
 		return "Missing Authorization: Bearer <jwt> header."

@@ -25,8 +25,9 @@ func Loopback(p callback.Pending) (callback.Receiver, error) { return callback.L
 // Approval is one wait for the user to approve access in a browser.
 type Approval struct {
 	// URL builds the page to open, given the return address (empty when
-	// there is none).
-	URL func(returnURL string) string
+	// there is none); an error (the server would not start the sign-in)
+	// ends the wait.
+	URL func(returnURL string) (string, error)
 	// Check asks the server whether access was granted: nil when it was;
 	// an error made by NotYet or Retry keeps the wait going; any other
 	// error ends it.
@@ -82,7 +83,9 @@ func (rt *Runtime) Await(ctx context.Context, a Approval) (via string, err error
 		defer receiver.Close()
 		ready.ReturnURL = receiver.ReturnURL()
 	}
-	ready.URL = a.URL(ready.ReturnURL)
+	if ready.URL, err = a.URL(ready.ReturnURL); err != nil {
+		return "", err
+	}
 	if rt.OpenBrowser != nil {
 		ready.OpenErr = rt.OpenBrowser(ready.URL)
 		ready.Opened = ready.OpenErr == nil

@@ -98,26 +98,24 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 	scope := strings.Join(splitScope(in[FieldScope]), " ")
 	var (
 		redirectURI, code string
-		startErr          error
 		tok               UserToken
 		grant             Grant
 	)
 	_, err = rt.Await(ctx, flows.Approval{
-		URL: func(returnURL string) string {
+		URL: func(returnURL string) (string, error) {
 			u, err := url.Parse(returnURL)
 			if returnURL == "" || err != nil || u.Query().Get("state") == "" {
-				return "" // no return address: Check says why
+				return "", nil // no return address: Check says why
 			}
 			state := u.Query().Get("state")
 			u.RawQuery = ""
 			redirectURI = u.String()
 			authorizeURL, err := broker.Start(ctx, redirectURI, scope, state)
 			if err != nil {
-				startErr = err
-				return ""
+				return "", err
 			}
 			rt.Emit(flows.Started{What: "sign-in at the token broker", ID: broker.base.Host})
-			return authorizeURL
+			return authorizeURL, nil
 		},
 		Arrived: func(res callback.Result) error {
 			if res.Code == "" {
@@ -128,8 +126,6 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 		},
 		Check: func(ctx context.Context) error {
 			switch {
-			case startErr != nil:
-				return startErr
 			case redirectURI == "":
 				return errors.New("EXchange sends the browser back with a code: use the loopback or deep-link callback, not none")
 			case code == "":

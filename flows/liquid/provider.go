@@ -86,7 +86,7 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 		defer cancel()
 	}
 	_, err = rt.Await(wait, flows.Approval{
-		URL:      func(string) string { return req.AppChallengeHref },
+		URL:      func(string) (string, error) { return req.AppChallengeHref, nil },
 		NoReturn: true, // the documents give no return address
 		Check: func(ctx context.Context) error {
 			_, _, err := c.UserContext(ctx, tok, req.Grant)

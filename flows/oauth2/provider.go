@@ -136,15 +136,15 @@ func authorizeCode(ctx context.Context, rt *flows.Runtime, c *Client) (*xoauth2.
 	var redirectURI, code string
 	var tok *xoauth2.Token
 	_, err := rt.Await(ctx, flows.Approval{
-		URL: func(returnURL string) string {
+		URL: func(returnURL string) (string, error) {
 			u, err := url.Parse(returnURL)
 			if returnURL == "" || err != nil || u.Query().Get("state") == "" {
-				return "" // no return address: Check says why
+				return "", nil // no return address: Check says why
 			}
 			state := u.Query().Get("state")
 			u.RawQuery = ""
 			redirectURI = u.String()
-			return c.LoginURL(redirectURI, state, verifier)
+			return c.LoginURL(redirectURI, state, verifier), nil
 		},
 		Arrived: func(res callback.Result) error {
 			if res.Code == "" {

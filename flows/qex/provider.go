@@ -88,7 +88,7 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 	rt.Emit(flows.Started{What: "session", ID: oneline.Clean(created.SessionID, 80), Environment: oneline.Clean(created.Environment, 20)})
 	s := &session{client: c, publicAPIKey: key, cred: created.Credentials()}
 	_, err = rt.Await(ctx, flows.Approval{
-		URL: func(returnURL string) string { return c.ApprovalURL(created.SessionID, returnURL) },
+		URL: func(returnURL string) (string, error) { return c.ApprovalURL(created.SessionID, returnURL), nil },
 		// The accounts call answers 401 until the user approves; the
 		// accounts it then returns are the first result.
 		Check: func(ctx context.Context) (err error) {

@@ -116,6 +116,38 @@ var LiquidCommerce = Dialect{
 	RefusedStatus: http.StatusOK,
 }
 
+// Broker answers like the partner's token broker (EXchange's): the JSON
+// itself, and refusals as {"error", "message"} with an error status.
+var Broker = Dialect{
+	Success: func(payload string) string { return payload },
+	Failure: func(status int, message string) string {
+		code := "invalid_request"
+		switch status {
+		case http.StatusTooManyRequests:
+			code = "rate_limited"
+		case http.StatusUnauthorized:
+			code = "invalid_grant"
+		}
+		return `{"error": "` + code + `", "message": ` + jsonString(message) + `}`
+	},
+	RefusedStatus: http.StatusBadRequest,
+}
+
+// Peatio answers like EXchange's APIv2: the JSON itself, and refusals as
+// {"error": {"code", "message"}} with an error status (2001: the
+// authorization failed).
+var Peatio = Dialect{
+	Success: func(payload string) string { return payload },
+	Failure: func(status int, message string) string {
+		code := 1001
+		if status == http.StatusUnauthorized {
+			code = 2001
+		}
+		return fmt.Sprintf(`{"error": {"code": %d, "message": %s}}`, code, jsonString(message))
+	},
+	RefusedStatus: http.StatusBadRequest,
+}
+
 // Respond answers r with fault in dialect d. payload is the call's JSON
 // payload for a success or a shape fault; "" means the call has none for
 // that fault.

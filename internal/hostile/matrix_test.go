@@ -3,6 +3,8 @@ package hostile_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,6 +17,7 @@ import (
 	"unicode"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/exchange"
 	"github.com/qexcompanion/qex-companion/flows/liquid"
 	"github.com/qexcompanion/qex-companion/flows/liquidcommerce"
 	"github.com/qexcompanion/qex-companion/flows/oauth2"
@@ -34,12 +37,14 @@ const (
 	authCode        = "hostile-authorization-code-6f0e"
 	clientSecret    = "hostile-client-secret-a7d3"
 	commerceAPIKey  = "hostile-api-key-2b9c54"
+	exchangeSecret  = "hostile-secret-key-91d6e0"   // EXchange's user token: <access>:<secret>
+	grantSecret     = "hostile-grant-secret-0c5f7a" // the token broker's grant
 )
 
 // secrets are scanned for in everything a case shows, with "eyJ", the start
 // of any JWT (Liquid's X-Quoine-Auth is one), and the PKCE verifier the app
 // sends, which each case adds.
-var secrets = []string{sessionSecret, liquidSecret, liquidPrivateID, accessToken, refreshToken, authCode, clientSecret, commerceAPIKey, "eyJ"}
+var secrets = []string{sessionSecret, liquidSecret, liquidPrivateID, accessToken, refreshToken, authCode, clientSecret, commerceAPIKey, exchangeSecret, grantSecret, "eyJ"}
 
 // flowTimeout is the --timeout of every case. A case the app waits out
 // (the server may recover) does not wait for it: its deadline passes as
@@ -68,6 +73,16 @@ var (
 	oauth2Client = &provider{oauth2.Provider{}, hostile.OAuth2, flows.Inputs{oauth2.FieldClientID: "application_client",
 		oauth2.FieldGrant: oauth2.GrantClientCredentials, oauth2.FieldClientSecret: clientSecret}}
 	commerceProvider = &provider{liquidcommerce.Provider{}, hostile.LiquidCommerce, flows.Inputs{liquidcommerce.FieldAPIKey: commerceAPIKey}}
+	// EXchange's token broker is served by the same hostile server.
+	exchangeProvider = &provider{exchange.Provider{}, hostile.Peatio, flows.Inputs{exchange.FieldBroker: serverURL}}
+)
+
+// serverURL in inputs or payloads stands for the hostile server's URL;
+// authorizeURL in a payload, for an authorization page that sends the
+// browser back to the redirect_uri and state the request's JSON body named.
+const (
+	serverURL    = "{server}"
+	authorizeURL = "{authorize_url}"
 )
 
 // call is one call of a provider, with what the app must say when the
@@ -80,8 +95,11 @@ type call struct {
 	// healthyFirst is how many requests to route are answered well before
 	// the fault: a later use of a call the flow makes more than once.
 	healthyFirst int
-	payload      map[hostile.Fault]string // JSON payloads: hostile.None and the shapes
-	want         map[hostile.Fault]string
+	// dialect, when set, is the call's, not the provider's (the token
+	// broker's calls).
+	dialect hostile.Dialect
+	payload map[hostile.Fault]string // JSON payloads: hostile.None and the shapes
+	want    map[hostile.Fault]string
 }
 
 const accountsJSON = `{"crypto_accounts": [{"id": 1, "currency": "BTC", "currency_symbol": "₿", "balance": "0.06", "reserved_balance": "0.0", "currency_type": "crypto"}], "fiat_accounts": []}`
@@ -381,6 +399,90 @@ var calls = []call{{
 		hostile.NotNumbers:    "authenticate with the API key failed: the server's answer (HTTP 200) is not LiquidCommerce API JSON: exp is not a whole number of epoch milliseconds; check the API base URL",
 		hostile.Escapes:       "",
 	},
+}, {
+	provider: exchangeProvider,
+	name:     "EXchange broker start",
+	route:    "POST /v1/start",
+	dialect:  hostile.Broker,
+	payload: map[hostile.Fault]string{
+		hostile.None:          `{"authorize_url": "` + authorizeURL + `"}`,
+		hostile.MissingFields: `{}`,
+		hostile.Nulls:         `{"authorize_url": null}`,
+		hostile.Escapes:       `{"authorize_url": "\u001b[2J` + authorizeURL + `\u202e"}`,
+	},
+	want: map[hostile.Fault]string{
+		hostile.ServerError:   "could not start the sign-in: the token broker answered HTTP 500 (Internal Server Error); the broker failed: try again later",
+		hostile.RateLimited:   "could not start the sign-in: the token broker answered HTTP 429 (rate_limited: Too many requests.); rate limited: try again in 1s",
+		hostile.Unauthorized:  "could not start the sign-in: the token broker answered HTTP 401 (invalid_grant: Not authorized.)",
+		hostile.NotFound:      "could not start the sign-in: the token broker answered HTTP 404 (Not Found); no token broker answers there: check the broker URL",
+		hostile.Hang:          "timed out after 1m0s: the token broker call to start the sign-in failed: 127.0.0.1:",
+		hostile.Drip:          "timed out after 1m0s: the token broker call to start the sign-in failed: 127.0.0.1:",
+		hostile.BadJSON:       "could not start the sign-in: the answer (HTTP 200) is not the token broker's JSON; check the broker URL",
+		hostile.Refused:       "could not start the sign-in: the token broker answered HTTP 400 (invalid_request: [2J ]0;pwned Refused by the hostile server); the broker refused the request as malformed: check the broker URL and the scope",
+		hostile.Huge:          "could not start the sign-in: the token broker's answer (HTTP 200) is too long: it is larger than 8 MiB; check the broker URL",
+		hostile.WrongType:     "could not start the sign-in: the answer (HTTP 200) is not the token broker's JSON; check the broker URL",
+		hostile.RedirectLoop:  "the token broker call to start the sign-in failed: 127.0.0.1:",
+		hostile.MissingFields: "could not start the sign-in: the broker's authorize_url is not a web address; check the broker URL",
+		hostile.Nulls:         "could not start the sign-in: the broker's authorize_url is not a web address; check the broker URL",
+		hostile.Escapes:       "could not start the sign-in: the broker's authorize_url is not a web address; check the broker URL",
+	},
+}, {
+	provider: exchangeProvider,
+	name:     "EXchange broker token",
+	route:    "POST /v1/token",
+	dialect:  hostile.Broker,
+	payload: map[hostile.Fault]string{
+		hostile.None:          `{"user_token": "hostile-access-key:` + exchangeSecret + `", "expires_at": "2100-01-01T00:00:00Z", "grant": {"id": "g-1", "secret": "` + grantSecret + `"}}`,
+		hostile.MissingFields: `{"user_token": "hostile-access-key:` + exchangeSecret + `"}`,
+		hostile.Nulls:         `{"user_token": null, "expires_at": null, "grant": null}`,
+		hostile.NotNumbers:    `{"user_token": "hostile-access-key:` + exchangeSecret + `", "expires_at": 4102444800, "grant": {"id": "g-1", "secret": "` + grantSecret + `"}}`,
+		hostile.Escapes:       `{"user_token": "\u001b[2Jhostile-access-key:` + exchangeSecret + `\u202e", "expires_at": "2100-01-01T00:00:00Z", "grant": {"id": "g-1", "secret": "` + grantSecret + `"}}`,
+	},
+	want: map[hostile.Fault]string{
+		hostile.ServerError:   "could not exchange the authorization code: the token broker answered HTTP 500 (Internal Server Error); the broker failed: try again later",
+		hostile.RateLimited:   "timed out after 1m0s: the last check failed: could not exchange the authorization code: the token broker answered HTTP 429 (rate_limited: Too many requests.); rate limited: try again in 1s",
+		hostile.Unauthorized:  "could not exchange the authorization code: the token broker answered HTTP 401 (invalid_grant: Not authorized.); the broker no longer knows this sign-in (revoked or forgotten): connect again",
+		hostile.NotFound:      "could not exchange the authorization code: the token broker answered HTTP 404 (Not Found); no token broker answers there: check the broker URL",
+		hostile.Hang:          "timed out after 1m0s: the last check failed: the token broker call to exchange the authorization code failed: 127.0.0.1:",
+		hostile.Drip:          "timed out after 1m0s: the last check failed: the token broker call to exchange the authorization code failed: 127.0.0.1:",
+		hostile.BadJSON:       "could not exchange the authorization code: the answer (HTTP 200) is not the token broker's JSON; check the broker URL",
+		hostile.Refused:       "could not exchange the authorization code: the token broker answered HTTP 400 (invalid_request: [2J ]0;pwned Refused by the hostile server); the broker refused the request as malformed: check the broker URL and the scope",
+		hostile.Huge:          "could not exchange the authorization code: the token broker's answer (HTTP 200) is too long: it is larger than 8 MiB; check the broker URL",
+		hostile.WrongType:     "could not exchange the authorization code: the answer (HTTP 200) is not the token broker's JSON; check the broker URL",
+		hostile.RedirectLoop:  "the token broker call to exchange the authorization code failed: 127.0.0.1:",
+		hostile.MissingFields: "could not exchange the authorization code: the broker's answer has no grant; check the broker URL",
+		hostile.Nulls:         "could not exchange the authorization code: the user token is not <access_key>:<secret_key> in the broker's answer; check the broker URL",
+		hostile.NotNumbers:    "could not exchange the authorization code: the answer (HTTP 200) is not the token broker's JSON; check the broker URL",
+		hostile.Escapes:       "could not exchange the authorization code: the user token is not <access_key>:<secret_key> in the broker's answer; check the broker URL",
+	},
+}, {
+	provider: exchangeProvider,
+	name:     "EXchange member",
+	route:    "GET /api/v2/members/me",
+	payload: map[hostile.Fault]string{
+		hostile.None:          `{"sn": "PEA7X2K9QZTIO", "name": "Kenji Watanabe", "email": "kenji@example.test", "accounts": [{"currency": "btc", "balance": "0.00726", "locked": "0.0"}]}`,
+		hostile.MissingFields: `{"name": "Kenji Watanabe"}`,
+		hostile.Nulls:         `{"sn": "PEA7X2K9QZTIO", "name": null, "email": null, "accounts": [{"currency": null, "balance": null, "locked": null}]}`,
+		hostile.NotNumbers:    `{"sn": "PEA7X2K9QZTIO", "name": "Kenji Watanabe", "email": "kenji@example.test", "accounts": [{"currency": "btc", "balance": "abc", "locked": "NaN"}]}`,
+		hostile.Escapes:       `{"sn": "\u001b[2JPEA7X2K9QZTIO", "name": "\u001b]0;pwned\u0007Kenji\u202e", "email": "kenji@example.test\u001b[8m", "accounts": [{"currency": "btc\u0007", "balance": "0.00726", "locked": "0.0"}]}`,
+	},
+	want: map[hostile.Fault]string{
+		hostile.ServerError:   "read the member (GET /api/v2/members/me) failed: EXchange answered HTTP 500: Internal Server Error; EXchange failed: try again later",
+		hostile.RateLimited:   "read the member (GET /api/v2/members/me) failed: EXchange answered HTTP 429: Too many requests. (1001)",
+		hostile.Unauthorized:  "read the member (GET /api/v2/members/me) failed: authorization failed (2001): the call was not signed as APIv2 wants; sign in again",
+		hostile.NotFound:      "read the member (GET /api/v2/members/me) failed: EXchange answered HTTP 404: Not Found; check the API base URL and the call",
+		hostile.Hang:          "timed out after 1m0s: read the member (GET /api/v2/members/me) failed: 127.0.0.1:",
+		hostile.Drip:          "timed out after 1m0s: read the member (GET /api/v2/members/me) failed: 127.0.0.1:",
+		hostile.BadJSON:       "read the member (GET /api/v2/members/me) failed: the answer is not an APIv2 member {sn, name, email, accounts}; check the API base URL",
+		hostile.Refused:       "read the member (GET /api/v2/members/me) failed: EXchange answered HTTP 400: [2J ]0;pwned Refused by the hostile server (1001); check the API base URL and the call",
+		hostile.Huge:          "read the member (GET /api/v2/members/me) failed: the server's answer (HTTP 200) is too long: it is larger than 8 MiB; check the API base URL",
+		hostile.WrongType:     "read the member (GET /api/v2/members/me) failed: the answer is not an APIv2 member {sn, name, email, accounts}; check the API base URL",
+		hostile.RedirectLoop:  "read the member (GET /api/v2/members/me) failed: 127.0.0.1:",
+		hostile.MissingFields: "read the member (GET /api/v2/members/me) failed: the answer is not an APIv2 member {sn, name, email, accounts}; check the API base URL",
+		hostile.Nulls:         "account's balance or locked amount is not a decimal number; check the API base URL",
+		hostile.NotNumbers:    "read the member (GET /api/v2/members/me) failed: the btc account's balance or locked amount is not a decimal number; check the API base URL",
+		hostile.Escapes:       "",
+	},
 }}
 
 func TestFaultMatrix(t *testing.T) {
@@ -398,17 +500,23 @@ func TestFaultMatrix(t *testing.T) {
 func runCase(t *testing.T, faulty call, fault hostile.Fault, want string) {
 	var requests atomic.Int32 // to the faulty call
 	p := faulty.provider
-	healthy := map[string]string{} // the provider's other routes: their success payloads
+	healthy := map[string]call{} // the provider's other routes
 	for _, c := range calls {
 		if c.provider == p && c.route != faulty.route {
-			healthy[c.route] = c.payload[hostile.None]
+			healthy[c.route] = c
 		}
 	}
+	var base string // the server's URL, once it listens
+	respond := func(w http.ResponseWriter, r *http.Request, c call, fault hostile.Fault) {
+		d := c.dialect
+		if d.Success == nil {
+			d = p.dialect
+		}
+		hostile.Respond(w, r, d, fault, fill(c.payload[fault], base, r))
+	}
 	mux := http.NewServeMux()
-	for route, payload := range healthy {
-		mux.HandleFunc(route, func(w http.ResponseWriter, r *http.Request) {
-			hostile.Respond(w, r, p.dialect, hostile.None, payload)
-		})
+	for route, c := range healthy {
+		mux.HandleFunc(route, func(w http.ResponseWriter, r *http.Request) { respond(w, r, c, hostile.None) })
 	}
 	var seen atomic.Int32 // requests to the faulty call's route
 	dl := newDeadline(waitsOut(want))
@@ -416,7 +524,7 @@ func runCase(t *testing.T, faulty call, fault hostile.Fault, want string) {
 	var arrivalsMu sync.Mutex
 	mux.HandleFunc(faulty.route, func(w http.ResponseWriter, r *http.Request) {
 		if int(seen.Add(1)) <= faulty.healthyFirst {
-			hostile.Respond(w, r, p.dialect, hostile.None, faulty.payload[hostile.None])
+			respond(w, r, faulty, hostile.None)
 			return
 		}
 		n := requests.Add(1)
@@ -428,7 +536,7 @@ func runCase(t *testing.T, faulty call, fault hostile.Fault, want string) {
 		if fault == hostile.Hang || fault == hostile.Drip || fault == hostile.RateLimited && n == 2 {
 			dl.pass()
 		}
-		hostile.Respond(w, r, p.dialect, fault, faulty.payload[fault])
+		respond(w, r, faulty, fault)
 	})
 	var verifiers sync.Map // the PKCE verifiers the app sent: secrets too
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -439,6 +547,11 @@ func runCase(t *testing.T, faulty call, fault hostile.Fault, want string) {
 	}))
 	defer srv.Close()
 	defer srv.CloseClientConnections() // ends hangs and drips the app left behind
+	base = srv.URL
+	inputs := flows.Inputs{}
+	for k, v := range p.inputs {
+		inputs[k] = strings.ReplaceAll(v, serverURL, srv.URL)
+	}
 
 	engine := flows.NewEngine(flows.EngineConfig{
 		Providers:   []flows.Provider{p.Provider},
@@ -448,7 +561,7 @@ func runCase(t *testing.T, faulty call, fault hostile.Fault, want string) {
 		PollMin:     20 * time.Millisecond,
 		PollMax:     100 * time.Millisecond,
 	})
-	target := flows.Target{Provider: p.Info().Name, Env: flows.EnvCustom, APIBase: srv.URL, Inputs: p.inputs}
+	target := flows.Target{Provider: p.Info().Name, Env: flows.EnvCustom, APIBase: srv.URL, Inputs: inputs}
 
 	heap := hostile.WatchHeap()
 	var stdout, stderr bytes.Buffer
@@ -513,6 +626,24 @@ func runCase(t *testing.T, faulty call, fault hostile.Fault, want string) {
 			t.Errorf("asked again after %s despite Retry-After: %d", gap.Round(time.Millisecond), hostile.RetryAfterSeconds)
 		}
 	}
+}
+
+// fill puts the server's URL and the authorization page r asks for in
+// payload. It reads r's body, and leaves it for Respond to read again.
+func fill(payload, base string, r *http.Request) string {
+	payload = strings.ReplaceAll(payload, serverURL, base)
+	if !strings.Contains(payload, authorizeURL) {
+		return payload
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var asked struct {
+		RedirectURI string `json:"redirect_uri"`
+		State       string `json:"state"`
+	}
+	json.Unmarshal(body, &asked) //nolint:errcheck // a body that is not JSON names no return
+	page := base + "/oauth/authorize?" + url.Values{"redirect_uri": {asked.RedirectURI}, "state": {asked.State}}.Encode()
+	return strings.ReplaceAll(payload, authorizeURL, page)
 }
 
 // waitsOut tells whether the app is to wait a fault out until its

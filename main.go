@@ -42,11 +42,9 @@ import (
 )
 
 // The systems the app speaks, the default first: each one's client and
-// emulator, from the one list of them.
-var (
-	providerClients = providers.Clients(providers.All)
-	emulators       = providers.Emulators(providers.All)
-)
+// emulator, read from the one list of them when used.
+func providerClients() []flows.Provider { return providers.Clients(providers.All) }
+func emulators() []sandbox.Emulator     { return providers.Emulators(providers.All) }
 
 // tokenLifetimeVar shortens the sandbox's access tokens (e.g. 2m), so
 // refreshes can be watched in minutes.
@@ -67,7 +65,7 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o, err := cli.Parse(args, providerClients, sandbox.PublicInputs(emulators), stderr)
+	o, err := cli.Parse(args, providerClients(), sandbox.PublicInputs(emulators()), stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
@@ -79,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case o.ServeSandbox != "":
 		var opts []sandbox.Option
 		if opts, err = sandboxOptions(); err == nil {
-			err = sandbox.Serve(ctx, o.ServeSandbox, emulators, providers.Infos(providers.All), os.Getenv, opts, stdout, stderr)
+			err = sandbox.Serve(ctx, o.ServeSandbox, emulators(), providers.Infos(providers.All), os.Getenv, opts, stdout, stderr)
 		}
 	case o.Register || o.Unregister:
 		err = cli.RegisterScheme(o.Register, stderr)
@@ -125,14 +123,14 @@ func wire(o cli.Options, stderr io.Writer) (*parts, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.sandbox = sandbox.NewEmbedded(p.keychain, dir, emulators, opts...)
+	p.sandbox = sandbox.NewEmbedded(p.keychain, dir, emulators(), opts...)
 	receivers := map[string]flows.ReceiverFactory{
 		flows.CallbackLoopback: flows.Loopback,
 		flows.CallbackDeepLink: p.router.Listen,
 		flows.CallbackNone:     nil,
 	}
 	p.engine = flows.NewEngine(flows.EngineConfig{
-		Providers:   providerClients,
+		Providers:   providerClients(),
 		Sandbox:     p.sandbox,
 		OpenBrowser: o.Browser(),
 		Receiver:    receivers[o.Callback], // the default when a target names none
@@ -256,7 +254,7 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 	}
 	mw := ui.NewMainWindow(a, p.engine, ui.Options{
 		Target:        target,
-		SandboxInputs: sandbox.PublicInputs(emulators),
+		SandboxInputs: sandbox.PublicInputs(emulators()),
 		AutoConnect:   o.Connect,
 		Notes:         notes,
 		WindowSize:    fyne.NewSize(saved.WindowWidth, saved.WindowHeight),

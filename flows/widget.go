@@ -37,10 +37,12 @@ type WidgetRefused struct{ Reason string }
 
 func (e WidgetRefused) String() string { return "widget host " + e.Reason }
 
-// widgetHost is the engine's one widget page, started on first use.
+// widgetHost is the engine's one widget page, started on first use and
+// again when the connected server's widget script or environment changes.
 type widgetHost struct {
 	mu     sync.Mutex
 	host   *host.Host
+	served host.Options // the script and environment host serves
 	config widgetcfg.Config
 	emit   func(Event)
 }
@@ -67,7 +69,8 @@ func (e *Engine) OpenWidget(cfg widgetcfg.Config, emit func(Event)) {
 }
 
 // ServeWidget serves cfg on the widget page and returns a new one-time link
-// to it, for one browser to open; events go to emit.
+// to it, for one browser to open; events go to emit. After connecting to
+// another server, the page is a new one, with that server's script.
 func (e *Engine) ServeWidget(cfg widgetcfg.Config, emit func(Event)) (string, error) {
 	cur := e.currentSession()
 	if cur == nil || cur.result.Widget == nil {
@@ -77,10 +80,16 @@ func (e *Engine) ServeWidget(cfg widgetcfg.Config, emit func(Event)) (string, er
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.config, w.emit = cfg, emit
+	script := cur.result.Widget.ScriptURL
+	env := map[string]string{EnvSandbox: "SANDBOX", EnvProduction: "PRODUCTION", EnvCustom: "CUSTOM"}[cur.key.Env]
+	if w.host != nil && (w.served.ScriptURL != script || w.served.Environment != env) {
+		w.host.Close() // the old server's page: its links stop working
+		w.host = nil
+	}
 	if w.host == nil {
 		h, err := host.Start(host.Options{
-			ScriptURL:   cur.result.Widget.ScriptURL,
-			Environment: map[string]string{EnvSandbox: "SANDBOX", EnvProduction: "PRODUCTION", EnvCustom: "CUSTOM"}[cur.key.Env],
+			ScriptURL:   script,
+			Environment: env,
 			Config: func() widgetcfg.Config {
 				w.mu.Lock()
 				defer w.mu.Unlock()
@@ -92,7 +101,7 @@ func (e *Engine) ServeWidget(cfg widgetcfg.Config, emit func(Event)) (string, er
 		if err != nil {
 			return "", err
 		}
-		w.host = h
+		w.host, w.served = h, host.Options{ScriptURL: script, Environment: env}
 	}
 	return w.host.LaunchURL(), nil
 }

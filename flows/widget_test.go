@@ -10,6 +10,8 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/internal/flowtest"
+	"github.com/qexcompanion/qex-companion/flows/qex"
+	qexsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/qex"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
@@ -74,5 +76,42 @@ func TestWidgetHostReadyHidesTheLaunchNonce(t *testing.T) {
 		if s := e.String(); strings.Contains(s, "launch") || !strings.Contains(s, "http://127.0.0.1:40999/") {
 			t.Errorf("%q", s)
 		}
+	}
+}
+
+// After connecting to another server, the widget page is a new one, with
+// that server's script and environment.
+func TestWidgetPageFollowsTheConnectedServer(t *testing.T) {
+	r := newResumeRig(t, false)
+	defer r.engine.Close()
+	res, _ := r.run(t, sandboxTarget)
+	first, err := r.engine.ServeWidget(res.Widget.Config, func(flows.Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := flowtest.StartSandbox(t)
+	custom := flows.Target{Provider: "qex", Env: flows.EnvCustom, APIBase: other.URL, Inputs: flows.Inputs{qex.FieldPublicAPIKey: qexsandbox.DefaultPublicAPIKey}}
+	res, _ = r.run(t, custom)
+	second, err := r.engine.ServeWidget(res.Widget.Config, func(flows.Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := func(link string) string {
+		t.Helper()
+		resp, err := http.Get(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return string(body)
+	}
+	if body := page(second); !strings.Contains(body, `src="`+other.URL+`/static/liquid-qex-widget/index.umd.js"`) || !strings.Contains(body, "CUSTOM") {
+		t.Errorf("after reconnecting to %s the page is:\n%s", other.URL, body)
+	}
+	firstPage, _, _ := strings.Cut(first, "#")
+	if resp, err := http.Get(firstPage); err == nil {
+		resp.Body.Close()
+		t.Errorf("the old server's page still answers (HTTP %d)", resp.StatusCode)
 	}
 }

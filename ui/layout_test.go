@@ -18,6 +18,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/liquid"
+	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
@@ -50,14 +52,9 @@ func (s *scriptedEngine) RememberedInputs(string) flows.Inputs                 {
 func (s *scriptedEngine) RememberInputs(flows.Target, bool, func(flows.Event)) {}
 func (s *scriptedEngine) Providers() []flows.ProviderInfo                      { return testProviders }
 
-// testProviders describe the providers as the real ones do.
-var testProviders = []flows.ProviderInfo{
-	{Name: "qex", Title: "QEX partner session", Widget: true, Fields: []flows.Field{{Name: "public-api-key", Label: "Public API key", Account: true}}},
-	{Name: "liquid", Title: "Liquid exchange OAuth request", Fields: []flows.Field{
-		{Name: "token-id", Label: "API token id", Account: true},
-		{Name: "token-secret", Label: "API token secret", Secret: true, EnvVar: "LIQUID_TOKEN_SECRET"},
-	}},
-}
+// testProviders are the real providers' descriptions, so the layouts show
+// what people see.
+var testProviders = []flows.ProviderInfo{qex.Provider{}.Info(), liquid.Provider{}.Info()}
 
 func (s *scriptedEngine) OpenURL(string) error                       { return nil }
 func (s *scriptedEngine) SignOut(emit func(flows.Event))             { emit(flows.SignedOut{}) }

@@ -24,6 +24,7 @@ import (
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/headless"
 	"github.com/qexcompanion/qex-companion/internal/hostile"
+	"github.com/qexcompanion/qex-companion/internal/providers"
 )
 
 // The secrets the hostile servers issue or the app is given: they must
@@ -493,6 +494,20 @@ func TestFaultMatrix(t *testing.T) {
 				continue
 			}
 			t.Run(c.name+"/"+string(fault), func(t *testing.T) { runCase(t, c, fault, want) })
+		}
+	}
+}
+
+// Every provider of the app's list has its calls in the matrix: adding a
+// provider without them fails here.
+func TestFaultMatrixCoversEveryProvider(t *testing.T) {
+	covered := map[string]bool{}
+	for _, c := range calls {
+		covered[c.provider.Info().Name] = true
+	}
+	for _, info := range providers.Infos(providers.All) {
+		if !covered[info.Name] {
+			t.Errorf("the fault matrix has no call of --provider %s: add its calls to calls", info.Name)
 		}
 	}
 }

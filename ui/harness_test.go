@@ -12,10 +12,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
-	"github.com/qexcompanion/qex-companion/flows/exchange"
-	"github.com/qexcompanion/qex-companion/flows/liquid"
-	"github.com/qexcompanion/qex-companion/flows/liquidcommerce"
-	"github.com/qexcompanion/qex-companion/flows/oauth2"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/providers"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
@@ -100,7 +96,7 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 	t.Cleanup(func() { sb.Close() })
 	r := &rig{t: t, app: test.NewTempApp(t), ui: newUIThread(), user: newUser(), sb: sb}
 	ecfg := flows.EngineConfig{
-		Providers:   []flows.Provider{qex.Provider{}, liquid.Provider{}, oauth2.Provider{}, liquidcommerce.Provider{}, exchange.Provider{}},
+		Providers:   providers.Clients(providers.All),
 		Sandbox:     sb.Engine(),
 		OpenBrowser: r.user.open,
 		Receiver:    flows.Loopback,

@@ -95,9 +95,6 @@ func WithKeyLifetime(d time.Duration) Option {
 	}
 }
 
-// WithApp registers the client instead of the built-in one.
-func WithApp(a App) Option { return func(s *Server) { s.app = a } }
-
 // WithMember sets the member who signs in on the consent page.
 func WithMember(m Member) Option { return func(s *Server) { s.member = m } }
 

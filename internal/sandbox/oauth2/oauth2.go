@@ -107,9 +107,6 @@ func WithApp(a App) Option {
 	}
 }
 
-// WithUser sets the user who signs in on the consent page.
-func WithUser(u User) Option { return func(s *Server) { s.user = u } }
-
 // Server is the emulated OAuth 2.0 service. Create it with New.
 type Server struct {
 	now                               func() time.Time

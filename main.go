@@ -36,6 +36,7 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/providers"
 	"github.com/qexcompanion/qex-companion/internal/register"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
 	"github.com/qexcompanion/qex-companion/internal/sessions"
 	"github.com/qexcompanion/qex-companion/internal/settings"
 	"github.com/qexcompanion/qex-companion/ui"
@@ -65,7 +66,7 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o, err := cli.Parse(args, providerClients(), sandbox.PublicInputs(emulators()), stderr)
+	o, err := cli.Parse(args, providerClients(), sandbox.PublicInputs(emulators()), inapplicableScenario, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
@@ -77,6 +78,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case o.ServeSandbox != "":
 		var opts []sandbox.Option
 		if opts, err = sandboxOptions(); err == nil {
+			if o.Scenario != "" {
+				opts = append(opts, sandbox.WithScenarios(scenario.NewSwitch(scenario.Name(o.Scenario))))
+			}
 			err = sandbox.Serve(ctx, o.ServeSandbox, emulators(), providers.Infos(providers.All), os.Getenv, opts, stdout, stderr)
 		}
 	case o.Register || o.Unregister:
@@ -124,6 +128,9 @@ func wire(o cli.Options, stderr io.Writer) (*parts, error) {
 		return nil, err
 	}
 	p.sandbox = sandbox.NewEmbedded(p.keychain, dir, emulators(), opts...)
+	if o.Scenario != "" {
+		p.sandbox.SetScenario(scenario.Name(o.Scenario))
+	}
 	receivers := map[string]flows.ReceiverFactory{
 		flows.CallbackLoopback: flows.Loopback,
 		flows.CallbackDeepLink: p.router.Listen,
@@ -227,6 +234,28 @@ func runHeadless(ctx context.Context, p *parts, primary *instance.Primary, o cli
 	}, stdout, stderr)
 }
 
+// inapplicableScenario says why a sandbox scenario cannot happen for a
+// provider, or "" when it can.
+func inapplicableScenario(provider, name string) string {
+	return sandbox.InapplicableScenario(emulators(), provider, scenario.Name(name))
+}
+
+// sandboxScenarios are the embedded sandbox's scenarios, for the window's
+// picker.
+func sandboxScenarios(sb *sandbox.Embedded) *ui.SandboxScenarios {
+	s := &ui.SandboxScenarios{
+		Names:        scenario.Names(),
+		Summaries:    map[string]string{},
+		Active:       string(sb.Scenario()),
+		Set:          func(name string) { sb.SetScenario(scenario.Name(name)) },
+		Inapplicable: inapplicableScenario,
+	}
+	for _, sc := range scenario.All {
+		s.Summaries[string(sc.Name)] = sc.Summary
+	}
+	return s
+}
+
 // runWindow runs the app's window until it is closed or ctx ends.
 func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.Options) error {
 	saved, loadErr := p.settings.Load()
@@ -268,7 +297,8 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 		SetLanguage: func(code string) error {
 			return p.settings.Update(func(s *settings.Settings) { s.Language = code })
 		},
-		Scheme: register.System{},
+		Scheme:    register.System{},
+		Scenarios: sandboxScenarios(p.sandbox),
 	})
 	p.router.SetIdle(mw.Notify)
 	if primary != nil {

@@ -206,7 +206,7 @@ func TestHelp(t *testing.T) {
 	if code := run(context.Background(), []string{"-h"}, &stdout, &stderr); code != 0 {
 		t.Errorf("exit %d", code)
 	}
-	for _, flag := range []string{"-headless", "-provider", "-env", "-api-base", "-public-api-key", "-token-id", "$LIQUID_TOKEN_SECRET", "-call", "-data", "-out", "-no-browser", "-timeout", "-serve-sandbox"} {
+	for _, flag := range []string{"-headless", "-provider", "-env", "-api-base", "-public-api-key", "-token-id", "$LIQUID_TOKEN_SECRET", "-call", "-data", "-out", "-no-browser", "-timeout", "-serve-sandbox", "-scenario"} {
 		if !strings.Contains(stderr.String(), flag) {
 			t.Errorf("help lacks %s", flag)
 		}

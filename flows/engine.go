@@ -370,12 +370,30 @@ func (e *Engine) connect(ctx context.Context, t Target, checkNow <-chan struct{}
 		}
 	}
 	resumed := sess != nil
-	if !resumed {
-		if sess, err = p.Authorize(ctx, rt, in); err != nil {
-			return nil, err
+	var res *Result
+	for again := false; ; again = true {
+		if !resumed {
+			sess, err = retrying(ctx, emit, func() (Session, error) { return p.Authorize(ctx, rt, in) })
 		}
+		if err == nil {
+			res, err = retrying(ctx, emit, func() (*Result, error) { return sess.Fetch(ctx) })
+		}
+		if !IsGone(err) || again || ctx.Err() != nil {
+			break
+		}
+		// The access ended as soon as it was granted, or its renewal was
+		// refused: forget it, and have the user approve anew, once, when
+		// a browser can show them the page.
+		if resumed && e.cfg.Sessions != nil {
+			e.cfg.Sessions.Forget(key) //nolint:errcheck // reported by the store's next use
+		}
+		if e.cfg.OpenBrowser == nil {
+			err = fmt.Errorf("%w: the access must be approved again; start again to approve it", err)
+			break
+		}
+		emit(AccessGone{Reason: err.Error()})
+		resumed = false
 	}
-	res, err := sess.Fetch(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -534,13 +552,37 @@ func (e *Engine) Call(ctx context.Context, method, pathQuery string, body []byte
 	if !strings.HasPrefix(pathQuery, "/") {
 		return nil, fmt.Errorf("path %q must start with /", pathQuery)
 	}
-	start := time.Now()
-	resp, err := cur.session.Call(ctx, method, pathQuery, body)
-	if err != nil {
-		return nil, err
+	for tries := 0; ; tries++ {
+		start := time.Now()
+		resp, err := cur.session.Call(ctx, method, pathQuery, body)
+		if IsGone(err) {
+			e.forgetCurrent(cur)
+			return nil, fmt.Errorf("%w: the access must be approved again; connect again", err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		resp.Latency = time.Since(start)
+		// The server asked to be called again later: wait as it asked.
+		status := TransientStatus(resp.Status)
+		wait := max(apihttp.RetryAfter(resp.Header.Get("Retry-After"), time.Now()), minRetryWait)
+		if status == 0 || tries >= retries(status) || !fits(ctx, wait) || !sleep(ctx, wait) {
+			return resp, nil
+		}
 	}
-	resp.Latency = time.Since(start)
-	return resp, nil
+}
+
+// forgetCurrent drops cur, whose access is gone, here and in the
+// keychain.
+func (e *Engine) forgetCurrent(cur *connected) {
+	e.mu.Lock()
+	if e.current == cur {
+		e.current = nil
+	}
+	e.mu.Unlock()
+	if e.cfg.Sessions != nil {
+		e.cfg.Sessions.Forget(cur.key) //nolint:errcheck // reported by the store's next use
+	}
 }
 
 // OpenURL opens url with the engine's browser opener.

@@ -96,6 +96,15 @@ func (e ResumeDeclined) String() string {
 	return "the saved session cannot be used any more (" + e.Reason + "); it was forgotten and a new one is starting"
 }
 
+// AccessGone: the access just granted ended at once (the server no
+// longer knows it, or refused to renew it); it was forgotten and a new
+// approval is starting.
+type AccessGone struct{ Reason string }
+
+func (e AccessGone) String() string {
+	return "the access is gone (" + e.Reason + "): it must be approved again, and a new approval is starting"
+}
+
 // SessionSaved: the approved session was saved for the next launch (in
 // Where), or (Err set) could not be, and lives only until the app quits.
 type SessionSaved struct {

@@ -85,7 +85,8 @@ type connectStep struct {
 	waiting    *widget.Label  // "Connecting to HOST… 0:03" while busy
 	cancel     *widget.Button // stops a connection that takes too long
 	stopTick   chan struct{}
-	sandboxBtn *widget.Button // puts the sandbox's built-in inputs back
+	sandboxBtn *widget.Button  // puts the sandbox's built-in inputs back
+	scenarios  *scenarioPicker // nil without an embedded sandbox
 	button     *widget.Button
 	body       fyne.CanvasObject
 }
@@ -197,6 +198,9 @@ func (s *connectStep) providerChanged(string) {
 	s.fieldsBox.Refresh()
 	s.m.retitle() // the step count depends on the provider
 	s.fillSandbox(envChoices.value(s.env.Selected))
+	if s.scenarios != nil {
+		s.scenarios.describe()
+	}
 	s.clearError()
 }
 
@@ -254,14 +258,20 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 	s.register.Hide()
 	s.callback = widget.NewSelect(callbackChoices.labels(), func(string) { s.checkScheme() })
 	s.env = widget.NewSelect(envChoices.labels(), s.envChanged)
+	s.scenarios = newScenarioPicker(m, s)
 	s.setTarget(t)
 
 	intro := widget.NewLabel(lang.L("Connect an account to a partner. You approve the connection in your browser; this app never sees your password."))
 	intro.Wrapping = fyne.TextWrapWord
-	scroll, body := newFlowScroll(
+	rows := []fyne.CanvasObject{
 		intro,
 		widget.NewLabel(lang.L("Provider")), s.provider,
 		widget.NewLabel(lang.L("Environment")), s.env,
+	}
+	if s.scenarios != nil {
+		rows = append(rows, s.scenarios.row)
+	}
+	scroll, body := newFlowScroll(append(rows,
 		s.baseRow,
 		s.fieldsBox,
 		container.NewHBox(s.sandboxBtn),
@@ -272,7 +282,7 @@ func newConnectStep(m *MainWindow, t flows.Target) *connectStep {
 		container.NewHBox(s.button, s.activity, s.cancel),
 		s.waiting, // its own line: beside the buttons it widened a phone's window
 		s.saved,
-	)
+	)...)
 	if picker := newLanguagePicker(m); picker != nil {
 		body.Add(widget.NewSeparator())
 		body.Add(picker)
@@ -410,6 +420,9 @@ func (s *connectStep) envChanged(choice string) {
 	s.baseRow.Refresh()
 	s.fillSandbox(env)
 	s.m.badge.set(env)
+	if s.scenarios != nil {
+		s.scenarios.follow(env)
+	}
 	s.clearError()
 }
 

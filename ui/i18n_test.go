@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
 )
 
 // windowStrings are the English keys the window passes to lang.L as
@@ -94,6 +95,9 @@ func TestEveryWindowStringHasAJapaneseTranslation(t *testing.T) {
 	}
 	for _, c := range []string{choiceLoopback, choiceDeepLink, choiceNone, choiceSandbox, choiceProduction, choiceCustom} {
 		keys[c] = "connect.go (a picker's option)"
+	}
+	for _, s := range scenario.All {
+		keys[s.Summary] = "scenario.go (a sandbox scenario's summary)"
 	}
 	for key, where := range keys {
 		text, ok := ja[key].(string)

@@ -225,8 +225,10 @@ func envName(env string) string {
 // envBadge shows which environment the app talks to, on every screen.
 type envBadge struct {
 	widget.BaseWidget
-	bg   *canvas.Rectangle
-	text *canvas.Text
+	bg       *canvas.Rectangle
+	text     *canvas.Text
+	env      string
+	scenario string // the sandbox's, when it is not the documented behaviour
 }
 
 func newEnvBadge(env string) *envBadge {
@@ -241,14 +243,24 @@ func newEnvBadge(env string) *envBadge {
 
 // set shows env; called on the UI thread.
 func (b *envBadge) set(env string) {
+	b.env = env
 	name := envName(env)
 	b.bg.FillColor = envColors[name]
 	b.text.Text = lang.L(map[string]string{"sandbox": "SANDBOX", "production": "PRODUCTION", "custom": "CUSTOM SERVER"}[name])
+	if name == "sandbox" && b.scenario != "" && b.scenario != "normal" {
+		b.text.Text = lang.L("SANDBOX · {{.Scenario}}", map[string]any{"Scenario": b.scenario})
+	}
 	b.text.Color = color.White
 	if name == "sandbox" {
 		b.text.Color = color.NRGBA{R: 0x23, G: 0x1a, B: 0x00, A: 0xff} // dark on amber reads better
 	}
 	b.Refresh()
+}
+
+// setScenario shows the sandbox's active scenario ("" or normal: none).
+func (b *envBadge) setScenario(name string) {
+	b.scenario = name
+	b.set(b.env)
 }
 
 // Text is the badge's label, for tests and accessibility.

@@ -87,6 +87,8 @@ type Options struct {
 	// Scheme, if set, reports and fixes whether io.qexcompanion.app links
 	// open in this app (for the deep-link callback mode).
 	Scheme SchemeRegistry
+	// Scenarios, if set, are the embedded sandbox's, picked on Connect.
+	Scenarios *SandboxScenarios
 }
 
 // SchemeRegistry is the system's registration of the app's URL scheme.
@@ -333,6 +335,12 @@ func (m *MainWindow) startFlow() {
 		m.connect.showError(err.Error())
 		return
 	}
+	if p := m.connect.scenarios; p != nil && p.active() != "" {
+		if why := p.inapplicable(); why != "" {
+			m.connect.showError(lang.L("The sandbox scenario {{.Scenario}} does not apply to this provider: {{.Why}}", map[string]any{"Scenario": p.active(), "Why": why}))
+			return
+		}
+	}
 	if m.conn != nil {
 		m.conn.Cancel()
 	}
@@ -478,6 +486,15 @@ func (m *MainWindow) handle(gen int, e flows.Event) {
 		m.balances.resumed(lang.L("Resumed session from {{.Created}}: no approval needed.", map[string]any{"Created": formatDay(e.Created, m.opts.Now())}))
 	case flows.ResumeDeclined:
 		m.connect.info(oneline.Sentence(e.String()) + ".")
+	case flows.Retrying:
+		msg := lang.L("The server asked to wait ({{.Reason}}); trying again in {{.Next}}.", map[string]any{"Reason": oneline.Clean(e.Reason, 300), "Next": e.Next.Round(time.Second).String()})
+		if m.approve.active() {
+			m.approve.statusL.SetText(msg)
+		} else {
+			m.connect.info(msg)
+		}
+	case flows.AccessGone: // the approval that follows replaces the step: say it above
+		m.note(lang.L("The access is gone ({{.Reason}}): it must be approved again, and a new approval is starting.", map[string]any{"Reason": oneline.Clean(e.Reason, 300)}))
 	case flows.SessionSaved:
 		if e.Err != nil {
 			m.note(e.Err.Error())

@@ -6,11 +6,15 @@
  * emits the documented events: step_transition, ui_event,
  * transaction_created, suggested_size and ERROR.
  * Test cards: 4242 4242 4242 4242 approves; 4000 0000 0000 0002 is declined.
+ * A quote lasts QUOTE_VALIDITY_MS once the user continues to funding (0:
+ * for ever; the sandbox's quote-expired scenario sets it): when it runs out
+ * the widget says so, goes back to quoting and requotes.
  */
 (function (global) {
   "use strict";
   var script = document.currentScript;
   var API = script ? new URL(script.src).origin : "";
+  var QUOTE_VALIDITY_MS = 0; // set by the sandbox when it serves this file
   var PERCENT = { quoting: 25, funding: 50, verifying: 75, success: 100, failure: 100, outcome: 100, loading: 0 };
   var STYLE_TARGETS = {
     "cs-base": ".qx", "cs-subtext": ".qx-sub", "cs-special": ".qx-special", "cs-error": ".qx-error",
@@ -57,9 +61,34 @@
   QexWidgetApi.prototype.go = function (next, meta) {
     var old = this.step;
     this.step = next;
+    if (next === "funding") { this.startQuote(); } else { this.stopQuote(); }
     this.render();
     this.emit("step_transition", { new_step: next, old_step: old, formPercent: PERCENT[next], meta: meta === undefined ? null : meta });
     this.emit("suggested_size", { backgroundHeight: this.el.scrollHeight, overflowHeight: 0 });
+  };
+
+  // startQuote starts the validity of the quote the user continued with.
+  QexWidgetApi.prototype.startQuote = function () {
+    var self = this;
+    this.stopQuote();
+    if (!QUOTE_VALIDITY_MS) { return; }
+    this.quoteEnds = Date.now() + QUOTE_VALIDITY_MS;
+    this.quoteTimer = setInterval(function () {
+      if (Date.now() < self.quoteEnds) { self.showValidity(); return; }
+      // Expired Quote Handling: say so, back to quoting, and a new quote.
+      self.notice = "The quote expired after " + Math.round(QUOTE_VALIDITY_MS / 1000) + " s: here is a new one.";
+      self.go("quoting");
+      self.go("funding");
+    }, 250);
+  };
+
+  QexWidgetApi.prototype.stopQuote = function () {
+    if (this.quoteTimer) { clearInterval(this.quoteTimer); this.quoteTimer = null; }
+  };
+
+  QexWidgetApi.prototype.showValidity = function () {
+    var v = this.el.querySelector("#qx-validity");
+    if (v) { v.textContent = "Quote valid for " + Math.max(0, Math.ceil((this.quoteEnds - Date.now()) / 1000)) + " s"; }
   };
 
   QexWidgetApi.prototype.fail = function (code, message, context) {
@@ -175,6 +204,8 @@
       card.placeholder = "Card number (sandbox: 4242 4242 4242 4242)";
       card.autocomplete = "off";
       root.appendChild(card);
+      if (QUOTE_VALIDITY_MS) { root.appendChild(el("p", "qx-sub", "")).id = "qx-validity"; }
+      if (this.notice) { root.appendChild(el("p", "qx-error", this.notice)); }
       root.appendChild(button("Pay", "pay", "funding", function () { this.pay(); }));
     } else if (this.step === "verifying") {
       root.appendChild(el("p", "qx-special", "Verifying the payment…"));
@@ -192,6 +223,7 @@
       nodes.forEach(function (n) { Object.keys(styles[key]).forEach(function (p) { n.style.setProperty(p, styles[key][p]); }); });
     });
     this.el.replaceChildren(root);
+    if (this.step === "funding" && QUOTE_VALIDITY_MS) { this.showValidity(); }
   };
 
   global.LiquidQex = { QexWidgetApi: QexWidgetApi };

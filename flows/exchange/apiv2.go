@@ -166,6 +166,8 @@ type APIError struct {
 	Status  int
 	Code    int
 	Message string // the server's, cleaned; may name the access key, so shown only for codes without advice
+	// RetryAfter is what a 429 or 503 asked to wait; zero if unsaid.
+	RetryAfter time.Duration
 }
 
 // The APIv2 error codes the app acts on (Peatio's).
@@ -204,7 +206,10 @@ func (e *APIError) Error() string {
 		said = fmt.Sprintf("%s (%d)", said, e.Code)
 	}
 	next := "check the API base URL and the call"
-	if e.Status >= 500 {
+	switch {
+	case e.Status == http.StatusTooManyRequests:
+		next = "rate limited: try again later"
+	case e.Status >= 500:
 		next = "EXchange failed: try again later"
 	}
 	return fmt.Sprintf("%s failed: EXchange answered HTTP %d: %s; %s", e.Call, e.Status, said, next)
@@ -213,7 +218,7 @@ func (e *APIError) Error() string {
 // apiErrorOf reads a refusal. The message loses the access key if it
 // names it, as Peatio's do.
 func apiErrorOf(call string, resp *apihttp.Response, key *Key) *APIError {
-	e := &APIError{Call: call, Status: resp.Status}
+	e := &APIError{Call: call, Status: resp.Status, RetryAfter: apihttp.RetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	var body struct {
 		Error *struct {
 			Code    int    `json:"code"`
@@ -315,4 +320,9 @@ func (c *Client) Me(ctx context.Context, keys Keys) (*Member, error) {
 		return nil, apiErrorOf(call, resp, &key)
 	}
 	return decodeMember(call, resp.Body)
+}
+
+// TryAgain implements flows.Transient: a 429 or 503 asks to be sent again.
+func (e *APIError) TryAgain() (int, time.Duration) {
+	return flows.TransientStatus(e.Status), e.RetryAfter
 }

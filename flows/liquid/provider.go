@@ -115,7 +115,7 @@ func classify(err error) error {
 		case strings.Contains(msg, "denied"):
 			return fmt.Errorf("the OAuth request was denied on Liquid (%q); approve it to connect, or start again", apiErr.Message)
 		case strings.Contains(msg, "expired"):
-			return fmt.Errorf("the OAuth request expired (%q); start again", apiErr.Message)
+			return flows.Gone(fmt.Errorf("the OAuth request expired (%q)", apiErr.Message))
 		}
 		return flows.NotYet(errors.New("server: " + apiErr.detail()))
 	case errors.As(err, &apiErr) && (apiErr.Status == http.StatusTooManyRequests || apiErr.Status >= 500):
@@ -238,3 +238,8 @@ func (s *session) End(context.Context) error { return flows.ErrCannotEnd }
 
 // Saved implements flows.Session.
 func (s *session) Saved() ([]byte, error) { return json.Marshal(s.saved) }
+
+// TryAgain implements flows.Transient: a 429 or 503 asks to be sent again.
+func (e *APIError) TryAgain() (int, time.Duration) {
+	return flows.TransientStatus(e.Status), e.RetryAfter
+}

@@ -212,7 +212,7 @@ func TestDenyEndsTheFlowAtOnce(t *testing.T) {
 }
 
 func TestExpiredRequestEndsTheFlow(t *testing.T) {
-	t.Run("the server says it expired", func(t *testing.T) {
+	t.Run("the server says it expired, and there is no browser: start again", func(t *testing.T) {
 		emu := startEmulator(t, liquidsandbox.WithRequestLifetime(time.Minute))
 		engine := emu.engine(nil)
 		rec := flowtest.NewRecorder()
@@ -222,12 +222,38 @@ func TestExpiredRequestEndsTheFlow(t *testing.T) {
 		emu.advance(2 * time.Minute) // the user dawdles
 		select {
 		case err := <-done:
-			if err == nil || !strings.HasPrefix(err.Error(), "the OAuth request expired (") || !strings.HasSuffix(err.Error(), "; start again") {
+			if err == nil || !strings.HasPrefix(err.Error(), "the OAuth request expired (") || !strings.HasSuffix(err.Error(), ": the access must be approved again; start again to approve it") {
 				t.Errorf("err = %v", err)
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatal("the flow kept waiting on an expired request")
 		}
+	})
+	t.Run("the server says it expired: a new approval starts in the browser", func(t *testing.T) {
+		emu := startEmulator(t, liquidsandbox.WithRequestLifetime(time.Minute))
+		engine := emu.engine(func(c *flows.EngineConfig) { c.OpenBrowser = func(string) error { return nil } })
+		rec := flowtest.NewRecorder()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { _, err := engine.Run(ctx, emu.target(), rec.Emit); done <- err }()
+		first := <-rec.Ready
+		emu.advance(2 * time.Minute) // the user dawdles
+		select {
+		case again := <-rec.Ready:
+			if again.URL == first.URL {
+				t.Errorf("the new approval reuses the expired request: %s", again.URL)
+			}
+			gone := flowtest.Find[flows.AccessGone](rec)
+			if len(gone) != 1 || !strings.HasPrefix(gone[0].Reason, "the OAuth request expired (") {
+				t.Errorf("AccessGone events %v", gone)
+			}
+		case err := <-done:
+			t.Fatalf("the flow ended instead of starting a new approval: %v", err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("the flow kept waiting on an expired request")
+		}
+		cancel()
+		<-done
 	})
 	t.Run("its expiry passes between checks", func(t *testing.T) {
 		emu := startEmulator(t, liquidsandbox.WithRequestLifetime(2*time.Second))

@@ -168,6 +168,9 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 // rules (Client.Do).
 func (s *session) Call(ctx context.Context, method, pathQuery string, body []byte) (*flows.CallResponse, error) {
 	resp, err := s.client.Do(ctx, method, pathQuery, body)
+	if IsUnauthorized(err) { // the token was refused, and so was buying another
+		return nil, flows.Gone(fmt.Errorf("the access token was refused and renewing it failed (%w)", err))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -188,4 +191,9 @@ func (s *session) End(context.Context) error { return flows.ErrCannotEnd }
 func (s *session) Saved() ([]byte, error) {
 	tok := s.client.Token()
 	return json.Marshal(savedToken{V: 1, APIKey: s.apiKey, Token: tok.Value, Type: tok.Type, Exp: tok.Expires.UnixMilli(), RequestID: s.client.Metadata().RequestID})
+}
+
+// TryAgain implements flows.Transient: a 429 or 503 asks to be sent again.
+func (e *APIError) TryAgain() (int, time.Duration) {
+	return flows.TransientStatus(e.Status), e.RetryAfter
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -295,6 +296,25 @@ func (s *session) refreshLocked(ctx context.Context) error {
 	return nil
 }
 
+// renew replaces refused, a token the server refused before its expiry,
+// and has the new one saved; a token another call renewed meanwhile is
+// the answer as it is.
+func (s *session) renew(ctx context.Context, refused *xoauth2.Token) (*xoauth2.Token, error) {
+	s.mu.Lock()
+	if s.tok != refused {
+		defer s.mu.Unlock()
+		return s.tok, nil
+	}
+	err := s.refreshLocked(ctx)
+	tok := s.tok
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	s.rt.SessionChanged(s) // after unlocking: saving reads Saved
+	return tok, nil
+}
+
 // RefreshToken renews the access token now (the window's Refresh now);
 // the engine saves the session after it.
 func (s *session) RefreshToken(ctx context.Context) error {
@@ -316,7 +336,13 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 		info := s.introspected
 		s.introspected = nil
 		if info == nil {
-			if info, err = s.client.Introspect(ctx, tok.AccessToken); err != nil {
+			if info, err = s.client.Introspect(ctx, tok.AccessToken); errors.Is(err, ErrTokenRefused) {
+				// Expired or revoked before its time: renew it and ask once more.
+				if tok, err = s.renew(ctx, tok); err == nil {
+					info, err = s.client.Introspect(ctx, tok.AccessToken)
+				}
+			}
+			if err != nil {
 				return nil, err
 			}
 		}
@@ -371,6 +397,11 @@ func (s *session) Call(ctx context.Context, method, pathQuery string, body []byt
 		return nil, err
 	}
 	resp, err := s.client.Send(ctx, method+" "+pathQuery, tok.AccessToken, method, pathQuery, nil, body)
+	if err == nil && resp.Status == http.StatusUnauthorized { // refused before its expiry: renew, send once more
+		if tok, err = s.renew(ctx, tok); err == nil {
+			resp, err = s.client.Send(ctx, method+" "+pathQuery, tok.AccessToken, method, pathQuery, nil, body)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -386,4 +417,9 @@ func (s *session) Saved() ([]byte, error) {
 	defer s.mu.Unlock()
 	return json.Marshal(saved{V: 1, AccessToken: s.tok.AccessToken, RefreshToken: s.tok.RefreshToken, TokenType: s.tok.TokenType,
 		Expiry: s.tok.Expiry, Scope: s.client.scope, Grant: s.grant})
+}
+
+// TryAgain implements flows.Transient: a 429 or 503 asks to be sent again.
+func (e *OAuthError) TryAgain() (int, time.Duration) {
+	return flows.TransientStatus(e.Status), e.RetryAfter
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/accounts"
@@ -115,8 +116,8 @@ func classify(err error) error {
 			return flows.NotYet(errors.New("server: " + apiErr.Message))
 		}
 		return flows.NotYet(errors.New("not approved yet"))
-	case IsNotFound(err):
-		return fmt.Errorf("the session is gone (%w); start again", err)
+	case IsNotFound(err): // it ended, or expired: a new one must be approved
+		return flows.Gone(fmt.Errorf("the session is gone (%w)", err))
 	case errors.As(err, &apiErr) && (apiErr.Status == http.StatusTooManyRequests || apiErr.Status >= 500):
 		return flows.Retry(err, apiErr.RetryAfter)
 	case errors.As(err, &apiErr), errors.As(err, &malformed):
@@ -250,4 +251,9 @@ func (s *session) End(ctx context.Context) error {
 // Saved implements flows.Session.
 func (s *session) Saved() ([]byte, error) {
 	return json.Marshal(savedSession{V: 1, SessionID: s.cred.SessionID, SessionSecret: s.cred.SessionSecret})
+}
+
+// TryAgain implements flows.Transient: a 429 or 503 asks to be sent again.
+func (e *APIError) TryAgain() (int, time.Duration) {
+	return flows.TransientStatus(e.Status), e.RetryAfter
 }

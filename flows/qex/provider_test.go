@@ -323,16 +323,19 @@ func TestCheckNowNoticesApprovalAtOnce(t *testing.T) {
 	flowtest.Until[flows.ResultReady](t, events)
 }
 
+// A session that expires while the user dawdles is gone: it is reported,
+// and a new one starts for the user to approve in the browser.
 func TestSessionGoneWhileWaiting(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	sb := flowtest.StartSandbox(t, qexsandbox.Emulator(qexsandbox.WithClock(clock), qexsandbox.WithSessionTTL(time.Hour)))
-	flow := newFlow(t, sb, func(c *flows.EngineConfig) { c.Receiver = nil })
+	flow := newFlow(t, sb, func(c *flows.EngineConfig) { c.Receiver, c.OpenBrowser = nil, func(string) error { return nil } })
 	rec := flowtest.NewRecorder()
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { _, err := flow.Run(context.Background(), rec.Emit); done <- err }()
-	<-rec.Ready
+	go func() { _, err := flow.Run(ctx, rec.Emit); done <- err }()
+	first := <-rec.Ready
 	select {
 	case err := <-done:
 		t.Fatalf("ended before the session expired: %v", err)
@@ -342,13 +345,21 @@ func TestSessionGoneWhileWaiting(t *testing.T) {
 	now = now.Add(2 * time.Hour) // the session expires while the user dawdles
 	mu.Unlock()
 	select {
-	case err := <-done:
-		if !qex.IsNotFound(err) || !strings.HasPrefix(err.Error(), "the session is gone (fetch accounts failed: the server answered HTTP 404") {
-			t.Errorf("err = %v", err)
+	case again := <-rec.Ready:
+		if again.URL == first.URL {
+			t.Errorf("the new approval is for the expired session: %s", again.URL)
 		}
+		gone := flowtest.Find[flows.AccessGone](rec)
+		if len(gone) != 1 || !strings.HasPrefix(gone[0].Reason, "the session is gone (fetch accounts failed: the server answered HTTP 404") {
+			t.Errorf("AccessGone events %v", gone)
+		}
+	case err := <-done:
+		t.Fatalf("the flow ended instead of starting a new approval: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("the flow kept waiting on an expired session")
 	}
+	cancel()
+	<-done
 }
 
 func TestCreateSessionErrorsEndTheFlow(t *testing.T) {

@@ -251,6 +251,20 @@ func TestExchangeRefusalAndTimeout(t *testing.T) {
 	}
 }
 
+// EXchange refusing a grant's refresh token (it was revoked) ends the
+// grant: the app must sign in again, which invalid_grant says, as for a
+// grant the broker does not know.
+func TestRefusedRefreshTokenEndsTheGrant(t *testing.T) {
+	h := brokertest.NewHarness(t, memory(), nil)
+	_, g := brokertest.SignIn(t, h.Fake.Fake, h.URL)
+	for _, token := range h.Fake.Issued() { // EXchange revoked them
+		h.Fake.Forget(token)
+	}
+	if status, _, a := brokertest.Call(t, h.URL, "/v1/refresh", g.Body()); status != 401 || a["error"] != "invalid_grant" {
+		t.Errorf("refresh refused by EXchange: %d %v", status, a)
+	}
+}
+
 func TestNewRefusesWithoutAKey(t *testing.T) {
 	for _, key := range [][]byte{nil, make([]byte, 16)} {
 		if _, err := broker.New(broker.Config{ExchangeBase: "https://exchange.example", ClientID: "id", ClientSecret: "s", Key: key, Store: memory()}); err == nil {

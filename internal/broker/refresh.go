@@ -90,6 +90,11 @@ func (f *flights) join(id string, run func() (refreshed, error)) (res refreshed,
 var errLost = &apiError{Status: http.StatusUnauthorized, Code: "invalid_grant",
 	Message: "EXchange no longer accepts this grant's refresh token (a refresh was interrupted before it was stored); sign in again"}
 
+// errRefreshRefused: EXchange refused the grant's refresh token (it was
+// revoked or expired), so the grant can never be renewed again.
+var errRefreshRefused = &apiError{Status: http.StatusUnauthorized, Code: "invalid_grant",
+	Message: "EXchange refused the grant's refresh token (invalid_grant); sign in again"}
+
 func (s *Server) refresh(r *http.Request, body []byte) (any, error) {
 	arrivedAt := s.now()
 	if entry, ok := r.Context().Value(accessKey{}).(*accessEntry); ok {
@@ -206,6 +211,9 @@ func (s *Server) exchangeRefresh(ctx context.Context, g Grant, owner string) (re
 			s.log.Error("releasing a refresh lease", "grant", g.ID, "err", relErr.Error())
 		}
 		s.observe.Refreshed("refused")
+		if api != nil && api.exchangeCode == "invalid_grant" {
+			return refreshed{}, errRefreshRefused // the grant can never be renewed: the app must sign in again
+		}
 		return refreshed{}, err
 	}
 	if fresh.refreshToken == "" { // not rotated: sealed again, under the current key

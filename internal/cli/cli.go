@@ -20,6 +20,7 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/deeplink"
 	"github.com/qexcompanion/qex-companion/internal/listenaddr"
 	"github.com/qexcompanion/qex-companion/internal/register"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
 	"github.com/qexcompanion/qex-companion/internal/webbrowser"
 )
 
@@ -39,6 +40,7 @@ type Options struct {
 	NoBrowser    bool
 	Timeout      time.Duration
 	ServeSandbox string
+	Scenario     string // the embedded sandbox's scenario; "" is normal
 	Callback     string
 	Connect      bool
 	NoResume     bool
@@ -52,6 +54,7 @@ type Options struct {
 
 	providers     []flows.Provider        // the default first
 	sandboxInputs map[string]flows.Inputs // the sandbox's public inputs, by provider
+	inapplicable  func(provider, scenario string) string
 }
 
 // UsageError is bad command-line input: exit code 2.
@@ -63,8 +66,11 @@ func (e UsageError) Error() string { return string(e) }
 // first), whose sandbox inputs that are not secret are sandboxInputs (by
 // provider). -h prints the usage on stderr and returns flag.ErrHelp; bad
 // input is a UsageError.
-func Parse(args []string, providers []flows.Provider, sandboxInputs map[string]flows.Inputs, stderr io.Writer) (Options, error) {
-	o := Options{Fields: map[string]string{}, providers: providers, sandboxInputs: sandboxInputs}
+//
+// inapplicable says why a sandbox scenario cannot happen for a provider
+// ("" when it can).
+func Parse(args []string, providers []flows.Provider, sandboxInputs map[string]flows.Inputs, inapplicable func(provider, scenario string) string, stderr io.Writer) (Options, error) {
+	o := Options{Fields: map[string]string{}, providers: providers, sandboxInputs: sandboxInputs, inapplicable: inapplicable}
 	fs := flag.NewFlagSet(progName, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported in one line below
 	fs.BoolVar(&o.Headless, "headless", false, "run the flow in the terminal, without a window")
@@ -98,6 +104,7 @@ func Parse(args []string, providers []flows.Provider, sandboxInputs map[string]f
 	fs.BoolVar(&o.NoBrowser, "no-browser", false, "only print the approval URL; do not open a browser")
 	fs.DurationVar(&o.Timeout, "timeout", flows.DefaultTimeout, "give up waiting for approval after this long")
 	fs.StringVar(&o.ServeSandbox, "serve-sandbox", "", "only serve the sandbox partner API on this loopback ADDR (e.g. 127.0.0.1:8080)")
+	fs.StringVar(&o.Scenario, "scenario", "", "the embedded sandbox's behaviour, to watch the app meet failures: "+strings.Join(scenario.Names(), ", ")+" (see the README)")
 	fs.StringVar(&o.Callback, "callback", "loopback", "how the browser returns: loopback (a local port), deeplink (io.qexcompanion.app: links) or none (polling only)")
 	fs.BoolVar(&o.Connect, "connect", false, "in the window, start connecting at launch")
 	fs.BoolVar(&o.NoResume, "no-resume", false, "start a new session even if one is saved for this environment and key")
@@ -149,6 +156,9 @@ func (o *Options) check() error {
 	case o.Env != flows.EnvSandbox && o.Env != flows.EnvProduction:
 		return UsageError(fmt.Sprintf("--env must be sandbox or production, not %q", o.Env))
 	}
+	if err := o.checkScenario(); err != nil {
+		return err
+	}
 	for name, v := range o.Fields {
 		if !hasField(info, name) {
 			return UsageError(fmt.Sprintf("--%s is not an input of --provider %s (it takes %s)", name, info.Name, strings.Join(fieldSources(info), ", ")))
@@ -182,6 +192,27 @@ func (o *Options) check() error {
 		if err := checkOutFile(o.OutFile); err != nil {
 			return UsageError(fmt.Sprintf("--out %s: %v", o.OutFile, err))
 		}
+	}
+	return nil
+}
+
+// checkScenario: a scenario is the embedded sandbox's, and must apply to
+// the provider (to some emulator, with --serve-sandbox).
+func (o *Options) checkScenario() error {
+	if !o.Set["scenario"] {
+		return nil
+	}
+	if _, ok := scenario.Lookup(o.Scenario); !ok {
+		return UsageError(fmt.Sprintf("--scenario %q does not exist: choose %s", o.Scenario, strings.Join(scenario.Names(), ", ")))
+	}
+	switch {
+	case o.Env == flows.EnvProduction || o.Set["api-base"]:
+		return UsageError("--scenario works only on the embedded sandbox: leave out --env production and --api-base")
+	case o.ServeSandbox != "":
+		return nil // each emulator it applies to plays it
+	}
+	if why := o.inapplicable(o.Provider, o.Scenario); why != "" {
+		return UsageError(fmt.Sprintf("--scenario %s does not apply to --provider %s: %s", o.Scenario, o.Provider, why))
 	}
 	return nil
 }

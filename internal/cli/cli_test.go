@@ -21,7 +21,7 @@ var (
 )
 
 func TestDefaultsAreTheSandboxWithItsOwnInputs(t *testing.T) {
-	o, err := cli.Parse(nil, providers, sandboxInputs, &bytes.Buffer{})
+	o, err := cli.Parse(nil, providers, sandboxInputs, nil, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestDefaultsAreTheSandboxWithItsOwnInputs(t *testing.T) {
 		tg.Env != "sandbox" || tg.APIBase != "" || tg.Inputs[qex.FieldPublicAPIKey] != qexsandbox.DefaultPublicAPIKey {
 		t.Errorf("defaults %+v, target %+v", o, tg)
 	}
-	o, err = cli.Parse([]string{"-env", "production", "-public-api-key", "pk_live_12345678"}, providers, sandboxInputs, &bytes.Buffer{})
+	o, err = cli.Parse([]string{"-env", "production", "-public-api-key", "pk_live_12345678"}, providers, sandboxInputs, nil, &bytes.Buffer{})
 	if err != nil || o.Target().Inputs[qex.FieldPublicAPIKey] != "pk_live_12345678" || o.Target().Env != "production" {
 		t.Errorf("production: %+v %v", o, err)
 	}
@@ -40,11 +40,11 @@ func TestDefaultsAreTheSandboxWithItsOwnInputs(t *testing.T) {
 // exist.
 func TestSecretsComeFromTheEnvironment(t *testing.T) {
 	t.Setenv(liquid.SecretEnvVar, "from-the-environment")
-	o, err := cli.Parse([]string{"--provider", "liquid", "--env", "production", "--token-id", "123456"}, providers, sandboxInputs, &bytes.Buffer{})
+	o, err := cli.Parse([]string{"--provider", "liquid", "--env", "production", "--token-id", "123456"}, providers, sandboxInputs, nil, &bytes.Buffer{})
 	if err != nil || o.Target().Inputs[liquid.FieldTokenSecret] != "from-the-environment" {
 		t.Errorf("target %+v, %v", o.Target(), err)
 	}
-	if _, err := cli.Parse([]string{"--provider", "liquid", "--token-secret", "s"}, providers, sandboxInputs, &bytes.Buffer{}); err == nil {
+	if _, err := cli.Parse([]string{"--provider", "liquid", "--token-secret", "s"}, providers, sandboxInputs, nil, &bytes.Buffer{}); err == nil {
 		t.Error("a secret was accepted as a flag")
 	}
 }
@@ -52,7 +52,7 @@ func TestSecretsComeFromTheEnvironment(t *testing.T) {
 // Providers may share a field name (a scope): one flag serves them all.
 func TestSharedFieldNamesAreOneFlag(t *testing.T) {
 	shared := []flows.Provider{qex.Provider{}, liquid.Provider{}, twin{"a"}, twin{"b"}}
-	o, err := cli.Parse([]string{"--provider", "b", "--scope", "x"}, shared, sandboxInputs, &bytes.Buffer{})
+	o, err := cli.Parse([]string{"--provider", "b", "--scope", "x"}, shared, sandboxInputs, nil, &bytes.Buffer{})
 	if err != nil || o.Fields["scope"] != "x" {
 		t.Errorf("%+v %v", o.Fields, err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/internal/keychain"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
 )
 
 // Embedded is the sandbox the app runs in its own process: started on
@@ -26,6 +27,7 @@ type Embedded struct {
 	dir       string
 	emulators []Emulator
 	opts      []Option
+	scenario  *scenario.Switch // shared with the sandbox once it starts
 
 	once sync.Once
 	srv  *Server
@@ -38,13 +40,20 @@ const masterKeyEntry = "sandbox master key"
 // NewEmbedded returns an embedded sandbox of emulators keeping its state in
 // dir, with opts (a shorter token lifetime, say).
 func NewEmbedded(kc *keychain.Keychain, dir string, emulators []Emulator, opts ...Option) *Embedded {
-	return &Embedded{keychain: kc, dir: dir, emulators: emulators, opts: opts}
+	return &Embedded{keychain: kc, dir: dir, emulators: emulators, opts: opts, scenario: scenario.NewSwitch(scenario.Normal)}
 }
+
+// SetScenario makes n the active scenario, now or from when the sandbox
+// starts.
+func (e *Embedded) SetScenario(n scenario.Name) { e.scenario.Set(n) }
+
+// Scenario is the active scenario.
+func (e *Embedded) Scenario() scenario.Name { return e.scenario.Active() }
 
 // start starts the sandbox on first use.
 func (e *Embedded) start() (*Server, error) {
 	e.once.Do(func() {
-		opts := e.opts
+		opts := append([]Option{WithScenarios(e.scenario)}, e.opts...)
 		if key, err := e.masterKey(); err == nil {
 			opts = append([]Option{WithPersistence(filepath.Join(e.dir, "sandbox-state.json"), key)}, opts...)
 		}
@@ -123,6 +132,8 @@ func Serve(ctx context.Context, addr string, emulators []Emulator, providers []f
 		url, _ := sb.ProviderURL(e.Provider())
 		fmt.Fprintf(stderr, "Sandbox %s at %s%s.\n", e.Description(), url, describeInputs(providers, e.Provider(), sb.Inputs(e.Provider()), chosen[e.Provider()]))
 	}
+	active, _ := scenario.Lookup(string(sb.Scenarios().Active()))
+	fmt.Fprintf(stderr, "Scenario: %s — %s\n", active.Name, active.Summary)
 	fmt.Fprintln(stderr, "Press Ctrl+C to stop.")
 	<-ctx.Done()
 	return nil

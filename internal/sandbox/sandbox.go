@@ -16,6 +16,7 @@ import (
 	"github.com/qexcompanion/qex-companion/assets"
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/internal/listenaddr"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/statefile"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/webpage"
 )
@@ -50,7 +51,9 @@ type Config struct {
 	TokenLifetime time.Duration
 	// Chosen are inputs the person chose instead of the built-in ones (a
 	// secret from the environment, for --serve-sandbox), by field name.
-	Chosen flows.Inputs
+	Chosen flows.Inputs // Scenarios holds the scenario the sandbox plays (see package
+	// scenario), for what an emulator plays itself (the widget's).
+	Scenarios *scenario.Switch
 }
 
 // State is where emulators keep their state: files beside one another and
@@ -78,6 +81,9 @@ type Mounted struct {
 	// Beside are other servers it needs, by their own path (EXchange's
 	// token broker); nil for most.
 	Beside map[string]http.Handler
+	// Scenarios is how the scenarios see it: which calls carry the access
+	// or renew it, and how it words each failure; zero: it plays none.
+	Scenarios scenario.Shape
 }
 
 // Option configures a Sandbox.
@@ -87,6 +93,7 @@ type options struct {
 	state         *State
 	tokenLifetime time.Duration
 	chosen        map[string]flows.Inputs
+	scenarios     *scenario.Switch
 }
 
 // WithPersistence keeps the emulators' state across restarts, so a session
@@ -112,14 +119,24 @@ func WithChosen(chosen map[string]flows.Inputs) Option {
 	return func(o *options) { o.chosen = chosen }
 }
 
+// WithScenarios has the emulators play the scenario sw holds, which may
+// change while they run; without it they play scenario.Normal.
+func WithScenarios(sw *scenario.Switch) Option {
+	return func(o *options) { o.scenarios = sw }
+}
+
 // Server is a sandbox listening on a loopback port.
 type Server struct {
 	// URL is the sandbox's base URL, e.g. http://127.0.0.1:41234.
 	URL       string
 	emulators []Emulator
 	mounted   map[string]*Mounted // by provider
+	scenarios *scenario.Switch
 	srv       *http.Server
 }
+
+// Scenarios holds the scenario the sandbox plays.
+func (s *Server) Scenarios() *scenario.Switch { return s.scenarios }
 
 // Start serves emulators on addr, which must be a loopback address
 // ("127.0.0.1:0" picks a free port). Close stops it.
@@ -131,21 +148,28 @@ func Start(addr string, emulators []Emulator, opts ...Option) (*Server, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.scenarios == nil {
+		o.scenarios = scenario.NewSwitch(scenario.Normal)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("cannot start the sandbox on %s: %w", addr, err)
 	}
-	s := &Server{URL: "http://" + ln.Addr().String(), emulators: emulators, mounted: map[string]*Mounted{}}
+	s := &Server{URL: "http://" + ln.Addr().String(), emulators: emulators, mounted: map[string]*Mounted{}, scenarios: o.scenarios}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.index)
 	for _, e := range emulators {
-		m, err := e.Start(Config{Root: s.URL, URL: s.URL + e.Path(), State: o.state, TokenLifetime: o.tokenLifetime, Chosen: o.chosen[e.Provider()]})
+		m, err := e.Start(Config{Root: s.URL, URL: s.URL + e.Path(), State: o.state, TokenLifetime: o.tokenLifetime, Chosen: o.chosen[e.Provider()], Scenarios: o.scenarios})
 		if err != nil {
 			ln.Close()
 			return nil, fmt.Errorf("the sandbox's %s could not start: %w", e.Description(), err)
 		}
 		s.mounted[e.Provider()] = m
-		mount(mux, e.Path(), m.Handler)
+		handler := m.Handler
+		if m.Scenarios.Kind != nil {
+			handler = o.scenarios.Wrap(m.Scenarios, handler)
+		}
+		mount(mux, e.Path(), handler)
 		for path, h := range m.Beside {
 			mount(mux, path, h)
 		}

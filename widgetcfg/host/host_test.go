@@ -18,6 +18,7 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/providers"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
 	qexsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/qex"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 	"github.com/qexcompanion/qex-companion/widgetcfg/host"
@@ -200,23 +201,76 @@ func TestDeclinedCardReachesFailure(t *testing.T) {
 	ctx := chromium.NewContext(t, 90*time.Second)
 	r := newRig(t, nil)
 	buy(t, ctx, r, "4000 0000 0000 0002")
+	checkDeclined(t, r)
+}
+
+// The sandbox's card-declined scenario: even the approving test card is
+// declined, with the documented failure meta.
+func TestScenarioCardDeclined(t *testing.T) {
+	ctx := chromium.NewContext(t, 90*time.Second)
+	r := newRig(t, nil)
+	r.sb.Scenarios().Set(scenario.CardDeclined)
+	buy(t, ctx, r, "4242 4242 4242 4242")
+	checkDeclined(t, r)
+	do(t, ctx, chromedp.WaitVisible(`//p[contains(., "The payment failed: the card was declined.")]`))
+}
+
+// checkDeclined waits for the widget to end on outcome, and checks it got
+// there through a declined transaction and a failure step with the
+// documented meta.
+func checkDeclined(t *testing.T, r *rig) {
+	t.Helper()
 	r.ev.waitFor(t, "step_transition", "failure → outcome")
+	failed := false
 	for _, ev := range r.ev.snapshot() {
+		if ev.Name == "transaction_created" && decode(t, ev)["status"] != "DECLINED" {
+			t.Errorf("transaction %s", ev.Data)
+		}
 		if ev.Name == "step_transition" && ev.Summary() == "verifying → failure" {
 			var d struct {
 				Meta []map[string]any `json:"meta"`
 			}
-			if err := json.Unmarshal(ev.Data, &d); err != nil || len(d.Meta) == 0 {
+			if err := json.Unmarshal(ev.Data, &d); err != nil || len(d.Meta) != 1 {
 				t.Fatalf("failure meta: %s", ev.Data)
 			}
 			hasKeys(t, "failure meta", d.Meta[0], "severity", "code", "message", "context", "trigger")
-			if d.Meta[0]["code"] != "CARD_DECLINED" {
+			if d.Meta[0]["code"] != "CARD_DECLINED" || d.Meta[0]["severity"] != "error" {
 				t.Errorf("meta %v", d.Meta[0])
 			}
-			return
+			failed = true
 		}
 	}
-	t.Fatalf("no verifying → failure: %s", r.ev.names())
+	if !failed {
+		t.Fatalf("no verifying → failure: %s", r.ev.names())
+	}
+}
+
+// The sandbox's quote-expired scenario (seed 000's Expired Quote
+// Handling): the quote's validity counts down on the funding step; when it
+// runs out the widget says so, goes back to quoting and requotes.
+func TestScenarioQuoteExpired(t *testing.T) {
+	ctx := chromium.NewContext(t, 90*time.Second)
+	r := newRig(t, nil)
+	r.sb.Scenarios().Set(scenario.QuoteExpired)
+	do(t, ctx,
+		chromedp.Navigate(r.host.LaunchURL()),
+		chromedp.WaitVisible(`//div[contains(., "Signed in as Sandy Box")]`),
+		chromedp.Click(`[data-qx="continue"]`),
+		chromedp.WaitVisible(`//p[@id="qx-validity" and contains(., "Quote valid for")]`),
+	)
+	r.ev.waitFor(t, "step_transition", "funding → quoting")
+	r.ev.waitFor(t, "step_transition", "quoting → funding")
+	do(t, ctx, chromedp.WaitVisible(`//p[contains(., "The quote expired after 10 s: here is a new one.")]`),
+		chromedp.WaitVisible(`//p[@id="qx-validity" and contains(., "Quote valid for")]`))
+	var steps []string
+	for _, ev := range r.ev.snapshot() {
+		if ev.Name == "step_transition" {
+			steps = append(steps, ev.Summary())
+		}
+	}
+	if want := "null → quoting, quoting → funding, funding → quoting, quoting → funding"; strings.Join(steps, ", ") != want {
+		t.Errorf("steps\n got %s\nwant %s", strings.Join(steps, ", "), want)
+	}
 }
 
 func TestStylesAndLockedSettlementsRender(t *testing.T) {

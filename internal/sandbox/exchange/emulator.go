@@ -44,9 +44,10 @@ func (e emulator) Start(cfg sandbox.Config) (*sandbox.Mounted, error) {
 		return nil, err
 	}
 	return &sandbox.Mounted{
-		Handler: s,
-		Inputs:  flows.Inputs{exchangeclient.FieldBroker: cfg.Root + BrokerPath},
-		Beside:  map[string]http.Handler{BrokerPath: b},
+		Handler:   s,
+		Inputs:    flows.Inputs{exchangeclient.FieldBroker: cfg.Root + BrokerPath},
+		Beside:    map[string]http.Handler{BrokerPath: b},
+		Scenarios: s.ScenarioShape(),
 	}, nil
 }
 

@@ -30,5 +30,5 @@ func (e emulator) Start(cfg sandbox.Config) (*sandbox.Mounted, error) {
 	}
 	s := New(append(opts, e...)...)
 	id, secret := s.Token()
-	return &sandbox.Mounted{Handler: s, Inputs: flows.Inputs{liquidclient.FieldTokenID: id, liquidclient.FieldTokenSecret: secret}}, nil
+	return &sandbox.Mounted{Handler: s, Inputs: flows.Inputs{liquidclient.FieldTokenID: id, liquidclient.FieldTokenSecret: secret}, Scenarios: s.ScenarioShape()}, nil
 }

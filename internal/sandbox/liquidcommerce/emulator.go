@@ -28,5 +28,5 @@ func (e emulator) Start(cfg sandbox.Config) (*sandbox.Mounted, error) {
 		opts = append(opts, WithAPIKey(key))
 	}
 	s := New(append(opts, e...)...)
-	return &sandbox.Mounted{Handler: s, Inputs: flows.Inputs{commerceclient.FieldAPIKey: s.APIKey()}}, nil
+	return &sandbox.Mounted{Handler: s, Inputs: flows.Inputs{commerceclient.FieldAPIKey: s.APIKey()}, Scenarios: s.ScenarioShape()}, nil
 }

@@ -31,5 +31,5 @@ func (e emulator) Start(cfg sandbox.Config) (*sandbox.Mounted, error) {
 	}
 	s := New(append(opts, e...)...)
 	id, secret := s.Client()
-	return &sandbox.Mounted{Handler: s, Inputs: flows.Inputs{oauth2client.FieldClientID: id, oauth2client.FieldClientSecret: secret}}, nil
+	return &sandbox.Mounted{Handler: s, Inputs: flows.Inputs{oauth2client.FieldClientID: id, oauth2client.FieldClientSecret: secret}, Scenarios: s.ScenarioShape()}, nil
 }

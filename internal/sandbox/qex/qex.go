@@ -19,6 +19,7 @@ import (
 	qexclient "github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/randid"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/statefile"
 )
 
@@ -44,6 +45,8 @@ type Server struct {
 	state statefile.File
 	mux   *http.ServeMux
 
+	scenarios *scenario.Switch // what the widget plays
+
 	mu       sync.Mutex
 	sessions map[string]*session
 }
@@ -63,7 +66,7 @@ type session struct {
 
 // New returns a server with no sessions.
 func New(opts ...Option) *Server {
-	s := &Server{now: time.Now, ttl: DefaultSessionTTL, sessions: map[string]*session{}}
+	s := &Server{now: time.Now, ttl: DefaultSessionTTL, sessions: map[string]*session{}, scenarios: scenario.NewSwitch(scenario.Normal)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -96,7 +99,10 @@ func (e emulator) Start(cfg sandbox.Config) (*sandbox.Mounted, error) {
 		// emulators: sessions saved then still resume.
 		opts = append([]Option{withState(cfg.State.File(".json"))}, opts...)
 	}
-	return &sandbox.Mounted{Handler: New(opts...), Inputs: e.PublicInputs()}, nil
+	if cfg.Scenarios != nil {
+		opts = append(opts, withScenarios(cfg.Scenarios))
+	}
+	return &sandbox.Mounted{Handler: New(opts...), Inputs: e.PublicInputs(), Scenarios: scenarioShape()}, nil
 }
 
 // newSession records a session for publicAPIKey.

@@ -1,6 +1,7 @@
 package qex
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/qexcompanion/qex-companion/internal/randid"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
 )
 
 // The sandbox serves its own widget, where the real one lived, and the two
@@ -35,10 +37,23 @@ func (s *Server) widgetRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /static/liquid-qex-widget/index.umd.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		w.Write(widgetJS) //nolint:errcheck // the browser went away
+		w.Write(s.widgetScript()) //nolint:errcheck // the browser went away
 	})
 	mux.HandleFunc("/api/v1/widget/identity", cors(s.widgetIdentity))
 	mux.HandleFunc("/api/v1/widget/transactions", cors(s.widgetTransaction))
+}
+
+// quoteValidityLine is where the widget script learns how long a quote
+// lasts (0: for ever).
+var quoteValidityLine = []byte("var QUOTE_VALIDITY_MS = 0;")
+
+// widgetScript is the widget, with quotes that run out in the
+// quote-expired scenario.
+func (s *Server) widgetScript() []byte {
+	if s.scenarios.Active() != scenario.QuoteExpired {
+		return widgetJS
+	}
+	return bytes.Replace(widgetJS, quoteValidityLine, fmt.Appendf(nil, "var QUOTE_VALIDITY_MS = %d;", scenario.QuoteValidity.Milliseconds()), 1)
 }
 
 // cors lets the widget, running on any partner page, call the sandbox. No
@@ -132,10 +147,12 @@ func (s *Server) widgetTransaction(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	status := ""
-	switch req.CardNumber {
-	case CardApproved:
+	switch {
+	case s.scenarios.Active() == scenario.CardDeclined: // any card
+		status = "DECLINED"
+	case req.CardNumber == CardApproved:
 		status = "SETTLED"
-	case CardDeclined:
+	case req.CardNumber == CardDeclined:
 		status = "DECLINED"
 	default:
 		fail(w, http.StatusUnprocessableEntity, "Use a sandbox test card: 4242 4242 4242 4242 (approved) or 4000 0000 0000 0002 (declined).")

@@ -132,6 +132,7 @@ type MainWindow struct {
 	stepLabel *widget.Label
 	stepBody  *fyne.Container
 	tabs      *container.AppTabs
+	unshown   map[*container.TabItem]fyne.CanvasObject // lazy tabs' contents, until first shown
 
 	connect   *connectStep
 	approve   *approveStep
@@ -181,10 +182,11 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	wizard := container.NewBorder(container.NewVBox(m.stepLabel, widget.NewSeparator()), nil, nil, nil, m.stepBody)
 	m.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(lang.L("Connect"), theme.HomeIcon(), wizard),
-		container.NewTabItemWithIcon(lang.L("Widget editor"), theme.DocumentCreateIcon(), m.editor.content),
-		container.NewTabItemWithIcon(lang.L("Inspector"), theme.SearchIcon(), m.inspector.content),
-		container.NewTabItemWithIcon(lang.L("Console"), theme.ComputerIcon(), m.console.content),
+		m.lazyTab(lang.L("Widget editor"), theme.DocumentCreateIcon(), m.editor.content),
+		m.lazyTab(lang.L("Inspector"), theme.SearchIcon(), m.inspector.content),
+		m.lazyTab(lang.L("Console"), theme.ComputerIcon(), m.console.content),
 	)
+	m.tabs.OnSelected = m.showLazyTab
 	m.win.SetContent(container.NewBorder(top, nil, nil, nil, container.New(newCompactTabs(m.tabs), m.tabs)))
 	size := fyne.NewSize(1024, 700)
 	if opts.WindowSize.Width > 0 && opts.WindowSize.Height > 0 { // as the user left it, however small
@@ -203,6 +205,27 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 		m.startFlow()
 	}
 	return m
+}
+
+// lazyTab is a tab whose content joins the window only when the tab is
+// first shown (showLazyTab): Fyne sizes tabs by the largest of all their
+// contents, so every tab's widgets would otherwise be laid out and every
+// label measured, in every language, before the first frame.
+func (m *MainWindow) lazyTab(name string, icon fyne.Resource, content fyne.CanvasObject) *container.TabItem {
+	item := container.NewTabItemWithIcon(name, icon, container.NewStack())
+	if m.unshown == nil {
+		m.unshown = map[*container.TabItem]fyne.CanvasObject{}
+	}
+	m.unshown[item] = content
+	return item
+}
+
+// showLazyTab puts a lazy tab's content in place the first time it is shown.
+func (m *MainWindow) showLazyTab(item *container.TabItem) {
+	if content, ok := m.unshown[item]; ok {
+		delete(m.unshown, item)
+		item.Content.(*fyne.Container).Add(content)
+	}
 }
 
 // compactTabs lays out the window's tabs: when their names do not fit side

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Measures how light the app is against its anchors, side by side in one
+# run, and prints the table BENCHMARKS.md records:
+#   - start-up (launch until the window is visible, polled every 10 ms) and
+#     resident memory 1.5 s later, against Fyne's hello-world app
+#     (scripts/hello), in English and in Japanese (the hello app then shows a
+#     Japanese label), under Xvfb; the two launched in turn, A B A B …;
+#   - the binaries' sizes, unstripped, as `go build` makes them;
+#   - the headless QEX flow on the embedded sandbox, whole process, the
+#     scripted user approving, against a bare client making the same calls
+#     (scripts/bareclient), in turn.
+# Everything runs in a private D-Bus session with an unlocked keyring, as on
+# a desktop, and a throwaway HOME per program and language, warmed up by one
+# launch that is not counted. Medians; ratios are app / anchor.
+# Usage: scripts/measure-lightness.sh [runs]   (default 8)
+set -euo pipefail
+if [ -z "${QEX_MEASURE_SESSION:-}" ]; then
+  # Go's caches stay where they are (read before HOME changes).
+  export GOCACHE="$(go env GOCACHE)" GOMODCACHE="$(go env GOMODCACHE)" GOPATH="$(go env GOPATH)"
+  export QEX_MEASURE_SESSION=1 HOME="$(mktemp -d)"
+  trap 'rm -rf "$HOME"' EXIT
+  dbus-run-session -- bash -c 'echo measure | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$0" "$@"' "$0" "$@"
+  exit
+fi
+cd "$(dirname "$0")/.."
+runs=${1:-8}
+tmp=$(mktemp -d)
+xvfb_pid=
+cleanup() { [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+go build -o "$tmp/qex-companion" .
+go build -o "$tmp/hello" ./scripts/hello
+go build -o "$tmp/bareclient" ./scripts/bareclient
+go build -o "$tmp/qex-test-browser" ./internal/testbrowser/cmd/qex-test-browser
+
+exec 3> "$tmp/display"
+# -noreset: the server would otherwise reset whenever its last client (a
+# poll) leaves, and refuse a program that connects meanwhile.
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset & xvfb_pid=$!
+for _ in $(seq 50); do grep -q . "$tmp/display" 2>/dev/null && [ "$(wc -l < "$tmp/display")" -ge 1 ] && break; sleep 0.1; done
+export DISPLAY=":$(cat "$tmp/display")"
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# launch NAME LANG TITLE PROGRAM: one start-up, appending the time to
+# $tmp/NAME-LANG.ms and the RSS (KiB) to $tmp/NAME-LANG.kb.
+launch() {
+  local name=$1 lang=$2 title=$3 prog=$4 start end pid
+  mkdir -p "$tmp/home-$name-$lang"
+  start=$(now_ms)
+  HOME="$tmp/home-$name-$lang" LANG=$lang LANGUAGE= LC_ALL= "$prog" >>"$tmp/$name.log" 2>&1 & pid=$!
+  until xdotool search --onlyvisible --name "^$title\$" >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || { echo "$name exited before showing its window:"; tail -5 "$tmp/$name.log"; exit 1; }
+    sleep 0.01
+  done
+  end=$(now_ms)
+  sleep 1.5
+  echo $((end - start)) >> "$tmp/$name-$lang.ms"
+  awk '/VmRSS/ { print $2 }' "/proc/$pid/status" >> "$tmp/$name-$lang.kb"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  # The window must be gone before the next launch looks for its own.
+  while xdotool search --onlyvisible --name "^$title\$" >/dev/null 2>&1; do sleep 0.01; done
+}
+
+rows=()
+row() { rows+=("| $1 | $2 | $3 | $(ratio "$3" "$2")× | $4 |"); }
+
+for lang in en_US.UTF-8 ja_JP.UTF-8; do
+  for i in $(seq 0 "$runs"); do
+    launch hello "$lang" 'Hello World' "$tmp/hello"
+    launch app "$lang" 'QEX Companion' "$tmp/qex-companion"
+    if [ "$i" = 0 ]; then rm -f "$tmp"/*-"$lang".ms "$tmp"/*-"$lang".kb; fi # the warm-up
+  done
+  name=English; [ "$lang" = ja_JP.UTF-8 ] && name=Japanese
+  row "start, $name (ms)" "$(median < "$tmp/hello-$lang.ms")" "$(median < "$tmp/app-$lang.ms")" "≤ 1.10×"
+  row "RSS, $name (MiB)" "$(($(median < "$tmp/hello-$lang.kb" | cut -d. -f1) / 1024))" "$(($(median < "$tmp/app-$lang.kb" | cut -d. -f1) / 1024))" "≤ 1.20×"
+done
+
+size_mb() { awk -v b="$(stat -c %s "$1")" 'BEGIN { printf "%.1f", b / 1e6 }'; }
+row "binary, unstripped (MB)" "$(size_mb "$tmp/hello")" "$(size_mb "$tmp/qex-companion")" "≤ 1.15×"
+
+# The headless flow: the scripted user approves; no saved session is resumed.
+export BROWSER="$tmp/qex-test-browser" LANG=en_US.UTF-8
+mkdir -p "$tmp/home-headless"
+for i in $(seq 0 $((runs * 2))); do
+  for name in bare app; do
+    if [ $name = bare ]; then cmd=("$tmp/bareclient"); else cmd=("$tmp/qex-companion" --headless --no-resume); fi
+    start=$(date +%s%N)
+    HOME="$tmp/home-headless" "${cmd[@]}" >/dev/null 2>>"$tmp/$name.log" || { echo "$name failed:"; tail -5 "$tmp/$name.log"; exit 1; }
+    end=$(date +%s%N)
+    [ "$i" = 0 ] || echo $(((end - start) / 100000)) >> "$tmp/$name-headless.dms" # tenths of ms
+  done
+done
+bare=$(median < "$tmp/bare-headless.dms"); app=$(median < "$tmp/app-headless.dms")
+row "headless QEX flow, whole process (ms)" "$(awk -v t="$bare" 'BEGIN { print t / 10 }')" "$(awk -v t="$app" 'BEGIN { print t / 10 }')" "≤ 1.30×"
+
+echo "$(date -u +%F), medians of $runs interleaved runs (headless: $((runs * 2))), load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| | anchor | this app | ratio | goal |"
+echo "| --- | --- | --- | --- | --- |"
+printf '%s\n' "${rows[@]}"

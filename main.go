@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -312,6 +313,11 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 		<-ctx.Done() // Ctrl+C in the terminal that started the app
 		fyne.Do(a.Quit)
 	}()
+	// Laying out the first screen leaves tens of MiB of garbage, more in
+	// Japanese: Fyne shapes every measured string with a new HarfBuzz font
+	// (fyne-io/fyne#6232). Give it back once the window is up instead of
+	// keeping it as heap headroom for as long as the window stays open.
+	a.Lifecycle().SetOnStarted(func() { time.AfterFunc(time.Second, debug.FreeOSMemory) })
 	mw.Window().ShowAndRun()
 	return nil
 }

@@ -12,7 +12,8 @@
 # Everything runs in a private D-Bus session with an unlocked keyring, as on
 # a desktop, and a throwaway HOME per program and language, warmed up by one
 # launch that is not counted. Medians; ratios are app / anchor.
-# Usage: scripts/measure-lightness.sh [runs]   (default 8)
+# Usage: [SHOTS=dir] scripts/measure-lightness.sh [runs]   (default 8)
+# SHOTS keeps a screenshot of each program's window in each language.
 set -euo pipefail
 if [ -z "${QEX_MEASURE_SESSION:-}" ]; then
   # Go's caches stay where they are (read before HOME changes).
@@ -24,6 +25,7 @@ if [ -z "${QEX_MEASURE_SESSION:-}" ]; then
 fi
 cd "$(dirname "$0")/.."
 runs=${1:-8}
+[ -z "${SHOTS:-}" ] || { SHOTS=$(realpath -m "$SHOTS"); mkdir -p "$SHOTS"; }
 tmp=$(mktemp -d)
 xvfb_pid=
 cleanup() { [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$tmp"; }
@@ -46,18 +48,23 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # launch NAME LANG TITLE PROGRAM: one start-up, appending the time to
-# $tmp/NAME-LANG.ms and the RSS (KiB) to $tmp/NAME-LANG.kb.
+# $tmp/NAME-LANG.ms and the RSS (KiB) to $tmp/NAME-LANG.kb. Both start in
+# an empty folder: a development build finding FyneApp.toml in its working
+# folder would load and scale its icon, which an installed app never does.
 launch() {
   local name=$1 lang=$2 title=$3 prog=$4 start end pid
   mkdir -p "$tmp/home-$name-$lang"
   start=$(now_ms)
-  HOME="$tmp/home-$name-$lang" LANG=$lang LANGUAGE= LC_ALL= "$prog" >>"$tmp/$name.log" 2>&1 & pid=$!
+  (cd "$tmp/home-$name-$lang" && HOME="$PWD" LANG=$lang LANGUAGE= LC_ALL= exec "$prog") >>"$tmp/$name.log" 2>&1 & pid=$!
   until xdotool search --onlyvisible --name "^$title\$" >/dev/null 2>&1; do
     kill -0 "$pid" 2>/dev/null || { echo "$name exited before showing its window:"; tail -5 "$tmp/$name.log"; exit 1; }
     sleep 0.01
   done
   end=$(now_ms)
   sleep 1.5
+  if [ -n "${SHOTS:-}" ] && [ ! -e "$SHOTS/$name-$lang.png" ]; then # what the first frame showed
+    import -window "$(xdotool search --onlyvisible --name "^$title\$" | head -1)" "$SHOTS/$name-$lang.png"
+  fi
   echo $((end - start)) >> "$tmp/$name-$lang.ms"
   awk '/VmRSS/ { print $2 }' "/proc/$pid/status" >> "$tmp/$name-$lang.kb"
   kill "$pid"; wait "$pid" 2>/dev/null || true

@@ -275,7 +275,7 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 	}
 	a := app.NewWithID(appid.ID)
 	a.Settings().SetTheme(ui.Theme()) // visible focus, legible underscores in JSON
-	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.WindowIconPNG))
 	if loadErr != nil {
 		notes = append(notes, loadErr.Error())
 	}

@@ -220,11 +220,13 @@ func (m *MainWindow) lazyTab(name string, icon fyne.Resource, content fyne.Canva
 	return item
 }
 
-// showLazyTab puts a lazy tab's content in place the first time it is shown.
+// showLazyTab puts a lazy tab's content in place of its empty stand-in the
+// first time it is shown.
 func (m *MainWindow) showLazyTab(item *container.TabItem) {
 	if content, ok := m.unshown[item]; ok {
 		delete(m.unshown, item)
-		item.Content.(*fyne.Container).Add(content)
+		item.Content = content
+		m.tabs.Refresh()
 	}
 }
 

@@ -20,6 +20,10 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 { // -h: start and exit, the anchor for the app's --help
+		fmt.Println("usage: bareclient (with $BROWSER set to the scripted user)")
+		return
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "bareclient:", err)
 		os.Exit(1)

@@ -187,11 +187,17 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 		m.lazyTab(lang.L("Console"), theme.ComputerIcon(), m.console.content),
 	)
 	m.tabs.OnSelected = m.showLazyTab
-	m.win.SetContent(container.NewBorder(top, nil, nil, nil, container.New(newCompactTabs(m.tabs), m.tabs)))
 	size := fyne.NewSize(1024, 700)
 	if opts.WindowSize.Width > 0 && opts.WindowSize.Height > 0 { // as the user left it, however small
 		size = opts.WindowSize
 	}
+	// Sized before its content too, so that the content is laid out at the
+	// window's width from the start: otherwise the first step is laid out at
+	// the content's minimum width and every wrapped paragraph measured piece
+	// by piece, then again at the real width. After it as well, so the
+	// window is never smaller than its content needs.
+	m.win.Resize(size)
+	m.win.SetContent(container.NewBorder(top, nil, nil, nil, container.New(newCompactTabs(m.tabs), m.tabs)))
 	m.win.Resize(size)
 	m.win.SetOnClosed(func() { m.remember(m.connect.target()) })
 	m.win.SetCloseIntercept(m.close)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows/qex"
+	"github.com/qexcompanion/qex-companion/internal/providers"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
 )
 
@@ -33,7 +34,8 @@ func main() {
 func run() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	sb, err := sandbox.Start("127.0.0.1:0")
+	emulators := providers.Emulators(providers.All) // the app's sandbox serves them all
+	sb, err := sandbox.Start("127.0.0.1:0", emulators)
 	if err != nil {
 		return err
 	}
@@ -42,7 +44,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	s, err := c.CreateSession(ctx, sandbox.PublicInputs["qex"]["public-api-key"])
+	s, err := c.CreateSession(ctx, sandbox.PublicInputs(emulators)["qex"][qex.FieldPublicAPIKey])
 	if err != nil {
 		return err
 	}

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -599,6 +603,7 @@ func runCase(t *testing.T, faulty call, fault hostile.Fault, want string) {
 	if err != nil {
 		shown += "qex-companion: " + err.Error() + "\n"
 	}
+	checkGolden(t, faulty, fault, shown)
 	if want == "" {
 		if err != nil {
 			t.Fatalf("failed: %v\n%s", err, shown)
@@ -762,4 +767,55 @@ func approveAtOnce(approval string) error {
 		}
 	}()
 	return nil
+}
+
+// update rewrites the golden files from what the app prints now.
+var update = flag.Bool("update", false, "rewrite testdata/golden from the current output")
+
+var (
+	loopbackPort = regexp.MustCompile(`127\.0\.0\.1(:|%3A)\d+`)
+	// A flow's random values: its state, its PKCE challenge.
+	randomParam = regexp.MustCompile(`(state|code_challenge)(=|%3D)[A-Za-z0-9_-]+`)
+	// Whether the browser's return or a poll notices approval first is a
+	// race; what is printed around it is not, nor how each is named.
+	noticedVia = regexp.MustCompile(`noticed via (the browser's return|polling|your check)\)`)
+	// How many polls fit in the timeout varies: the exchanges the
+	// inspector logs are left out (their lines are not messages), and a
+	// line repeated at once counts once.
+	exchangeLine = regexp.MustCompile(`^• (GET|POST|PUT|PATCH|DELETE) /`)
+)
+
+// checkGolden compares what a person at the terminal sees in a case with
+// the golden file written from the English headless output before the
+// messages became values: scripts parse it, so it must not change.
+func checkGolden(t *testing.T, c call, fault hostile.Fault, shown string) {
+	t.Helper()
+	shown = loopbackPort.ReplaceAllString(shown, "127.0.0.1${1}PORT")
+	shown = randomParam.ReplaceAllString(shown, "${1}${2}RANDOM")
+	shown = noticedVia.ReplaceAllString(shown, "noticed via …)")
+	var lines []string
+	for _, line := range strings.SplitAfter(shown, "\n") {
+		if !exchangeLine.MatchString(line) && (len(lines) == 0 || lines[len(lines)-1] != line) {
+			lines = append(lines, line)
+		}
+	}
+	shown = strings.Join(lines, "")
+	name := regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(c.name+" "+string(fault), "_")
+	path := filepath.Join("testdata", "golden", name+".txt")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(shown), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no golden file (run go test -update once on the old code): %v", err)
+	}
+	if shown != string(want) {
+		t.Errorf("the terminal output changed from %s:\n--- want\n%s--- got\n%s", path, want, shown)
+	}
 }

@@ -3,9 +3,9 @@ package flows
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/callback"
 )
 
@@ -63,7 +63,7 @@ func (e *waitError) Unwrap() error { return e.err }
 
 // ErrTimeout is returned when a flow did not finish within its timeout: the
 // user did not approve, or the server kept failing or did not answer.
-var ErrTimeout = errors.New("timed out")
+var ErrTimeout error = msg.TimedOut.Err(nil)
 
 // Await opens the approval page and waits until a.Check says access was
 // granted. It checks when the browser returns, when the user says they
@@ -73,7 +73,7 @@ var ErrTimeout = errors.New("timed out")
 //
 // When ctx's deadline passes it says why: no approval (the server kept
 // answering "not yet"), or the last real failure.
-func (rt *Runtime) Await(ctx context.Context, a Approval) (via string, err error) {
+func (rt *Runtime) Await(ctx context.Context, a Approval) (via msg.Kind, err error) {
 	var receiver callback.Receiver
 	if !a.NoReturn {
 		receiver = rt.receive(a.ReturnPath)
@@ -84,7 +84,7 @@ func (rt *Runtime) Await(ctx context.Context, a Approval) (via string, err error
 		ready.ReturnURL = receiver.ReturnURL()
 	}
 	if ready.URL, err = a.URL(ready.ReturnURL); err != nil {
-		return "", err
+		return msg.Kind{}, err
 	}
 	if rt.OpenBrowser != nil {
 		ready.OpenErr = rt.OpenBrowser(ready.URL)
@@ -103,22 +103,22 @@ func (rt *Runtime) Await(ctx context.Context, a Approval) (via string, err error
 	for {
 		select {
 		case <-ctx.Done():
-			return "", rt.gaveUp(ctx, last)
+			return msg.Kind{}, rt.gaveUp(ctx, last)
 		case res := <-returns:
 			returns = nil // one return per flow
 			if err := res.Err(); err != nil {
-				return "", err
+				return msg.Kind{}, err
 			}
 			if a.Arrived != nil {
 				if err := a.Arrived(res); err != nil {
-					return "", err
+					return msg.Kind{}, err
 				}
 			}
-			via = "the browser's return"
+			via = msg.ViaReturn
 		case <-rt.checkNow:
-			via = "your check"
+			via = msg.ViaCheck
 		case <-timer.C:
-			via = "polling"
+			via = msg.ViaPolling
 		}
 		checked := time.Now()
 		err := a.Check(ctx)
@@ -136,20 +136,20 @@ func (rt *Runtime) Await(ctx context.Context, a Approval) (via string, err error
 			if last == nil || time.Since(checked) > time.Second {
 				last = err
 			}
-			return "", rt.gaveUp(ctx, last)
+			return msg.Kind{}, rt.gaveUp(ctx, last)
 		}
 		var wait *waitError
 		if !errors.As(err, &wait) {
-			return "", err
+			return msg.Kind{}, err
 		}
 		last = err
-		if via == "polling" {
+		if via == msg.ViaPolling {
 			interval = min(interval*2, rt.PollMax)
 		}
 		next := max(interval, wait.after) // the server may say when to ask again
-		reason := err.Error()
-		if wait.notYet && reason == "" {
-			reason = "not approved yet"
+		reason := msg.FromError(err)
+		if wait.notYet && err.Error() == "" {
+			reason = msg.NotApprovedYet.New(nil)
 		}
 		rt.Emit(Waiting{Reason: reason, Failed: !wait.notYet, Next: next})
 		timer.Reset(next)
@@ -161,11 +161,14 @@ func (rt *Runtime) Await(ctx context.Context, a Approval) (via string, err error
 // last failure is the cause, and is named.
 func (rt *Runtime) gaveUp(ctx context.Context, last error) error {
 	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("cancelled: %w", context.Canceled)
+		return errCancelled
 	}
 	var wait *waitError
 	if last == nil || errors.As(last, &wait) && wait.notYet {
-		return fmt.Errorf("%w: no approval within %s; start again and approve in the browser", ErrTimeout, rt.Timeout)
+		return msg.NoApproval.Err(msg.Args{"After": rt.Timeout}, ErrTimeout)
 	}
-	return fmt.Errorf("%w after %s: the last check failed: %w", ErrTimeout, rt.Timeout, last)
+	return msg.LastCheckAfter.Err(msg.Args{"After": rt.Timeout, "Err": last}, ErrTimeout, last)
 }
+
+// errCancelled ends a flow the user cancelled.
+var errCancelled error = msg.Cancelled.Err(nil, context.Canceled)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"strings"
 )
 
@@ -31,7 +32,7 @@ func (d *Decimal) UnmarshalJSON(b []byte) error {
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.UseNumber()
 		if err := dec.Decode(&n); err != nil {
-			return fmt.Errorf("want a string, a number or null, got %.20q", b)
+			return msg.DecimalWant.Err(msg.Args{"Got": fmt.Sprintf("%.20q", b)})
 		}
 		*d = Decimal(n)
 	}

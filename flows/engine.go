@@ -3,13 +3,12 @@ package flows
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/apihttp"
 	"github.com/qexcompanion/qex-companion/internal/privatefile"
 )
@@ -167,7 +166,7 @@ func (e *Engine) provider(name string) (Provider, error) {
 		}
 		names[i] = p.Info().Name
 	}
-	return nil, &FieldError{Field: "provider", Err: fmt.Errorf("unknown provider %q: choose %s", name, strings.Join(names, ", "))}
+	return nil, &FieldError{Field: "provider", Err: msg.UnknownProvider.Err(msg.Args{"Name": name, "Choices": strings.Join(names, ", ")})}
 }
 
 // Check finds what is wrong with t before anything is sent, as a
@@ -180,9 +179,9 @@ func (e *Engine) Check(t Target) error {
 	info := p.Info()
 	switch {
 	case t.Env != EnvSandbox && t.Env != EnvProduction && t.Env != EnvCustom:
-		return &FieldError{Field: "env", Err: fmt.Errorf("unknown environment %q: choose sandbox, production or a custom URL", t.Env)}
+		return &FieldError{Field: "env", Err: msg.UnknownEnv.Err(msg.Args{"Env": t.Env})}
 	case t.Env == EnvCustom && strings.TrimSpace(t.APIBase) == "":
-		return &FieldError{Field: "api-base", Err: fmt.Errorf("enter your server's API base URL, e.g. %s", info.ProductionBase)}
+		return &FieldError{Field: "api-base", Err: msg.EnterAPIBase.Err(msg.Args{"Example": info.ProductionBase})}
 	case t.APIBase != "":
 		if _, err := apihttp.ParseBaseURL(t.APIBase, info.ProductionBase); err != nil {
 			return &FieldError{Field: "api-base", Err: err}
@@ -195,9 +194,9 @@ func (e *Engine) Check(t Target) error {
 		case v == "" && (builtIn || f.Optional || f.Default != ""):
 			// The sandbox's own credentials, the default, or nothing.
 		case len(f.Choices) > 0 && !slices.Contains(f.Choices, v):
-			return &FieldError{Field: f.Name, Err: fmt.Errorf("%s %q: choose %s", inSentence(f.Label), v, strings.Join(f.Choices, " or "))}
+			return &FieldError{Field: f.Name, Err: msg.NotAChoice.Err(msg.Args{"Field": f.label(), "Value": v, "Choices": strings.Join(f.Choices, " or ")})}
 		case v == "":
-			return &FieldError{Field: f.Name, Err: fmt.Errorf("enter the %s", inSentence(f.Label))}
+			return &FieldError{Field: f.Name, Err: msg.EnterField.Err(msg.Args{"Field": f.label()})}
 		case f.Check != nil:
 			if err := f.Check(strings.TrimSpace(v)); err != nil {
 				return &FieldError{Field: f.Name, Err: err}
@@ -207,14 +206,10 @@ func (e *Engine) Check(t Target) error {
 	return nil
 }
 
-// inSentence writes a label inside a sentence: "Public API key" becomes
-// "public API key"; an acronym ("API token id") stays as it is.
-func inSentence(label string) string {
-	if len(label) > 1 && unicode.IsUpper(rune(label[0])) && unicode.IsLower(rune(label[1])) {
-		return strings.ToLower(label[:1]) + label[1:]
-	}
-	return label
-}
+// label is the field's label as a message parameter: the kind of its
+// words inside a sentence ("public API key") when the catalogue has one,
+// the label as it is otherwise.
+func (f Field) label() any { return msg.FieldLabel(f.Label) }
 
 // usesSandbox tells whether t runs on the embedded sandbox.
 func (e *Engine) usesSandbox(t Target) bool {
@@ -233,11 +228,11 @@ func (e *Engine) baseURL(t Target, info ProviderInfo) (string, error) {
 	case t.Env == EnvProduction:
 		return info.ProductionBase, nil
 	case e.cfg.Sandbox == nil:
-		return "", errors.New("no embedded sandbox in this build: choose a custom URL")
+		return "", msg.NoSandbox.Err(nil)
 	}
 	base, err := e.cfg.Sandbox.URL(info.Name)
 	if err != nil {
-		return "", fmt.Errorf("the embedded sandbox could not start: %w", err)
+		return "", msg.SandboxFailed.Err(msg.Args{"Err": err}, err)
 	}
 	return base, nil
 }
@@ -345,9 +340,9 @@ func (e *Engine) ended(ctx context.Context, err error) error {
 	case errors.Is(err, ErrTimeout):
 		return err // Await said what the time went on
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return fmt.Errorf("%w after %s: %w", ErrTimeout, e.cfg.Timeout, err)
+		return msg.TimedOutAfter.Err(msg.Args{"After": e.cfg.Timeout, "Err": err}, ErrTimeout, err)
 	case ctx.Err() != nil:
-		return fmt.Errorf("cancelled: %w", context.Canceled)
+		return errCancelled
 	}
 	return err
 }
@@ -388,10 +383,10 @@ func (e *Engine) connect(ctx context.Context, t Target, checkNow <-chan struct{}
 			e.cfg.Sessions.Forget(key) //nolint:errcheck // reported by the store's next use
 		}
 		if e.cfg.OpenBrowser == nil {
-			err = fmt.Errorf("%w: the access must be approved again; start again to approve it", err)
+			err = msg.ApproveAgainStart.Err(msg.Args{"Err": err}, err)
 			break
 		}
-		emit(AccessGone{Reason: err.Error()})
+		emit(AccessGone{Reason: msg.FromError(err)})
 		resumed = false
 	}
 	if err != nil {
@@ -416,7 +411,7 @@ func (e *Engine) runtime(t Target, info ProviderInfo, checkNow <-chan struct{}, 
 	if t.Callback != "" {
 		r, ok := e.cfg.Receivers[t.Callback]
 		if !ok {
-			return nil, &FieldError{Field: "callback", Err: fmt.Errorf("unknown callback mode %q: choose loopback, deeplink or none", t.Callback)}
+			return nil, &FieldError{Field: "callback", Err: msg.UnknownCallback.Err(msg.Args{"Mode": t.Callback})}
 		}
 		receiver = r
 	}
@@ -464,18 +459,24 @@ type ConfigWritten struct {
 	Err  error
 }
 
-func (e ConfigWritten) String() string {
+func (e ConfigWritten) String() string { return e.Message().String() }
+
+func (e ConfigWritten) Message() msg.Message {
 	if e.Err != nil {
-		return "could not write the result: " + e.Err.Error()
+		return msg.EventWriteFailed.New(msg.Args{"Err": e.Err})
 	}
-	return "result written to " + e.Path
+	return msg.EventWritten.New(msg.Args{"Path": e.Path})
 }
 
 // RefreshFailed reports a refresh that did not work; the session and what
 // is shown stay as they were.
 type RefreshFailed struct{ Err error }
 
-func (e RefreshFailed) String() string { return "refresh failed: " + e.Err.Error() }
+func (e RefreshFailed) String() string { return e.Message().String() }
+
+func (e RefreshFailed) Message() msg.Message {
+	return msg.EventRefreshFailed.New(msg.Args{"Err": e.Err})
+}
 
 func (e *Engine) currentSession() *connected {
 	e.mu.Lock()
@@ -496,7 +497,7 @@ func (e *Engine) RefreshToken(emit func(Event)) { e.refresh(true, emit) }
 func (e *Engine) refresh(token bool, emit func(Event)) {
 	cur := e.currentSession()
 	if cur == nil {
-		go emit(RefreshFailed{Err: errors.New("not connected: connect first")})
+		go emit(RefreshFailed{Err: msg.NotConnected.Err(nil)})
 		return
 	}
 	go func() {
@@ -505,7 +506,7 @@ func (e *Engine) refresh(token bool, emit func(Event)) {
 		if token {
 			refresher, ok := cur.session.(TokenRefresher)
 			if !ok {
-				emit(RefreshFailed{Err: errors.New("this provider's access has no token to refresh")})
+				emit(RefreshFailed{Err: msg.NoTokenToRefresh.Err(nil)})
 				return
 			}
 			if err := refresher.RefreshToken(ctx); err != nil {
@@ -536,28 +537,32 @@ func (e *Engine) refresh(token bool, emit func(Event)) {
 // ResultUpdated: a refresh fetched the current session's result again.
 type ResultUpdated struct{ Result *Result }
 
-func (e ResultUpdated) String() string { return "refreshed: " + e.Result.Provider }
+func (e ResultUpdated) String() string { return e.Message().String() }
+
+func (e ResultUpdated) Message() msg.Message {
+	return msg.EventRefreshed.New(msg.Args{"Provider": e.Result.Provider})
+}
 
 // Call sends one request with the current session's own authentication
 // (--call); pathQuery is relative to the provider's API base.
 func (e *Engine) Call(ctx context.Context, method, pathQuery string, body []byte) (*CallResponse, error) {
 	cur := e.currentSession()
 	if cur == nil {
-		return nil, errors.New("not connected: connect first")
+		return nil, msg.NotConnected.Err(nil)
 	}
 	method = strings.ToUpper(strings.TrimSpace(method))
 	if !slices.Contains([]string{"GET", "POST", "PUT", "PATCH", "DELETE"}, method) {
-		return nil, fmt.Errorf("method %q: use GET, POST, PUT, PATCH or DELETE", method)
+		return nil, msg.BadMethod.Err(msg.Args{"Method": method})
 	}
 	if !strings.HasPrefix(pathQuery, "/") {
-		return nil, fmt.Errorf("path %q must start with /", pathQuery)
+		return nil, msg.BadPath.Err(msg.Args{"Path": pathQuery})
 	}
 	for tries := 0; ; tries++ {
 		start := time.Now()
 		resp, err := cur.session.Call(ctx, method, pathQuery, body)
 		if IsGone(err) {
 			e.forgetCurrent(cur)
-			return nil, fmt.Errorf("%w: the access must be approved again; connect again", err)
+			return nil, msg.ApproveAgainConnect.Err(msg.Args{"Err": err}, err)
 		}
 		if err != nil {
 			return nil, err
@@ -588,7 +593,7 @@ func (e *Engine) forgetCurrent(cur *connected) {
 // OpenURL opens url with the engine's browser opener.
 func (e *Engine) OpenURL(url string) error {
 	if e.cfg.OpenBrowser == nil {
-		return errors.New("no browser opener configured")
+		return msg.NoBrowserOpener.Err(nil)
 	}
 	return e.cfg.OpenBrowser(url)
 }
@@ -602,7 +607,7 @@ func (e *Engine) SignOut(emit func(Event)) {
 	e.current = nil
 	e.mu.Unlock()
 	if cur == nil {
-		go emit(SignedOut{RemoteErr: errors.New("not connected")})
+		go emit(SignedOut{RemoteErr: msg.NotConnectedSimply.Err(nil)})
 		return
 	}
 	go func() {
@@ -620,7 +625,7 @@ func (e *Engine) SignOutSaved(ctx context.Context, t Target) (SignedOut, error) 
 		return SignedOut{}, err
 	}
 	if e.cfg.Sessions == nil {
-		return SignedOut{}, errors.New("no session storage")
+		return SignedOut{}, msg.NoSessionStorage.Err(nil)
 	}
 	p, _ := e.provider(t.Provider)
 	key := e.SessionKey(t)
@@ -722,8 +727,10 @@ type InputNotRemembered struct {
 	Err   error
 }
 
-func (e InputNotRemembered) String() string {
-	return "could not keep the " + inSentence(e.Label) + " in the keychain: " + e.Err.Error()
+func (e InputNotRemembered) String() string { return e.Message().String() }
+
+func (e InputNotRemembered) Message() msg.Message {
+	return msg.EventNotRemembered.New(msg.Args{"Field": msg.FieldLabel(e.Label), "Err": e.Err})
 }
 
 // Forget deletes a saved session from this device, in the background;

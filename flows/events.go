@@ -4,31 +4,41 @@
 package flows
 
 import (
-	"fmt"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
 // Event is one step of a flow's progress. String is a one-line description
-// for logs; it never contains a secret.
+// for logs, in English; it never contains a secret.
 type Event interface {
 	String() string
+}
+
+// Summarized is an event whose summary is a message, which a front end
+// renders in its own language (String is its English).
+type Summarized interface {
+	Event
+	Message() msg.Message
 }
 
 // Started: the server created what the user is to approve: a QEX partner
 // session, a Liquid OAuth request.
 type Started struct {
-	What        string // "session", "OAuth request"
+	What        msg.Kind // msg.ThingSession, msg.ThingOAuth…
 	ID          string
 	Environment string    // as the server named it, if it did
 	Expires     time.Time // zero when the server did not say
 }
 
-func (e Started) String() string {
-	s := e.What + " " + e.ID + " created"
+func (e Started) String() string { return e.Message().String() }
+
+func (e Started) Message() msg.Message {
+	args := msg.Args{"What": e.What, "ID": e.ID, "Env": e.Environment}
+	kind := msg.EventStarted
 	if e.Environment != "" {
-		s += " (" + e.Environment + ")"
+		kind = msg.EventStartedEnv
 	}
 	if !e.Expires.IsZero() {
 		at := e.Expires.Local()
@@ -36,9 +46,10 @@ func (e Started) String() string {
 		if y, m, d := at.Date(); y != time.Now().Year() || m != time.Now().Month() || d != time.Now().Day() {
 			layout = "2 Jan 2006 15:04:05" // not today: say which day
 		}
-		s += "; it expires at " + at.Format(layout)
+		args["At"] = at.Format(layout)
+		kind = map[msg.Kind]msg.Kind{msg.EventStarted: msg.EventStartedExpires, msg.EventStartedEnv: msg.EventStartedEnvExp}[kind]
 	}
-	return s
+	return kind.New(args)
 }
 
 // ApprovalURLReady: the user must approve the session at URL. Opened says
@@ -50,14 +61,16 @@ type ApprovalURLReady struct {
 	OpenErr   error
 }
 
-func (e ApprovalURLReady) String() string {
+func (e ApprovalURLReady) String() string { return e.Message().String() }
+
+func (e ApprovalURLReady) Message() msg.Message {
 	switch {
 	case e.Opened:
-		return "approval page opened in the browser: " + e.URL
+		return msg.EventApprovalOpened.New(msg.Args{"URL": e.URL})
 	case e.OpenErr != nil:
-		return fmt.Sprintf("could not open a browser (%v); open the approval page yourself: %s", e.OpenErr, e.URL)
+		return msg.EventApprovalNoOpen.New(msg.Args{"URL": e.URL, "Err": e.OpenErr})
 	default:
-		return "open the approval page in a browser: " + e.URL
+		return msg.EventApprovalOpenThis.New(msg.Args{"URL": e.URL})
 	}
 }
 
@@ -65,20 +78,24 @@ func (e ApprovalURLReady) String() string {
 // detected by polling alone.
 type CallbackUnavailable struct{ Err error }
 
-func (e CallbackUnavailable) String() string {
-	return fmt.Sprintf("no browser return address (%v); approval will be detected by polling", e.Err)
+func (e CallbackUnavailable) String() string { return e.Message().String() }
+
+func (e CallbackUnavailable) Message() msg.Message {
+	return msg.EventNoReturn.New(msg.Args{"Err": e.Err})
 }
 
 // Waiting: access is not granted yet, or (Failed) the last check failed
 // for a passing reason; the next check is in Next.
 type Waiting struct {
-	Reason string // what the last check said, e.g. the server's message
+	Reason msg.Message // what the last check said, e.g. the server's message
 	Failed bool
 	Next   time.Duration
 }
 
-func (e Waiting) String() string {
-	return fmt.Sprintf("waiting for approval (%s); checking again in %s", e.Reason, e.Next.Round(100*time.Millisecond))
+func (e Waiting) String() string { return e.Message().String() }
+
+func (e Waiting) Message() msg.Message {
+	return msg.EventWaiting.New(msg.Args{"Reason": e.Reason, "Next": e.Next.Round(100 * time.Millisecond)})
 }
 
 // CallbackIgnored: something arrived at the return address that is not the
@@ -86,12 +103,19 @@ func (e Waiting) String() string {
 // waiting.
 type CallbackIgnored struct{ Reason string }
 
-func (e CallbackIgnored) String() string { return "callback " + e.Reason }
+func (e CallbackIgnored) String() string { return e.Message().String() }
 
-// Approved: the session is approved. Via says how the app noticed.
-type Approved struct{ Via string }
+func (e CallbackIgnored) Message() msg.Message {
+	return msg.EventCallbackIgnored.New(msg.Args{"Reason": msg.Detail(e.Reason)})
+}
 
-func (e Approved) String() string { return "approved (noticed via " + e.Via + ")" }
+// Approved: the session is approved. Via says how the app noticed:
+// msg.ViaReturn, msg.ViaCheck or msg.ViaPolling.
+type Approved struct{ Via msg.Kind }
+
+func (e Approved) String() string { return e.Message().String() }
+
+func (e Approved) Message() msg.Message { return msg.EventApproved.New(msg.Args{"Via": e.Via}) }
 
 // BalancesFetched: the user's balances, at connection and at each refresh.
 type BalancesFetched struct {
@@ -99,8 +123,10 @@ type BalancesFetched struct {
 	At       time.Time
 }
 
-func (e BalancesFetched) String() string {
-	return fmt.Sprintf("balances fetched: %d accounts", len(e.Balances.Accounts))
+func (e BalancesFetched) String() string { return e.Message().String() }
+
+func (e BalancesFetched) Message() msg.Message {
+	return msg.EventBalances.New(msg.Args{"Count": len(e.Balances.Accounts)})
 }
 
 // ResultReady: the flow succeeded; Result is what the provider shows. Its
@@ -108,17 +134,23 @@ func (e BalancesFetched) String() string {
 // the session secret); String holds no secret.
 type ResultReady struct{ Result *Result }
 
-func (e ResultReady) String() string {
-	return fmt.Sprintf("connected: %s profile with %d facts", e.Result.Provider, len(e.Result.Profile))
+func (e ResultReady) String() string { return e.Message().String() }
+
+func (e ResultReady) Message() msg.Message {
+	return msg.EventConnected.New(msg.Args{"Provider": e.Result.Provider, "Count": len(e.Result.Profile)})
 }
 
 // WidgetConfigReady: the widget identity configuration. Config holds the
 // session secret; String does not.
 type WidgetConfigReady struct{ Config widgetcfg.Config }
 
-func (e WidgetConfigReady) String() string { return "widget configuration ready" }
+func (e WidgetConfigReady) String() string { return e.Message().String() }
+
+func (e WidgetConfigReady) Message() msg.Message { return msg.EventWidgetConfig.New(nil) }
 
 // Failed: the flow ended without success.
 type Failed struct{ Err error }
 
-func (e Failed) String() string { return "failed: " + e.Err.Error() }
+func (e Failed) String() string { return e.Message().String() }
+
+func (e Failed) Message() msg.Message { return msg.EventFailed.New(msg.Args{"Err": e.Err}) }

@@ -3,8 +3,9 @@ package flows
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
+
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // EmbeddedAPIBase names the in-process sandbox in saved-session keys: its
@@ -43,7 +44,7 @@ type SavedSession struct {
 }
 
 // ErrNoSavedSession: nothing is saved under that key.
-var ErrNoSavedSession = errors.New("no saved session")
+var ErrNoSavedSession error = msg.NoSavedSession.Err(nil)
 
 // SessionStore remembers approved sessions between launches, each as the
 // opaque blob its provider's Session.Saved returned.
@@ -79,30 +80,36 @@ func (e *goneError) Unwrap() error { return e.err }
 
 // ErrCannotEnd is what Session.End returns for a provider that has no call
 // to end a session: it is forgotten here and lives there until it expires.
-var ErrCannotEnd = errors.New("this provider has no way to end a session from the app: it stays valid on the server until it expires")
+var ErrCannotEnd error = msg.CannotEnd.Err(nil)
 
 // Resumed: a saved session still works; no approval was needed.
 type Resumed struct{ Created time.Time }
 
-func (e Resumed) String() string {
-	return "resumed the saved session from " + e.Created.Local().Format("2 Jan 2006 15:04")
+func (e Resumed) String() string { return e.Message().String() }
+
+func (e Resumed) Message() msg.Message {
+	return msg.EventResumed.New(msg.Args{"Created": e.Created.Local().Format("2 Jan 2006 15:04")})
 }
 
 // ResumeDeclined: a saved session no longer works (it expired or was
 // ended) and was forgotten; a new approval is starting.
-type ResumeDeclined struct{ Reason string }
+type ResumeDeclined struct{ Reason msg.Message }
 
-func (e ResumeDeclined) String() string {
-	return "the saved session cannot be used any more (" + e.Reason + "); it was forgotten and a new one is starting"
+func (e ResumeDeclined) String() string { return e.Message().String() }
+
+func (e ResumeDeclined) Message() msg.Message {
+	return msg.EventResumeDeclined.New(msg.Args{"Reason": e.Reason})
 }
 
 // AccessGone: the access just granted ended at once (the server no
 // longer knows it, or refused to renew it); it was forgotten and a new
 // approval is starting.
-type AccessGone struct{ Reason string }
+type AccessGone struct{ Reason msg.Message }
 
-func (e AccessGone) String() string {
-	return "the access is gone (" + e.Reason + "): it must be approved again, and a new approval is starting"
+func (e AccessGone) String() string { return e.Message().String() }
+
+func (e AccessGone) Message() msg.Message {
+	return msg.EventAccessGone.New(msg.Args{"Reason": e.Reason})
 }
 
 // SessionSaved: the approved session was saved for the next launch (in
@@ -112,15 +119,17 @@ type SessionSaved struct {
 	Where string // "the system keychain" when empty
 }
 
-func (e SessionSaved) String() string {
+func (e SessionSaved) String() string { return e.Message().String() }
+
+func (e SessionSaved) Message() msg.Message {
 	if e.Err != nil {
-		return e.Err.Error()
+		return msg.FromError(e.Err)
 	}
-	where := e.Where
-	if where == "" {
-		where = "the system keychain"
+	var where any = e.Where
+	if e.Where == "" {
+		where = msg.SystemKeychain
 	}
-	return "session saved in " + where + " for the next launch"
+	return msg.EventSessionSaved.New(msg.Args{"Where": where})
 }
 
 // SignedOut: the session was ended and forgotten. RemoteErr says why the
@@ -131,14 +140,16 @@ type SignedOut struct {
 	RemoteErr error
 }
 
-func (e SignedOut) String() string {
+func (e SignedOut) String() string { return e.Message().String() }
+
+func (e SignedOut) Message() msg.Message {
 	switch {
 	case errors.Is(e.RemoteErr, ErrCannotEnd):
-		return "signed out here; " + ErrCannotEnd.Error()
+		return msg.EventSignedOutNoEnd.New(msg.Args{"Err": ErrCannotEnd})
 	case e.RemoteErr != nil:
-		return fmt.Sprintf("signed out here, but the server could not be told (%v): the session may stay valid there until it expires", e.RemoteErr)
+		return msg.EventSignedOutLocal.New(msg.Args{"Err": e.RemoteErr})
 	}
-	return "signed out: the session was ended on the server and forgotten here"
+	return msg.EventSignedOut.New(nil)
 }
 
 // Forgotten: a saved session was deleted from this device (not ended on the
@@ -148,11 +159,13 @@ type Forgotten struct {
 	Err error
 }
 
-func (e Forgotten) String() string {
+func (e Forgotten) String() string { return e.Message().String() }
+
+func (e Forgotten) Message() msg.Message {
 	if e.Err != nil {
-		return "could not forget the saved session: " + e.Err.Error()
+		return msg.EventForgetFailed.New(msg.Args{"Err": e.Err})
 	}
-	return "forgot the saved " + e.Key.Provider + " session for " + e.Key.Env + " " + e.Key.Account
+	return msg.EventForgot.New(msg.Args{"Provider": e.Key.Provider, "Env": e.Key.Env, "Account": e.Key.Account})
 }
 
 // saved reports a save: where the store keeps sessions, when it says.
@@ -187,7 +200,7 @@ func (e *Engine) resume(ctx context.Context, p Provider, rt *Runtime, in Inputs,
 	switch {
 	case IsGone(err):
 		e.cfg.Sessions.Forget(key) //nolint:errcheck // reported by the store's next use
-		emit(ResumeDeclined{Reason: err.Error()})
+		emit(ResumeDeclined{Reason: msg.FromError(err)})
 		return nil, nil
 	case err != nil:
 		return nil, err

@@ -3,11 +3,9 @@ package flows
 import (
 	"context"
 	"errors"
-	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
 	"time"
-
-	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
 // Transient is implemented by a provider's errors from answers that ask
@@ -45,12 +43,14 @@ const minRetryWait = time.Second
 // Retrying: the server answered that it cannot serve the call now (a
 // 429, a 503); the app waits as asked and sends it again.
 type Retrying struct {
-	Reason string // what the server answered, in one line
+	Reason msg.Message // what the server answered
 	Next   time.Duration
 }
 
-func (e Retrying) String() string {
-	return fmt.Sprintf("%s; trying again in %s", e.Reason, e.Next.Round(100*time.Millisecond))
+func (e Retrying) String() string { return e.Message().String() }
+
+func (e Retrying) Message() msg.Message {
+	return msg.EventRetrying.New(msg.Args{"Reason": e.Reason, "Next": e.Next.Round(100 * time.Millisecond)})
 }
 
 // retrying runs call until it succeeds, fails for good, or has been sent
@@ -72,7 +72,7 @@ func retrying[T any](ctx context.Context, emit func(Event), call func() (T, erro
 		if !fits(ctx, wait) {
 			return v, err
 		}
-		emit(Retrying{Reason: oneline.Clean(err.Error(), 300), Next: wait})
+		emit(Retrying{Reason: msg.FromError(err), Next: wait})
 		if !sleep(ctx, wait) {
 			return v, err
 		}

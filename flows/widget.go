@@ -1,10 +1,10 @@
 package flows
 
 import (
-	"errors"
 	"strings"
 	"sync"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 	"github.com/qexcompanion/qex-companion/widgetcfg/host"
 )
@@ -18,24 +18,34 @@ type WidgetHostReady struct {
 
 // String names the page without the link's one-time launch nonce, which
 // is a credential until spent.
-func (e WidgetHostReady) String() string {
+func (e WidgetHostReady) String() string { return e.Message().String() }
+
+func (e WidgetHostReady) Message() msg.Message {
 	page, _, _ := strings.Cut(e.URL, "#")
 	if e.OpenErr != nil {
-		return "widget page at " + page + " not opened (" + e.OpenErr.Error() + "): open its one-time link yourself"
+		return msg.EventWidgetNotOpened.New(msg.Args{"Page": page, "Err": e.OpenErr})
 	}
-	return "widget page opened: " + page
+	return msg.EventWidgetOpened.New(msg.Args{"Page": page})
 }
 
 // WidgetEvent is an event the hosted widget emitted.
 type WidgetEvent struct{ host.Event }
 
-func (e WidgetEvent) String() string { return "widget " + e.Name + ": " + e.Summary() }
+func (e WidgetEvent) String() string { return e.Message().String() }
+
+func (e WidgetEvent) Message() msg.Message {
+	return msg.EventWidget.New(msg.Args{"Name": e.Name, "Summary": msg.Detail(e.Summary())})
+}
 
 // WidgetRefused: the widget host refused a request (a spent launch link,
 // no token, a foreign origin, an oversize body).
 type WidgetRefused struct{ Reason string }
 
-func (e WidgetRefused) String() string { return "widget host " + e.Reason }
+func (e WidgetRefused) String() string { return e.Message().String() }
+
+func (e WidgetRefused) Message() msg.Message {
+	return msg.EventWidgetRefused.New(msg.Args{"Reason": msg.Detail(e.Reason)})
+}
 
 // widgetHost is the engine's one widget page, started on first use and
 // again when the connected server's widget script or environment changes.
@@ -62,7 +72,7 @@ func (e *Engine) OpenWidget(cfg widgetcfg.Config, emit func(Event)) {
 		if e.cfg.OpenBrowser != nil {
 			ready.OpenErr = e.cfg.OpenBrowser(url)
 		} else {
-			ready.OpenErr = errors.New("no browser opener configured")
+			ready.OpenErr = msg.NoBrowserOpener.Err(nil)
 		}
 		emit(ready)
 	}()
@@ -74,7 +84,7 @@ func (e *Engine) OpenWidget(cfg widgetcfg.Config, emit func(Event)) {
 func (e *Engine) ServeWidget(cfg widgetcfg.Config, emit func(Event)) (string, error) {
 	cur := e.currentSession()
 	if cur == nil || cur.result.Widget == nil {
-		return "", errors.New("not connected: connect first, then open the widget")
+		return "", msg.NotConnectedWidget.Err(nil)
 	}
 	w := &e.widget
 	w.mu.Lock()

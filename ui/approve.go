@@ -71,7 +71,7 @@ func newApproveStep(m *MainWindow) *approveStep {
 	})
 	openBtn := widget.NewButton(lang.L("Open again"), func() {
 		if err := m.engine.OpenURL(s.url); err != nil {
-			s.copied.SetText(lang.L("{{.Err}}. Copy the link into a browser instead.", map[string]any{"Err": oneline.Sentence(err.Error())}))
+			s.copied.SetText(lang.L("{{.Err}}. Copy the link into a browser instead.", map[string]any{"Err": oneline.Sentence(sayErr(err))}))
 		}
 	})
 	s.checkBtn = widget.NewButton(lang.L("I've approved"), m.checkNow)
@@ -124,7 +124,7 @@ func (s *approveStep) waitFor(e flows.ApprovalURLReady) {
 		s.intro.SetText(lang.L("The approval page opened in your browser. Sign in there and approve the connection.") + phone)
 		s.statusL.SetText(lang.L("Waiting for your approval…"))
 	case e.OpenErr != nil:
-		s.intro.SetText(lang.L("Your browser could not be opened: {{.Err}}. Copy the link below into a browser, or press Open again.", map[string]any{"Err": oneline.Clean(e.OpenErr.Error(), 200)}) + phone)
+		s.intro.SetText(lang.L("Your browser could not be opened: {{.Err}}. Copy the link below into a browser, or press Open again.", map[string]any{"Err": oneline.Clean(sayErr(e.OpenErr), 200)}) + phone)
 		s.intro.Importance = widget.WarningImportance
 		s.statusL.SetText(lang.L("Waiting for your approval…"))
 	default:
@@ -193,16 +193,16 @@ func (s *approveStep) status(e flows.Waiting) {
 		next = e.Next.Round(100 * time.Millisecond)
 	}
 	if e.Failed {
-		s.statusL.SetText(lang.L("The last check failed ({{.Reason}}). Checking again in {{.Next}}.", map[string]any{"Reason": strings.TrimSuffix(e.Reason, "."), "Next": next.String()}))
+		s.statusL.SetText(lang.L("The last check failed ({{.Reason}}). Checking again in {{.Next}}.", map[string]any{"Reason": strings.TrimSuffix(say(e.Reason), "."), "Next": next.String()}))
 		return
 	}
-	s.statusL.SetText(lang.L("Waiting for approval ({{.Reason}}). Checking again in {{.Next}}.", map[string]any{"Reason": strings.TrimSuffix(e.Reason, "."), "Next": next.String()}))
+	s.statusL.SetText(lang.L("Waiting for approval ({{.Reason}}). Checking again in {{.Next}}.", map[string]any{"Reason": strings.TrimSuffix(say(e.Reason), "."), "Next": next.String()}))
 }
 
 // fail shows why the flow ended, with Retry.
 func (s *approveStep) fail(err error) {
 	s.stop()
-	msg := oneline.Sentence(err.Error())
+	msg := oneline.Sentence(sayErr(err))
 	if errors.Is(err, flows.ErrTimeout) {
 		msg = lang.L("Timed out: nobody approved the connection in time. Retry to get a new link.")
 	}

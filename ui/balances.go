@@ -407,7 +407,7 @@ func (s *balancesStep) refreshing(on bool) {
 
 func (s *balancesStep) refreshFailed(err error) {
 	s.refreshing(false)
-	s.errLabel.SetText(lang.L("{{.Err}}. What is shown is from the last successful refresh.", map[string]any{"Err": oneline.Sentence(err.Error())}))
+	s.errLabel.SetText(lang.L("{{.Err}}. What is shown is from the last successful refresh.", map[string]any{"Err": oneline.Sentence(sayErr(err))}))
 	s.errLabel.Show()
 }
 

@@ -109,8 +109,8 @@ func (c *console) answered(method, path, body string, resp *flows.CallResponse, 
 	c.send.Enable()
 	e := consoleEntry{method: method, path: path, body: body}
 	if err != nil {
-		e.summary = fmt.Sprintf("%s %s → %s", method, oneline.Clean(path, 80), oneline.Clean(err.Error(), 120))
-		e.shown = oneline.Sentence(err.Error()) + "."
+		e.summary = fmt.Sprintf("%s %s → %s", method, oneline.Clean(path, 80), oneline.Clean(sayErr(err), 120))
+		e.shown = sentence(oneline.Sentence(sayErr(err)))
 	} else {
 		headers, shownBody := resp.Shown()
 		e.summary = fmt.Sprintf("%s %s → %d in %s", method, oneline.Clean(path, 80), resp.Status, resp.Latency.Round(time.Millisecond))

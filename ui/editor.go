@@ -180,17 +180,21 @@ func (e *editor) open() {
 	}
 }
 
+// shownProblem is a problem at one field, in the window's language.
+type shownProblem struct{ Field, Text string }
+
 // problemsOf is what is wrong with c, and with the form that made it.
-func (e *editor) problemsOf(c widgetcfg.Config) []widgetcfg.Problem {
-	problems := c.Problems()
-	for i, p := range problems {
+func (e *editor) problemsOf(c widgetcfg.Config) []shownProblem {
+	var problems []shownProblem
+	for _, p := range c.Problems() {
+		text := say(p.Message)
 		if p.Field == "public_api_key" && c.PublicAPIKey == "" {
-			problems[i].Message = lang.L("missing: connect first, or type the key on Connect")
+			text = lang.L("missing: connect first, or type the key on Connect")
 		}
+		problems = append(problems, shownProblem{p.Field, text})
 	}
 	if session := e.m.config.cfg.Identity; e.withIdentity.Checked && (session == nil || session.UserSession == nil) {
-		problems = append(problems, widgetcfg.Problem{Field: "identity",
-			Message: lang.L("no session is connected to include: connect first, or paste a Liquid user JWT")})
+		problems = append(problems, shownProblem{"identity", lang.L("no session is connected to include: connect first, or paste a Liquid user JWT")})
 	}
 	return problems
 }
@@ -502,14 +506,14 @@ func (e *editor) update() {
 		if l := e.problemLabel(p.Field); l != nil {
 			sections[e.sectionOf[l]] = true
 			if l.Visible() {
-				l.SetText(l.Text + "\n" + oneline.Sentence(p.Message))
+				l.SetText(l.Text + "\n" + oneline.Sentence(p.Text))
 			} else {
-				l.SetText(oneline.Sentence(p.Message))
+				l.SetText(oneline.Sentence(p.Text))
 				l.Show()
 			}
 			continue
 		}
-		general = append(general, p.String())
+		general = append(general, p.Field+": "+p.Text)
 	}
 	e.general.SetText(strings.Join(general, "\n"))
 	e.general.Hidden = len(general) == 0
@@ -562,7 +566,7 @@ func (e *editor) saveAs() {
 	withSecret := e.withIdentity.Checked
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
-			e.notice.SetText(oneline.Sentence(err.Error()))
+			e.notice.SetText(oneline.Sentence(sayErr(err)))
 			return
 		}
 		if w == nil {
@@ -580,7 +584,7 @@ func (e *editor) saveAs() {
 // form includes the session.
 func (e *editor) saveTo(path string, withIdentity bool) {
 	if err := e.read().Save(path, withIdentity); err != nil {
-		e.notice.SetText(oneline.Sentence(err.Error()))
+		e.notice.SetText(oneline.Sentence(sayErr(err)))
 		return
 	}
 	if withIdentity {
@@ -599,7 +603,7 @@ func (e *editor) openFile() {
 func (e *editor) chooseFile() {
 	dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
-			e.notice.SetText(oneline.Sentence(err.Error()))
+			e.notice.SetText(oneline.Sentence(sayErr(err)))
 			return
 		}
 		if r == nil {
@@ -615,7 +619,7 @@ func (e *editor) chooseFile() {
 func (e *editor) loadFile(path string) {
 	c, err := widgetcfg.Load(path)
 	if err != nil {
-		e.notice.SetText(oneline.Sentence(err.Error()))
+		e.notice.SetText(oneline.Sentence(sayErr(err)))
 		return
 	}
 	e.ownKey = c.PublicAPIKey != ""

@@ -145,7 +145,7 @@ func (i *inspector) log(e flows.Event) {
 		i.widgetList.ScrollToBottom()
 		i.tabs.Refresh()
 	}
-	i.logText(e.String())
+	i.logText(sayEvent(e))
 }
 
 // newWidgetPanel lists widget events live: time, name, a one-line summary;
@@ -256,7 +256,7 @@ func (i *inspector) copySelectedAsCurl() {
 func (i *inspector) exportHARDialog() {
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
-			i.tell(oneline.Sentence(err.Error()))
+			i.tell(oneline.Sentence(sayErr(err)))
 			return
 		}
 		if w == nil {

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"image/color"
 	"image/png"
 	"net/http"
@@ -81,9 +82,9 @@ func scriptedFlow(upTo int) []flows.Event {
 	events := []flows.Event{
 		flows.HTTPExchange{Start: fixedTime, Method: "POST", URL: "http://127.0.0.1:40123/api/v1/session", Path: "/api/v1/session", Status: 200, Latency: 12 * time.Millisecond,
 			RequestBody: `{"public_api_key": "pk_sandbox_5f3c1a7e"}`, ResponseBody: `{"payload": {"session_secret": "[redacted]"}}`},
-		flows.Started{What: "session", ID: "3f1c2a7e-2b9d-4e60-8c41-9a7d3e2f1b08", Environment: "SANDBOX"},
+		flows.Started{What: msg.ThingSession, ID: "3f1c2a7e-2b9d-4e60-8c41-9a7d3e2f1b08", Environment: "SANDBOX"},
 		flows.ApprovalURLReady{URL: approval, Opened: true},
-		flows.Approved{Via: "the browser's return"},
+		flows.Approved{Via: msg.ViaReturn},
 		flows.BalancesFetched{Balances: accounts, At: fixedTime},
 		flows.ResultReady{Result: &flows.Result{Provider: "qex", Balances: accounts, Widget: &flows.Widget{
 			Config: widgetcfg.ForSession("pk_sandbox_5f3c1a7e-2b9d-4e60-8c41-9a7d3e2f1b08", "3f1c2a7e-2b9d-4e60-8c41-9a7d3e2f1b08", "not-a-real-secret")}}},

@@ -133,7 +133,7 @@ func (s *configStep) written(e flows.ConfigWritten) {
 }
 
 func (s *configStep) showError(err error) {
-	s.errLabel.SetText(oneline.Sentence(err.Error()))
+	s.errLabel.SetText(oneline.Sentence(sayErr(err)))
 	s.errLabel.Show()
 }
 
@@ -143,7 +143,7 @@ func (s *configStep) widgetReady(e flows.WidgetHostReady) {
 	s.errLabel.Hide()
 	text := lang.L("The widget opened in your browser ({{.URL}}). Its events appear in the Inspector, under Widget.", map[string]any{"URL": e.URL})
 	if e.OpenErr != nil {
-		text = lang.L("The widget page is at {{.URL}}; open it in a browser ({{.Err}}). Its events appear in the Inspector.", map[string]any{"URL": e.URL, "Err": oneline.Clean(e.OpenErr.Error(), 200)})
+		text = lang.L("The widget page is at {{.URL}}; open it in a browser ({{.Err}}). Its events appear in the Inspector.", map[string]any{"URL": e.URL, "Err": oneline.Clean(sayErr(e.OpenErr), 200)})
 	}
 	s.notice.SetText(text)
 	s.m.editor.notice.SetText(text)

@@ -363,7 +363,7 @@ func (m *MainWindow) emit() func(flows.Event) {
 func (m *MainWindow) startFlow() {
 	target := m.connect.target()
 	if err := m.engine.Check(target); err != nil {
-		m.connect.showError(err.Error())
+		m.connect.showError(sayErr(err))
 		return
 	}
 	if p := m.connect.scenarios; p != nil && p.active() != "" {
@@ -516,31 +516,31 @@ func (m *MainWindow) handle(gen int, e flows.Event) {
 	case flows.Resumed:
 		m.balances.resumed(lang.L("Resumed session from {{.Created}}: no approval needed.", map[string]any{"Created": formatDay(e.Created, m.opts.Now())}))
 	case flows.ResumeDeclined:
-		m.connect.info(oneline.Sentence(e.String()) + ".")
+		m.connect.info(sentence(oneline.Sentence(say(e.Message()))))
 	case flows.Retrying:
-		msg := lang.L("The server asked to wait ({{.Reason}}); trying again in {{.Next}}.", map[string]any{"Reason": oneline.Clean(e.Reason, 300), "Next": e.Next.Round(time.Second).String()})
+		msg := lang.L("The server asked to wait ({{.Reason}}); trying again in {{.Next}}.", map[string]any{"Reason": oneline.Clean(say(e.Reason), 300), "Next": e.Next.Round(time.Second).String()})
 		if m.approve.active() {
 			m.approve.statusL.SetText(msg)
 		} else {
 			m.connect.info(msg)
 		}
 	case flows.AccessGone: // the approval that follows replaces the step: say it above
-		m.note(lang.L("The access is gone ({{.Reason}}): it must be approved again, and a new approval is starting.", map[string]any{"Reason": oneline.Clean(e.Reason, 300)}))
+		m.note(lang.L("The access is gone ({{.Reason}}): it must be approved again, and a new approval is starting.", map[string]any{"Reason": oneline.Clean(say(e.Reason), 300)}))
 	case flows.SessionSaved:
 		if e.Err != nil {
-			m.note(e.Err.Error())
+			m.note(sayErr(e.Err))
 		}
 		m.connect.listSaved()
 	case flows.SignedOut:
 		m.conn = nil
 		m.balances.countDown(time.Time{})
 		m.connect.busy(false)
-		m.connect.info(oneline.Sentence(e.String()) + ".")
+		m.connect.info(sentence(oneline.Sentence(say(e.Message()))))
 		m.connect.listSaved()
 		m.show(m.connect)
 	case flows.Forgotten:
 		if e.Err != nil {
-			m.connect.showError(e.Err.Error())
+			m.connect.showError(sayErr(e.Err))
 		}
 		m.connect.listSaved()
 	case flows.Failed:
@@ -550,7 +550,7 @@ func (m *MainWindow) handle(gen int, e flows.Event) {
 			m.approve.fail(e.Err)
 			return
 		}
-		m.connect.showError(e.Err.Error())
+		m.connect.showError(sayErr(e.Err))
 		m.show(m.connect)
 	}
 }

@@ -3,7 +3,7 @@ package widgetcfg
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"io/fs"
 	"os"
 
@@ -18,7 +18,7 @@ func (c Config) WriteFile(path string) error {
 		err = privatefile.Write(path, data)
 	}
 	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+		return msg.WidgetCannotWrite.Err(msg.Args{"Path": path, "Err": unwrapPath(err)}, unwrapPath(err))
 	}
 	return nil
 }
@@ -37,11 +37,11 @@ func (c Config) Save(path string, withIdentity bool) error {
 func Load(path string) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return Config{}, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+		return Config{}, msg.WidgetCannotRead.Err(msg.Args{"Path": path, "Err": unwrapPath(err)}, unwrapPath(err))
 	}
 	var c Config
 	if err := json.Unmarshal(data, &c); err != nil {
-		return Config{}, fmt.Errorf("%s is not a widget configuration: %v", path, err)
+		return Config{}, msg.WidgetNotConfig.Err(msg.Args{"Path": path, "Err": err})
 	}
 	return c, nil
 }

@@ -2,19 +2,26 @@ package widgetcfg
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // Problem is one thing wrong with a configuration, at one field.
 type Problem struct {
 	Field   string // e.g. "funding_default.currency"
-	Message string
+	Message msg.Message
 }
 
-func (p Problem) String() string { return p.Field + ": " + p.Message }
+func (p Problem) String() string { return p.Msg().String() }
+
+// Msg is the problem with its field, as one message.
+func (p Problem) Msg() msg.Message {
+	return msg.ProblemAt.New(msg.Args{"Field": p.Field, "Problem": p.Message})
+}
 
 // Limits the documents set on partner fields.
 const (
@@ -27,20 +34,20 @@ const (
 // order.
 func (c Config) Problems() []Problem {
 	var ps []Problem
-	add := func(field, format string, args ...any) {
-		ps = append(ps, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+	add := func(field string, kind msg.Kind, args msg.Args) {
+		ps = append(ps, Problem{Field: field, Message: kind.New(args)})
 	}
 	if !strings.HasPrefix(c.PublicAPIKey, "pk_") {
-		add("public_api_key", `must start with "pk_"`)
+		add("public_api_key", msg.WidgetKeyPrefix, nil)
 	}
 	if c.ConfigVersion == "" {
-		add("config_version", "missing (use %q)", ConfigVersion)
+		add("config_version", msg.WidgetMissingUse, msg.Args{"Value": ConfigVersion})
 	}
 	if c.Theme != "" && c.Theme != "light" && c.Theme != "dark" {
-		add("theme", `must be "light" or "dark", not %q`, c.Theme)
+		add("theme", msg.WidgetThemes, msg.Args{"Value": c.Theme})
 	}
 	if c.UserLocale != "" && !localePattern.MatchString(c.UserLocale) {
-		add("user_locale", "%q is not a language tag such as en or en-US", c.UserLocale)
+		add("user_locale", msg.WidgetLocale, msg.Args{"Value": c.UserLocale})
 	}
 	checkDefault := func(name string, d *Default) {
 		if d == nil {
@@ -55,9 +62,9 @@ func (c Config) Problems() []Problem {
 		}
 		switch {
 		case s.Method == "":
-			add(name+".method", "missing (one of %s)", strings.Join(methods, ", "))
+			add(name+".method", msg.WidgetMissingOneOf, msg.Args{"Choices": strings.Join(methods, ", ")})
 		case !slices.Contains(methods, s.Method):
-			add(name+".method", "%q is not a %s method (one of %s)", s.Method, strings.TrimSuffix(name, "_settlement"), strings.Join(methods, ", "))
+			add(name+".method", msg.WidgetNotMethod, msg.Args{"Value": s.Method, "Side": strings.TrimSuffix(name, "_settlement"), "Choices": strings.Join(methods, ", ")})
 		}
 		checkScheme(add, name, s.CurrencyScheme)
 		checkQuantity(add, name, s.Currency, string(s.Quantity))
@@ -71,7 +78,7 @@ func (c Config) Problems() []Problem {
 	checkSettlement("funding_settlement", c.FundingSettlement, FundingMethods)
 	checkSettlement("payout_settlement", c.PayoutSettlement, PayoutMethods)
 	if funding, payout := c.quantitySide("funding"), c.quantitySide("payout"); funding != "" && payout != "" {
-		add(payout+".quantity", "a quantity is already set on the funding side (%s.quantity); set it on one side only", funding)
+		add(payout+".quantity", msg.WidgetQuantityTwice, msg.Args{"Funding": funding})
 	}
 	for _, key := range sortedStyleKeys(c.CustomStyles) {
 		checkStyle(add, key, c.CustomStyles[key])
@@ -79,32 +86,32 @@ func (c Config) Problems() []Problem {
 	if id := c.Identity; id != nil {
 		switch {
 		case id.UserSession != nil && id.LiquidUserJWT != "":
-			add("identity", "has both user_session and liquid_user_jwt; give exactly one")
+			add("identity", msg.WidgetBothIdentities, nil)
 		case id.UserSession == nil && id.LiquidUserJWT == "":
-			add("identity", "is empty; give user_session or liquid_user_jwt, or leave identity out")
+			add("identity", msg.WidgetNoIdentity, nil)
 		case id.UserSession != nil:
 			if id.UserSession.SessionID == "" {
-				add("identity.user_session.session_id", "missing")
+				add("identity.user_session.session_id", msg.WidgetMissing, nil)
 			}
 			if id.UserSession.SessionSecret == "" {
-				add("identity.user_session.session_secret", "missing")
+				add("identity.user_session.session_secret", msg.WidgetMissing, nil)
 			}
 		case strings.Count(id.LiquidUserJWT, ".") != 2:
-			add("identity.liquid_user_jwt", "is not a JWT (three dot-separated parts)")
+			add("identity.liquid_user_jwt", msg.WidgetNotJWT, nil)
 		}
 	}
 	if n := len([]rune(c.PartnerOrderID)); n > MaxPartnerOrderID {
-		add("partner_order_id", "is %d characters; at most %d", n, MaxPartnerOrderID)
+		add("partner_order_id", msg.WidgetTooLong, msg.Args{"Length": n, "Max": MaxPartnerOrderID})
 	}
 	if len(c.PartnerTags) > MaxPartnerTags {
-		add("partner_tags", "has %d tags; at most %d", len(c.PartnerTags), MaxPartnerTags)
+		add("partner_tags", msg.WidgetTooManyTags, msg.Args{"Count": len(c.PartnerTags), "Max": MaxPartnerTags})
 	}
 	for i, tag := range c.PartnerTags {
 		switch n := len([]rune(tag)); {
 		case n == 0:
-			add(fmt.Sprintf("partner_tags[%d]", i), "is empty")
+			add("partner_tags["+strconv.Itoa(i)+"]", msg.WidgetEmpty, nil)
 		case n > MaxPartnerTag:
-			add(fmt.Sprintf("partner_tags[%d]", i), "is %d characters; at most %d", n, MaxPartnerTag)
+			add("partner_tags["+strconv.Itoa(i)+"]", msg.WidgetTooLong, msg.Args{"Length": n, "Max": MaxPartnerTag})
 		}
 	}
 	return ps
@@ -114,10 +121,16 @@ func (c Config) Problems() []Problem {
 func (c Config) Validate() error {
 	var errs []error
 	for _, p := range c.Problems() {
-		errs = append(errs, errors.New(p.String()))
+		errs = append(errs, problemError{p})
 	}
 	return errors.Join(errs...)
 }
+
+// problemError is a Problem as an error.
+type problemError struct{ p Problem }
+
+func (e problemError) Error() string    { return e.p.String() }
+func (e problemError) Msg() msg.Message { return e.p.Msg() }
 
 // quantitySide names the field that sets a quantity on side ("funding" or
 // "payout"), or "".
@@ -135,7 +148,7 @@ func (c Config) quantitySide(side string) string {
 	return ""
 }
 
-type addFunc func(field, format string, args ...any)
+type addFunc func(field string, kind msg.Kind, args msg.Args)
 
 var (
 	localePattern   = regexp.MustCompile(`^[a-z]{2,3}([-_][A-Za-z]{2,4})?$`)
@@ -148,7 +161,7 @@ var (
 
 func checkScheme(add addFunc, name, scheme string) {
 	if scheme != "" && scheme != SchemeFiat && scheme != SchemeCrypto {
-		add(name+".currency_scheme", `must be "FIAT" or "CRYPTO", not %q`, scheme)
+		add(name+".currency_scheme", msg.WidgetScheme, msg.Args{"Value": scheme})
 	}
 }
 
@@ -157,10 +170,10 @@ func checkQuantity(add addFunc, name, currency, quantity string) {
 		return
 	}
 	if !decimalPattern.MatchString(quantity) || strings.Trim(quantity, "0.") == "" {
-		add(name+".quantity", "%q is not a positive amount such as 0.05 or 100", quantity)
+		add(name+".quantity", msg.WidgetNotAmount, msg.Args{"Value": quantity})
 	}
 	if currency == "" {
-		add(name+".currency", "missing: a side with a quantity needs a currency")
+		add(name+".currency", msg.WidgetNeedsCurrency, nil)
 	}
 }
 
@@ -169,17 +182,17 @@ func checkTyped(add addFunc, field string, v *TypedValue, wantType string) {
 		return
 	}
 	if v.Type != wantType {
-		add(field+".type", "must be %q, not %q", wantType, v.Type)
+		add(field+".type", msg.WidgetMustBe, msg.Args{"Want": wantType, "Value": v.Type})
 	}
 	if strings.TrimSpace(v.Value) == "" {
-		add(field+".value", "missing")
+		add(field+".value", msg.WidgetMissing, nil)
 	}
 }
 
 func checkStyle(add addFunc, key string, style Style) {
 	field := "custom_styles." + key
 	if !slices.Contains(StyleKeys, key) {
-		add(field, "is not a style the widget knows (one of %s)", strings.Join(StyleKeys, ", "))
+		add(field, msg.WidgetUnknownStyle, msg.Args{"Choices": strings.Join(StyleKeys, ", ")})
 		return
 	}
 	props := make([]string, 0, len(style))
@@ -191,11 +204,11 @@ func checkStyle(add addFunc, key string, style Style) {
 		value := strings.TrimSpace(style[prop])
 		switch {
 		case !propertyPattern.MatchString(prop):
-			add(field, "%q is not a CSS property name", prop)
+			add(field, msg.WidgetNotProperty, msg.Args{"Value": prop})
 		case isColourProperty(prop) && !IsColour(value):
-			add(field+"."+prop, "%q is not a colour (use #rrggbb, rgb(…) or a colour name)", value)
+			add(field+"."+prop, msg.WidgetNotColour, msg.Args{"Value": value})
 		case strings.ContainsAny(value, ";{}<>"):
-			add(field+"."+prop, "%q may not contain ; { } < or >", value)
+			add(field+"."+prop, msg.WidgetBadCSS, msg.Args{"Value": value})
 		}
 	}
 }

@@ -5,8 +5,7 @@ package accounts
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"strings"
 
 	"github.com/qexcompanion/qex-companion/flows"
@@ -20,7 +19,7 @@ type ID string
 func (id *ID) UnmarshalJSON(b []byte) error {
 	var text flows.Decimal
 	if err := text.UnmarshalJSON(b); err != nil {
-		return fmt.Errorf("id: %w", err)
+		return msg.IDReason.Err(msg.Args{"Err": err}, err)
 	}
 	*id = ID(text)
 	return nil
@@ -67,7 +66,7 @@ type Accounts struct {
 func (a *Accounts) UnmarshalJSON(b []byte) error {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(b, &fields); err != nil || fields == nil {
-		return errors.New("it is not an object with crypto_accounts and fiat_accounts")
+		return msg.AccountsShape.Err(nil)
 	}
 	var missing []string
 	for _, name := range []string{"crypto_accounts", "fiat_accounts"} {
@@ -76,7 +75,7 @@ func (a *Accounts) UnmarshalJSON(b []byte) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("it has no %s list", strings.Join(missing, " or "))
+		return msg.AccountsNoList.Err(msg.Args{"Lists": strings.Join(missing, " or ")})
 	}
 	type lists Accounts // without this method
 	return json.Unmarshal(b, (*lists)(a))

@@ -12,7 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
 	"net/url"
 	"sort"
@@ -40,7 +40,7 @@ type Key struct {
 func ParseUserToken(token string) (Key, error) {
 	access, secret, ok := strings.Cut(token, ":")
 	if !ok || access == "" || secret == "" || strings.Contains(secret, ":") || !printable(access) || !printable(secret) {
-		return Key{}, errors.New("the user token is not <access_key>:<secret_key>")
+		return Key{}, msg.ExchangeBadUserToken.Err(nil)
 	}
 	return Key{Access: access, Secret: secret}, nil
 }
@@ -128,11 +128,11 @@ func NewClient(baseURL string, hc *http.Client, now func() time.Time) (*Client, 
 func (c *Client) Sign(method, pathQuery string, key Key) (string, error) {
 	u, err := url.Parse(pathQuery)
 	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(u.Path, "/") || u.Fragment != "" {
-		return "", fmt.Errorf("%q is not an API path such as /api/v2/members/me", oneline.Clean(pathQuery, 100))
+		return "", msg.ExchangeNotAPIPath.Err(msg.Args{"Path": oneline.Clean(pathQuery, 100)})
 	}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return "", fmt.Errorf("the query of %q cannot be read: %v", oneline.Clean(pathQuery, 100), err)
+		return "", msg.ExchangeBadQuery.Err(msg.Args{"Path": oneline.Clean(pathQuery, 100), "Err": err})
 	}
 	q.Set("access_key", key.Access)
 	q.Set("tonce", strconv.FormatInt(nextTonce(key.Access, c.now()), 10))
@@ -147,14 +147,14 @@ func (c *Client) Send(ctx context.Context, call string, key *Key, method, pathQu
 	if key != nil {
 		signed, err := c.Sign(method, pathQuery, *key)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", call, err)
+			return nil, msg.CallWrapped.Err(msg.Args{"Call": msg.Call(call), "Err": err}, err)
 		}
 		pathQuery = signed
 	}
 	resp, err := apihttp.Send(ctx, c.http, call, c.base, method, pathQuery, nil, body)
 	var tooLarge *apihttp.TooLargeError
 	if errors.As(err, &tooLarge) {
-		return nil, fmt.Errorf("%s failed: the server's answer (HTTP %d) is too long: %v; check the API base URL", call, resp.Status, tooLarge)
+		return nil, msg.TooLong.Err(msg.Args{"Call": msg.Call(call), "Status": resp.Status, "Err": tooLarge}, tooLarge)
 	}
 	return resp, err
 }
@@ -182,37 +182,29 @@ const (
 	CodeOutOfScope          = 2011
 )
 
-// advice says, per code, what went wrong and what to do.
-var advice = map[int]string{
-	CodeAuthorizationFailed: "authorization failed (2001): the call was not signed as APIv2 wants; sign in again",
-	CodeSignatureIncorrect:  "the signature was refused (2005): the saved secret key does not match its access key; sign out and connect again",
-	CodeTonceUsed:           "the tonce was already used (2006): another program is using the same access key; try again",
-	CodeTonceInvalid:        "the tonce is not within 30 seconds of EXchange's clock (2007): set this computer's clock right and try again",
-	CodeKeyUnknown:          "EXchange does not know the access key (2008): it was revoked; sign out and connect again",
-	CodeKeyDisabled:         "the access key is disabled (2009): API access is turned off for this EXchange account; turn it on in EXchange's settings",
-	CodeKeyExpired:          "the access key has expired (2010) and the token broker could not renew it: connect again",
-	CodeOutOfScope:          "the call is out of the token's scopes (2011): connect again with the scope it needs (profile, history or trade)",
-}
+func (e *APIError) Error() string { return e.Msg().String() }
 
-func (e *APIError) Error() string {
-	if a, ok := advice[e.Code]; ok {
-		return fmt.Sprintf("%s failed: %s", e.Call, a)
+// Msg says, per code, what went wrong and what to do; for other codes,
+// what EXchange said.
+func (e *APIError) Msg() msg.Message {
+	if advice, ok := msg.ExchangeCodes[e.Code]; ok {
+		return msg.ExchangeCodeAdvice.New(msg.Args{"Call": msg.Call(e.Call), "Advice": advice})
 	}
 	said := http.StatusText(e.Status)
 	if e.Message != "" {
 		said = e.Message
 	}
 	if e.Code != 0 {
-		said = fmt.Sprintf("%s (%d)", said, e.Code)
+		said += " (" + strconv.Itoa(e.Code) + ")"
 	}
-	next := "check the API base URL and the call"
+	next := msg.ExchangeCheckCall
 	switch {
 	case e.Status == http.StatusTooManyRequests:
-		next = "rate limited: try again later"
+		next = msg.ExchangeRateLimited
 	case e.Status >= 500:
-		next = "EXchange failed: try again later"
+		next = msg.ExchangeFailed
 	}
-	return fmt.Sprintf("%s failed: EXchange answered HTTP %d: %s; %s", e.Call, e.Status, said, next)
+	return msg.ExchangeAnswered.New(msg.Args{"Call": msg.Call(e.Call), "Status": e.Status, "Said": msg.Said(said), "Advice": next})
 }
 
 // apiErrorOf reads a refusal. The message loses the access key if it
@@ -227,11 +219,11 @@ func apiErrorOf(call string, resp *apihttp.Response, key *Key) *APIError {
 	}
 	if json.Unmarshal(resp.Body, &body) == nil && body.Error != nil {
 		e.Code = body.Error.Code
-		msg := body.Error.Message
+		said := body.Error.Message
 		if key != nil {
-			msg = strings.ReplaceAll(msg, key.Access, flows.Redacted)
+			said = strings.ReplaceAll(said, key.Access, flows.Redacted)
 		}
-		e.Message = oneline.Clean(msg, 200)
+		e.Message = oneline.Clean(said, 200)
 	}
 	return e
 }
@@ -271,13 +263,13 @@ type MemberAccount struct {
 func decodeMember(call string, raw []byte) (*Member, error) {
 	var m Member
 	if err := json.Unmarshal(raw, &m); err != nil || m.SN == "" || m.Accounts == nil {
-		return nil, fmt.Errorf("%s failed: the answer is not an APIv2 member {sn, name, email, accounts}; check the API base URL", call)
+		return nil, msg.ExchangeNotMember.Err(msg.Args{"Call": msg.Call(call)})
 	}
 	clean := func(s string) string { return oneline.Clean(s, 200) }
 	m.SN, m.Name, m.Email = clean(m.SN), clean(m.Name), clean(m.Email)
 	for i, a := range m.Accounts {
 		if !a.Balance.IsDecimal() || !a.Locked.IsDecimal() {
-			return nil, fmt.Errorf("%s failed: the %s account's balance or locked amount is not a decimal number; check the API base URL", call, oneline.Clean(a.Currency, 20))
+			return nil, msg.ExchangeNotDecimal.Err(msg.Args{"Call": msg.Call(call), "Currency": oneline.Clean(a.Currency, 20)})
 		}
 		m.Accounts[i].Currency = oneline.Clean(a.Currency, 20)
 	}
@@ -303,7 +295,7 @@ func (c *Client) Do(ctx context.Context, call string, keys Keys, method, pathQue
 		return resp, key, err
 	}
 	if key, err = keys.Renew(ctx, key); err != nil {
-		return nil, key, fmt.Errorf("%s failed: the access key expired (2010) and could not be renewed: %w", call, err)
+		return nil, key, msg.ExchangeNotRenewed.Err(msg.Args{"Call": msg.Call(call), "Err": err}, err)
 	}
 	resp, err = c.Send(ctx, call, &key, method, pathQuery, body)
 	return resp, key, err

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
 	"net/url"
 	"time"
@@ -37,7 +37,7 @@ func NewBroker(baseURL string, hc *http.Client, now func() time.Time) (*Broker, 
 func parseBrokerURL(s string) (*url.URL, error) {
 	u, err := apihttp.ParseBaseURL(s, exampleBroker)
 	if err != nil {
-		return nil, fmt.Errorf("the broker is the URL of your partner's token broker, such as %s, with no query", exampleBroker)
+		return nil, msg.BrokerURL.Err(msg.Args{"Example": exampleBroker})
 	}
 	return u, nil
 }
@@ -64,7 +64,11 @@ type BrokerError struct {
 	RetryAfter time.Duration
 }
 
-func (e *BrokerError) Error() string {
+func (e *BrokerError) Error() string { return e.Msg().String() }
+
+// Msg is the refusal as a message: the call, the status, the broker's
+// error and message, and what to do.
+func (e *BrokerError) Msg() msg.Message {
 	said := e.Code
 	if said == "" {
 		said = http.StatusText(e.Status)
@@ -72,30 +76,27 @@ func (e *BrokerError) Error() string {
 	if e.Message != "" {
 		said += ": " + e.Message
 	}
-	return fmt.Sprintf("could not %s: the token broker answered HTTP %d (%s); %s", e.Call, e.Status, said, e.advice())
+	return msg.BrokerAnswered.New(msg.Args{"Call": msg.Call(e.Call), "Status": e.Status, "Said": msg.Said(said), "Advice": e.advice()})
 }
 
-func (e *BrokerError) advice() string {
+func (e *BrokerError) advice() msg.Message {
 	switch {
 	case e.Code == "invalid_grant":
-		return "the broker no longer knows this sign-in (revoked or forgotten): connect again"
+		return msg.BrokerForgot.New(nil)
 	case e.Code == "invalid_request":
-		return "the broker refused the request as malformed: check the broker URL and the scope"
+		return msg.BrokerMalformedReq.New(nil)
 	case e.Code == "rate_limited" || e.Status == http.StatusTooManyRequests:
-		if e.RetryAfter > 0 {
-			return "rate limited: try again in " + e.RetryAfter.Round(time.Second).String()
-		}
-		return "rate limited: try again in a minute"
+		return msg.RateLimited.New(msg.Args{"Retry": msg.RetryAfter(e.RetryAfter)})
 	case e.Code == "exchange_error":
-		return "EXchange refused it: connect again, or ask the broker's operator"
+		return msg.BrokerExchangeErr.New(nil)
 	case e.Code == "exchange_timeout":
-		return "EXchange did not answer the broker in time: try again later"
+		return msg.BrokerExchangeLate.New(nil)
 	case e.Status == http.StatusNotFound:
-		return "no token broker answers there: check the broker URL"
+		return msg.BrokerNone.New(nil)
 	case e.Status >= 500:
-		return "the broker failed: try again later"
+		return msg.BrokerFailed.New(nil)
 	}
-	return "check the broker URL"
+	return msg.BrokerCheckURL.New(nil)
 }
 
 // IsInvalidGrant reports whether the broker no longer knows a grant.
@@ -115,7 +116,7 @@ func (b *Broker) post(ctx context.Context, call, path string, body, out any) err
 	var tooLarge *apihttp.TooLargeError
 	switch {
 	case errors.As(err, &tooLarge):
-		return fmt.Errorf("could not %s: the token broker's answer (HTTP %d) is too long: %v; check the broker URL", call, resp.Status, tooLarge)
+		return msg.BrokerTooLong.Err(msg.Args{"Call": msg.Call(call), "Status": resp.Status, "Err": tooLarge}, tooLarge)
 	case err != nil:
 		return err
 	case resp.Status < 200 || resp.Status > 299:
@@ -130,7 +131,7 @@ func (b *Broker) post(ctx context.Context, call, path string, body, out any) err
 		return nil
 	}
 	if err := json.Unmarshal(resp.Body, out); err != nil {
-		return fmt.Errorf("could not %s: the answer (HTTP %d) is not the token broker's JSON; check the broker URL", call, resp.Status)
+		return msg.BrokerNotJSON.Err(msg.Args{"Call": msg.Call(call), "Status": resp.Status})
 	}
 	return nil
 }
@@ -147,7 +148,7 @@ func (b *Broker) Start(ctx context.Context, redirectURI, scope, state string) (s
 	}
 	// The browser opens it: only a web page will do.
 	if u, err := url.Parse(ans.AuthorizeURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", fmt.Errorf("could not %s: the broker's authorize_url is not a web address; check the broker URL", call)
+		return "", msg.BrokerBadAuthorize.Err(msg.Args{"Call": msg.Call(call)})
 	}
 	return ans.AuthorizeURL, nil
 }
@@ -161,7 +162,7 @@ type userTokenAnswer struct {
 func (a userTokenAnswer) parse(call string) (UserToken, error) {
 	key, err := ParseUserToken(a.UserToken)
 	if err != nil {
-		return UserToken{}, fmt.Errorf("could not %s: %v in the broker's answer; check the broker URL", call, err)
+		return UserToken{}, msg.BrokerBadToken.Err(msg.Args{"Call": msg.Call(call), "Err": err})
 	}
 	return UserToken{Key: key, Expires: a.ExpiresAt}, nil
 }
@@ -179,7 +180,7 @@ func (b *Broker) Token(ctx context.Context, code, redirectURI string) (UserToken
 	}
 	tok, err := ans.parse(call)
 	if err == nil && (ans.Grant.ID == "" || ans.Grant.Secret == "") {
-		err = fmt.Errorf("could not %s: the broker's answer has no grant; check the broker URL", call)
+		err = msg.BrokerNoGrant.Err(msg.Args{"Call": msg.Call(call)})
 	}
 	return tok, ans.Grant, err
 }

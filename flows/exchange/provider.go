@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
 	"net/url"
 	"slices"
@@ -68,7 +69,7 @@ func checkScope(scope string) error {
 		}
 	}
 	if len(parts) == 0 {
-		return errors.New("the scope is some of profile, history and trade, separated by spaces, e.g. profile history trade")
+		return msg.ExchangeBadScope.Err(nil)
 	}
 	return nil
 }
@@ -114,12 +115,12 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 			if err != nil {
 				return "", err
 			}
-			rt.Emit(flows.Started{What: "sign-in at the token broker", ID: broker.base.Host})
+			rt.Emit(flows.Started{What: msg.ThingBrokerLogin, ID: broker.base.Host})
 			return authorizeURL, nil
 		},
 		Arrived: func(res callback.Result) error {
 			if res.Code == "" {
-				return errors.New("the browser came back from EXchange without an authorization code: start again")
+				return msg.ExchangeNoCode.Err(nil)
 			}
 			code = res.Code
 			return nil
@@ -127,9 +128,9 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 		Check: func(ctx context.Context) error {
 			switch {
 			case redirectURI == "":
-				return errors.New("EXchange sends the browser back with a code: use the loopback or deep-link callback, not none")
+				return msg.ExchangeNeedsReturn.Err(nil)
 			case code == "":
-				return flows.NotYet(errors.New("waiting for the browser to come back from EXchange"))
+				return flows.NotYet(msg.ExchangeAwaiting.Err(nil))
 			}
 			var err error
 			tok, grant, err = broker.Token(ctx, code, redirectURI)
@@ -164,7 +165,7 @@ type saved struct {
 func (Provider) Restore(ctx context.Context, rt *flows.Runtime, in flows.Inputs, blob []byte) (flows.Session, error) {
 	var sv saved
 	if err := json.Unmarshal(blob, &sv); err != nil || sv.V != 1 || sv.AccessKey == "" || sv.SecretKey == "" || sv.GrantID == "" || sv.GrantSecret == "" {
-		return nil, flows.Gone(errors.New("the saved EXchange session is unreadable"))
+		return nil, flows.Gone(msg.ExchangeUnreadable.Err(nil))
 	}
 	api, broker, err := clients(rt, in)
 	if err != nil {

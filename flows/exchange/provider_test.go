@@ -390,7 +390,7 @@ func TestForgottenGrantStartsANewApproval(t *testing.T) {
 		t.Fatal(err)
 	}
 	declined := flowtest.Find[flows.ResumeDeclined](rec)
-	if len(declined) != 1 || !strings.Contains(declined[0].Reason, "the broker no longer knows this sign-in") || len(flowtest.Find[flows.Approved](rec)) != 1 {
+	if len(declined) != 1 || !strings.Contains(declined[0].Reason.String(), "the broker no longer knows this sign-in") || len(flowtest.Find[flows.Approved](rec)) != 1 {
 		t.Errorf("events %v, declined %v", rec.Kinds(), declined)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"mime"
 	"net/http"
 	"net/url"
@@ -122,7 +122,7 @@ func (c *Client) nextNonce(tokenID string) int64 {
 // query, relative to the API base), with the grant's ids when g is not nil.
 func (c *Client) Sign(tok Token, g *Grant, pathQuery string) (string, error) {
 	if tok.ID == "" || tok.Secret == "" {
-		return "", errors.New("no API token to sign with: give the token id and secret")
+		return "", msg.LiquidNoToken.Err(nil)
 	}
 	claims := Claims{TokenID: TokenID(tok.ID), Path: pathQuery, Nonce: c.nextNonce(tok.ID)}
 	if g != nil {
@@ -172,23 +172,23 @@ func (c *Client) CreateOAuthRequest(ctx context.Context, tok Token, externalRef 
 	if err := decode(call, resp, &raw); err != nil {
 		return nil, err
 	}
-	malformed := func(reason string) error {
+	malformed := func(reason msg.Message) error {
 		return &MalformedResponseError{Call: call, Status: resp.Status, Reason: reason}
 	}
 	if raw.PublicID == "" || raw.PrivateID == "" {
-		return nil, malformed("oauth_request_public_id or oauth_request_private_id is missing")
+		return nil, malformed(msg.Missing.New(msg.Args{"Field": "oauth_request_public_id or oauth_request_private_id"}))
 	}
 	if u, err := url.Parse(raw.AppChallengeHref); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, malformed("app_challenge_href is not an http(s) URL")
+		return nil, malformed(msg.NotHTTPURL.New(msg.Args{"Field": "app_challenge_href"}))
 	}
 	// The link is shown as it is, to be opened by hand: a bidirectional
 	// override would make it read as another address.
 	if oneline.Clean(raw.AppChallengeHref, len(raw.AppChallengeHref)) != raw.AppChallengeHref {
-		return nil, malformed("app_challenge_href holds control or bidirectional characters")
+		return nil, malformed(msg.HoldsControl.New(msg.Args{"Field": "app_challenge_href"}))
 	}
 	expires, err := parseExpires(raw.Expires)
 	if err != nil {
-		return nil, malformed("expires: " + err.Error())
+		return nil, malformed(msg.FieldReason.New(msg.Args{"Field": "expires", "Reason": err}))
 	}
 	return &OAuthRequest{
 		Grant:            Grant{PublicID: raw.PublicID, PrivateID: raw.PrivateID},
@@ -216,7 +216,7 @@ func parseExpires(raw json.RawMessage) (time.Time, error) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f <= 0 || f > 1e15 {
-		return time.Time{}, fmt.Errorf("%q is neither epoch seconds nor an ISO 8601 time", oneline.Clean(s, 40))
+		return time.Time{}, msg.NotEpochOrISO.Err(msg.Args{"Value": oneline.Clean(s, 40)})
 	}
 	if f > 1e11 { // later than the year 5138 in seconds: milliseconds
 		return time.UnixMilli(int64(f)), nil
@@ -263,7 +263,7 @@ func (c *Client) UserContext(ctx context.Context, tok Token, g Grant) (user *Use
 		return nil, nil, err
 	}
 	if u.UserID == "" {
-		return nil, nil, &MalformedResponseError{Call: call, Status: resp.Status, Reason: "user_id is missing"}
+		return nil, nil, &MalformedResponseError{Call: call, Status: resp.Status, Reason: msg.Missing.New(msg.Args{"Field": "user_id"})}
 	}
 	return &u, resp.Body, nil
 }
@@ -284,7 +284,7 @@ func (c *Client) Accounts(ctx context.Context, tok Token, g Grant) (json.RawMess
 		return nil, err
 	}
 	if lists.Crypto == nil || lists.Fiat == nil {
-		return nil, &MalformedResponseError{Call: call, Status: resp.Status, Reason: "crypto_accounts or fiat_accounts is missing"}
+		return nil, &MalformedResponseError{Call: call, Status: resp.Status, Reason: msg.LiquidAccountsGone.New(nil)}
 	}
 	return resp.Body, nil
 }
@@ -298,7 +298,7 @@ func decode(call string, r *Response, out any) error {
 		reason := shortJSONError(err)
 		// A captive portal or a web server answers 200 with a page.
 		if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType != "" && !strings.Contains(mediaType, "json") {
-			reason = "it is " + oneline.Clean(mediaType, 60) + ", not JSON"
+			reason = msg.NotJSONType.New(msg.Args{"Type": oneline.Clean(mediaType, 60)})
 		}
 		return &MalformedResponseError{Call: call, Status: r.Status, Reason: reason}
 	}
@@ -322,17 +322,17 @@ func (c *Client) Do(ctx context.Context, call string, tok Token, g *Grant, metho
 // returns the answer whatever its status; call names the request in errors.
 func (c *Client) Send(ctx context.Context, call string, tok Token, g *Grant, method, pathQuery string, body []byte) (*Response, error) {
 	if !strings.HasPrefix(pathQuery, "/") {
-		return nil, fmt.Errorf("%s: path %q must start with /", call, pathQuery)
+		return nil, msg.PathNoSlash.Err(msg.Args{"Call": msg.Call(call), "Path": pathQuery})
 	}
 	auth, err := c.Sign(tok, g, pathQuery)
 	if err != nil {
-		return nil, fmt.Errorf("%s failed: %w", call, err)
+		return nil, msg.CallFailed.Err(msg.Args{"Call": msg.Call(call), "Err": err}, err)
 	}
 	header := http.Header{"X-Quoine-Api-Version": {APIVersion}, "X-Quoine-Auth": {auth}}
 	resp, err := apihttp.Send(ctx, c.http, call, c.base, method, pathQuery, header, body)
 	var tooLarge *apihttp.TooLargeError
 	if errors.As(err, &tooLarge) {
-		return nil, &MalformedResponseError{Call: call, Status: resp.Status, Reason: err.Error()}
+		return nil, &MalformedResponseError{Call: call, Status: resp.Status, Reason: msg.FromError(err)}
 	}
 	return resp, err
 }

@@ -3,7 +3,7 @@ package liquid
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
 	"sort"
 	"strings"
@@ -23,8 +23,12 @@ type APIError struct {
 	RetryAfter time.Duration // from Retry-After on 429 and 503; zero if absent
 }
 
-func (e *APIError) Error() string {
-	return fmt.Sprintf("%s failed: the server answered HTTP %d: %q; %s", e.Call, e.Status, e.detail(), e.advice())
+func (e *APIError) Error() string { return e.Msg().String() }
+
+// Msg is the refusal as a message: the call, the status, what the server
+// said and what to do.
+func (e *APIError) Msg() msg.Message {
+	return msg.LiquidAnswered.New(msg.Args{"Call": msg.Call(e.Call), "Status": e.Status, "Said": msg.Said(e.detail()), "Advice": e.advice()})
 }
 
 // detail is what the server said, in one line.
@@ -48,31 +52,24 @@ func (e *APIError) detail() string {
 }
 
 // advice says what to do about the answer.
-func (e *APIError) advice() string {
+func (e *APIError) advice() msg.Message {
 	switch {
 	case e.Status == http.StatusUnauthorized && strings.HasPrefix(e.Call, "create"):
-		return "check the API token id and secret"
+		return msg.LiquidCheckToken.New(nil)
 	case e.Status == http.StatusUnauthorized:
-		return "the OAuth request is not approved, was denied or has expired: start again"
+		return msg.LiquidNotApproved.New(nil)
 	case e.Status == http.StatusTooManyRequests:
-		return "rate limited (300 requests per 5 minutes): " + retryIn(e.RetryAfter)
+		return msg.LiquidRateLimited.New(msg.Args{"Retry": msg.RetryAfter(e.RetryAfter)})
 	case e.Status == http.StatusServiceUnavailable:
-		return "Liquid is unavailable (maintenance): " + retryIn(e.RetryAfter)
+		return msg.LiquidMaintenance.New(msg.Args{"Retry": msg.RetryAfter(e.RetryAfter)})
 	case e.Status == http.StatusBadRequest || e.Status == http.StatusUnprocessableEntity:
-		return "the request was refused as invalid"
+		return msg.RefusedInvalid.New(nil)
 	case e.Status == http.StatusNotFound:
-		return "no such endpoint: check the API base URL and the path"
+		return msg.LiquidNoEndpoint.New(nil)
 	case e.Status >= 500:
-		return "the server failed: try again later"
+		return msg.ServerFailedLater.New(nil)
 	}
-	return "check the API base URL"
-}
-
-func retryIn(d time.Duration) string {
-	if d <= 0 {
-		return "try again in a minute"
-	}
-	return "try again in " + d.Round(time.Second).String()
+	return msg.CheckAPIBase.New(nil)
 }
 
 func newAPIError(call string, resp *Response, now time.Time) *APIError {
@@ -109,22 +106,27 @@ func IsUnauthorized(err error) bool {
 type MalformedResponseError struct {
 	Call   string
 	Status int
-	Reason string
+	Reason msg.Message
 }
 
-func (e *MalformedResponseError) Error() string {
-	return fmt.Sprintf("%s failed: the server's answer (HTTP %d) is not Liquid API JSON: %s; check the API base URL", e.Call, e.Status, e.Reason)
+func (e *MalformedResponseError) Error() string { return e.Msg().String() }
+
+func (e *MalformedResponseError) Msg() msg.Message {
+	return msg.LiquidMalformed.New(msg.Args{"Call": msg.Call(e.Call), "Status": e.Status, "Reason": e.Reason})
 }
 
-func shortJSONError(err error) string {
+func shortJSONError(err error) msg.Message {
 	var typeErr *json.UnmarshalTypeError
+	if m, ok := msg.Of(err); ok {
+		return m
+	}
 	if errors.As(err, &typeErr) {
-		return fmt.Sprintf("field %q has a JSON %s where a %s was expected", typeErr.Field, typeErr.Value, typeErr.Type)
+		return msg.FieldType.New(msg.Args{"Field": typeErr.Field, "Value": typeErr.Value, "Type": typeErr.Type.String()})
 	}
 	// encoding/json names neither the field nor a type for a json.Number
 	// that is not a number: "invalid number literal, trying to unmarshal …".
 	if strings.Contains(err.Error(), "invalid number literal") {
-		return "a field that must be a number (such as user_id) holds something else"
+		return msg.NotANumber.New(nil)
 	}
-	return oneline.Clean(strings.TrimPrefix(err.Error(), "json: "), 200)
+	return msg.JSONError.New(msg.Args{"Err": msg.Detail(oneline.Clean(strings.TrimPrefix(err.Error(), "json: "), 200))})
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
 	"strings"
 	"time"
@@ -45,14 +45,14 @@ func (Provider) Info() flows.ProviderInfo {
 
 func checkTokenID(id string) error {
 	if len(id) > 64 || strings.IndexFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
-		return errors.New("the API token id is a number or a short code with no spaces, e.g. 123456")
+		return msg.LiquidBadTokenID.Err(nil)
 	}
 	return nil
 }
 
 func checkTokenSecret(secret string) error {
 	if len(secret) > 512 || strings.IndexFunc(secret, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
-		return errors.New("the API token secret is one line of at most 512 characters: paste it again")
+		return msg.LiquidBadSecret.Err(nil)
 	}
 	return nil
 }
@@ -78,7 +78,7 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 	if err != nil {
 		return nil, err
 	}
-	rt.Emit(flows.Started{What: "OAuth request", ID: oneline.Clean(req.PublicID, 80), Expires: req.Expires})
+	rt.Emit(flows.Started{What: msg.ThingOAuth, ID: oneline.Clean(req.PublicID, 80), Expires: req.Expires})
 	wait := ctx
 	if !req.Expires.IsZero() {
 		var cancel context.CancelFunc
@@ -95,7 +95,7 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 	})
 	if err != nil {
 		if ctx.Err() == nil && !req.Expires.IsZero() && !rt.Now().Before(req.Expires) {
-			return nil, fmt.Errorf("the OAuth request expired at %s before it was approved; start again", req.Expires.Local().Format("15:04:05"))
+			return nil, msg.LiquidExpiredAt.Err(msg.Args{"At": req.Expires.Local().Format("15:04:05")})
 		}
 		return nil, err
 	}
@@ -110,14 +110,14 @@ func classify(err error) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
-		msg := strings.ToLower(apiErr.Message)
+		said := strings.ToLower(apiErr.Message)
 		switch {
-		case strings.Contains(msg, "denied"):
-			return fmt.Errorf("the OAuth request was denied on Liquid (%q); approve it to connect, or start again", apiErr.Message)
-		case strings.Contains(msg, "expired"):
-			return flows.Gone(fmt.Errorf("the OAuth request expired (%q)", apiErr.Message))
+		case strings.Contains(said, "denied"):
+			return msg.LiquidDenied.Err(msg.Args{"Said": msg.Said(apiErr.Message)})
+		case strings.Contains(said, "expired"):
+			return flows.Gone(msg.LiquidExpired.Err(msg.Args{"Said": msg.Said(apiErr.Message)}))
 		}
-		return flows.NotYet(errors.New("server: " + apiErr.detail()))
+		return flows.NotYet(msg.ServerSays.Err(msg.Args{"Said": msg.Said(apiErr.detail())}))
 	case errors.As(err, &apiErr) && (apiErr.Status == http.StatusTooManyRequests || apiErr.Status >= 500):
 		return flows.Retry(err, apiErr.RetryAfter)
 	case errors.As(err, new(*APIError)), errors.As(err, new(*MalformedResponseError)):
@@ -139,7 +139,7 @@ type savedGrant struct {
 func (Provider) Restore(ctx context.Context, rt *flows.Runtime, in flows.Inputs, blob []byte) (flows.Session, error) {
 	var saved savedGrant
 	if err := json.Unmarshal(blob, &saved); err != nil || saved.V != 1 || saved.PublicID == "" || saved.PrivateID == "" {
-		return nil, flows.Gone(errors.New("the saved OAuth request is unreadable"))
+		return nil, flows.Gone(msg.LiquidUnreadable.Err(nil))
 	}
 	c, err := newClient(rt)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -123,11 +124,11 @@ func TestApproveOnTheConsentPage(t *testing.T) {
 	}
 	started := flowtest.Find[flows.Started](rec)[0]
 	ready := flowtest.Find[flows.ApprovalURLReady](rec)[0]
-	if started.What != "OAuth request" || started.ID == "" || started.Expires.IsZero() ||
+	if started.What != msg.ThingOAuth || started.ID == "" || started.Expires.IsZero() ||
 		ready.URL != emu.base+"/oauth?ref="+started.ID || ready.ReturnURL != "" || !ready.Opened {
 		t.Errorf("started %+v, approval page %+v", started, ready)
 	}
-	if via := flowtest.Find[flows.Approved](rec)[0].Via; via != "polling" {
+	if via := flowtest.Find[flows.Approved](rec)[0].Via; via != msg.ViaPolling {
 		t.Errorf("approved via %q", via)
 	}
 
@@ -244,7 +245,7 @@ func TestExpiredRequestEndsTheFlow(t *testing.T) {
 				t.Errorf("the new approval reuses the expired request: %s", again.URL)
 			}
 			gone := flowtest.Find[flows.AccessGone](rec)
-			if len(gone) != 1 || !strings.HasPrefix(gone[0].Reason, "the OAuth request expired (") {
+			if len(gone) != 1 || !strings.HasPrefix(gone[0].Reason.String(), "the OAuth request expired (") {
 				t.Errorf("AccessGone events %v", gone)
 			}
 		case err := <-done:
@@ -292,7 +293,7 @@ func TestPollingBacksOffWhileNotApproved(t *testing.T) {
 	if want := []time.Duration{40 * time.Millisecond, 80 * time.Millisecond, 160 * time.Millisecond, 160 * time.Millisecond}; !slices.Equal(nexts, want) {
 		t.Errorf("intervals %v, want %v", nexts, want)
 	}
-	if r := waits[0].Reason; r != "server: not approved yet" {
+	if r := waits[0].Reason.String(); r != "server: not approved yet" {
 		t.Errorf("reason %q", r)
 	}
 	if n := emu.count("GET /user/context"); n != len(waits) {
@@ -312,7 +313,7 @@ func TestCheckNowNoticesApprovalAtOnce(t *testing.T) {
 	}
 	conn.CheckNow()
 	conn.CheckNow() // pressing twice must not block
-	if via := flowtest.Until[flows.Approved](t, events).Via; via != "your check" {
+	if via := flowtest.Until[flows.Approved](t, events).Via; via != msg.ViaCheck {
 		t.Errorf("approved via %q", via)
 	}
 	flowtest.Until[flows.ResultReady](t, events)
@@ -355,7 +356,7 @@ func TestResumeAndReplaceAnExpiredRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	declined := flowtest.Find[flows.ResumeDeclined](rec)
-	if len(declined) != 1 || !strings.Contains(declined[0].Reason, "expired") || len(flowtest.Find[flows.Started](rec)) != 1 {
+	if len(declined) != 1 || !strings.Contains(declined[0].Reason.String(), "expired") || len(flowtest.Find[flows.Started](rec)) != 1 {
 		t.Errorf("events %v", rec.Kinds())
 	}
 	newBlob, _ := store.Saved(key)

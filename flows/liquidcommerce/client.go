@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"io"
 	"mime"
 	"net/http"
@@ -152,7 +153,7 @@ func text(raw json.RawMessage, limit int) string {
 func (c *Client) Authenticate(ctx context.Context) (Token, error) {
 	const call = "authenticate with the API key"
 	if c.apiKey == "" {
-		return Token{}, errors.New("no LiquidCommerce API key: set $" + APIKeyEnvVar + " or enter it")
+		return Token{}, msg.CommerceNoKey.Err(msg.Args{"EnvVar": APIKeyEnvVar})
 	}
 	resp, err := c.send(ctx, call, http.MethodGet, "/authentication", nil, func(h http.Header) {
 		h.Set("X-LIQUID-API-KEY", c.apiKey)
@@ -175,10 +176,10 @@ func (c *Client) Authenticate(ctx context.Context) (Token, error) {
 	}
 	var data rawAuth
 	if err := json.Unmarshal(env.Data, &data); err != nil {
-		return Token{}, &MalformedResponseError{Call: call, Status: resp.Status, Reason: "data is not the documented auth object"}
+		return Token{}, &MalformedResponseError{Call: call, Status: resp.Status, Reason: msg.CommerceNotAuth.New(nil)}
 	}
 	tok, reason := c.parseAuth(data)
-	if reason != "" {
+	if !reason.IsZero() {
 		return Token{}, &MalformedResponseError{Call: call, Status: resp.Status, Reason: reason}
 	}
 	c.mu.Lock()
@@ -188,24 +189,24 @@ func (c *Client) Authenticate(ctx context.Context) (Token, error) {
 }
 
 // parseAuth checks an Auth object, saying what is wrong with it.
-func (c *Client) parseAuth(a rawAuth) (Token, string) {
+func (c *Client) parseAuth(a rawAuth) (Token, msg.Message) {
 	var exp int64
 	if err := json.Unmarshal(a.Exp, &exp); err != nil {
-		return Token{}, "exp is not a whole number of epoch milliseconds"
+		return Token{}, msg.CommerceBadExp.New(nil)
 	}
 	expires := time.UnixMilli(exp)
 	switch {
 	case a.Token == "" || strings.ContainsFunc(a.Token, func(r rune) bool { return r <= ' ' || r > '~' }):
-		return Token{}, "token is missing or is not one printable word"
+		return Token{}, msg.CommerceBadToken.New(nil)
 	case !expires.After(c.now()):
 		// Epoch seconds read as milliseconds land in 1970.
-		return Token{}, fmt.Sprintf("exp %d is not in the future (epoch milliseconds expected)", exp)
+		return Token{}, msg.CommercePastExp.New(msg.Args{"Exp": exp})
 	}
 	typ := oneline.Clean(a.Type, 40)
 	if typ == "" {
 		typ = "ACCESS_TOKEN" // "always", says the seed
 	}
-	return Token{Value: a.Token, Type: typ, Expires: expires}, ""
+	return Token{Value: a.Token, Type: typ, Expires: expires}, msg.Message{}
 }
 
 // Response is a server's answer.
@@ -219,10 +220,10 @@ type Response struct {
 func (r *Response) envelope(call string) (*envelope, error) {
 	var env envelope
 	if err := json.Unmarshal(r.Body, &env); err != nil {
-		reason := "it is not a JSON object"
+		reason := msg.NotJSONObject.New(nil)
 		// A captive portal or a web server answers with a page.
 		if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType != "" && !strings.Contains(mediaType, "json") {
-			reason = "it is " + oneline.Clean(mediaType, 60) + ", not JSON"
+			reason = msg.NotJSONType.New(msg.Args{"Type": oneline.Clean(mediaType, 60)})
 		}
 		return nil, &MalformedResponseError{Call: call, Status: r.Status, Reason: reason}
 	}
@@ -271,7 +272,7 @@ func (c *Client) sendAuthenticated(ctx context.Context, call, method, pathQuery 
 	if env, err := resp.envelope(call); err == nil && len(env.Auth) > 0 && string(env.Auth) != "null" {
 		var a rawAuth
 		if json.Unmarshal(env.Auth, &a) == nil {
-			if tok, reason := c.parseAuth(a); reason == "" {
+			if tok, reason := c.parseAuth(a); reason.IsZero() {
 				c.mu.Lock()
 				c.token = tok
 				c.mu.Unlock()
@@ -306,7 +307,7 @@ func withRefresh(body []byte) []byte {
 // envelope's metadata when there is one.
 func (c *Client) send(ctx context.Context, call, method, pathQuery string, body []byte, headers func(http.Header)) (*Response, error) {
 	if !strings.HasPrefix(pathQuery, "/") {
-		return nil, fmt.Errorf("%s: path %q must start with /", call, pathQuery)
+		return nil, msg.PathNoSlash.Err(msg.Args{"Call": msg.Call(call), "Path": pathQuery})
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -319,7 +320,7 @@ func (c *Client) send(ctx context.Context, call, method, pathQuery string, body 
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+pathQuery, reader)
 	if err != nil {
-		return nil, fmt.Errorf("%s failed: %w", call, err)
+		return nil, msg.CallFailed.Err(msg.Args{"Call": msg.Call(call), "Err": err}, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	headers(req.Header)
@@ -331,7 +332,7 @@ func (c *Client) send(ctx context.Context, call, method, pathQuery string, body 
 	raw, err := apihttp.ReadAll(resp.Body, apihttp.MaxResponseBytes)
 	var tooLarge *apihttp.TooLargeError
 	if errors.As(err, &tooLarge) {
-		return nil, &MalformedResponseError{Call: call, Status: resp.StatusCode, Reason: err.Error()}
+		return nil, &MalformedResponseError{Call: call, Status: resp.StatusCode, Reason: msg.FromError(err)}
 	}
 	if err != nil {
 		return nil, apihttp.TransportError(ctx, call, c.base, err)

@@ -3,8 +3,9 @@ package liquidcommerce
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,52 +25,49 @@ type APIError struct {
 	RetryAfter time.Duration // from Retry-After on 429 and 503; zero if absent
 }
 
-func (e *APIError) Error() string {
+func (e *APIError) Error() string { return e.Msg().String() }
+
+// Msg is the refusal as a message: the call, the status, what the server
+// said (its code, message and details) and what to do.
+func (e *APIError) Msg() msg.Message {
 	said := e.Message
 	if said == "" {
 		said = http.StatusText(e.Status)
 	}
 	if e.Code != 0 && e.Code != e.Status {
-		said = fmt.Sprintf("%d %s", e.Code, said)
+		said = strconv.Itoa(e.Code) + " " + said
 	}
 	if len(e.Details) > 0 {
 		said += ": " + strings.Join(e.Details, "; ")
 	}
-	s := fmt.Sprintf("%s failed: the server answered HTTP %d: %q; %s", e.Call, e.Status, said, e.advice())
+	args := msg.Args{"Call": msg.Call(e.Call), "Status": e.Status, "Said": msg.Said(said), "Advice": e.advice(), "RequestID": e.RequestID}
 	if e.RequestID != "" {
-		s += " (request id " + e.RequestID + ")"
+		return msg.CommerceAnsweredID.New(args)
 	}
-	return s
+	return msg.CommerceAnswered.New(args)
 }
 
 // advice says what to do about the answer.
-func (e *APIError) advice() string {
+func (e *APIError) advice() msg.Message {
 	switch {
 	case e.Status == http.StatusUnauthorized || e.Code == codeKeyNotFound:
-		return "check the API key ($" + APIKeyEnvVar + ")"
+		return msg.CommerceCheckKey.New(msg.Args{"EnvVar": APIKeyEnvVar})
 	case e.Status == http.StatusTooManyRequests:
-		return "rate limited: " + retryIn(e.RetryAfter)
+		return msg.RateLimited.New(msg.Args{"Retry": msg.RetryAfter(e.RetryAfter)})
 	case e.Status == http.StatusServiceUnavailable:
-		return "the service is unavailable: " + retryIn(e.RetryAfter)
+		return msg.CommerceUnavailable.New(msg.Args{"Retry": msg.RetryAfter(e.RetryAfter)})
 	case e.Status == http.StatusNotFound:
-		return "no such endpoint: check the API base URL"
+		return msg.NoSuchEndpoint.New(nil)
 	case e.Status >= 500:
-		return "the server failed: try again later"
+		return msg.ServerFailedLater.New(nil)
 	case e.Status >= 400:
-		return "the request was refused as invalid"
+		return msg.RefusedInvalid.New(nil)
 	}
-	return "check the API base URL"
+	return msg.CheckAPIBase.New(nil)
 }
 
 // codeKeyNotFound is the seed's statusCode for an unknown API key.
 const codeKeyNotFound = 5000
-
-func retryIn(d time.Duration) string {
-	if d <= 0 {
-		return "try again in a minute"
-	}
-	return "try again in " + d.Round(time.Second).String()
-}
 
 func newAPIError(call string, resp *Response, env *envelope, now time.Time) *APIError {
 	e := &APIError{
@@ -122,9 +120,11 @@ func IsUnauthorized(err error) bool {
 type MalformedResponseError struct {
 	Call   string
 	Status int
-	Reason string
+	Reason msg.Message
 }
 
-func (e *MalformedResponseError) Error() string {
-	return fmt.Sprintf("%s failed: the server's answer (HTTP %d) is not LiquidCommerce API JSON: %s; check the API base URL", e.Call, e.Status, e.Reason)
+func (e *MalformedResponseError) Error() string { return e.Msg().String() }
+
+func (e *MalformedResponseError) Msg() msg.Message {
+	return msg.CommerceMalformed.New(msg.Args{"Call": msg.Call(e.Call), "Status": e.Status, "Reason": e.Reason})
 }

@@ -3,8 +3,8 @@ package liquidcommerce
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"strings"
 	"time"
 
@@ -47,13 +47,13 @@ func (Provider) Info() flows.ProviderInfo {
 
 func checkAPIKey(key string) error {
 	if len(key) > 512 || strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r > '~' }) {
-		return errors.New("the LiquidCommerce API key is one word of at most 512 characters, with no spaces: paste it again")
+		return msg.CommerceBadKey.Err(nil)
 	}
 	return nil
 }
 
 // errNoKey: nothing to authenticate with.
-var errNoKey = errors.New("enter the LiquidCommerce API key, or set $" + APIKeyEnvVar)
+var errNoKey error = msg.CommerceEnterKey.Err(msg.Args{"EnvVar": APIKeyEnvVar})
 
 func newClient(rt *flows.Runtime, apiKey string, tok Token) (*Client, error) {
 	return NewClient(rt.APIBase, apiKey, WithHTTPClient(rt.HTTP), WithClock(rt.Now), WithToken(tok))
@@ -74,7 +74,7 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 	if err != nil {
 		return nil, err
 	}
-	rt.Emit(flows.Started{What: "access token", ID: "(request " + c.Metadata().RequestID + ")", Expires: tok.Expires})
+	rt.Emit(flows.Started{What: msg.ThingAccessToken, ID: "(request " + c.Metadata().RequestID + ")", Expires: tok.Expires})
 	return &session{client: c, apiKey: key}, nil
 }
 
@@ -94,14 +94,14 @@ type savedToken struct {
 func (Provider) Restore(ctx context.Context, rt *flows.Runtime, in flows.Inputs, blob []byte) (flows.Session, error) {
 	var saved savedToken
 	if err := json.Unmarshal(blob, &saved); err != nil || saved.V != 1 || saved.APIKey == "" || saved.Token == "" {
-		return nil, flows.Gone(errors.New("the saved LiquidCommerce token is unreadable"))
+		return nil, flows.Gone(msg.CommerceUnreadable.Err(nil))
 	}
 	key := in[FieldAPIKey]
 	switch {
 	case key == "":
 		key = saved.APIKey
 	case key != saved.APIKey:
-		return nil, flows.Gone(errors.New("the saved token was bought with another API key"))
+		return nil, flows.Gone(msg.CommerceOtherKey.Err(nil))
 	}
 	c, err := newClient(rt, key, Token{Value: saved.Token, Type: saved.Type, Expires: time.UnixMilli(saved.Exp)})
 	if err != nil {
@@ -111,7 +111,7 @@ func (Provider) Restore(ctx context.Context, rt *flows.Runtime, in flows.Inputs,
 	s := &session{client: c, apiKey: key}
 	if err := s.ensureFresh(ctx); err != nil {
 		if IsUnauthorized(err) {
-			return nil, flows.Gone(fmt.Errorf("the token expired and the API key was refused (%w); check $%s", err, APIKeyEnvVar))
+			return nil, flows.Gone(msg.CommerceKeyRefused.Err(msg.Args{"Err": err, "EnvVar": APIKeyEnvVar}, err))
 		}
 		return nil, err
 	}

@@ -225,7 +225,7 @@ func TestResume(t *testing.T) {
 		rec := flowtest.NewRecorder()
 		_, err := emu.engine(store).Run(context.Background(), emu.target("lc_another_key"), rec.Emit)
 		declined := flowtest.Find[flows.ResumeDeclined](rec)
-		if len(declined) != 1 || declined[0].Reason != "the saved token was bought with another API key" || err == nil {
+		if len(declined) != 1 || declined[0].Reason.String() != "the saved token was bought with another API key" || err == nil {
 			t.Errorf("events %v, err %v", rec.Kinds(), err)
 		}
 		if _, ok := store.Saved(key); ok {
@@ -240,7 +240,7 @@ func TestResume(t *testing.T) {
 		rec := flowtest.NewRecorder()
 		_, err := emu.engine(store).Run(context.Background(), emu.target(""), rec.Emit)
 		declined := flowtest.Find[flows.ResumeDeclined](rec)
-		if len(declined) != 1 || !strings.HasPrefix(declined[0].Reason, "the token expired and the API key was refused (") || !strings.HasSuffix(declined[0].Reason, "; check $LIQUIDCOMMERCE_API_KEY") ||
+		if len(declined) != 1 || !strings.HasPrefix(declined[0].Reason.String(), "the token expired and the API key was refused (") || !strings.HasSuffix(declined[0].Reason.String(), "; check $LIQUIDCOMMERCE_API_KEY") ||
 			err == nil || err.Error() != "enter the LiquidCommerce API key, or set $LIQUIDCOMMERCE_API_KEY" {
 			t.Errorf("declined %v, err %v", declined, err)
 		}

@@ -10,7 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"io"
 	"mime"
 	"net/http"
@@ -186,7 +186,11 @@ func newOAuthError(call string, status int, header http.Header, code, descriptio
 		RetryAfter: apihttp.RetryAfter(header.Get("Retry-After"), now)}
 }
 
-func (e *OAuthError) Error() string {
+func (e *OAuthError) Error() string { return e.Msg().String() }
+
+// Msg is the refusal as a message: the call, the status, the server's
+// error and description, and what to do.
+func (e *OAuthError) Msg() msg.Message {
 	said := e.Code
 	if said == "" {
 		said = http.StatusText(e.Status)
@@ -194,33 +198,31 @@ func (e *OAuthError) Error() string {
 	if e.Description != "" {
 		said += ": " + e.Description
 	}
-	return fmt.Sprintf("could not %s: the server answered HTTP %d (%s); %s", e.Call, e.Status, said, e.advice())
+	return msg.OAuthAnswered.New(msg.Args{"Call": msg.Call(e.Call), "Status": e.Status, "Said": msg.Said(said), "Advice": e.advice()})
 }
 
-func (e *OAuthError) advice() string {
+func (e *OAuthError) advice() msg.Message {
 	switch {
 	case e.Code == "invalid_grant" && strings.HasPrefix(e.Call, "refresh"):
-		return "the refresh token is used, expired (they live 15 days) or revoked: approve again"
+		return msg.OAuthRefreshUsed.New(nil)
 	case e.Code == "invalid_grant":
-		return "the code was used, expired (codes live 5 minutes) or does not match this sign-in: start again"
+		return msg.OAuthCodeUsed.New(nil)
 	case e.Code == "invalid_client" && strings.Contains(e.Call, "client-credentials"):
-		return "check the client id and $" + SecretEnvVar
+		return msg.OAuthCheckClientEnv.New(msg.Args{"EnvVar": SecretEnvVar})
 	case e.Code == "invalid_client":
-		return "check the client id"
+		return msg.OAuthCheckClient.New(nil)
 	case e.Code == "invalid_scope":
-		return "check the scope: known scopes, separated by commas, e.g. delegated:all"
+		return msg.OAuthCheckScope.New(nil)
 	case e.Code == "unauthorized_client", e.Code == "unsupported_grant_type":
-		return "this client may not use that grant: choose another --grant"
-	case e.Status == http.StatusTooManyRequests && e.RetryAfter > 0:
-		return "rate limited: try again in " + e.RetryAfter.Round(time.Second).String()
+		return msg.OAuthGrantNotAllowed.New(nil)
 	case e.Status == http.StatusTooManyRequests:
-		return "rate limited: try again in a minute"
+		return msg.RateLimited.New(msg.Args{"Retry": msg.RetryAfter(e.RetryAfter)})
 	case e.Status == http.StatusNotFound:
-		return "no OAuth 2.0 service answers there: check the API base URL"
+		return msg.OAuthNoService.New(nil)
 	case e.Status >= 500:
-		return "the server failed: try again later"
+		return msg.ServerFailedLater.New(nil)
 	}
-	return "check the client id, scope and API base URL"
+	return msg.OAuthCheckAll.New(nil)
 }
 
 // tokenError words what x/oauth2 returned for people: its errors are
@@ -236,7 +238,7 @@ func (c *Client) tokenError(ctx context.Context, call string, ans *tokenAnswer, 
 	)
 	switch {
 	case errors.As(ans.readErr, &tooLarge):
-		return fmt.Errorf("could not %s: the server's answer (HTTP %d) is not an OAuth 2.0 token: %v; check the API base URL", call, ans.status, tooLarge)
+		return msg.OAuthNotToken.Err(msg.Args{"Call": msg.Call(call), "Status": ans.status, "Reason": tooLarge}, tooLarge)
 	case ans.readErr != nil:
 		return apihttp.TransportError(ctx, call, c.base, ans.readErr)
 	case errors.As(err, &re):
@@ -249,16 +251,16 @@ func (c *Client) tokenError(ctx context.Context, call string, ans *tokenAnswer, 
 		return apihttp.TransportError(ctx, call, c.base, err)
 	}
 	// A 2xx that is not a token.
-	reason := "it is not the documented token JSON"
-	switch msg := err.Error(); {
+	reason := msg.OAuthNotTokenJSON.New(nil)
+	switch text := err.Error(); {
 	case ans.mediaType != "" && !strings.Contains(ans.mediaType, "json"):
-		reason = "it is " + oneline.Clean(ans.mediaType, 60) + ", not JSON"
-	case strings.Contains(msg, "missing access_token"):
-		reason = "access_token is missing"
-	case strings.HasPrefix(msg, "oauth2: cannot parse json: "):
-		reason += " (" + oneline.Clean(strings.TrimPrefix(strings.TrimPrefix(msg, "oauth2: cannot parse json: "), "json: "), 200) + ")"
+		reason = msg.NotJSONType.New(msg.Args{"Type": oneline.Clean(ans.mediaType, 60)})
+	case strings.Contains(text, "missing access_token"):
+		reason = msg.Missing.New(msg.Args{"Field": "access_token"})
+	case strings.HasPrefix(text, "oauth2: cannot parse json: "):
+		reason = msg.OAuthNotTokenJSONBy.New(msg.Args{"Err": msg.Detail(oneline.Clean(strings.TrimPrefix(strings.TrimPrefix(text, "oauth2: cannot parse json: "), "json: "), 200))})
 	}
-	return fmt.Errorf("could not %s: the server's answer (HTTP %d) is not an OAuth 2.0 token: %s; check the API base URL", call, ans.status, reason)
+	return msg.OAuthNotToken.Err(msg.Args{"Call": msg.Call(call), "Status": ans.status, "Reason": reason}, err)
 }
 
 // IsInvalidGrant reports whether the service refused a code or refresh
@@ -304,7 +306,7 @@ func (c *Client) Send(ctx context.Context, call, accessToken, method, pathQuery 
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.endpoint(pathQuery), reader)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", call, err)
+		return nil, msg.CallWrapped.Err(msg.Args{"Call": msg.Call(call), "Err": err}, err)
 	}
 	switch {
 	case form != nil:
@@ -324,7 +326,7 @@ func (c *Client) Send(ctx context.Context, call, accessToken, method, pathQuery 
 	raw, err := apihttp.ReadAll(resp.Body, apihttp.MaxResponseBytes)
 	var tooLarge *apihttp.TooLargeError
 	if errors.As(err, &tooLarge) {
-		return nil, fmt.Errorf("%s failed: the server's answer (HTTP %d) is too long: %v; check the API base URL", call, resp.StatusCode, tooLarge)
+		return nil, msg.TooLong.Err(msg.Args{"Call": msg.Call(call), "Status": resp.StatusCode, "Err": tooLarge}, tooLarge)
 	}
 	if err != nil {
 		return nil, apihttp.TransportError(ctx, call, c.base, err)
@@ -333,7 +335,7 @@ func (c *Client) Send(ctx context.Context, call, accessToken, method, pathQuery 
 }
 
 // ErrTokenRefused is introspect's answer to a token it does not accept.
-var ErrTokenRefused = errors.New("the server does not accept the access token (unknown, expired or revoked): approve again")
+var ErrTokenRefused error = msg.OAuthTokenRefused.Err(nil)
 
 // Introspect asks the service what accessToken grants, and for whom.
 func (c *Client) Introspect(ctx context.Context, accessToken string) (*TokenInfo, error) {
@@ -343,7 +345,7 @@ func (c *Client) Introspect(ctx context.Context, accessToken string) (*TokenInfo
 		return nil, err
 	}
 	if resp.Status == http.StatusUnauthorized {
-		return nil, fmt.Errorf("could not %s: %w", call, ErrTokenRefused)
+		return nil, msg.CouldNot.Err(msg.Args{"Call": msg.Call(call), "Err": ErrTokenRefused}, ErrTokenRefused)
 	}
 	if resp.Status != http.StatusOK {
 		var body struct {
@@ -360,11 +362,11 @@ func (c *Client) Introspect(ctx context.Context, accessToken string) (*TokenInfo
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(resp.Body, &body); err != nil || body.OK != 1 || body.Data.TokenInfo == nil {
-		return nil, fmt.Errorf("could not %s: the answer is not {\"ok\": 1, \"data\": {\"tokenInfo\": ...}}; check the API base URL", call)
+		return nil, msg.OAuthNotIntrospect.Err(msg.Args{"Call": msg.Call(call)})
 	}
 	info := body.Data.TokenInfo
 	if u := strings.TrimSpace(string(info.User)); u != "null" && u != "" && !strings.HasPrefix(u, "{") {
-		return nil, fmt.Errorf("could not %s: tokenInfo.user is not an object; check the API base URL", call)
+		return nil, msg.OAuthUserNotObject.Err(msg.Args{"Call": msg.Call(call)})
 	}
 	return info, nil
 }

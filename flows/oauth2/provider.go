@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	xoauth2 "golang.org/x/oauth2"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/callback"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
@@ -65,7 +65,7 @@ func (Provider) Info() flows.ProviderInfo {
 
 func checkClientID(id string) error {
 	if len(id) > 128 || strings.IndexFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
-		return errors.New("the client id is one word of at most 128 characters, e.g. application_client")
+		return msg.OAuthBadClientID.Err(nil)
 	}
 	return nil
 }
@@ -73,7 +73,7 @@ func checkClientID(id string) error {
 func checkScope(scope string) error {
 	for s := range strings.SplitSeq(scope, ",") {
 		if s == "" || len(s) > 100 || strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
-			return errors.New("the scope is a comma-separated list with no spaces, e.g. delegated:all or delegated:all,admin:all")
+			return msg.OAuthBadScope.Err(nil)
 		}
 	}
 	return nil
@@ -81,7 +81,7 @@ func checkScope(scope string) error {
 
 func checkSecret(secret string) error {
 	if len(secret) > 512 || strings.IndexFunc(secret, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
-		return errors.New("the client secret is one line of at most 512 characters: paste it again")
+		return msg.OAuthBadSecret.Err(nil)
 	}
 	return nil
 }
@@ -112,7 +112,7 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 	s := &session{client: c, rt: rt, grant: grantOf(in), secret: in[FieldClientSecret]}
 	if s.grant == GrantClientCredentials {
 		if s.secret == "" {
-			return nil, errors.New("the client_credentials grant needs the client secret: set $" + SecretEnvVar + " (or fill in the window's client secret field)")
+			return nil, msg.OAuthNeedsSecret.Err(msg.Args{"EnvVar": SecretEnvVar})
 		}
 		tok, err := c.ClientCredentials(ctx, s.secret)
 		if err != nil {
@@ -149,7 +149,7 @@ func authorizeCode(ctx context.Context, rt *flows.Runtime, c *Client) (*xoauth2.
 		},
 		Arrived: func(res callback.Result) error {
 			if res.Code == "" {
-				return errors.New("the browser came back without an authorization code: start again")
+				return msg.OAuthNoCode.Err(nil)
 			}
 			code = res.Code
 			return nil
@@ -157,9 +157,9 @@ func authorizeCode(ctx context.Context, rt *flows.Runtime, c *Client) (*xoauth2.
 		Check: func(ctx context.Context) error {
 			switch {
 			case redirectURI == "":
-				return errors.New("the authorization code needs a return address: use the loopback or deep-link callback, not none")
+				return msg.OAuthNeedsReturn.Err(nil)
 			case code == "":
-				return flows.NotYet(errors.New("waiting for the browser to come back with the authorization code"))
+				return flows.NotYet(msg.OAuthAwaitingCode.Err(nil))
 			}
 			var err error
 			tok, err = c.Exchange(ctx, code, redirectURI, verifier)
@@ -193,7 +193,7 @@ type saved struct {
 func (Provider) Restore(ctx context.Context, rt *flows.Runtime, in flows.Inputs, blob []byte) (flows.Session, error) {
 	var sv saved
 	if err := json.Unmarshal(blob, &sv); err != nil || sv.V != 1 || sv.AccessToken == "" {
-		return nil, flows.Gone(errors.New("the saved token is unreadable"))
+		return nil, flows.Gone(msg.OAuthUnreadable.Err(nil))
 	}
 	c, err := newClient(rt, in)
 	if err != nil {
@@ -203,9 +203,9 @@ func (Provider) Restore(ctx context.Context, rt *flows.Runtime, in flows.Inputs,
 		tok: &xoauth2.Token{AccessToken: sv.AccessToken, RefreshToken: sv.RefreshToken, TokenType: sv.TokenType, Expiry: sv.Expiry}}
 	switch {
 	case sv.Grant != s.grant:
-		return nil, flows.Gone(fmt.Errorf("the saved token came from the %s grant, and %s was asked for", sv.Grant, s.grant))
+		return nil, flows.Gone(msg.OAuthOtherGrant.Err(msg.Args{"Saved": sv.Grant, "Asked": s.grant}))
 	case sv.Scope != c.scope:
-		return nil, flows.Gone(fmt.Errorf("the saved token has scope %s, and %s was asked for", sv.Scope, c.scope))
+		return nil, flows.Gone(msg.OAuthOtherScope.Err(msg.Args{"Saved": sv.Scope, "Asked": c.scope}))
 	}
 	tok, err := s.token(ctx)
 	if err != nil {
@@ -278,15 +278,15 @@ func (s *session) refreshLocked(ctx context.Context) error {
 	var err error
 	switch {
 	case s.grant == GrantClientCredentials && s.secret == "":
-		return flows.Gone(errors.New("the client-credentials token expired and no client secret was given to get another: set $" + SecretEnvVar))
+		return flows.Gone(msg.OAuthClientExpired.Err(msg.Args{"EnvVar": SecretEnvVar}))
 	case s.grant == GrantClientCredentials:
 		tok, err = s.client.ClientCredentials(ctx, s.secret)
 	case s.tok.RefreshToken == "":
-		return flows.Gone(errors.New("the access token expired and there is no refresh token: approve again"))
+		return flows.Gone(msg.OAuthNoRefresh.Err(nil))
 	default:
 		tok, err = s.client.Refresh(ctx, s.tok.RefreshToken)
 		if IsInvalidGrant(err) {
-			return flows.Gone(errors.New("the saved refresh token was refused (invalid_grant): approve again"))
+			return flows.Gone(msg.OAuthRefreshRefused.Err(nil))
 		}
 	}
 	if err != nil {
@@ -350,7 +350,7 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 		if len(info.User) > 0 && string(info.User) != "null" {
 			var u User
 			if err := json.Unmarshal(info.User, &u); err != nil {
-				return nil, errors.New("could not introspect the access token: tokenInfo.user is not the documented user; check the API base URL")
+				return nil, msg.OAuthUserNotUser.Err(msg.Args{"Call": msg.Call("introspect the access token")})
 			}
 			user = info.User
 			facts = append(facts, userFacts(u)...)

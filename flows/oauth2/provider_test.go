@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -182,7 +183,7 @@ func TestApproveOnTheConsentPage(t *testing.T) {
 		q.Get("redirect_uri") != wantRedirect.String() || q.Has("client_secret") {
 		t.Errorf("login URL %s for return URL %s", ready.URL, ready.ReturnURL)
 	}
-	if via := flowtest.Find[flows.Approved](rec)[0].Via; via != "the browser's return" {
+	if via := flowtest.Find[flows.Approved](rec)[0].Via; via != msg.ViaReturn {
 		t.Errorf("approved via %q", via)
 	}
 
@@ -302,7 +303,7 @@ func TestRefusedRefreshStartsANewApproval(t *testing.T) {
 		t.Fatal(err)
 	}
 	declined := flowtest.Find[flows.ResumeDeclined](rec)
-	if len(declined) != 1 || declined[0].Reason != "the saved refresh token was refused (invalid_grant): approve again" ||
+	if len(declined) != 1 || declined[0].Reason.String() != "the saved refresh token was refused (invalid_grant): approve again" ||
 		len(flowtest.Find[flows.Approved](rec)) != 1 || emu.count("POST /login/decision") != 2 {
 		t.Errorf("events %v, declined %v", rec.Kinds(), declined)
 	}
@@ -401,7 +402,7 @@ func TestTokenTheServerForgotStartsANewApproval(t *testing.T) {
 		t.Fatalf("%v\n%v", err, rec.Kinds())
 	}
 	declined := flowtest.Find[flows.ResumeDeclined](rec)
-	if len(declined) != 1 || !strings.Contains(declined[0].Reason, "does not accept the access token") || len(flowtest.Find[flows.ApprovalURLReady](rec)) != 1 {
+	if len(declined) != 1 || !strings.Contains(declined[0].Reason.String(), "does not accept the access token") || len(flowtest.Find[flows.ApprovalURLReady](rec)) != 1 {
 		t.Errorf("events %v", rec.Kinds())
 	}
 }

@@ -2,6 +2,7 @@ package qex_test
 
 import (
 	"context"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"os"
 	"strings"
 	"testing"
@@ -56,7 +57,7 @@ func TestApproveInChromium(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the flow did not complete after approval in Chromium")
 	}
-	if via := flowtest.Find[flows.Approved](rec)[0].Via; via != "the browser's return" {
+	if via := flowtest.Find[flows.Approved](rec)[0].Via; via != msg.ViaReturn {
 		t.Errorf("approved via %q", via)
 	}
 	if dir := os.Getenv("QEX_SCREENSHOT_DIR"); dir != "" {

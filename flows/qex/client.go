@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -17,6 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/qexcompanion/qex-companion/flows/accounts"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 
 	"github.com/qexcompanion/qex-companion/internal/apihttp"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
@@ -98,12 +98,16 @@ type APIError struct {
 	RetryAfter time.Duration
 }
 
-func (e *APIError) Error() string {
-	msg := e.Message
-	if msg == "" {
-		msg = http.StatusText(e.Status)
+func (e *APIError) Error() string { return e.Msg().String() }
+
+// Msg is the error as a message: the call, the status and what the
+// server said.
+func (e *APIError) Msg() msg.Message {
+	said := e.Message
+	if said == "" {
+		said = http.StatusText(e.Status)
 	}
-	return fmt.Sprintf("%s failed: the server answered HTTP %d: %q", e.Call, e.Status, msg)
+	return msg.QEXAnswered.New(msg.Args{"Call": msg.Call(e.Call), "Status": e.Status, "Said": msg.Said(said)})
 }
 
 // IsNotFound reports whether err is the server saying the session (or
@@ -123,11 +127,13 @@ func hasStatus(err error, status int) bool {
 type MalformedResponseError struct {
 	Call   string
 	Status int
-	Reason string
+	Reason msg.Message
 }
 
-func (e *MalformedResponseError) Error() string {
-	return fmt.Sprintf("%s failed: the server's answer (HTTP %d) is not QEX API JSON: %s; check the API base URL", e.Call, e.Status, e.Reason)
+func (e *MalformedResponseError) Error() string { return e.Msg().String() }
+
+func (e *MalformedResponseError) Msg() msg.Message {
+	return msg.QEXMalformed.New(msg.Args{"Call": msg.Call(e.Call), "Status": e.Status, "Reason": e.Reason})
 }
 
 // CreateSession creates a partner session for publicAPIKey.
@@ -142,7 +148,7 @@ func (c *Client) CreateSession(ctx context.Context, publicAPIKey string) (*Sessi
 		return nil, err
 	}
 	if s.SessionID == "" || s.SessionSecret == "" {
-		return nil, &MalformedResponseError{Call: call, Status: http.StatusOK, Reason: "session_id or session_secret is missing"}
+		return nil, &MalformedResponseError{Call: call, Status: http.StatusOK, Reason: msg.Missing.New(msg.Args{"Field": "session_id or session_secret"})}
 	}
 	return &s, nil
 }
@@ -194,7 +200,7 @@ func (c *Client) Terminate(ctx context.Context, cred Credentials) error {
 		return err
 	}
 	if !ok {
-		return &MalformedResponseError{Call: "terminate session", Status: http.StatusOK, Reason: "payload is not true"}
+		return &MalformedResponseError{Call: "terminate session", Status: http.StatusOK, Reason: msg.PayloadNotTrue.New(nil)}
 	}
 	return nil
 }
@@ -224,7 +230,7 @@ func sessionPath(sessionID string, parts ...string) string {
 func (c *Client) signed(ctx context.Context, call string, cred Credentials, requestURI string, out any) error {
 	token, err := c.Sign(cred, requestURI)
 	if err != nil {
-		return fmt.Errorf("%s failed: %w", call, err)
+		return msg.CallFailed.Err(msg.Args{"Call": msg.Call(call), "Err": err}, err)
 	}
 	return c.do(ctx, call, http.MethodGet, requestURI, nil, token, out)
 }
@@ -243,7 +249,7 @@ type SessionClaims struct {
 // per session even when calls fall in the same millisecond.
 func (c *Client) Sign(cred Credentials, requestURI string) (string, error) {
 	if cred.SessionID == "" || cred.SessionSecret == "" {
-		return "", errors.New("no session to sign with")
+		return "", msg.QEXNoSession.Err(nil)
 	}
 	claims := SessionClaims{Path: requestURI, SessionID: cred.SessionID, Nonce: c.nextNonce(cred.SessionID)}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(cred.SessionSecret))
@@ -270,7 +276,7 @@ func (c *Client) Call(ctx context.Context, cred Credentials, method, requestURI 
 	call := method + " " + requestURI
 	token, err := c.Sign(cred, requestURI)
 	if err != nil {
-		return nil, fmt.Errorf("%s failed: %w", call, err)
+		return nil, msg.CallFailed.Err(msg.Args{"Call": msg.Call(call), "Err": err}, err)
 	}
 	return c.send(ctx, call, method, requestURI, body, token)
 }
@@ -298,7 +304,7 @@ func (c *Client) send(ctx context.Context, call, method, requestURI string, body
 	resp, err := apihttp.Send(ctx, c.http, call, c.base, method, requestURI, header, body)
 	var tooLarge *apihttp.TooLargeError
 	if errors.As(err, &tooLarge) {
-		return nil, &MalformedResponseError{Call: call, Status: resp.Status, Reason: err.Error()}
+		return nil, &MalformedResponseError{Call: call, Status: resp.Status, Reason: tooLarge.Msg()}
 	}
 	return resp, err
 }
@@ -315,9 +321,9 @@ func decodeEnvelope(call string, status int, contentType string, raw []byte, out
 			// Proxies and crashed servers answer errors in HTML or plain text.
 			return &APIError{Call: call, Status: status}
 		}
-		reason := "it has no \"success\" field"
+		reason := msg.NoSuccessField.New(nil)
 		if mediaType, _, _ := mime.ParseMediaType(contentType); err != nil && mediaType != "" && !strings.Contains(mediaType, "json") {
-			reason = "it is " + oneline.Clean(mediaType, 60) + ", not JSON"
+			reason = msg.NotJSONType.New(msg.Args{"Type": oneline.Clean(mediaType, 60)})
 		} else if err != nil {
 			reason = shortJSONError(err)
 		}
@@ -330,18 +336,21 @@ func decodeEnvelope(call string, status int, contentType string, raw []byte, out
 		return nil
 	}
 	if len(env.Payload) == 0 || string(env.Payload) == "null" {
-		return &MalformedResponseError{Call: call, Status: status, Reason: "payload is missing"}
+		return &MalformedResponseError{Call: call, Status: status, Reason: msg.PayloadMissing.New(nil)}
 	}
 	if err := json.Unmarshal(env.Payload, out); err != nil {
-		return &MalformedResponseError{Call: call, Status: status, Reason: "payload: " + oneline.Clean(shortJSONError(err), 200)}
+		return &MalformedResponseError{Call: call, Status: status, Reason: msg.PayloadBad.New(msg.Args{"Reason": shortJSONError(err)})}
 	}
 	return nil
 }
 
-func shortJSONError(err error) string {
+func shortJSONError(err error) msg.Message {
 	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		return fmt.Sprintf("field %q has a JSON %s where a %s was expected", typeErr.Field, typeErr.Value, typeErr.Type)
+	if m, ok := msg.Of(err); ok {
+		return m
 	}
-	return strings.TrimPrefix(err.Error(), "json: ")
+	if errors.As(err, &typeErr) {
+		return msg.FieldType.New(msg.Args{"Field": typeErr.Field, "Value": typeErr.Value, "Type": typeErr.Type.String()})
+	}
+	return msg.JSONError.New(msg.Args{"Err": msg.Detail(oneline.Clean(strings.TrimPrefix(err.Error(), "json: "), 200))})
 }

@@ -4,8 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,14 +60,13 @@ func CheckPublicAPIKey(key string) error {
 	if valid {
 		return nil
 	}
-	shown := fmt.Sprintf("%q", key)
 	if strings.HasPrefix(key, "sk_") {
-		return errors.New("this is a secret key (sk_…), not the public one: give the public key (pk_…) and keep the secret key private")
+		return msg.QEXSecretKey.Err(nil)
 	}
 	if len(key) > maxPublicAPIKey {
-		shown = fmt.Sprintf("a %d-character key", len(key))
+		return msg.QEXLongKey.Err(msg.Args{"Length": len(key), "Min": minPublicAPIKey, "Max": maxPublicAPIKey})
 	}
-	return fmt.Errorf("%s is not a public API key: they start with pk_ and have %d to %d letters, digits, _ or -", shown, minPublicAPIKey, maxPublicAPIKey)
+	return msg.QEXNotPublicKey.Err(msg.Args{"Key": key, "Min": minPublicAPIKey, "Max": maxPublicAPIKey})
 }
 
 func newClient(rt *flows.Runtime) (*Client, error) {
@@ -86,7 +86,7 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 	if err != nil {
 		return nil, explainCreateError(err, c.BaseURL())
 	}
-	rt.Emit(flows.Started{What: "session", ID: oneline.Clean(created.SessionID, 80), Environment: oneline.Clean(created.Environment, 20)})
+	rt.Emit(flows.Started{What: msg.ThingSession, ID: oneline.Clean(created.SessionID, 80), Environment: oneline.Clean(created.Environment, 20)})
 	s := &session{client: c, publicAPIKey: key, cred: created.Credentials()}
 	_, err = rt.Await(ctx, flows.Approval{
 		URL: func(returnURL string) (string, error) { return c.ApprovalURL(created.SessionID, returnURL), nil },
@@ -113,11 +113,11 @@ func classify(err error) error {
 	case IsUnauthorized(err):
 		errors.As(err, &apiErr)
 		if apiErr.Message != "" {
-			return flows.NotYet(errors.New("server: " + apiErr.Message))
+			return flows.NotYet(msg.ServerSays.Err(msg.Args{"Said": msg.Said(apiErr.Message)}))
 		}
-		return flows.NotYet(errors.New("not approved yet"))
+		return flows.NotYet(msg.NotApprovedYet.Err(nil))
 	case IsNotFound(err): // it ended, or expired: a new one must be approved
-		return flows.Gone(fmt.Errorf("the session is gone (%w)", err))
+		return flows.Gone(msg.QEXGone.Err(msg.Args{"Err": err}, err))
 	case errors.As(err, &apiErr) && (apiErr.Status == http.StatusTooManyRequests || apiErr.Status >= 500):
 		return flows.Retry(err, apiErr.RetryAfter)
 	case errors.As(err, &apiErr), errors.As(err, &malformed):
@@ -126,16 +126,6 @@ func classify(err error) error {
 	return flows.Retry(err, 0) // the network: try again
 }
 
-// explainedError says what to do about an error, keeping it for errors.Is
-// and errors.As.
-type explainedError struct {
-	msg string
-	err error
-}
-
-func (e *explainedError) Error() string { return e.msg }
-func (e *explainedError) Unwrap() error { return e.err }
-
 // explainCreateError says what to do when the server refuses to create a
 // session.
 func explainCreateError(err error, base string) error {
@@ -143,24 +133,25 @@ func explainCreateError(err error, base string) error {
 	if !errors.As(err, &apiErr) {
 		return err
 	}
-	said := fmt.Sprintf("HTTP %d", apiErr.Status)
+	// The status and the server's words, as the server's: "HTTP 401: "…"".
+	said := "HTTP " + strconv.Itoa(apiErr.Status)
 	if apiErr.Message != "" {
-		said += fmt.Sprintf(": %q", apiErr.Message)
+		said += ": " + strconv.Quote(apiErr.Message)
 	}
-	var msg string
+	var kind msg.Kind
 	switch status := apiErr.Status; {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		msg = "the server refused the public API key (" + said + "); check --public-api-key or the key field"
+		kind = msg.QEXKeyRefused
 	case status == http.StatusNotFound:
-		msg = "no QEX API at " + base + " (" + said + "); check the API base URL"
+		kind = msg.QEXNoAPI
 	case status == http.StatusTooManyRequests:
-		msg = "the server is busy (" + said + "); try again in a minute"
+		kind = msg.QEXBusy
 	case status >= 500:
-		msg = "the QEX server failed (" + said + "); try again later"
+		kind = msg.QEXFailed
 	default:
 		return err
 	}
-	return &explainedError{msg: apiErr.Call + " failed: " + msg, err: err}
+	return kind.Err(msg.Args{"Call": msg.Call(apiErr.Call), "Base": base, "Said": msg.Said(said)}, err)
 }
 
 // savedSession is what the keychain keeps of a session (version 1). Saves
@@ -175,7 +166,7 @@ type savedSession struct {
 func (Provider) Restore(ctx context.Context, rt *flows.Runtime, in flows.Inputs, blob []byte) (flows.Session, error) {
 	var saved savedSession
 	if err := json.Unmarshal(blob, &saved); err != nil || saved.V > 1 || saved.SessionID == "" || saved.SessionSecret == "" {
-		return nil, flows.Gone(errors.New("the saved session is unreadable"))
+		return nil, flows.Gone(msg.QEXUnreadable.Err(nil))
 	}
 	c, err := newClient(rt)
 	if err != nil {

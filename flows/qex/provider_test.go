@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
 	"net/url"
 	"strings"
@@ -89,7 +90,7 @@ func TestApproveEndToEnd(t *testing.T) {
 	if got := rec.Kinds(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("events\n got %v\nwant %v", got, want)
 	}
-	if via := flowtest.Find[flows.Approved](rec)[0].Via; via != "the browser's return" {
+	if via := flowtest.Find[flows.Approved](rec)[0].Via; via != msg.ViaReturn {
 		t.Errorf("approved via %q", via)
 	}
 	ready := flowtest.Find[flows.ApprovalURLReady](rec)[0]
@@ -172,7 +173,7 @@ func TestApprovalNoticedByPollingWhenNoRedirectComesBack(t *testing.T) {
 				t.Fatal(err)
 			}
 			<-browserDone
-			if via := flowtest.Find[flows.Approved](rec)[0].Via; via != "polling" {
+			if via := flowtest.Find[flows.Approved](rec)[0].Via; via != msg.ViaPolling {
 				t.Errorf("approved via %q, want polling", via)
 			}
 			if len(res.Balances.Accounts) == 0 {
@@ -211,7 +212,7 @@ func TestPollingBacksOffAndReportsWaiting(t *testing.T) {
 	if fmt.Sprint(nexts) != fmt.Sprint(want) {
 		t.Errorf("intervals %v, want %v", nexts, want)
 	}
-	if r := waits[0].Reason; r != "server: Session not authorized: the user has not approved it yet." {
+	if r := waits[0].Reason.String(); r != "server: Session not authorized: the user has not approved it yet." {
 		t.Errorf("reason %q", r)
 	}
 }
@@ -317,7 +318,7 @@ func TestCheckNowNoticesApprovalAtOnce(t *testing.T) {
 	}
 	conn.CheckNow()
 	conn.CheckNow() // pressing twice must not block
-	if via := flowtest.Until[flows.Approved](t, events).Via; via != "your check" {
+	if via := flowtest.Until[flows.Approved](t, events).Via; via != msg.ViaCheck {
 		t.Errorf("approved via %q", via)
 	}
 	flowtest.Until[flows.ResultReady](t, events)
@@ -350,7 +351,7 @@ func TestSessionGoneWhileWaiting(t *testing.T) {
 			t.Errorf("the new approval is for the expired session: %s", again.URL)
 		}
 		gone := flowtest.Find[flows.AccessGone](rec)
-		if len(gone) != 1 || !strings.HasPrefix(gone[0].Reason, "the session is gone (fetch accounts failed: the server answered HTTP 404") {
+		if len(gone) != 1 || !strings.HasPrefix(gone[0].Reason.String(), "the session is gone (fetch accounts failed: the server answered HTTP 404") {
 			t.Errorf("AccessGone events %v", gone)
 		}
 	case err := <-done:

@@ -1,11 +1,12 @@
 package apihttp
 
 import (
-	"fmt"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // ParseBaseURL checks that s is an absolute http or https URL whose host is
@@ -17,23 +18,23 @@ func ParseBaseURL(s, example string) (*url.URL, error) {
 	// or reads its colons as a port, neither of which says what to do.
 	_, rest, _ := strings.Cut(strings.TrimSpace(s), "://")
 	if host, _, _ := strings.Cut(rest, "/"); !strings.HasPrefix(host, "[") && strings.Count(host, ":") > 1 {
-		return nil, fmt.Errorf("API base %q: an IPv6 address goes in brackets, e.g. http://[::1]:8080", s)
+		return nil, msg.BaseIPv6.Err(msg.Args{"Base": s})
 	}
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("API base %q is not an http(s) URL such as %s", s, example)
+		return nil, msg.BaseNotURL.Err(msg.Args{"Base": s, "Example": example})
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("API base %q must not carry a query, fragment or user info", s)
+		return nil, msg.BaseExtras.Err(msg.Args{"Base": s})
 	}
 	bracketed := strings.HasPrefix(u.Host, "[")
 	host, port := u.Hostname(), u.Port()
 	if n, err := strconv.Atoi(port); strings.HasSuffix(u.Host, ":") || (port != "" && (err != nil || n < 1 || n > 65535)) {
-		return nil, fmt.Errorf("API base %q: the port must be a number from 1 to 65535", s)
+		return nil, msg.BaseBadPort.Err(msg.Args{"Base": s})
 	}
 	ip := net.ParseIP(host)
 	if ip == nil && (bracketed || !isHostName(host)) {
-		return nil, fmt.Errorf("API base %q: %q is not a host name or IP address", s, host)
+		return nil, msg.BaseBadHost.Err(msg.Args{"Base": s, "Host": host})
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""

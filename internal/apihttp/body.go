@@ -6,6 +6,8 @@ package apihttp
 import (
 	"fmt"
 	"io"
+
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // MaxResponseBytes bounds what the app reads of one response from a
@@ -16,8 +18,11 @@ const MaxResponseBytes = 8 << 20
 // was read.
 type TooLargeError struct{ Limit int64 }
 
-func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("it is larger than %s", Size(e.Limit))
+func (e *TooLargeError) Error() string { return e.Msg().String() }
+
+// Message says what was too large, for any language.
+func (e *TooLargeError) Msg() msg.Message {
+	return msg.TooLarge.New(msg.Args{"Limit": Size(e.Limit)})
 }
 
 // Size names a byte count the way the limits are set: "8 MiB", "64 KiB".

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // MaxRedirects bounds the redirects one call follows.
@@ -55,11 +56,12 @@ func RetryAfter(header string, now time.Time) time.Duration {
 // from the server at base: ctx ended, a redirect loop, a timeout, a name
 // that does not resolve, nothing listening, an untrusted certificate.
 func TransportError(ctx context.Context, call string, base *url.URL, err error) error {
+	what := msg.Call(call)
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		if errors.Is(ctxErr, context.DeadlineExceeded) {
-			return fmt.Errorf("%s failed: %s did not answer in time", call, base.Host)
+			return msg.CallTimedOut.Err(msg.Args{"Call": what, "Host": base.Host}, ctxErr)
 		}
-		return fmt.Errorf("%s cancelled: %w", call, ctxErr)
+		return msg.CallCancelled.Err(msg.Args{"Call": what}, ctxErr)
 	}
 	var (
 		netErr  net.Error
@@ -69,19 +71,20 @@ func TransportError(ctx context.Context, call string, base *url.URL, err error) 
 	)
 	switch {
 	case errors.Is(err, ErrRedirectLoop):
-		return fmt.Errorf("%s failed: %s kept redirecting (more than %d times); check the API base URL", call, base.Host, MaxRedirects)
+		return msg.CallRedirectLoop.Err(msg.Args{"Call": what, "Host": base.Host, "Max": MaxRedirects}, err)
 	case errors.As(err, &netErr) && netErr.Timeout():
-		return fmt.Errorf("%s failed: %s did not answer in time", call, base.Host)
+		return msg.CallTimedOut.Err(msg.Args{"Call": what, "Host": base.Host}, err)
 	case errors.As(err, &dnsErr):
-		return fmt.Errorf("%s failed: the host name %s cannot be found; check the API base URL and your network", call, base.Hostname())
+		return msg.CallNoSuchHost.Err(msg.Args{"Call": what, "Host": base.Hostname()}, err)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return fmt.Errorf("%s failed: nothing answers at %s (connection refused); check the API base URL, or start the server", call, base.Host)
+		return msg.CallRefused.Err(msg.Args{"Call": what, "Host": base.Host}, err)
 	case errors.As(err, &certErr), errors.As(err, &hostErr):
-		return fmt.Errorf("%s failed: %s's TLS certificate is not trusted; check the API base URL", call, base.Host)
+		return msg.CallUntrusted.Err(msg.Args{"Call": what, "Host": base.Host}, err)
 	}
+	cause := err
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
-		err = urlErr.Err
+		cause = urlErr.Err
 	}
-	return fmt.Errorf("%s failed: cannot reach %s (%v); check the API base URL and your network", call, base.String(), err)
+	return msg.CallUnreachable.Err(msg.Args{"Call": what, "URL": base.String(), "Err": cause}, err)
 }

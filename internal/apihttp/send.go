@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // DefaultTimeout bounds one exchange when the caller's context has no
@@ -39,7 +40,7 @@ func Send(ctx context.Context, hc *http.Client, call string, base *url.URL, meth
 	}
 	req, err := http.NewRequestWithContext(ctx, method, base.String()+pathQuery, reader)
 	if err != nil {
-		return nil, fmt.Errorf("%s failed: %w", call, err)
+		return nil, msg.CallFailed.Err(msg.Args{"Call": msg.Call(call), "Err": err}, err)
 	}
 	req.Header = header.Clone()
 	if req.Header == nil {

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"net/url"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
@@ -71,15 +72,18 @@ type DeniedError struct {
 	Description string
 }
 
-func (e *DeniedError) Error() string {
+func (e *DeniedError) Error() string { return e.Msg().String() }
+
+// Message says what the browser brought back, for any language; the
+// provider's code and description are its own words.
+func (e *DeniedError) Msg() msg.Message {
 	if e.Code == "access_denied" {
-		return "the request was denied in the browser; approve it to connect, or start again"
+		return msg.Denied.New(nil)
 	}
-	msg := "the approval page returned error " + oneline.Clean(e.Code, 60)
 	if e.Description != "" {
-		msg += ": " + oneline.Clean(e.Description, 200)
+		return msg.ReturnedErrorSaid.New(msg.Args{"Code": msg.Said(oneline.Clean(e.Code, 60)), "Said": msg.Said(oneline.Clean(e.Description, 200))})
 	}
-	return msg
+	return msg.ReturnedError.New(msg.Args{"Code": msg.Said(oneline.Clean(e.Code, 60))})
 }
 
 // Receiver is where the browser's return arrives: a loopback listener here,

@@ -160,13 +160,13 @@ func (p *printer) print(e flows.Event) {
 		fmt.Fprintf(p.w, "  Note: %s.\n", e)
 	case flows.Waiting:
 		// Polling repeats itself; say it once per distinct reason.
-		if e.Reason != p.lastReason {
+		if reason := e.Reason.String(); reason != p.lastReason {
 			if e.Failed {
-				fmt.Fprintf(p.w, "  The last check failed (%s); trying again…\n", oneline.Clean(e.Reason, 300))
+				fmt.Fprintf(p.w, "  The last check failed (%s); trying again…\n", oneline.Clean(reason, 300))
 			} else {
-				fmt.Fprintf(p.w, "  Waiting for approval (%s)…\n", oneline.Clean(e.Reason, 300))
+				fmt.Fprintf(p.w, "  Waiting for approval (%s)…\n", oneline.Clean(reason, 300))
 			}
-			p.lastReason = e.Reason
+			p.lastReason = reason
 		}
 	case flows.Approved:
 		fmt.Fprintf(p.w, "• Approved (noticed via %s).\n", e.Via)

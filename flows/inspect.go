@@ -2,7 +2,7 @@ package flows
 
 import (
 	"errors"
-	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"io"
 	"net/http"
 	"net/url"
@@ -39,11 +39,14 @@ func (e HTTPExchange) Host() string {
 	return u.Host
 }
 
-func (e HTTPExchange) String() string {
+func (e HTTPExchange) String() string { return e.Message().String() }
+
+func (e HTTPExchange) Message() msg.Message {
+	args := msg.Args{"Method": e.Method, "Path": e.Path, "Status": e.Status, "Latency": e.Latency.Round(time.Millisecond), "Err": msg.Detail(e.Err)}
 	if e.Err != "" {
-		return fmt.Sprintf("%s %s → no answer (%s) after %s", e.Method, e.Path, e.Err, e.Latency.Round(time.Millisecond))
+		return msg.EventExchangeFailed.New(args)
 	}
-	return fmt.Sprintf("%s %s → %d in %s", e.Method, e.Path, e.Status, e.Latency.Round(time.Millisecond))
+	return msg.EventExchange.New(args)
 }
 
 // maxInspectedBody bounds what an exchange keeps of each body.

@@ -2,7 +2,7 @@ package flows
 
 import (
 	"context"
-	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
 	"time"
 
@@ -154,7 +154,7 @@ func (r *CallResponse) Shown() (headers, body string) {
 	}
 	body = redactBodyOf(r.Header.Get("Content-Type"), raw)
 	if cut {
-		body += fmt.Sprintf("\n… (cut: %d bytes in all; the console shows the first 256 KiB)", len(r.Body))
+		body += msg.BodyCut.New(msg.Args{"Size": len(r.Body)}).String()
 	}
 	return redactHeaders(r.Header), body
 }

@@ -39,12 +39,12 @@ func (e WidgetEvent) Message() msg.Message {
 
 // WidgetRefused: the widget host refused a request (a spent launch link,
 // no token, a foreign origin, an oversize body).
-type WidgetRefused struct{ Reason string }
+type WidgetRefused struct{ Reason msg.Message }
 
 func (e WidgetRefused) String() string { return e.Message().String() }
 
 func (e WidgetRefused) Message() msg.Message {
-	return msg.EventWidgetRefused.New(msg.Args{"Reason": msg.Detail(e.Reason)})
+	return msg.EventWidgetRefused.New(msg.Args{"Reason": e.Reason})
 }
 
 // widgetHost is the engine's one widget page, started on first use and
@@ -106,7 +106,7 @@ func (e *Engine) ServeWidget(cfg widgetcfg.Config, emit func(Event)) (string, er
 				return w.config
 			},
 			OnEvent:   func(ev host.Event) { w.current()(WidgetEvent{ev}) },
-			OnRefused: func(reason string) { w.current()(WidgetRefused{Reason: reason}) },
+			OnRefused: func(reason msg.Message) { w.current()(WidgetRefused{Reason: reason}) },
 		})
 		if err != nil {
 			return "", err

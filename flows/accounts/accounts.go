@@ -6,7 +6,6 @@ package accounts
 import (
 	"encoding/json"
 	"github.com/qexcompanion/qex-companion/flows/msg"
-	"strings"
 
 	"github.com/qexcompanion/qex-companion/flows"
 )
@@ -75,7 +74,11 @@ func (a *Accounts) UnmarshalJSON(b []byte) error {
 		}
 	}
 	if len(missing) > 0 {
-		return msg.AccountsNoList.Err(msg.Args{"Lists": strings.Join(missing, " or ")})
+		var lists any = missing[0]
+		if len(missing) == 2 {
+			lists = msg.Or.New(msg.Args{"A": missing[0], "B": missing[1]})
+		}
+		return msg.AccountsNoList.Err(msg.Args{"Lists": lists})
 	}
 	type lists Accounts // without this method
 	return json.Unmarshal(b, (*lists)(a))

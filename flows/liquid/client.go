@@ -176,7 +176,7 @@ func (c *Client) CreateOAuthRequest(ctx context.Context, tok Token, externalRef 
 		return &MalformedResponseError{Call: call, Status: resp.Status, Reason: reason}
 	}
 	if raw.PublicID == "" || raw.PrivateID == "" {
-		return nil, malformed(msg.Missing.New(msg.Args{"Field": "oauth_request_public_id or oauth_request_private_id"}))
+		return nil, malformed(msg.Missing.New(msg.Args{"Field": msg.Or.New(msg.Args{"A": "oauth_request_public_id", "B": "oauth_request_private_id"})}))
 	}
 	if u, err := url.Parse(raw.AppChallengeHref); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, malformed(msg.NotHTTPURL.New(msg.Args{"Field": "app_challenge_href"}))

@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"github.com/qexcompanion/qex-companion/flows/msg"
 	"io"
 	"mime"
@@ -47,7 +46,7 @@ type Token struct {
 
 // String keeps the token's value out of anything that formats it.
 func (t Token) String() string {
-	return fmt.Sprintf("%s expiring %s", t.Type, t.Expires.Format(time.RFC3339))
+	return msg.TokenExpiring.New(msg.Args{"Type": t.Type, "At": t.Expires.Format(time.RFC3339)}).String()
 }
 
 // GoString keeps the value out of %#v output too.

@@ -84,7 +84,7 @@ var fieldLabels = map[string]Kind{}
 
 func init() {
 	for _, label := range []string{"Public API key", "API token id", "API token secret", "Client id", "Client secret", "Grant", "Scope", "API key", "Token broker URL", "Scopes requested"} {
-		fieldLabels[label] = define("field."+label, inSentence(label))
+		fieldLabels[label] = define("field."+slug(label), inSentence(label))
 	}
 }
 

@@ -36,6 +36,19 @@ func define(id, english string) Kind {
 	return Kind{id}
 }
 
+// slug makes words an ID: lower case, dashes for the rest.
+func slug(words string) string {
+	return strings.Trim(strings.Map(func(r rune) rune {
+		if 'a' <= r && r <= 'z' || '0' <= r && r <= '9' {
+			return r
+		}
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return '-'
+	}, words), "-")
+}
+
 // ID names the kind in translations: "msg." and a short name.
 func (k Kind) ID() string { return "msg." + k.id }
 

@@ -25,6 +25,8 @@ var (
 	FieldType      = define("json.field-type", `field {{printf "%q" .Field}} has a JSON {{.Value}} where a {{.Type}} was expected`)
 	JSONError      = define("json.error", "{{.Err}}")
 	Missing        = define("json.missing", "{{.Field}} is missing")
+	// Or names one of two things: "session_id or session_secret".
+	Or = define("json.or", "{{.A}} or {{.B}}")
 )
 
 // Amounts and the accounts lists every provider decodes.

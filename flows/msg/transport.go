@@ -28,7 +28,7 @@ var (
 var calls = map[string]Kind{}
 
 func defineCall(name string) Kind {
-	k := define("call-name."+name, name)
+	k := define("call-name."+slug(name), name)
 	calls[name] = k
 	return k
 }

@@ -29,3 +29,30 @@ var (
 	WidgetCannotRead     = define("widget.cannot-read", "cannot read {{.Path}}: {{.Err}}")
 	WidgetNotConfig      = define("widget.not-config", "{{.Path}} is not a widget configuration: {{.Err}}")
 )
+
+// The widget host: what it refused, and why it could not start.
+var (
+	HostBadScript      = define("host.bad-script", `widget script {{printf "%q" .URL}} is not an http(s) URL`)
+	HostNeedsOptions   = define("host.needs-options", "the widget host needs Config and OnEvent")
+	HostCannotStart    = define("host.cannot-start", "cannot start the widget host: {{.Err}}")
+	HostRefusedHost    = define("host.refused-host", "refused a request for host {{.Host}}")
+	HostRefusedLarge   = define("host.refused-large", "refused {{.What}} over {{.Limit}} bytes")
+	HostRefusedUnread  = define("host.refused-unreadable", "refused {{.What}} that could not be read")
+	HostRefusedLaunch  = define("host.refused-launch", `refused a launch from origin {{printf "%q" .Origin}}`)
+	HostRefusedLink    = define("host.refused-link", "refused a widget link that was already used, has expired or was never given")
+	HostRefusedConfig  = define("host.refused-config", "refused a configuration request without the page's token")
+	HostRefusedOrigin  = define("host.refused-event-origin", `refused an event posted from origin {{printf "%q" .Origin}}`)
+	HostRefusedNoToken = define("host.refused-event-token", "refused an event without the page's token")
+	HostRefusedBadJSON = define("host.refused-event-malformed", "refused a malformed event")
+	HostLaunchRequest  = define("host.a-launch-request", "a launch request")
+	HostAnEvent        = define("host.an-event", "an event")
+)
+
+// The inspector's lines and notes.
+var (
+	EventExchange       = define("event.exchange", "{{.Method}} {{.Path}} → {{.Status}} in {{.Latency}}")
+	EventExchangeFailed = define("event.exchange-failed", "{{.Method}} {{.Path}} → no answer ({{.Err}}) after {{.Latency}}")
+	BodyCut             = define("body.cut", "\n… (cut: {{.Size}} bytes in all; the console shows the first 256 KiB)")
+	TokenExpiring       = define("token.expiring", "{{.Type}} expiring {{.At}}")
+	RedirectLoop        = define("call.redirect-loop-cause", "redirect loop")
+)

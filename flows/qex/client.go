@@ -148,7 +148,7 @@ func (c *Client) CreateSession(ctx context.Context, publicAPIKey string) (*Sessi
 		return nil, err
 	}
 	if s.SessionID == "" || s.SessionSecret == "" {
-		return nil, &MalformedResponseError{Call: call, Status: http.StatusOK, Reason: msg.Missing.New(msg.Args{"Field": "session_id or session_secret"})}
+		return nil, &MalformedResponseError{Call: call, Status: http.StatusOK, Reason: msg.Missing.New(msg.Args{"Field": msg.Or.New(msg.Args{"A": "session_id", "B": "session_secret"})})}
 	}
 	return &s, nil
 }

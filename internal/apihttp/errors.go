@@ -20,7 +20,7 @@ const MaxRedirects = 5
 
 // ErrRedirectLoop is the transport error of a call that kept being
 // redirected.
-var ErrRedirectLoop = errors.New("redirect loop")
+var ErrRedirectLoop error = msg.RedirectLoop.Err(nil)
 
 // CheckRedirect is the redirect policy of every HTTP client that talks to a
 // provider: a few redirects, then ErrRedirectLoop, which TransportError

@@ -20,11 +20,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"html/template"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -83,7 +85,7 @@ type Options struct {
 	// OnEvent hears each event the page relays, in order; it must not block.
 	OnEvent func(Event)
 	// OnRefused hears of each refused request, and why.
-	OnRefused func(reason string)
+	OnRefused func(reason msg.Message)
 }
 
 // Host is the local server.
@@ -105,17 +107,17 @@ type Host struct {
 func Start(opts Options) (*Host, error) {
 	script, err := url.Parse(opts.ScriptURL)
 	if err != nil || (script.Scheme != "http" && script.Scheme != "https") || script.Host == "" {
-		return nil, fmt.Errorf("widget script %q is not an http(s) URL", opts.ScriptURL)
+		return nil, msg.HostBadScript.Err(msg.Args{"URL": opts.ScriptURL})
 	}
 	if opts.Config == nil || opts.OnEvent == nil {
-		return nil, errors.New("the widget host needs Config and OnEvent")
+		return nil, msg.HostNeedsOptions.Err(nil)
 	}
 	if opts.OnRefused == nil {
-		opts.OnRefused = func(string) {}
+		opts.OnRefused = func(msg.Message) {}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("cannot start the widget host: %w", err)
+		return nil, msg.HostCannotStart.Err(msg.Args{"Err": err}, err)
 	}
 	h := &Host{
 		opts: opts, token: randomHex(), origin: "http://" + ln.Addr().String(),
@@ -184,7 +186,7 @@ func (h *Host) Close() error { return h.srv.Close() }
 func (h *Host) checkHost(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if "http://"+r.Host != h.origin {
-			h.opts.OnRefused("refused a request for host " + r.Host)
+			h.opts.OnRefused(msg.HostRefusedHost.New(msg.Args{"Host": r.Host}))
 			http.Error(w, "wrong host", http.StatusMisdirectedRequest)
 			return
 		}
@@ -260,30 +262,30 @@ func (h *Host) authorised(r *http.Request) bool {
 
 // readBody reads at most limit bytes of r's body; a longer body is refused
 // with 413, anything else unreadable with 400.
-func (h *Host) readBody(w http.ResponseWriter, r *http.Request, limit int64, what string) ([]byte, bool) {
+func (h *Host) readBody(w http.ResponseWriter, r *http.Request, limit int64, what msg.Kind) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err == nil {
 		return body, true
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		h.opts.OnRefused(fmt.Sprintf("refused %s over %d bytes", what, limit))
-		http.Error(w, fmt.Sprintf("%s may be at most %d bytes", what, limit), http.StatusRequestEntityTooLarge)
+		h.opts.OnRefused(msg.HostRefusedLarge.New(msg.Args{"What": what, "Limit": limit}))
+		http.Error(w, "too large: at most "+strconv.FormatInt(limit, 10)+" bytes", http.StatusRequestEntityTooLarge)
 		return nil, false
 	}
-	h.opts.OnRefused("refused " + what + " that could not be read")
-	http.Error(w, what+" could not be read", http.StatusBadRequest)
+	h.opts.OnRefused(msg.HostRefusedUnread.New(msg.Args{"What": what}))
+	http.Error(w, "the body could not be read", http.StatusBadRequest)
 	return nil, false
 }
 
 // launch trades a launch nonce, once, for the per-run token.
 func (h *Host) launch(w http.ResponseWriter, r *http.Request) {
 	if !h.fromPage(r, true) {
-		h.opts.OnRefused(fmt.Sprintf("refused a launch from origin %q", r.Header.Get("Origin")))
+		h.opts.OnRefused(msg.HostRefusedLaunch.New(msg.Args{"Origin": r.Header.Get("Origin")}))
 		http.Error(w, "only the host page may launch", http.StatusForbidden)
 		return
 	}
-	body, ok := h.readBody(w, r, maxLaunchBytes, "a launch request")
+	body, ok := h.readBody(w, r, maxLaunchBytes, msg.HostLaunchRequest)
 	if !ok {
 		return
 	}
@@ -291,7 +293,7 @@ func (h *Host) launch(w http.ResponseWriter, r *http.Request) {
 		Launch string `json:"launch"`
 	}
 	if json.Unmarshal(body, &req) != nil || !h.useLaunch(req.Launch) {
-		h.opts.OnRefused("refused a widget link that was already used, has expired or was never given")
+		h.opts.OnRefused(msg.HostRefusedLink.New(nil))
 		http.Error(w, openAgain, http.StatusForbidden)
 		return
 	}
@@ -303,7 +305,7 @@ func (h *Host) launch(w http.ResponseWriter, r *http.Request) {
 
 func (h *Host) config(w http.ResponseWriter, r *http.Request) {
 	if !h.fromPage(r, false) || !h.authorised(r) {
-		h.opts.OnRefused("refused a configuration request without the page's token")
+		h.opts.OnRefused(msg.HostRefusedConfig.New(nil))
 		http.Error(w, openAgain, http.StatusForbidden)
 		return
 	}
@@ -320,15 +322,15 @@ func (h *Host) config(w http.ResponseWriter, r *http.Request) {
 func (h *Host) event(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !h.fromPage(r, true):
-		h.opts.OnRefused(fmt.Sprintf("refused an event posted from origin %q", r.Header.Get("Origin")))
+		h.opts.OnRefused(msg.HostRefusedOrigin.New(msg.Args{"Origin": r.Header.Get("Origin")}))
 		http.Error(w, "only the host page may post events", http.StatusForbidden)
 		return
 	case !h.authorised(r):
-		h.opts.OnRefused("refused an event without the page's token")
+		h.opts.OnRefused(msg.HostRefusedNoToken.New(nil))
 		http.Error(w, openAgain, http.StatusForbidden)
 		return
 	}
-	body, ok := h.readBody(w, r, maxEventBytes, "an event")
+	body, ok := h.readBody(w, r, maxEventBytes, msg.HostAnEvent)
 	if !ok {
 		return
 	}
@@ -337,7 +339,7 @@ func (h *Host) event(w http.ResponseWriter, r *http.Request) {
 		Data  json.RawMessage `json:"data"`
 	}
 	if json.Unmarshal(body, &e) != nil || e.Event == "" || len(e.Event) > 64 {
-		h.opts.OnRefused("refused a malformed event")
+		h.opts.OnRefused(msg.HostRefusedBadJSON.New(nil))
 		http.Error(w, "an event is {\"event\": name, \"data\": …}", http.StatusBadRequest)
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"io"
 	"net/http"
 	"strings"
@@ -32,7 +33,11 @@ type events struct {
 }
 
 func (e *events) add(ev host.Event) { e.mu.Lock(); e.list = append(e.list, ev); e.mu.Unlock() }
-func (e *events) refuse(s string)   { e.mu.Lock(); e.refused = append(e.refused, s); e.mu.Unlock() }
+func (e *events) refuse(m msg.Message) {
+	e.mu.Lock()
+	e.refused = append(e.refused, m.String())
+	e.mu.Unlock()
+}
 
 func (e *events) snapshot() []host.Event {
 	e.mu.Lock()

@@ -491,13 +491,14 @@ var calls = []call{{
 }}
 
 func TestFaultMatrix(t *testing.T) {
+	ja := loadJapanese(t)
 	for _, c := range calls {
 		for _, fault := range hostile.Faults {
 			want, ok := c.want[fault]
 			if !ok {
 				continue
 			}
-			t.Run(c.name+"/"+string(fault), func(t *testing.T) { runCase(t, c, fault, want) })
+			t.Run(c.name+"/"+string(fault), func(t *testing.T) { runCase(t, ja, c, fault, want) })
 		}
 	}
 }
@@ -516,7 +517,7 @@ func TestFaultMatrixCoversEveryProvider(t *testing.T) {
 	}
 }
 
-func runCase(t *testing.T, faulty call, fault hostile.Fault, want string) {
+func runCase(t *testing.T, ja japanese, faulty call, fault hostile.Fault, want string) {
 	var requests atomic.Int32 // to the faulty call
 	p := faulty.provider
 	healthy := map[string]call{} // the provider's other routes
@@ -615,6 +616,7 @@ func runCase(t *testing.T, faulty call, fault hostile.Fault, want string) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("last message\n  %s\nwant it to say\n  %s", err, want)
 		}
+		checkJapanese(t, ja, err)
 		if stdout.Len() > 0 {
 			t.Errorf("wrote to stdout on failure: %q", stdout.String())
 		}

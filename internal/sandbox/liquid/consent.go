@@ -16,7 +16,7 @@ var (
 	//go:embed consent.html
 	pageFS embed.FS
 
-	layoutTP  = template.Must(template.ParseFS(assets.FS, "sandbox/layout.html"))
+	layoutTP  = template.Must(template.New("layout").Funcs(webpage.Funcs).ParseFS(assets.FS, "sandbox/layout.html"))
 	consentTP = template.Must(template.Must(layoutTP.Clone()).ParseFS(pageFS, "consent.html"))
 	messageTP = template.Must(template.Must(layoutTP.Clone()).ParseFS(assets.FS, "sandbox/message.html"))
 )
@@ -62,6 +62,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 	err := consentTP.ExecuteTemplate(&buf, "consent.html", map[string]any{
 		"CSS":         webpage.CSS,
 		"Title":       "Allow " + appName,
+		"Lang":        webpage.Language(r),
 		"AppName":     appName,
 		"UserName":    sandboxUser.LastName + " " + sandboxUser.FirstName,
 		"UserInitial": string([]rune(sandboxUser.LastName)[:1]),

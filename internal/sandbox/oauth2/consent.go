@@ -17,7 +17,7 @@ var (
 	//go:embed consent.html
 	pageFS embed.FS
 
-	layoutTP  = template.Must(template.ParseFS(assets.FS, "sandbox/layout.html"))
+	layoutTP  = template.Must(template.New("layout").Funcs(webpage.Funcs).ParseFS(assets.FS, "sandbox/layout.html"))
 	consentTP = template.Must(template.Must(layoutTP.Clone()).ParseFS(pageFS, "consent.html"))
 	messageTP = template.Must(template.Must(layoutTP.Clone()).ParseFS(assets.FS, "sandbox/message.html"))
 )
@@ -76,7 +76,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		var buf bytes.Buffer
 		err := consentTP.ExecuteTemplate(&buf, "consent.html", map[string]any{
-			"CSS": webpage.CSS, "Title": "Allow " + app.Name, "AppName": app.Name,
+			"CSS": webpage.CSS, "Title": "Allow " + app.Name, "AppName": app.Name, "Lang": webpage.Language(r),
 			"UserName": s.user.FirstName + " " + s.user.LastName, "UserInitial": string([]rune(s.user.FirstName + "?")[:1]),
 			"UserEmail": s.user.Email, "Scopes": scopes, "RedirectURI": redirectURI,
 			// The action is relative: the page is at <mount>/login.

@@ -91,6 +91,7 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, sess *sessi
 	err := consentTP.ExecuteTemplate(&buf, "consent.html", map[string]any{
 		"CSS":          webpage.CSS,
 		"Title":        "Sign in with Liquid",
+		"Lang":         webpage.Language(r),
 		"Action":       r.URL.Path,
 		"PublicAPIKey": sess.publicAPIKey,
 		"ConsentToken": sess.consentToken,

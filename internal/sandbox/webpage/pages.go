@@ -11,7 +11,7 @@ import (
 
 // layout is the sandbox's page frame, which every page fills.
 var (
-	layout    = template.Must(template.ParseFS(assets.FS, "sandbox/layout.html"))
+	layout    = template.Must(template.New("layout").Funcs(Funcs).ParseFS(assets.FS, "sandbox/layout.html"))
 	messageTP = Template(assets.FS, "sandbox/message.html")
 )
 

@@ -46,9 +46,18 @@ func TestRealWindowSpeaksJapaneseWhenThingsGoWrong(t *testing.T) {
 		{name: "timeout", args: []string{"--connect", "--timeout", "3s"}, says: "時間切れ"},
 		{name: "invalid-key", says: "公開APIキーではありません",
 			then: func(r *layoutRun) {
-				placeholder := placeholders["public-api-key"]
-				r.waitFor("the key field", func(w layoutprobe.Window) bool { return holdsText(w, placeholder) })
-				r.click(placeholder)
+				// The key field holds the sandbox's key: replace it.
+				var key string
+				r.waitFor("the key field", func(w layoutprobe.Window) bool {
+					for _, o := range placedTexts(w) {
+						if strings.HasPrefix(o.Text, "pk_") {
+							key = o.Text
+						}
+					}
+					return key != ""
+				})
+				r.click(key)
+				r.xdotool("key", "ctrl+a")
 				r.xdotool("type", "--delay", "20", "zzz")
 				r.xdotool("key", "Return")
 			}},
@@ -82,9 +91,6 @@ func TestRealWindowSpeaksJapaneseWhenThingsGoWrong(t *testing.T) {
 		})
 	}
 }
-
-// placeholders show in the Connect step's empty fields (ui/connect.go).
-var placeholders = map[string]string{"public-api-key": "pk_xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"}
 
 // japaneseRun is a run of the app with a Japanese desktop whose browser
 // answers the approval page with decision (records its URL when "").

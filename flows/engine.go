@@ -452,32 +452,6 @@ func (e *Engine) finish(c *connected, emit func(Event)) {
 	}
 }
 
-// ConfigWritten reports the outcome of writing a result's Output to the
-// engine's OutFile.
-type ConfigWritten struct {
-	Path string
-	Err  error
-}
-
-func (e ConfigWritten) String() string { return e.Message().String() }
-
-func (e ConfigWritten) Message() msg.Message {
-	if e.Err != nil {
-		return msg.EventWriteFailed.New(msg.Args{"Err": e.Err})
-	}
-	return msg.EventWritten.New(msg.Args{"Path": e.Path})
-}
-
-// RefreshFailed reports a refresh that did not work; the session and what
-// is shown stay as they were.
-type RefreshFailed struct{ Err error }
-
-func (e RefreshFailed) String() string { return e.Message().String() }
-
-func (e RefreshFailed) Message() msg.Message {
-	return msg.EventRefreshFailed.New(msg.Args{"Err": e.Err})
-}
-
 func (e *Engine) currentSession() *connected {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -532,15 +506,6 @@ func (e *Engine) refresh(token bool, emit func(Event)) {
 		}
 		emit(ResultUpdated{Result: res})
 	}()
-}
-
-// ResultUpdated: a refresh fetched the current session's result again.
-type ResultUpdated struct{ Result *Result }
-
-func (e ResultUpdated) String() string { return e.Message().String() }
-
-func (e ResultUpdated) Message() msg.Message {
-	return msg.EventRefreshed.New(msg.Args{"Provider": e.Result.Provider})
 }
 
 // Call sends one request with the current session's own authentication
@@ -718,19 +683,6 @@ func (e *Engine) RememberInputs(t Target, remember bool, emit func(Event)) {
 			}
 		}
 	}()
-}
-
-// InputNotRemembered: a secret input could not be kept in (or removed
-// from) the keychain.
-type InputNotRemembered struct {
-	Label string
-	Err   error
-}
-
-func (e InputNotRemembered) String() string { return e.Message().String() }
-
-func (e InputNotRemembered) Message() msg.Message {
-	return msg.EventNotRemembered.New(msg.Args{"Field": msg.FieldLabel(e.Label), "Err": e.Err})
 }
 
 // Forget deletes a saved session from this device, in the background;

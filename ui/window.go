@@ -383,7 +383,11 @@ func (m *MainWindow) startFlow() {
 	if f := m.connect.form(); f.remember != nil {
 		m.engine.RememberInputs(target, f.remember.Checked, m.emit())
 	}
-	m.inspector.logText("connecting to the " + envName(target.Env) + " environment")
+	m.inspector.logText(map[string]string{
+		flows.EnvSandbox:    lang.L("connecting to the sandbox environment"),
+		flows.EnvProduction: lang.L("connecting to the production environment"),
+		flows.EnvCustom:     lang.L("connecting to the custom environment"),
+	}[target.Env])
 	m.conn = m.engine.Connect(target, m.emit())
 }
 

@@ -52,7 +52,7 @@ func Submit(ctx context.Context, pageURL, decision string, opts Options) (*Visit
 		}
 		return nil
 	}
-	page, err := get(ctx, &client, pageURL)
+	page, err := get(ctx, &client, pageURL, "")
 	if err != nil {
 		return nil, err
 	}
@@ -82,13 +82,22 @@ func Submit(ctx context.Context, pageURL, decision string, opts Options) (*Visit
 
 // Get loads a page.
 func Get(ctx context.Context, pageURL string) (*Visit, error) {
-	return get(ctx, http.DefaultClient, pageURL)
+	return get(ctx, http.DefaultClient, pageURL, "")
 }
 
-func get(ctx context.Context, client *http.Client, pageURL string) (*Visit, error) {
+// GetIn loads a page as a browser set to prefer languages (an
+// Accept-Language value, e.g. "ja-JP,ja;q=0.9,en;q=0.8").
+func GetIn(ctx context.Context, pageURL, languages string) (*Visit, error) {
+	return get(ctx, http.DefaultClient, pageURL, languages)
+}
+
+func get(ctx context.Context, client *http.Client, pageURL, languages string) (*Visit, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, pageURL, nil)
 	if err != nil {
 		return nil, err
+	}
+	if languages != "" {
+		req.Header.Set("Accept-Language", languages)
 	}
 	visit, err := load(client, req)
 	if err != nil {

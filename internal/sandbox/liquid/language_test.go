@@ -1,10 +1,11 @@
 package liquid
 
 import (
-	"io"
-	"net/http"
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/qexcompanion/qex-companion/internal/testbrowser"
 )
 
 // The consent page speaks the browser's language (Accept-Language).
@@ -15,19 +16,12 @@ func TestConsentPageFollowsAcceptLanguage(t *testing.T) {
 		"ja,en;q=0.5": "QEX CompanionにLiquidアカウントの利用を許可しますか？",
 		"en-GB":       "Allow QEX Companion to use your Liquid account?",
 	} {
-		req, _ := http.NewRequest(http.MethodGet, c.AppHref, nil)
-		req.Header.Set("Accept-Language", accept)
-		resp, err := http.DefaultClient.Do(req)
+		visit, err := testbrowser.GetIn(context.Background(), c.AppHref, accept)
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(string(body), want) {
-			t.Errorf("Accept-Language %s: the page lacks %q:\n%s", accept, want, body)
+		if !strings.Contains(visit.Body, want) {
+			t.Errorf("Accept-Language %s: the page lacks %q:\n%s", accept, want, visit.Body)
 		}
 	}
 }

@@ -20,7 +20,7 @@ var (
 	//go:embed pages.html
 	pageFS embed.FS
 
-	pages = template.Must(template.ParseFS(pageFS, "pages.html"))
+	pages = template.Must(template.New("pages").Funcs(webpage.Funcs).ParseFS(pageFS, "pages.html"))
 )
 
 // scopeMeaning says on the consent page what each scope allows.
@@ -110,7 +110,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 	err := pages.ExecuteTemplate(&buf, "consent", map[string]any{
 		"CSS": webpage.CSS, "Title": "Authorize " + s.app.Name, "AppName": s.app.Name,
 		"MemberName": s.member.Name, "MemberEmail": s.member.Email, "Initial": string([]rune(s.member.Name + "?")[:1]),
-		"Scopes": shown, "RedirectURI": redirectURI, "Request": id, "CSRF": c.csrf,
+		"Scopes": shown, "RedirectURI": redirectURI, "Request": id, "CSRF": c.csrf, "Lang": webpage.Language(r),
 	})
 	if err != nil {
 		writePage(w, http.StatusInternalServerError, "Sandbox error", "The sign-in page could not be shown.")

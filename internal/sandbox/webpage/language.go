@@ -93,4 +93,12 @@ var japanese = map[string]string{
 	"It cannot trade, withdraw or change anything. This request expires at %s.": "取引、出金、変更は一切できません。このリクエストの有効期限は%sです。",
 	"If you approve, %s gets these scopes:":                                     "承認すると、%sに次のスコープが与えられます：",
 	"You will be sent back to %s.":                                              "承認後は%sに戻ります。",
+	// EXchange.
+	"EXchange Sandbox":                           "EXchange サンドボックス",
+	"Authorize %s to use your EXchange account?": "%sにEXchangeアカウントの利用を許可しますか？",
+	"If you approve, %s may:":                    "承認すると、%sは次のことができます：",
+	"Authorize":                                  "許可",
+	"read your profile and balances":             "プロフィールと残高を読む",
+	"read your orders and trades":                "注文と約定を読む",
+	"buy and sell on markets":                    "市場で売買する",
 }

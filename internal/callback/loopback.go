@@ -13,30 +13,42 @@ import (
 	"time"
 
 	"github.com/qexcompanion/qex-companion/assets"
+	"github.com/qexcompanion/qex-companion/internal/acceptlang"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
 // LoopbackPath is the path the loopback receiver answers on by default.
 const LoopbackPath = "/callback"
 
-// The pages are rendered once: they never reflect anything from the request,
+// The pages are rendered once, in English and Japanese (the browser's
+// Accept-Language picks): they never reflect anything from the request,
 // and load nothing from elsewhere, so nothing leaks through a Referer.
 var (
-	pageApproved   = renderPage("✔", "You're connected", "You can close this tab and return to QEX Companion.")
-	pageDenied     = renderPage("✖", "Request not approved", "Nothing was shared. Return to QEX Companion to try again.")
-	pageWrongState = renderPage("⚠", "This link is not for the current sign-in", "It may be old or opened twice. Return to QEX Companion and start again if it is still waiting.")
-	pageNotFound   = renderPage("⚠", "Not found", "There is nothing here.")
-	pageBadHost    = renderPage("⚠", "Wrong address", "Open the link QEX Companion gave you, unchanged.")
-	pageNotAllowed = renderPage("⚠", "Not allowed", "This address only accepts the browser's return from the sign-in page.")
 	pageTemplate   = template.Must(template.ParseFS(assets.FS, "callback/page.html"))
+	pageApproved   = renderPage("✔", pageText{"You're connected", "You can close this tab and return to QEX Companion."}, pageText{"接続しました", "このタブを閉じて、QEX Companionに戻ってください。"})
+	pageDenied     = renderPage("✖", pageText{"Request not approved", "Nothing was shared. Return to QEX Companion to try again."}, pageText{"リクエストは承認されませんでした", "何も共有されていません。もう一度試すにはQEX Companionに戻ってください。"})
+	pageWrongState = renderPage("⚠", pageText{"This link is not for the current sign-in", "It may be old or opened twice. Return to QEX Companion and start again if it is still waiting."}, pageText{"このリンクは現在のサインインのものではありません", "古いリンクか、2回開かれた可能性があります。まだ待っている場合はQEX Companionに戻って最初からやり直してください。"})
+	pageNotFound   = renderPage("⚠", pageText{"Not found", "There is nothing here."}, pageText{"見つかりません", "ここには何もありません。"})
+	pageBadHost    = renderPage("⚠", pageText{"Wrong address", "Open the link QEX Companion gave you, unchanged."}, pageText{"アドレスが違います", "QEX Companionが示したリンクをそのまま開いてください。"})
+	pageNotAllowed = renderPage("⚠", pageText{"Not allowed", "This address only accepts the browser's return from the sign-in page."}, pageText{"許可されていません", "このアドレスはサインインページからのブラウザーの戻りだけを受け付けます。"})
 )
 
-func renderPage(mark, title, text string) []byte {
-	var buf bytes.Buffer
-	if err := pageTemplate.Execute(&buf, map[string]string{"Mark": mark, "Title": title, "Text": text}); err != nil {
-		panic(err) // static data: only a build mistake gets here
+// pageText is a page's title and text in one language.
+type pageText struct{ title, text string }
+
+// page is one page in each language, by code.
+type page map[string][]byte
+
+func renderPage(mark string, en, ja pageText) page {
+	p := page{}
+	for lang, t := range map[string]pageText{"en": en, "ja": ja} {
+		var buf bytes.Buffer
+		if err := pageTemplate.Execute(&buf, map[string]string{"Lang": lang, "Mark": mark, "Title": t.title, "Text": t.text}); err != nil {
+			panic(err) // static data: only a build mistake gets here
+		}
+		p[lang] = buf.Bytes()
 	}
-	return buf.Bytes()
+	return p
 }
 
 // Loopback is a one-shot HTTP receiver on a loopback port.
@@ -127,25 +139,26 @@ func (l *Loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/favicon.ico":
 		// Browsers ask for it on their own; not worth a warning.
-		reply(w, http.StatusNotFound, pageNotFound)
+		reply(w, r, http.StatusNotFound, pageNotFound)
 	case r.URL.Path != l.path:
 		l.rejected(fmt.Sprintf("ignored a request for %q: only %s is answered", clip80(r.URL.Path), l.path))
-		reply(w, http.StatusNotFound, pageNotFound)
+		reply(w, r, http.StatusNotFound, pageNotFound)
 	case r.Method != http.MethodGet:
 		l.rejected(fmt.Sprintf("ignored a %s request to the callback: only GET is accepted", clip80(r.Method)))
 		h.Set("Allow", http.MethodGet)
-		reply(w, http.StatusMethodNotAllowed, pageNotAllowed)
+		reply(w, r, http.StatusMethodNotAllowed, pageNotAllowed)
 	case r.Host != l.host:
 		// A page on another name resolving here (DNS rebinding) is not the
 		// browser's return from the approval page.
 		l.rejected(fmt.Sprintf("ignored a callback with Host %q: only %s is accepted", clip80(r.Host), l.host))
-		reply(w, http.StatusBadRequest, pageBadHost)
+		reply(w, r, http.StatusBadRequest, pageBadHost)
 	default:
-		l.receive(w, r.URL.Query())
+		l.receive(w, r)
 	}
 }
 
-func (l *Loopback) receive(w http.ResponseWriter, q url.Values) {
+func (l *Loopback) receive(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
 	l.mu.Lock()
 	match := !l.used && l.state.Matches(q.Get("state"))
 	if match {
@@ -154,22 +167,24 @@ func (l *Loopback) receive(w http.ResponseWriter, q url.Values) {
 	l.mu.Unlock()
 	if !match {
 		l.rejected("ignored a callback whose state does not match the pending sign-in (forged, stale or repeated)")
-		reply(w, http.StatusBadRequest, pageWrongState)
+		reply(w, r, http.StatusBadRequest, pageWrongState)
 		return
 	}
 	res := ResultFrom(q)
 	l.results <- res // buffered, and only one request gets here
 	if res.Error != "" {
-		reply(w, http.StatusOK, pageDenied)
+		reply(w, r, http.StatusOK, pageDenied)
 		return
 	}
-	reply(w, http.StatusOK, pageApproved)
+	reply(w, r, http.StatusOK, pageApproved)
 }
 
 // clip80 keeps text chosen by whoever sent the request short in a report.
 func clip80(s string) string { return oneline.Clean(s, 80) }
 
-func reply(w http.ResponseWriter, status int, page []byte) {
+// reply answers with p in the language the browser asks for.
+func reply(w http.ResponseWriter, r *http.Request, status int, p page) {
+	w.Header().Set("Content-Language", acceptlang.Preferred(r))
 	w.WriteHeader(status)
-	w.Write(page) //nolint:errcheck // the browser went away
+	w.Write(p[acceptlang.Preferred(r)]) //nolint:errcheck // the browser went away
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/qexcompanion/qex-companion/internal/acceptlang"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/webpage"
 )
 
@@ -110,7 +111,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 	err := pages.ExecuteTemplate(&buf, "consent", map[string]any{
 		"CSS": webpage.CSS, "Title": "Authorize " + s.app.Name, "AppName": s.app.Name,
 		"MemberName": s.member.Name, "MemberEmail": s.member.Email, "Initial": string([]rune(s.member.Name + "?")[:1]),
-		"Scopes": shown, "RedirectURI": redirectURI, "Request": id, "CSRF": c.csrf, "Lang": webpage.Language(r),
+		"Scopes": shown, "RedirectURI": redirectURI, "Request": id, "CSRF": c.csrf, "Lang": acceptlang.Preferred(r),
 	})
 	if err != nil {
 		writePage(w, http.StatusInternalServerError, "Sandbox error", "The sign-in page could not be shown.")

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/qexcompanion/qex-companion/assets"
+	"github.com/qexcompanion/qex-companion/internal/acceptlang"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/webpage"
 )
 
@@ -62,7 +63,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 	err := consentTP.ExecuteTemplate(&buf, "consent.html", map[string]any{
 		"CSS":         webpage.CSS,
 		"Title":       "Allow " + appName,
-		"Lang":        webpage.Language(r),
+		"Lang":        acceptlang.Preferred(r),
 		"AppName":     appName,
 		"UserName":    sandboxUser.LastName + " " + sandboxUser.FirstName,
 		"UserInitial": string([]rune(sandboxUser.LastName)[:1]),

@@ -9,6 +9,7 @@ import (
 	"net/url"
 
 	"github.com/qexcompanion/qex-companion/assets"
+	"github.com/qexcompanion/qex-companion/internal/acceptlang"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/webpage"
 )
 
@@ -76,7 +77,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		var buf bytes.Buffer
 		err := consentTP.ExecuteTemplate(&buf, "consent.html", map[string]any{
-			"CSS": webpage.CSS, "Title": "Allow " + app.Name, "AppName": app.Name, "Lang": webpage.Language(r),
+			"CSS": webpage.CSS, "Title": "Allow " + app.Name, "AppName": app.Name, "Lang": acceptlang.Preferred(r),
 			"UserName": s.user.FirstName + " " + s.user.LastName, "UserInitial": string([]rune(s.user.FirstName + "?")[:1]),
 			"UserEmail": s.user.Email, "Scopes": scopes, "RedirectURI": redirectURI,
 			// The action is relative: the page is at <mount>/login.

@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/qexcompanion/qex-companion/assets"
+	"github.com/qexcompanion/qex-companion/internal/acceptlang"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/webpage"
 )
 
@@ -91,7 +92,7 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, sess *sessi
 	err := consentTP.ExecuteTemplate(&buf, "consent.html", map[string]any{
 		"CSS":          webpage.CSS,
 		"Title":        "Sign in with Liquid",
-		"Lang":         webpage.Language(r),
+		"Lang":         acceptlang.Preferred(r),
 		"Action":       r.URL.Path,
 		"PublicAPIKey": sess.publicAPIKey,
 		"ConsentToken": sess.consentToken,

@@ -1,51 +1,6 @@
 package webpage
 
-import (
-	"fmt"
-	"net/http"
-	"slices"
-	"strconv"
-	"strings"
-)
-
-// Language is the language of the pages the browser asks for in its
-// Accept-Language: "ja" or "en", the first the browser ranks highest;
-// "en" when it names neither. The real services' pages did the same.
-func Language(r *http.Request) string {
-	type choice struct {
-		lang string
-		q    float64
-	}
-	var choices []choice
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
-		if (base == "ja" || base == "en") && q > 0 {
-			choices = append(choices, choice{base, q})
-		}
-	}
-	slices.SortStableFunc(choices, func(a, b choice) int { return -cmpFloat(a.q, b.q) })
-	if len(choices) == 0 {
-		return "en"
-	}
-	return choices[0].lang
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
+import "fmt"
 
 // Funcs are the pages' translation functions: {{t .Lang "English"}} and
 // {{tf .Lang "English %s" .Value}}. English is the key; a page without a

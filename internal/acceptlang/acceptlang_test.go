@@ -1,11 +1,11 @@
-package webpage
+package acceptlang
 
 import (
 	"net/http"
 	"testing"
 )
 
-func TestLanguageFollowsAcceptLanguage(t *testing.T) {
+func TestPreferred(t *testing.T) {
 	for header, want := range map[string]string{
 		"":                           "en",
 		"ja":                         "ja",
@@ -20,7 +20,7 @@ func TestLanguageFollowsAcceptLanguage(t *testing.T) {
 	} {
 		r, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1/", nil)
 		r.Header.Set("Accept-Language", header)
-		if got := Language(r); got != want {
+		if got := Preferred(r); got != want {
 			t.Errorf("Accept-Language %q: %q, want %q", header, got, want)
 		}
 	}

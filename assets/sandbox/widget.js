@@ -21,6 +21,26 @@
     "cs-button": ".qx-button", "cs-select": ".qx-select", "cs-interactive": ".qx-input", "cs-highlight": ".qx-highlight"
   };
 
+  // The widget's words in Japanese, by their English. The widget speaks
+  // the configuration's user_locale, or without one the browser's language.
+  var JAPANESE = {
+    "Quick Exchange · sandbox": "Quick Exchange · サンドボックス",
+    "Signed in as %s": "%s としてサインイン中",
+    "Guest checkout": "ゲストとして購入",
+    "%s (set by the partner)": "%s（パートナーが設定）",
+    "Amount": "金額",
+    "You receive": "受け取る額",
+    "You pay": "支払う額",
+    "Continue": "続ける",
+    "Card number (sandbox: 4242 4242 4242 4242)": "カード番号（サンドボックス：4242 4242 4242 4242）",
+    "Pay": "支払う",
+    "Verifying the payment…": "支払いを確認しています…",
+    "Payment complete. Transaction %s.": "支払いが完了しました。取引 %s",
+    "The payment failed: the card was declined.": "支払いに失敗しました：カードが拒否されました。",
+    "The quote expired after %s s: here is a new one.": "見積もりは%s秒で期限切れになりました。新しい見積もりです。",
+    "Quote valid for %s s": "見積もりの有効期間：あと%s秒"
+  };
+
   function el(tag, cls, text) {
     var n = document.createElement(tag);
     if (cls) { n.className = cls; }
@@ -76,7 +96,7 @@
     this.quoteTimer = setInterval(function () {
       if (Date.now() < self.quoteEnds) { self.showValidity(); return; }
       // Expired Quote Handling: say so, back to quoting, and a new quote.
-      self.notice = "The quote expired after " + Math.round(QUOTE_VALIDITY_MS / 1000) + " s: here is a new one.";
+      self.notice = self.t("The quote expired after %s s: here is a new one.", Math.round(QUOTE_VALIDITY_MS / 1000));
       self.go("quoting");
       self.go("funding");
     }, 250);
@@ -88,7 +108,7 @@
 
   QexWidgetApi.prototype.showValidity = function () {
     var v = this.el.querySelector("#qx-validity");
-    if (v) { v.textContent = "Quote valid for " + Math.max(0, Math.ceil((this.quoteEnds - Date.now()) / 1000)) + " s"; }
+    if (v) { v.textContent = this.t("Quote valid for %s s", Math.max(0, Math.ceil((this.quoteEnds - Date.now()) / 1000))); }
   };
 
   QexWidgetApi.prototype.fail = function (code, message, context) {
@@ -116,6 +136,13 @@
     return this;
   };
   QexWidgetApi.prototype.initialize = QexWidgetApi.prototype.init; // the npm package's spelling
+
+  // t is english in the widget's language, %s replaced by value.
+  QexWidgetApi.prototype.t = function (english, value) {
+    var locale = (this.config && this.config.user_locale) || (navigator.languages && navigator.languages[0]) || navigator.language || "";
+    var text = /^ja(\b|[-_])/i.test(locale) && JAPANESE[english] ? JAPANESE[english] : english;
+    return value === undefined ? text : text.replace("%s", value);
+  };
 
   QexWidgetApi.prototype.side = function (name) {
     var c = this.config, locked = c[name + "_settlement"], def = c[name + "_default"] || {};
@@ -162,17 +189,17 @@
   QexWidgetApi.prototype.render = function () {
     var self = this, root = el("div", "qx");
     root.style.cssText = "font:15px/1.5 system-ui,sans-serif;border:1px solid #d9dee8;border-radius:12px;padding:16px;background:#fff;color:#14213d;min-height:480px;box-sizing:border-box";
-    root.appendChild(el("div", "qx-highlight", "Quick Exchange · sandbox"));
-    root.appendChild(el("div", "qx-sub", this.user ? "Signed in as " + this.user.name : "Guest checkout"));
+    root.appendChild(el("div", "qx-highlight", this.t("Quick Exchange · sandbox")));
+    root.appendChild(el("div", "qx-sub", this.user ? this.t("Signed in as %s", this.user.name) : this.t("Guest checkout")));
     var funding = this.side("funding"), payout = this.side("payout");
     function row(label, side, name) {
       var r = el("label", "qx-row");
       r.style.cssText = "display:block;margin:12px 0";
-      r.appendChild(el("div", "qx-sub", label + (side.locked ? " (set by the partner)" : "")));
+      r.appendChild(el("div", "qx-sub", side.locked ? self.t("%s (set by the partner)", label) : label));
       var q = el("input", "qx-input");
       q.id = "qx-" + name + "-quantity";
       q.value = side.quantity;
-      q.placeholder = name === "funding" ? "Amount" : "You receive";
+      q.placeholder = self.t(name === "funding" ? "Amount" : "You receive");
       q.disabled = side.locked || name === "payout" || self.step !== "quoting";
       q.addEventListener("input", function () { self.quantity = q.value; });
       var c = el("select", "qx-select");
@@ -193,26 +220,26 @@
       return b;
     }
     if (this.step === "quoting" || this.step === "funding") {
-      root.appendChild(row("You pay", funding, "funding"));
-      root.appendChild(row("You receive", payout, "payout"));
+      root.appendChild(row(this.t("You pay"), funding, "funding"));
+      root.appendChild(row(this.t("You receive"), payout, "payout"));
     }
     if (this.step === "quoting") {
-      root.appendChild(button("Continue", "continue", "quote", function () { this.go("funding"); }));
+      root.appendChild(button(this.t("Continue"), "continue", "quote", function () { this.go("funding"); }));
     } else if (this.step === "funding") {
       var card = el("input", "qx-input");
       card.id = "qx-card";
-      card.placeholder = "Card number (sandbox: 4242 4242 4242 4242)";
+      card.placeholder = this.t("Card number (sandbox: 4242 4242 4242 4242)");
       card.autocomplete = "off";
       root.appendChild(card);
       if (QUOTE_VALIDITY_MS) { root.appendChild(el("p", "qx-sub", "")).id = "qx-validity"; }
       if (this.notice) { root.appendChild(el("p", "qx-error", this.notice)); }
-      root.appendChild(button("Pay", "pay", "funding", function () { this.pay(); }));
+      root.appendChild(button(this.t("Pay"), "pay", "funding", function () { this.pay(); }));
     } else if (this.step === "verifying") {
-      root.appendChild(el("p", "qx-special", "Verifying the payment…"));
+      root.appendChild(el("p", "qx-special", this.t("Verifying the payment…")));
     } else if (this.step === "success") {
-      root.appendChild(el("p", "qx-special", "Payment complete. Transaction " + this.tx.transaction_id + "."));
+      root.appendChild(el("p", "qx-special", this.t("Payment complete. Transaction %s.", this.tx.transaction_id)));
     } else if (this.step === "failure" || this.step === "outcome") {
-      root.appendChild(el("p", "qx-error", "The payment failed: the card was declined."));
+      root.appendChild(el("p", "qx-error", this.t("The payment failed: the card was declined.")));
     }
     if (this.problem) { root.appendChild(el("p", "qx-error", this.problem)); }
     var styles = this.config && this.config.custom_styles || {};

@@ -20,6 +20,13 @@ const Path = "/usr/bin/chromium"
 // (as `make test` does), where a missing browser is a failure.
 func NewContext(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
+	return NewContextIn(t, timeout, "")
+}
+
+// NewContextIn is NewContext for a browser whose user prefers languages
+// (an Accept-Language list such as "ja,en"; "" for Chromium's default).
+func NewContextIn(t *testing.T, timeout time.Duration, languages string) context.Context {
+	t.Helper()
 	if _, err := exec.LookPath(Path); err != nil {
 		if os.Getenv("QEX_REQUIRE_CHROMIUM") != "" {
 			t.Fatalf("Chromium is required but %s is missing: run make deps", Path)
@@ -37,6 +44,9 @@ func NewContext(t *testing.T, timeout time.Duration) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-first-run", true),
 	)
+	if languages != "" {
+		opts = append(opts, chromedp.Flag("accept-lang", languages), chromedp.Flag("lang", languages))
+	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)

@@ -485,3 +485,22 @@ func TestEventLines(t *testing.T) {
 		t.Errorf("line %s", e.Line())
 	}
 }
+
+// The sandbox's widget speaks the browser's language when the
+// configuration names none, and the configuration's user_locale otherwise.
+func TestWidgetFollowsTheBrowsersLanguage(t *testing.T) {
+	for _, c := range []struct {
+		name, browser, locale string
+		want                  string
+	}{
+		{"Japanese browser, no locale", "ja,en;q=0.8", "", "ゲストとして購入"},
+		{"English browser, no locale", "en-US", "", "Guest checkout"},
+		{"English browser, ja locale", "en-US", "ja", "ゲストとして購入"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := chromium.NewContextIn(t, 90*time.Second, c.browser)
+			r := newRig(t, func(cfg *widgetcfg.Config) { cfg.UserLocale = c.locale; cfg.Identity = nil })
+			do(t, ctx, chromedp.Navigate(r.host.LaunchURL()), chromedp.WaitVisible(`//div[contains(., "`+c.want+`")]`))
+		})
+	}
+}

@@ -8,6 +8,22 @@
   var status = document.getElementById("host-status");
   var openAgain = "This page's link was already used or has expired: open the widget from QEX Companion again.";
 
+  // The status line speaks the browser's language; what is relayed to the
+  // app (an ERROR event's message) stays English.
+  var JAPANESE = {
+    "This page's link was already used or has expired: open the widget from QEX Companion again.": "このページのリンクは使用済みか期限切れです。QEX Companionからもう一度ウィジェットを開いてください。",
+    "QEX Companion no longer answers: events are not relayed.": "QEX Companionが応答しません。イベントは中継されません。",
+    "Widget initialised by the hosting app.": "ホストアプリがウィジェットを初期化しました。",
+    "Waiting for the app to call window.initializeWidget(config).": "アプリがwindow.initializeWidget(config)を呼ぶのを待っています。",
+    "The widget script did not load.": "ウィジェットのスクリプトを読み込めませんでした。",
+    "Step: ": "ステップ：",
+    "start": "開始",
+    "Success.": "成功しました。",
+    "The widget reported an error.": "ウィジェットがエラーを報告しました。"
+  };
+  var japanese = /^ja(\b|[-_])/i.test((navigator.languages && navigator.languages[0]) || navigator.language || "");
+  function say(english) { return (japanese && JAPANESE[english]) || english; }
+
   var launch = new URLSearchParams(location.hash.slice(1)).get("launch");
   // The nonce leaves the address bar and this tab's history; a reload
   // cannot spend it again.
@@ -34,7 +50,7 @@
         headers: { "Authorization": "Bearer " + t, "Content-Type": "application/json" },
         body: body
       });
-    }).catch(function () { status.textContent = "QEX Companion no longer answers: events are not relayed."; });
+    }).catch(function () { status.textContent = say("QEX Companion no longer answers: events are not relayed."); });
     return relayed;
   }
 
@@ -58,18 +74,18 @@
         listeners.forEach(function (cb) { cb(e); });
       });
       api.init(config);
-      status.textContent = "Widget initialised by the hosting app.";
+      status.textContent = say("Widget initialised by the hosting app.");
     };
     token.then(function () {
-      status.textContent = "Waiting for the app to call window.initializeWidget(config).";
-    }, function (err) { status.textContent = err.message; });
+      status.textContent = say("Waiting for the app to call window.initializeWidget(config).");
+    }, function (err) { status.textContent = say(err.message); });
     return;
   }
 
   // The widget script, after this one, has run (or failed) by now.
   document.addEventListener("DOMContentLoaded", function () {
     if (!window.LiquidQex || !window.LiquidQex.QexWidgetApi) {
-      status.textContent = "The widget script did not load.";
+      status.textContent = say("The widget script did not load.");
       relay("ERROR", { code: "SCRIPT_NOT_LOADED", message: "the widget script did not load" });
       return;
     }
@@ -84,12 +100,12 @@
           if (m.origin === widgetOrigin && m.data && typeof m.data.event === "string") { relay(m.data.event, m.data.data); }
         });
       }
-      api.onStepTransition(function (t) { status.textContent = "Step: " + (t.old_step || "start") + " → " + t.new_step; });
-      api.onSuccess(function () { status.textContent = "Success."; });
-      api.onError(function () { status.textContent = "The widget reported an error."; });
+      api.onStepTransition(function (t) { status.textContent = say("Step: ") + (t.old_step || say("start")) + " → " + t.new_step; });
+      api.onSuccess(function () { status.textContent = say("Success."); });
+      api.onError(function () { status.textContent = say("The widget reported an error."); });
       api.init(config);
     }).catch(function (err) {
-      status.textContent = err.message;
+      status.textContent = say(err.message);
       if (err.message !== openAgain) { relay("ERROR", { code: "HOST_CONFIG", message: err.message }); }
     });
   });

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/qexcompanion/qex-companion/flows/msg"
+	"github.com/qexcompanion/qex-companion/internal/acceptlang"
 	"html/template"
 	"io"
 	"net"
@@ -216,8 +217,10 @@ func (h *Host) csp() string {
 func (h *Host) page(mode string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var buf bytes.Buffer
+		lang := acceptlang.Preferred(r)
 		err := pageTemplate.Execute(&buf, map[string]string{
 			"Mode": mode, "ScriptURL": h.opts.ScriptURL, "Environment": h.opts.Environment,
+			"Lang": lang, "Loading": map[string]string{"en": "Loading the widget…", "ja": "ウィジェットを読み込んでいます…"}[lang],
 		})
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)

@@ -487,20 +487,22 @@ func TestEventLines(t *testing.T) {
 }
 
 // The sandbox's widget speaks the browser's language when the
-// configuration names none, and the configuration's user_locale otherwise.
+// configuration names none, and the configuration's user_locale otherwise;
+// the host page around it, the browser's.
 func TestWidgetFollowsTheBrowsersLanguage(t *testing.T) {
 	for _, c := range []struct {
 		name, browser, locale string
-		want                  string
+		widget, page          string // what the widget and the host page's status line say
 	}{
-		{"Japanese browser, no locale", "ja,en;q=0.8", "", "ゲストとして購入"},
-		{"English browser, no locale", "en-US", "", "Guest checkout"},
-		{"English browser, ja locale", "en-US", "ja", "ゲストとして購入"},
+		{"Japanese browser, no locale", "ja,en;q=0.8", "", "ゲストとして購入", "ステップ：開始 → quoting"},
+		{"English browser, no locale", "en-US", "", "Guest checkout", "Step: start → quoting"},
+		{"English browser, ja locale", "en-US", "ja", "ゲストとして購入", "Step: start → quoting"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := chromium.NewContextIn(t, 90*time.Second, c.browser)
 			r := newRig(t, func(cfg *widgetcfg.Config) { cfg.UserLocale = c.locale; cfg.Identity = nil })
-			do(t, ctx, chromedp.Navigate(r.host.LaunchURL()), chromedp.WaitVisible(`//div[contains(., "`+c.want+`")]`))
+			do(t, ctx, chromedp.Navigate(r.host.LaunchURL()), chromedp.WaitVisible(`//div[contains(., "`+c.widget+`")]`),
+				chromedp.WaitVisible(`//p[@id="host-status" and contains(., "`+c.page+`")]`))
 		})
 	}
 }

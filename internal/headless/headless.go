@@ -169,7 +169,7 @@ func (p *printer) print(e flows.Event) {
 			p.lastReason = reason
 		}
 	case flows.Approved:
-		fmt.Fprintf(p.w, "• Approved (noticed via %s).\n", e.Via)
+		fmt.Fprintf(p.w, "• Approved (noticed via %s).\n", e.Via.New(nil))
 	case flows.BalancesFetched:
 		fmt.Fprintln(p.w)
 		PrintBalances(p.w, e.Balances)

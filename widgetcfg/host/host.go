@@ -214,13 +214,19 @@ func (h *Host) csp() string {
 	}, "; ")
 }
 
+// pageWords are the host page's own words, by language.
+var pageWords = map[string]map[string]string{
+	"Host":    {"en": "widget host", "ja": "ウィジェットホスト"},
+	"Loading": {"en": "Loading the widget…", "ja": "ウィジェットを読み込んでいます…"},
+}
+
 func (h *Host) page(mode string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var buf bytes.Buffer
 		lang := acceptlang.Preferred(r)
 		err := pageTemplate.Execute(&buf, map[string]string{
 			"Mode": mode, "ScriptURL": h.opts.ScriptURL, "Environment": h.opts.Environment,
-			"Lang": lang, "Loading": map[string]string{"en": "Loading the widget…", "ja": "ウィジェットを読み込んでいます…"}[lang],
+			"Lang": lang, "Host": pageWords["Host"][lang], "Loading": pageWords["Loading"][lang],
 		})
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)

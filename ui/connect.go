@@ -367,7 +367,7 @@ func (s *connectStep) registerScheme() {
 		s.m.opts.Do(func() {
 			if err != nil {
 				s.register.Enable()
-				s.scheme.SetText(lang.L("Could not register: {{.Err}}", map[string]any{"Err": err.Error()}))
+				s.scheme.SetText(lang.L("Could not register: {{.Err}}", map[string]any{"Err": sayErr(err)}))
 				return
 			}
 			s.checkScheme()

@@ -120,7 +120,7 @@ func newLanguagePicker(m *MainWindow) fyne.CanvasObject {
 			err := m.opts.SetLanguage(code)
 			m.opts.Do(func() {
 				if err != nil {
-					note.SetText(lang.L("The language could not be saved: {{.Err}}", map[string]any{"Err": err.Error()}))
+					note.SetText(lang.L("The language could not be saved: {{.Err}}", map[string]any{"Err": sayErr(err)}))
 				} else if code == "" {
 					note.SetText(lang.L("QEX Companion follows the system's language from its next launch."))
 				} else {

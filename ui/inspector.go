@@ -278,7 +278,7 @@ func (i *inspector) saveHAR(path string) {
 		err = privatefile.Write(path, data)
 	}
 	if err != nil {
-		i.tell(lang.L("Could not export the HAR file: {{.Err}}", map[string]any{"Err": err.Error()}))
+		i.tell(lang.L("Could not export the HAR file: {{.Err}}", map[string]any{"Err": sayErr(err)}))
 		return
 	}
 	i.tell(lang.L("Saved {{.Count}} exchanges to {{.Path}} (readable only by you). Secrets in it are shown as {{.Redacted}}.", map[string]any{"Count": len(i.exchanges), "Path": path, "Redacted": flows.Redacted}))

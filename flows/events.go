@@ -101,12 +101,12 @@ func (e Waiting) Message() msg.Message {
 // CallbackIgnored: something arrived at the return address that is not the
 // pending flow's answer (wrong state, path, method or host). The flow keeps
 // waiting.
-type CallbackIgnored struct{ Reason string }
+type CallbackIgnored struct{ Reason msg.Message }
 
 func (e CallbackIgnored) String() string { return e.Message().String() }
 
 func (e CallbackIgnored) Message() msg.Message {
-	return msg.EventCallbackIgnored.New(msg.Args{"Reason": msg.Detail(e.Reason)})
+	return msg.EventCallbackIgnored.New(msg.Args{"Reason": e.Reason})
 }
 
 // Approved: the session is approved. Via says how the app noticed:

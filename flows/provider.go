@@ -191,7 +191,7 @@ func (rt *Runtime) receive(path string) callback.Receiver {
 	if rt.Receiver == nil {
 		return nil
 	}
-	r, err := rt.Receiver(callback.Pending{State: callback.NewState(), Path: path, Rejected: func(reason string) { rt.Emit(CallbackIgnored{Reason: reason}) }})
+	r, err := rt.Receiver(callback.Pending{State: callback.NewState(), Path: path, Rejected: func(reason msg.Message) { rt.Emit(CallbackIgnored{Reason: reason}) }})
 	if err != nil {
 		rt.Emit(CallbackUnavailable{Err: err})
 		return nil

@@ -136,3 +136,14 @@ var (
 	ApproveAgainStart   = define("flow.approve-again-start", "{{.Err}}: the access must be approved again; start again to approve it")
 	ApproveAgainConnect = define("flow.approve-again-connect", "{{.Err}}: the access must be approved again; connect again")
 )
+
+// Why something that arrived at the browser's return address was not the
+// pending flow's answer: the flow keeps waiting.
+var (
+	IgnoredPath      = define("ignored.path", `ignored a request for {{printf "%q" .Path}}: only {{.Want}} is answered`)
+	IgnoredMethod    = define("ignored.method", "ignored a {{.Method}} request to the callback: only GET is accepted")
+	IgnoredHost      = define("ignored.host", `ignored a callback with Host {{printf "%q" .Host}}: only {{.Want}} is accepted`)
+	IgnoredState     = define("ignored.state", "ignored a callback whose state does not match the pending sign-in (forged, stale or repeated)")
+	IgnoredLink      = define("ignored.link", "ignored a deep link: {{.Err}}")
+	IgnoredLinkState = define("ignored.link-state", "ignored a deep link whose state does not match the pending sign-in (forged, stale or repeated)")
+)

@@ -99,4 +99,4 @@ type Receiver interface {
 
 // Rejected reports a return that was ignored, with why. The flow keeps
 // waiting; the app shows these to people debugging an integration.
-type Rejected func(reason string)
+type Rejected func(reason msg.Message)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"html/template"
 	"net"
 	"net/http"
@@ -85,7 +86,7 @@ func ListenLoopback(p Pending) (*Loopback, error) {
 		}
 	}
 	if rejected == nil {
-		rejected = func(string) {}
+		rejected = func(msg.Message) {}
 	}
 	l := &Loopback{
 		state:    p.State,
@@ -141,16 +142,16 @@ func (l *Loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Browsers ask for it on their own; not worth a warning.
 		reply(w, r, http.StatusNotFound, pageNotFound)
 	case r.URL.Path != l.path:
-		l.rejected(fmt.Sprintf("ignored a request for %q: only %s is answered", clip80(r.URL.Path), l.path))
+		l.rejected(msg.IgnoredPath.New(msg.Args{"Path": clip80(r.URL.Path), "Want": l.path}))
 		reply(w, r, http.StatusNotFound, pageNotFound)
 	case r.Method != http.MethodGet:
-		l.rejected(fmt.Sprintf("ignored a %s request to the callback: only GET is accepted", clip80(r.Method)))
+		l.rejected(msg.IgnoredMethod.New(msg.Args{"Method": clip80(r.Method)}))
 		h.Set("Allow", http.MethodGet)
 		reply(w, r, http.StatusMethodNotAllowed, pageNotAllowed)
 	case r.Host != l.host:
 		// A page on another name resolving here (DNS rebinding) is not the
 		// browser's return from the approval page.
-		l.rejected(fmt.Sprintf("ignored a callback with Host %q: only %s is accepted", clip80(r.Host), l.host))
+		l.rejected(msg.IgnoredHost.New(msg.Args{"Host": clip80(r.Host), "Want": l.host}))
 		reply(w, r, http.StatusBadRequest, pageBadHost)
 	default:
 		l.receive(w, r)
@@ -166,7 +167,7 @@ func (l *Loopback) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	l.mu.Unlock()
 	if !match {
-		l.rejected("ignored a callback whose state does not match the pending sign-in (forged, stale or repeated)")
+		l.rejected(msg.IgnoredState.New(nil))
 		reply(w, r, http.StatusBadRequest, pageWrongState)
 		return
 	}

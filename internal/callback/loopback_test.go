@@ -2,6 +2,7 @@ package callback_test
 
 import (
 	"errors"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,9 +19,9 @@ type rejections struct {
 	reasons []string
 }
 
-func (r *rejections) add(reason string) {
+func (r *rejections) add(reason msg.Message) {
 	r.mu.Lock()
-	r.reasons = append(r.reasons, reason)
+	r.reasons = append(r.reasons, reason.String())
 	r.mu.Unlock()
 }
 

@@ -7,6 +7,7 @@ package deeplink
 import (
 	"errors"
 	"fmt"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/url"
 	"strings"
 	"sync"
@@ -115,7 +116,7 @@ func (r *Router) Listen(p callback.Pending) (callback.Receiver, error) {
 	}
 	rejected := p.Rejected
 	if rejected == nil {
-		rejected = func(string) {}
+		rejected = func(msg.Message) {}
 	}
 	rc := &receiver{router: r, state: p.State, results: make(chan callback.Result, 1), rejected: rejected}
 	r.mu.Lock()
@@ -138,7 +139,7 @@ func (r *Router) Deliver(raw string) {
 	case rc == nil:
 		idle("a link arrived with nothing waiting for it (no sign-in is pending); start one from the Connect step")
 	case err != nil:
-		rc.rejected("ignored a deep link: " + err.Error())
+		rc.rejected(msg.IgnoredLink.New(msg.Args{"Err": err}))
 	default:
 		rc.deliver(link)
 	}
@@ -162,7 +163,7 @@ func (rc *receiver) deliver(link Link) {
 	}
 	rc.mu.Unlock()
 	if !match {
-		rc.rejected("ignored a deep link whose state does not match the pending sign-in (forged, stale or repeated)")
+		rc.rejected(msg.IgnoredLinkState.New(nil))
 		return
 	}
 	rc.results <- link.Result // buffered; only one gets here

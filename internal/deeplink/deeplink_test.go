@@ -1,6 +1,7 @@
 package deeplink_test
 
 import (
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/url"
 	"reflect"
 	"strings"
@@ -102,7 +103,7 @@ func TestRouter(t *testing.T) {
 
 	state := callback.NewState()
 	rejected := &log{}
-	rc, _ := r.Listen(callback.Pending{State: state, Rejected: rejected.add})
+	rc, _ := r.Listen(callback.Pending{State: state, Rejected: func(m msg.Message) { rejected.add(m.String()) }})
 	r.Deliver("io.qexcompanion.app:/callback?state=forged")
 	r.Deliver("https://evil.example/callback?state=" + string(state))
 	r.Deliver(strings.Repeat("x", 10000))

@@ -3,7 +3,6 @@ package liquidcommerce
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"github.com/qexcompanion/qex-companion/flows/msg"
 	"strings"
 	"time"
@@ -169,7 +168,7 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 func (s *session) Call(ctx context.Context, method, pathQuery string, body []byte) (*flows.CallResponse, error) {
 	resp, err := s.client.Do(ctx, method, pathQuery, body)
 	if IsUnauthorized(err) { // the token was refused, and so was buying another
-		return nil, flows.Gone(fmt.Errorf("the access token was refused and renewing it failed (%w)", err))
+		return nil, flows.Gone(msg.CommerceRenewFailed.Err(msg.Args{"Err": err}, err))
 	}
 	if err != nil {
 		return nil, err

@@ -61,6 +61,7 @@ var (
 	CommerceBadKey      = define("commerce.bad-key", "the LiquidCommerce API key is one word of at most 512 characters, with no spaces: paste it again")
 	CommerceUnreadable  = define("commerce.unreadable", "the saved LiquidCommerce token is unreadable")
 	CommerceOtherKey    = define("commerce.other-key", "the saved token was bought with another API key")
+	CommerceRenewFailed = define("commerce.renew-failed", "the access token was refused and renewing it failed ({{.Err}})")
 	CommerceKeyRefused  = define("commerce.key-refused", "the token expired and the API key was refused ({{.Err}}); check ${{.EnvVar}}")
 	CommerceNotAuth     = define("commerce.not-auth", "data is not the documented auth object")
 	CommerceBadExp      = define("commerce.bad-exp", "exp is not a whole number of epoch milliseconds")

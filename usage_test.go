@@ -80,6 +80,36 @@ func TestBadCommandLinesExitTwoBeforeSending(t *testing.T) {
 	}
 }
 
+// A secret input only the environment gives, missing with no saved
+// session to bring it back, is bad usage like a missing flag: exit 2, the
+// variable named in the last line, nothing sent.
+func TestMissingEnvironmentInputsExitTwoBeforeSending(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.Add(1)
+		http.Error(w, "not today", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	for name, tc := range map[string]struct {
+		args     []string
+		variable string
+	}{
+		"LiquidCommerce API key":            {[]string{"--provider", "liquidcommerce"}, "$LIQUIDCOMMERCE_API_KEY"},
+		"client secret, client credentials": {[]string{"--provider", "oauth2", "--grant", "client_credentials", "--client-id", "app_12345678"}, "$LIQUID_CLIENT_SECRET"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := privateEnv(t, withoutEnv("LIQUIDCOMMERCE_API_KEY", "LIQUID_CLIENT_SECRET", "DBUS_SESSION_BUS_ADDRESS"))
+			_, stderr, code := runBinaryEnv(t, env, append([]string{"--headless", "--no-browser", "--api-base", srv.URL}, tc.args...)...)
+			if last := lastLine(stderr); code != 2 || !strings.HasPrefix(last, "qex-companion: ") || !strings.Contains(last, tc.variable) || strings.Contains(stderr, "panic") {
+				t.Errorf("exit %d, last line %q; want exit 2 naming %s\n%s", code, last, tc.variable, stderr)
+			}
+		})
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests reached the server", n)
+	}
+}
+
 // Without a display, the window's launches say so in a sentence and exit 2
 // instead of a GLFW panic.
 func TestNoDisplayExitsTwoWithOneLine(t *testing.T) {

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -132,4 +135,31 @@ func TestNoDisplayExitsTwoWithOneLine(t *testing.T) {
 			}
 		})
 	}
+	// A DISPLAY naming no running X server: an SSH session whose
+	// forwarding is gone, DISPLAY=:0 in a container.
+	for _, display := range []string{":" + freeDisplayNumber(t), "127.0.0.1:" + freeDisplayNumber(t) + ".0"} {
+		t.Run("DISPLAY="+display, func(t *testing.T) {
+			stdout, stderr, code := runBinaryEnv(t, append(privateEnv(t, withoutEnv("DISPLAY", "WAYLAND_DISPLAY")), "DISPLAY="+display), "--connect")
+			if want := "qex-companion: cannot open display " + display + ": use --headless, or check DISPLAY\n"; code != 2 || stdout != "" || stderr != want {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", code, stdout, stderr, want)
+			}
+		})
+	}
+}
+
+// freeDisplayNumber is an X display number no server listens on, locally
+// or by TCP.
+func freeDisplayNumber(t *testing.T) string {
+	t.Helper()
+	for n := 4242; n < 4300; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 6000+n)); err == nil {
+			l.Close()
+			return strconv.Itoa(n)
+		}
+	}
+	t.Fatal("no free display number")
+	return ""
 }

@@ -229,9 +229,10 @@ func runHeadless(ctx context.Context, p *parts, primary *instance.Primary, o cli
 		body = []byte(o.Data)
 	}
 	return headless.Main(ctx, p.engine, headless.Options{
-		Target:   o.Target(),
-		ToStdout: o.OutFile == "" && o.Call == "",
-		Method:   method, PathQuery: pathQuery, Body: body,
+		Target:       o.Target(),
+		ToStdout:     o.OutFile == "" && o.Call == "",
+		ResultToFile: o.OutFile != "",
+		Method:       method, PathQuery: pathQuery, Body: body,
 		Widget: o.Widget,
 		Open:   o.Browser(),
 	}, stdout, stderr)

@@ -28,7 +28,7 @@ type Options struct {
 	Method, PathQuery string
 	// ResultToFile: the engine writes the result to a file (--out).
 	ResultToFile bool
-	Body              []byte
+	Body         []byte
 	// Widget serves the widget page after connecting, until ctx ends.
 	Widget bool
 	// Open opens a URL in the browser; nil to only print it.

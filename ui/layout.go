@@ -139,6 +139,38 @@ func (f *flowColumn) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	return s
 }
 
+// aboveRows lays out a vertical scroll above rows (a list and its
+// controls): the scroll takes the height its content needs, as long as the
+// rows keep at least rowsShare of the height; hidden rows leave it all. Neither asks for more
+// than a little height, so long content scrolls instead of growing the
+// window past a phone's screen.
+type aboveRows struct{ rowsShare float32 }
+
+func (a *aboveRows) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	above, rows := objects[0].(*container.Scroll), objects[1]
+	if !rows.Visible() {
+		above.Move(fyne.NewPos(0, 0))
+		above.Resize(size)
+		return
+	}
+	if above.Size().Width != size.Width { // its content measures at its width
+		above.Resize(fyne.NewSize(size.Width, above.Size().Height))
+	}
+	h := min(above.Content.MinSize().Height, size.Height*(1-a.rowsShare))
+	above.Move(fyne.NewPos(0, 0))
+	above.Resize(fyne.NewSize(size.Width, h))
+	rows.Move(fyne.NewPos(0, h+theme.Padding()))
+	rows.Resize(fyne.NewSize(size.Width, max(size.Height-h-theme.Padding(), 0)))
+}
+
+func (a *aboveRows) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	above, rows := objects[0].MinSize(), objects[1]
+	if !rows.Visible() {
+		return above
+	}
+	return fyne.NewSize(max(above.Width, rows.MinSize().Width), above.Height+theme.Padding()+rows.MinSize().Height)
+}
+
 // rowLabelHeight is the height a label with text, style and wrapping needs
 // in a row of a list listWidth wide (less the row's padding and the scroll
 // bar): rows are measured at the width they get, never at the one they had

@@ -391,9 +391,18 @@ scrolling:
 			if o.Clip == nil {
 				break
 			}
-			r.pointAt(*o.Clip, "click", "--repeat", "5", "5") // the wheel, down
-			r.settle(func(layoutprobe.Window) bool { return true }, r.current.Canvas)
-			continue scrolling
+			// The wheel, over a text of the same scroll: an entry under
+			// the pointer would take it for its own.
+			for _, text := range r.current.Objects {
+				if text.Type == "*canvas.Text" && text.Clip != nil && *text.Clip == *o.Clip {
+					if seen := text.Rect.Intersect(*o.Clip); seen.W > 0 && seen.H > 0 {
+						r.pointAt(seen, "click", "--repeat", "3", "5")
+						r.settle(func(layoutprobe.Window) bool { return true }, r.current.Canvas)
+						continue scrolling
+					}
+				}
+			}
+			break scrolling
 		}
 		break
 	}

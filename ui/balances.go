@@ -6,7 +6,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -191,18 +190,15 @@ func (s *balancesStep) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 // widget configuration when there is one.
 func (s *balancesStep) setResult(res *flows.Result) {
 	// Two columns of facts on a wide window, one on a narrow one.
-	half := (len(res.Profile) + 1) / 2
-	columns := [2]*fyne.Container{container.New(layout.NewFormLayout()), container.New(layout.NewFormLayout())}
-	for i, f := range res.Profile {
-		label := widget.NewLabelWithStyle(lang.L(f.Label), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		columns[i/max(half, 1)].Add(label)
-		columns[i/max(half, 1)].Add(s.factValue(f))
+	var pairs []fyne.CanvasObject
+	for _, f := range res.Profile {
+		pairs = append(pairs, widget.NewLabelWithStyle(lang.L(f.Label), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.factValue(f))
 	}
 	title := lang.L("Profile")
 	if len(res.Profile) > 0 {
 		title += " · " + oneline.Clean(res.Profile[0].Value, 60)
 	}
-	s.profile.Items = []*widget.AccordionItem{widget.NewAccordionItem(title, s.m.newRowOrStack(600, evenSplit, columns[0], columns[1]))}
+	s.profile.Items = []*widget.AccordionItem{widget.NewAccordionItem(title, s.m.newFactGrid(600, pairs...))}
 	if s.m.win.Canvas().Size().Width >= 600 || res.Balances == nil {
 		s.profile.Open(0) // a phone keeps the table in view
 	}

@@ -87,6 +87,81 @@ func (r *rowOrStack) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	return s
 }
 
+// factGrid lays out label/value pairs as a form: two columns of pairs on a
+// window at least breakpoint wide, one otherwise. The labels share one
+// width, so the values line up in either, and each row is as tall as its
+// value needs at the width it gets (values wrap).
+type factGrid struct {
+	breakpoint  float32
+	windowWidth func() float32
+}
+
+func (m *MainWindow) newFactGrid(breakpoint float32, pairs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(&factGrid{breakpoint: breakpoint, windowWidth: func() float32 { return m.win.Canvas().Size().Width }}, pairs...)
+}
+
+func (g *factGrid) columns(pairs int) int {
+	if pairs > 1 && g.windowWidth() >= g.breakpoint {
+		return 2
+	}
+	return 1
+}
+
+// place lays the pairs out at width (when lay) and returns the height they
+// take.
+func (g *factGrid) place(objects []fyne.CanvasObject, width float32, lay bool) float32 {
+	pad := theme.Padding()
+	pairs := len(objects) / 2
+	if pairs == 0 {
+		return 0
+	}
+	cols := g.columns(pairs)
+	perColumn := (pairs + cols - 1) / cols
+	var labelW float32
+	for i := 0; i < pairs; i++ {
+		labelW = max(labelW, objects[2*i].MinSize().Width)
+	}
+	colW := (width - pad*float32(cols-1)) / float32(cols)
+	valueW := max(colW-labelW-pad, 1)
+	var tallest float32
+	for col := 0; col < cols; col++ {
+		x, y := float32(col)*(colW+pad), float32(0)
+		for i := col * perColumn; i < min((col+1)*perColumn, pairs); i++ {
+			label, value := objects[2*i], objects[2*i+1]
+			h := max(label.MinSize().Height, minHeightAt(value, valueW))
+			if lay {
+				label.Move(fyne.NewPos(x, y))
+				label.Resize(fyne.NewSize(labelW, h))
+				value.Move(fyne.NewPos(x+labelW+pad, y))
+				value.Resize(fyne.NewSize(valueW, h))
+			}
+			y += h + pad
+		}
+		tallest = max(tallest, y-pad)
+	}
+	return tallest
+}
+
+func (g *factGrid) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	g.place(objects, size.Width, true)
+}
+
+// MinSize is as wide as one label and the narrowest value per column, and
+// as tall as the pairs are at the width they last had.
+func (g *factGrid) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	pad := theme.Padding()
+	pairs := len(objects) / 2
+	var labelW, valueW, width float32
+	for i := 0; i < pairs; i++ {
+		labelW = max(labelW, objects[2*i].MinSize().Width)
+		valueW = max(valueW, objects[2*i+1].MinSize().Width)
+		width = max(width, objects[2*i+1].Size().Width)
+	}
+	cols := float32(g.columns(pairs))
+	minWidth := cols*(labelW+pad+valueW) + pad*(cols-1)
+	return fyne.NewSize(minWidth, g.place(objects, max(cols*(labelW+pad+width)+pad*(cols-1), minWidth), false))
+}
+
 // minHeightAt is the height o needs at width: wrapped text is measured at
 // the width it gets, not the one it had before a resize, where it took
 // fewer lines and the next object would be drawn over it.

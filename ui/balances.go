@@ -97,7 +97,7 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	s.expiry = widget.NewLabel("")
 	s.expiry.Wrapping = fyne.TextWrapWord
 	// The sentence beside its button on a wide window, above it on a phone.
-	s.token = m.newRowOrStack(600, 0, s.expiry, container.NewHBox(widget.NewButton(lang.L("Refresh token now"), m.refreshToken)))
+	s.token = newBesideOrBelow(s.expiry, widget.NewButton(lang.L("Refresh token now"), m.refreshToken))
 	s.token.Hide()
 
 	s.copied = widget.NewLabel("")

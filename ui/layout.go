@@ -87,6 +87,54 @@ func (r *rowOrStack) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	return s
 }
 
+// besideOrBelow lays out a sentence (a wrapping label) and a button: the
+// button right after the sentence's text when both fit in one line of the
+// width they get, and below the wrapped sentence otherwise (a phone). It
+// decides by the width of its last layout, so a resize reflows it.
+type besideOrBelow struct{ width float32 }
+
+func newBesideOrBelow(sentence *widget.Label, button fyne.CanvasObject) *fyne.Container {
+	return container.New(&besideOrBelow{}, sentence, button)
+}
+
+// textWidth is the width the sentence takes on one line.
+func (b *besideOrBelow) textWidth(objects []fyne.CanvasObject) float32 {
+	l := objects[0].(*widget.Label)
+	return fyne.MeasureText(l.Text, theme.TextSize(), l.TextStyle).Width + 2*theme.InnerPadding()
+}
+
+func (b *besideOrBelow) beside(objects []fyne.CanvasObject, width float32) bool {
+	return b.textWidth(objects)+theme.Padding()+objects[1].MinSize().Width <= width
+}
+
+func (b *besideOrBelow) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	b.width = size.Width
+	sentence, button := objects[0], objects[1]
+	if b.beside(objects, size.Width) {
+		w := b.textWidth(objects)
+		h := max(sentence.MinSize().Height, button.MinSize().Height)
+		sentence.Move(fyne.NewPos(0, 0))
+		sentence.Resize(fyne.NewSize(w, h))
+		button.Move(fyne.NewPos(w+theme.Padding(), (h-button.MinSize().Height)/2))
+		button.Resize(button.MinSize())
+		return
+	}
+	h := minHeightAt(sentence, size.Width)
+	sentence.Move(fyne.NewPos(0, 0))
+	sentence.Resize(fyne.NewSize(size.Width, h))
+	button.Move(fyne.NewPos(0, h+theme.Padding()))
+	button.Resize(button.MinSize())
+}
+
+func (b *besideOrBelow) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	sentence, button := objects[0], objects[1]
+	w := max(sentence.MinSize().Width, button.MinSize().Width)
+	if b.width > 0 && b.beside(objects, b.width) {
+		return fyne.NewSize(w, max(sentence.MinSize().Height, button.MinSize().Height))
+	}
+	return fyne.NewSize(w, minHeightAt(sentence, max(b.width, w))+theme.Padding()+button.MinSize().Height)
+}
+
 // factGrid lays out label/value pairs as a form: two columns of pairs on a
 // window at least breakpoint wide, one otherwise. The labels share one
 // width, so the values line up in either, and each row is as tall as its

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/qexcompanion/qex-companion/flows"
 )
@@ -114,5 +115,29 @@ func TestFactGridLinesUpValues(t *testing.T) {
 	email := pairs[3]
 	if email.Size().Height <= pairs[1].Size().Height {
 		t.Errorf("at 340 the email takes %g, one line %g: it did not wrap", email.Size().Height, pairs[1].Size().Height)
+	}
+}
+
+// The countdown's sentence keeps its button right after it while both fit
+// on one line, and puts it below, the sentence wrapped, when they do not.
+func TestSentenceAndButtonStackWhenNarrow(t *testing.T) {
+	test.NewTempApp(t)
+	sentence := widget.NewLabel("The access token expires in 3h59m45s (at 06:23:19).")
+	sentence.Wrapping = fyne.TextWrapWord
+	button := widget.NewButton("Refresh token now", nil)
+	row := newBesideOrBelow(sentence, button)
+	for _, width := range []float32{1024, 300} {
+		row.Resize(fyne.NewSize(width, row.MinSize().Height))
+		row.Resize(fyne.NewSize(width, row.MinSize().Height)) // measured at its new width
+		beside := button.Position().Y < sentence.Size().Height
+		switch {
+		case width == 1024 && (!beside || button.Position().X > sentence.Size().Width+theme.Padding()+1):
+			t.Errorf("at %g: the button is at %v, not right after the sentence (%v)", width, button.Position(), sentence.Size())
+		case width == 300 && (beside || row.MinSize().Width > width || sentence.Size().Width > width):
+			t.Errorf("at %g: the button at %v, the sentence %v, the row needs %v", width, button.Position(), sentence.Size(), row.MinSize())
+		}
+		if row.MinSize().Height < button.Position().Y+button.Size().Height {
+			t.Errorf("at %g: the row asks for %g, the button ends at %g", width, row.MinSize().Height, button.Position().Y+button.Size().Height)
+		}
 	}
 }

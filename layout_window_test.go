@@ -107,16 +107,18 @@ type providerWalk struct {
 	args    []string // the launch's flags
 	approve bool     // the user approves in the browser
 	result  string   // the result step's name
+	env     []string // the launch's environment, added to the run's
 }
 
 // providerWalks are every provider, each OAuth 2.0 grant on its own.
 var providerWalks = []providerWalk{
-	{"qex", nil, true, "Balances"},
-	{"liquid", []string{"--provider", "liquid"}, true, "Profile and balances"},
-	{"oauth2-code", []string{"--provider", "oauth2", "--grant", "code"}, true, "Access"},
-	{"oauth2-client-credentials", []string{"--provider", "oauth2", "--grant", "client_credentials"}, false, "Access"},
-	{"liquidcommerce", []string{"--provider", "liquidcommerce"}, false, "Access"},
-	{"exchange", []string{"--provider", "exchange"}, true, "Profile and balances"},
+	{"qex", nil, true, "Balances", nil},
+	{"liquid", []string{"--provider", "liquid"}, true, "Profile and balances", nil},
+	{"oauth2-code", []string{"--provider", "oauth2", "--grant", "code"}, true, "Access", nil},
+	{"oauth2-client-credentials", []string{"--provider", "oauth2", "--grant", "client_credentials"}, false, "Access", nil},
+	// With no system keychain: its banner is on every step from the result on.
+	{"liquidcommerce", []string{"--provider", "liquidcommerce"}, false, "Access", []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent"}},
+	{"exchange", []string{"--provider", "exchange"}, true, "Profile and balances", nil},
 }
 
 // walk launches the app once for p and shows each step of its flow, as a
@@ -124,6 +126,7 @@ var providerWalks = []providerWalk{
 // widget steps, the Inspector and the Console.
 func (r *layoutRun) walk(p providerWalk, urlFile string) {
 	r.t.Helper()
+	r.extraEnv = p.env
 	r.start(p.args...)
 	r.look(p.name+"-1-connect", "Connect", nil)
 	connect := func() { r.clickButton("Connect with Liquid") }
@@ -142,6 +145,9 @@ func (r *layoutRun) walk(p providerWalk, urlFile string) {
 		}
 	}
 	r.look(p.name+"-3-result", p.result, connect)
+	if p.env != nil && !r.shows("No system keychain: this session will be forgotten when you quit.") {
+		r.t.Errorf("%s %s-%s: no keychain banner without a keychain", r.currentStep, r.lang, r.theme)
+	}
 	if p.name == "qex" {
 		r.look("qex-4-widget-configuration", "Widget configuration", func() { r.click("Widget configuration →") })
 		r.look("qex-7-widget-editor", "Widget editor", func() { r.click("Widget editor") })
@@ -157,7 +163,7 @@ type layoutRun struct {
 	bin, shots         string
 	lang, theme        string
 	display, home      string
-	env                []string
+	env, extraEnv      []string          // the run's environment, and the launch's additions
 	words              map[string]string // English → this language, for what the test looks for
 	app                *exec.Cmd
 	exited             chan error
@@ -173,7 +179,7 @@ func (r *layoutRun) start(args ...string) {
 	r.t.Helper()
 	r.probes, r.probesTaken = r.t.TempDir(), 0
 	r.app = exec.Command(r.bin, args...)
-	r.app.Env = append(r.env, "QEX_LAYOUT_PROBE="+r.probes)
+	r.app.Env = append(append(r.env, r.extraEnv...), "QEX_LAYOUT_PROBE="+r.probes)
 	log, err := os.CreateTemp(r.home, "app-*.log")
 	if err != nil {
 		r.t.Fatal(err)
@@ -358,11 +364,7 @@ func (r *layoutRun) click(label string) {
 		if o.Type != "*canvas.Text" || (o.Text != r.tr(label) && o.Text != label) {
 			continue
 		}
-		box := o.Rect
-		if o.Clip != nil {
-			box = box.Intersect(*o.Clip)
-		}
-		if box.W > 0 && box.H > 0 {
+		if box := inView(o); box.W > 0 && box.H > 0 {
 			r.pointAt(box, "click", "1")
 			return
 		}
@@ -380,11 +382,7 @@ scrolling:
 			if o.Type != "*widget.Button" || (o.Label != r.tr(label) && o.Label != label) {
 				continue
 			}
-			box := o.Rect
-			if o.Clip != nil {
-				box = box.Intersect(*o.Clip)
-			}
-			if box.W > 0 && box.H > 1 && box.H >= o.Rect.H-1 {
+			if box := inView(o); box.W > 0 && box.H > 1 && box.H >= o.Rect.H-1 {
 				r.pointAt(box, "click", "1")
 				return
 			}
@@ -395,7 +393,7 @@ scrolling:
 			// the pointer would take it for its own.
 			for _, text := range r.current.Objects {
 				if text.Type == "*canvas.Text" && text.Clip != nil && *text.Clip == *o.Clip {
-					if seen := text.Rect.Intersect(*o.Clip); seen.W > 0 && seen.H > 0 {
+					if seen := inView(text); seen.W > 0 && seen.H > 0 {
 						r.pointAt(seen, "click", "--repeat", "3", "5")
 						r.settle(func(layoutprobe.Window) bool { return true }, r.current.Canvas)
 						continue scrolling
@@ -409,11 +407,30 @@ scrolling:
 	r.t.Fatalf("%s %s-%s: no visible button %q to click", r.currentStep, r.lang, r.theme, r.tr(label))
 }
 
+// inView is the part of o its scroll containers show.
+func inView(o layoutprobe.Object) layoutprobe.Rect {
+	if o.Clip == nil {
+		return o.Rect
+	}
+	return o.Rect.Intersect(*o.Clip)
+}
+
 // pointAt moves the pointer to the middle of box and does what follows.
 func (r *layoutRun) pointAt(box layoutprobe.Rect, then ...string) {
 	r.t.Helper()
 	x, y := (box.X+box.W/2)*r.current.Scale, (box.Y+box.H/2)*r.current.Scale
 	r.xdotool(append([]string{"mousemove", "--window", r.window, fmt.Sprint(int(x)), fmt.Sprint(int(y))}, then...)...)
+}
+
+// shows reports whether the window shows sentence (in this run's
+// language), perhaps wrapped: its first line is one of the texts drawn.
+func (r *layoutRun) shows(sentence string) bool {
+	for _, o := range r.current.Objects {
+		if o.Type == "*canvas.Text" && len([]rune(o.Text)) > 10 && strings.HasPrefix(r.tr(sentence), o.Text) {
+			return true
+		}
+	}
+	return false
 }
 
 // selectedTab reports whether a tab named name (in this language or, not

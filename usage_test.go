@@ -41,15 +41,21 @@ func privateEnv(t *testing.T, env []string) []string {
 		"XDG_DATA_HOME="+filepath.Join(home, "data"), "XDG_CACHE_HOME="+filepath.Join(home, "cache"), "XDG_RUNTIME_DIR="+runtimeDir)
 }
 
-// Command lines that cannot work exit 2 with one line naming the flag,
-// before anything is sent: the server here counts every request.
-func TestBadCommandLinesExitTwoBeforeSending(t *testing.T) {
+// countingServer refuses every request and counts them: none should come.
+func countingServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		requests.Add(1)
 		http.Error(w, "not today", http.StatusServiceUnavailable)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv, &requests
+}
+
+// Command lines that cannot work exit 2 with one line naming the flag,
+// before anything is sent: the server here counts every request.
+func TestBadCommandLinesExitTwoBeforeSending(t *testing.T) {
+	srv, requests := countingServer(t)
 	// A flow that would reach the server at once, with no browser involved.
 	base := []string{"--headless", "--no-browser", "--callback", "none", "--api-base", srv.URL, "--public-api-key", "pk_sandbox_12345678"}
 	cases := []struct {
@@ -87,12 +93,7 @@ func TestBadCommandLinesExitTwoBeforeSending(t *testing.T) {
 // session to bring it back, is bad usage like a missing flag: exit 2, the
 // variable named in the last line, nothing sent.
 func TestMissingEnvironmentInputsExitTwoBeforeSending(t *testing.T) {
-	var requests atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		requests.Add(1)
-		http.Error(w, "not today", http.StatusServiceUnavailable)
-	}))
-	defer srv.Close()
+	srv, requests := countingServer(t)
 	for name, tc := range map[string]struct {
 		args     []string
 		variable string

@@ -167,7 +167,7 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	details := widget.NewButton(lang.L("Details"), m.showEventLog)
 	dismiss := widget.NewButtonWithIcon("", theme.CancelIcon(), m.dismissNotes)
 	dismiss.Importance = widget.LowImportance
-	m.bannerBox = container.NewBorder(nil, nil, nil, container.NewHBox(details, dismiss), m.banner)
+	m.bannerBox = container.NewBorder(nil, nil, nil, container.NewVBox(container.NewHBox(details, dismiss)), m.banner)
 	m.banner.Hide()
 	m.bannerBox.Hide()
 	m.said = map[string]bool{}

@@ -46,3 +46,28 @@ func TestDisplayReachable(t *testing.T) {
 		t.Errorf("%s: reached after the server went", display)
 	}
 }
+
+// The check runs at every windowed launch: what one costs against a local
+// server (BENCHMARKS.md compares it with the window's start-up).
+func BenchmarkDisplayReachable(b *testing.B) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conn.Close()
+		}
+	}()
+	display := "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port-6000)
+	for b.Loop() {
+		if !displayReachable(display) {
+			b.Fatal("not reached")
+		}
+	}
+}

@@ -121,6 +121,27 @@ var providerWalks = []providerWalk{
 	{"exchange", []string{"--provider", "exchange"}, true, "Profile and balances", nil},
 }
 
+// provider is the provider p's launch connects to.
+func (p providerWalk) provider() string {
+	if len(p.args) > 1 && p.args[0] == "--provider" {
+		return p.args[1]
+	}
+	return "qex" // the default
+}
+
+// A provider added to the app is walked by the real-window test too.
+func TestEveryProviderIsWalked(t *testing.T) {
+	walked := map[string]bool{}
+	for _, p := range providerWalks {
+		walked[p.provider()] = true
+	}
+	for _, client := range providerClients() {
+		if name := client.Info().Name; !walked[name] {
+			t.Errorf("provider %s has no walk in providerWalks", name)
+		}
+	}
+}
+
 // walk launches the app once for p and shows each step of its flow, as a
 // user goes: Connect, Approve (the browser approving), the result, QEX's
 // widget steps, the Inspector and the Console.
@@ -129,7 +150,7 @@ func (r *layoutRun) walk(p providerWalk, urlFile string) {
 	r.extraEnv = p.env
 	r.start(p.args...)
 	r.look(p.name+"-1-connect", "Connect", nil)
-	connect := func() { r.clickButton("Connect with Liquid") }
+	connect := func() { r.clickButton(r.connectLabel(p)) }
 	if p.approve {
 		r.look(p.name+"-2-approve", "Approve", func() { connect(); r.waitForFile(urlFile) })
 		connect = func() {
@@ -370,6 +391,19 @@ func (r *layoutRun) click(label string) {
 		}
 	}
 	r.t.Fatalf("%s %s-%s: no visible %q to click", r.currentStep, r.lang, r.theme, r.tr(label))
+}
+
+// connectLabel is the Connect button's text for p's provider, in this
+// run's language: "Connect with" its brand.
+func (r *layoutRun) connectLabel(p providerWalk) string {
+	name := p.provider()
+	for _, client := range providerClients() {
+		if info := client.Info(); info.Name == name {
+			return strings.ReplaceAll(r.tr("Connect with {{.Brand}}"), "{{.Brand}}", info.Brand)
+		}
+	}
+	r.t.Fatalf("no provider %q", name)
+	return ""
 }
 
 // clickButton clicks the middle of the button labelled label, scrolling

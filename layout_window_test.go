@@ -93,32 +93,89 @@ func TestRealWindowLayout(t *testing.T) {
 					"FYNE_THEME="+theme, "FYNE_SCALE=1", "BROWSER="+recorder,
 					"HOME="+r.home, "XDG_CONFIG_HOME="+filepath.Join(r.home, "config"), "XDG_RUNTIME_DIR="+runtime)
 
-				// 1. Connect, as a double-click opens it.
-				r.start()
-				r.look("1-connect", "Connect", nil)
-				r.stop()
-
-				// 2–7: the flow, started at launch.
-				r.start("--connect")
-				r.look("2-approve", "Approve", func() { r.waitForFile(urlFile) })
-				r.look("3-balances", "Balances", func() {
-					url, _ := os.ReadFile(urlFile)
-					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-					defer cancel()
-					approve := exec.CommandContext(ctx, browserBinary, strings.TrimSpace(string(url)))
-					approve.Env = r.env
-					if out, err := approve.CombinedOutput(); err != nil {
-						t.Fatalf("the test browser could not approve: %v\n%s", err, out)
-					}
-				})
-				r.look("4-widget-configuration", "Widget configuration", func() { r.click("Widget configuration →") })
-				r.look("5-inspector", "Inspector", func() { r.click("Inspector") })
-				r.look("6-console", "Console", func() { r.click("Console") })
-				r.look("7-widget-editor", "Widget editor", func() { r.click("Widget editor") })
-				r.stop()
+				for _, p := range providerWalks {
+					t.Run(p.name, func(t *testing.T) { r.t = t; r.walk(p, urlFile) })
+				}
 			})
 		}
 	}
+}
+
+// providerWalk is one provider's way through the window.
+type providerWalk struct {
+	name    string   // the screenshots' prefix
+	args    []string // the launch's flags
+	approve bool     // the user approves in the browser
+	result  string   // the result step's name
+	env     []string // the launch's environment, added to the run's
+}
+
+// providerWalks are every provider, each OAuth 2.0 grant on its own.
+var providerWalks = []providerWalk{
+	{"qex", nil, true, "Balances", nil},
+	{"liquid", []string{"--provider", "liquid"}, true, "Profile and balances", nil},
+	{"oauth2-code", []string{"--provider", "oauth2", "--grant", "code"}, true, "Access", nil},
+	{"oauth2-client-credentials", []string{"--provider", "oauth2", "--grant", "client_credentials"}, false, "Access", nil},
+	// With no system keychain: its banner is on every step from the result on.
+	{"liquidcommerce", []string{"--provider", "liquidcommerce"}, false, "Access", []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent"}},
+	{"exchange", []string{"--provider", "exchange"}, true, "Profile and balances", nil},
+}
+
+// provider is the provider p's launch connects to.
+func (p providerWalk) provider() string {
+	if len(p.args) > 1 && p.args[0] == "--provider" {
+		return p.args[1]
+	}
+	return "qex" // the default
+}
+
+// A provider added to the app is walked by the real-window test too.
+func TestEveryProviderIsWalked(t *testing.T) {
+	walked := map[string]bool{}
+	for _, p := range providerWalks {
+		walked[p.provider()] = true
+	}
+	for _, client := range providerClients() {
+		if name := client.Info().Name; !walked[name] {
+			t.Errorf("provider %s has no walk in providerWalks", name)
+		}
+	}
+}
+
+// walk launches the app once for p and shows each step of its flow, as a
+// user goes: Connect, Approve (the browser approving), the result, QEX's
+// widget steps, the Inspector and the Console.
+func (r *layoutRun) walk(p providerWalk, urlFile string) {
+	r.t.Helper()
+	r.extraEnv = p.env
+	r.start(p.args...)
+	r.look(p.name+"-1-connect", "Connect", nil)
+	connect := func() { r.clickButton(r.connectLabel(p)) }
+	if p.approve {
+		r.look(p.name+"-2-approve", "Approve", func() { connect(); r.waitForFile(urlFile) })
+		connect = func() {
+			url, _ := os.ReadFile(urlFile)
+			os.Remove(urlFile) // the next provider's approval writes its own
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			approve := exec.CommandContext(ctx, browserBinary, strings.TrimSpace(string(url)))
+			approve.Env = r.env
+			if out, err := approve.CombinedOutput(); err != nil {
+				r.t.Fatalf("%s: the test browser could not approve: %v\n%s", p.name, err, out)
+			}
+		}
+	}
+	r.look(p.name+"-3-result", p.result, connect)
+	if p.env != nil && !r.shows("No system keychain: this session will be forgotten when you quit.") {
+		r.t.Errorf("%s %s-%s: no keychain banner without a keychain", r.currentStep, r.lang, r.theme)
+	}
+	if p.name == "qex" {
+		r.look("qex-4-widget-configuration", "Widget configuration", func() { r.click("Widget configuration →") })
+		r.look("qex-7-widget-editor", "Widget editor", func() { r.click("Widget editor") })
+	}
+	r.look(p.name+"-5-inspector", "Inspector", func() { r.click("Inspector") })
+	r.look(p.name+"-6-console", "Console", func() { r.click("Console") })
+	r.stop()
 }
 
 // layoutRun is one language and theme: a display, a HOME, the app running.
@@ -127,7 +184,7 @@ type layoutRun struct {
 	bin, shots         string
 	lang, theme        string
 	display, home      string
-	env                []string
+	env, extraEnv      []string          // the run's environment, and the launch's additions
 	words              map[string]string // English → this language, for what the test looks for
 	app                *exec.Cmd
 	exited             chan error
@@ -143,7 +200,7 @@ func (r *layoutRun) start(args ...string) {
 	r.t.Helper()
 	r.probes, r.probesTaken = r.t.TempDir(), 0
 	r.app = exec.Command(r.bin, args...)
-	r.app.Env = append(r.env, "QEX_LAYOUT_PROBE="+r.probes)
+	r.app.Env = append(append(r.env, r.extraEnv...), "QEX_LAYOUT_PROBE="+r.probes)
 	log, err := os.CreateTemp(r.home, "app-*.log")
 	if err != nil {
 		r.t.Fatal(err)
@@ -158,8 +215,11 @@ func (r *layoutRun) start(args ...string) {
 	// launch's Wait may still be running.
 	app, exited := r.app, make(chan error, 1)
 	r.exited = exited
-	go func() { exited <- app.Wait() }()
-	r.t.Cleanup(func() { app.Process.Kill() })
+	waited := make(chan struct{})
+	go func() { exited <- app.Wait(); close(waited) }()
+	// A step that failed leaves the app running: it is gone before the
+	// next launch, which would otherwise only raise its window.
+	r.t.Cleanup(func() { app.Process.Kill(); <-waited })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	find := exec.CommandContext(ctx, "xdotool", "search", "--sync", "--onlyvisible", "--name", "^QEX Companion$")
@@ -211,8 +271,10 @@ func (r *layoutRun) look(step, tab string, reach func()) {
 	same := func(w layoutprobe.Window) bool { return reflect.DeepEqual(selection(w), selected) }
 	r.resize(phoneSize)
 	if !r.settle(same, phoneSize) {
-		r.t.Errorf("%s %s-%s at %v: the tabs selected changed with the resize (from %v to %v)",
-			step, r.lang, r.theme, phoneSize, selected, selection(r.current))
+		if r.current.Canvas == phoneSize {
+			r.t.Errorf("%s %s-%s at %v: the tabs selected changed with the resize (from %v to %v)",
+				step, r.lang, r.theme, phoneSize, selected, selection(r.current))
+		}
 		return
 	}
 	r.check(phoneSize)
@@ -232,6 +294,7 @@ func (r *layoutRun) settle(ready func(layoutprobe.Window) bool, size fyne.Size) 
 	r.t.Helper()
 	var previous []layoutprobe.Object
 	asked := time.Now()
+	first := asked
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		w := r.probe()
 		texts := placedTexts(w)
@@ -239,6 +302,9 @@ func (r *layoutRun) settle(ready func(layoutprobe.Window) bool, size fyne.Size) 
 			return true
 		}
 		previous = texts
+		if w.Canvas != size && (w.ContentMin.Width > size.Width+1 || w.ContentMin.Height > size.Height+1) && time.Since(first) > 3*time.Second {
+			break // the content cannot be made that small: no use waiting
+		}
 		if w.Canvas != size && time.Since(asked) > 2*time.Second {
 			// Without a window manager, a resize asked while the window
 			// still handles the previous one can be dropped: ask again.
@@ -249,6 +315,7 @@ func (r *layoutRun) settle(ready func(layoutprobe.Window) bool, size fyne.Size) 
 	if r.current.Canvas != size {
 		r.t.Errorf("%s %s-%s: the window cannot be made %v: its canvas stays %v (its content needs at least %v)",
 			r.currentStep, r.lang, r.theme, size, r.current.Canvas, r.current.ContentMin)
+		r.photograph(size) // what the user gets instead
 	}
 	return false
 }
@@ -288,12 +355,20 @@ func (r *layoutRun) probe() layoutprobe.Window {
 	return layoutprobe.Window{}
 }
 
+// photograph keeps a screenshot of the window as it is for the current
+// step at size, and returns its path.
+func (r *layoutRun) photograph(size fyne.Size) string {
+	r.t.Helper()
+	shot := filepath.Join(r.shots, fmt.Sprintf("%s-%s-%s-%gx%g.png", r.lang, r.theme, r.currentStep, size.Width, size.Height))
+	r.run("import", "-window", r.window, shot)
+	return shot
+}
+
 // check photographs the window and fails on each problem not allowed.
 func (r *layoutRun) check(size fyne.Size) {
 	r.t.Helper()
 	sizeName := fmt.Sprintf("%gx%g", size.Width, size.Height)
-	shot := filepath.Join(r.shots, fmt.Sprintf("%s-%s-%s-%s.png", r.lang, r.theme, r.currentStep, sizeName))
-	r.run("import", "-window", r.window, shot)
+	shot := r.photograph(size)
 	for _, p := range layoutprobe.Check(r.current) {
 		if bug := known(r.currentStep, sizeName, p); bug != nil {
 			r.t.Logf("%s at %s, %s %s: %v (%s)", r.currentStep, sizeName, r.lang, r.theme, p, bug.todo)
@@ -310,17 +385,86 @@ func (r *layoutRun) click(label string) {
 		if o.Type != "*canvas.Text" || (o.Text != r.tr(label) && o.Text != label) {
 			continue
 		}
-		box := o.Rect
-		if o.Clip != nil {
-			box = box.Intersect(*o.Clip)
-		}
-		if box.W > 0 && box.H > 0 {
-			x, y := (box.X+box.W/2)*r.current.Scale, (box.Y+box.H/2)*r.current.Scale
-			r.xdotool("mousemove", "--window", r.window, fmt.Sprint(int(x)), fmt.Sprint(int(y)), "click", "1")
+		if box := inView(o); box.W > 0 && box.H > 0 {
+			r.pointAt(box, "click", "1")
 			return
 		}
 	}
 	r.t.Fatalf("%s %s-%s: no visible %q to click", r.currentStep, r.lang, r.theme, r.tr(label))
+}
+
+// connectLabel is the Connect button's text for p's provider, in this
+// run's language: "Connect with" its brand.
+func (r *layoutRun) connectLabel(p providerWalk) string {
+	name := p.provider()
+	for _, client := range providerClients() {
+		if info := client.Info(); info.Name == name {
+			return strings.ReplaceAll(r.tr("Connect with {{.Brand}}"), "{{.Brand}}", info.Brand)
+		}
+	}
+	r.t.Fatalf("no provider %q", name)
+	return ""
+}
+
+// clickButton clicks the middle of the button labelled label, scrolling
+// down to it first when it is below the fold, as a user would.
+func (r *layoutRun) clickButton(label string) {
+	r.t.Helper()
+scrolling:
+	for scrolls := 0; scrolls < 20; scrolls++ {
+		for _, o := range r.current.Objects {
+			if o.Type != "*widget.Button" || (o.Label != r.tr(label) && o.Label != label) {
+				continue
+			}
+			if box := inView(o); box.W > 0 && box.H > 1 && box.H >= o.Rect.H-1 {
+				r.pointAt(box, "click", "1")
+				return
+			}
+			if o.Clip == nil {
+				break
+			}
+			// The wheel, over a text of the same scroll: an entry under
+			// the pointer would take it for its own.
+			for _, text := range r.current.Objects {
+				if text.Type == "*canvas.Text" && text.Clip != nil && *text.Clip == *o.Clip {
+					if seen := inView(text); seen.W > 0 && seen.H > 0 {
+						r.pointAt(seen, "click", "--repeat", "3", "5")
+						r.settle(func(layoutprobe.Window) bool { return true }, r.current.Canvas)
+						continue scrolling
+					}
+				}
+			}
+			break scrolling
+		}
+		break
+	}
+	r.t.Fatalf("%s %s-%s: no visible button %q to click", r.currentStep, r.lang, r.theme, r.tr(label))
+}
+
+// inView is the part of o its scroll containers show.
+func inView(o layoutprobe.Object) layoutprobe.Rect {
+	if o.Clip == nil {
+		return o.Rect
+	}
+	return o.Rect.Intersect(*o.Clip)
+}
+
+// pointAt moves the pointer to the middle of box and does what follows.
+func (r *layoutRun) pointAt(box layoutprobe.Rect, then ...string) {
+	r.t.Helper()
+	x, y := (box.X+box.W/2)*r.current.Scale, (box.Y+box.H/2)*r.current.Scale
+	r.xdotool(append([]string{"mousemove", "--window", r.window, fmt.Sprint(int(x)), fmt.Sprint(int(y))}, then...)...)
+}
+
+// shows reports whether the window shows sentence (in this run's
+// language), perhaps wrapped: its first line is one of the texts drawn.
+func (r *layoutRun) shows(sentence string) bool {
+	for _, o := range r.current.Objects {
+		if o.Type == "*canvas.Text" && len([]rune(o.Text)) > 10 && strings.HasPrefix(r.tr(sentence), o.Text) {
+			return true
+		}
+	}
+	return false
 }
 
 // selectedTab reports whether a tab named name (in this language or, not

@@ -77,10 +77,13 @@ func TestLiquidAcrossLaunches(t *testing.T) {
 		t.Errorf("second launch did not resume:\n%s", errOut)
 	}
 
-	// --call signs as the user.
-	out, _ = launch("fail", 0, "--call", "GET /accounts")
+	// --call signs as the user, and fetches only what it was asked for.
+	out, errOut = launch("fail", 0, "--call", "GET /accounts")
 	if !json.Valid([]byte(out)) || !strings.Contains(out, `"crypto_accounts"`) {
 		t.Errorf("--call GET /accounts printed %q", out)
+	}
+	if n := strings.Count(errOut, "GET /liquid/accounts →"); n != 1 {
+		t.Errorf("--call GET /accounts fetched /accounts %d times:\n%s", n, errOut)
 	}
 	_, errOut = launch("fail", 1, "--call", "GET /no/such/path")
 	if last := lastLine(errOut); !strings.HasPrefix(last, "qex-companion: GET /no/such/path: the server answered HTTP 404") {

@@ -91,7 +91,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "qex-companion: %v\n", err)
-		if errors.As(err, new(cli.UsageError)) {
+		// A missing or wrong input found by a provider (a secret only the
+		// environment gives) is bad usage too.
+		if errors.As(err, new(cli.UsageError)) || errors.As(err, new(*flows.FieldError)) {
 			return exitBadArgs
 		}
 		return exitFailed
@@ -227,9 +229,10 @@ func runHeadless(ctx context.Context, p *parts, primary *instance.Primary, o cli
 		body = []byte(o.Data)
 	}
 	return headless.Main(ctx, p.engine, headless.Options{
-		Target:   o.Target(),
-		ToStdout: o.OutFile == "" && o.Call == "",
-		Method:   method, PathQuery: pathQuery, Body: body,
+		Target:       o.Target(),
+		ToStdout:     o.OutFile == "" && o.Call == "",
+		ResultToFile: o.OutFile != "",
+		Method:       method, PathQuery: pathQuery, Body: body,
 		Widget: o.Widget,
 		Open:   o.Browser(),
 	}, stdout, stderr)

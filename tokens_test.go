@@ -112,6 +112,9 @@ func TestLiquidCommerceAcrossLaunches(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr2, "Resumed the saved session") || !strings.Contains(stdout2, `"requestId"`) {
 		t.Errorf("second run: exit %d\n%s\n%s", code, stderr2, stdout2)
 	}
+	if strings.Contains(stderr2, "/authentication") { // the saved token is valid: no new one is bought
+		t.Errorf("the second run called the Authentication API:\n%s", stderr2)
+	}
 	key := flows.SessionKey{Provider: "liquidcommerce", Env: "sandbox", APIBase: flows.EmbeddedAPIBase}
 	stored, ok := testkeyring.Lookup(t, sessions.EntryName(key))
 	var entry struct {

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -38,15 +41,21 @@ func privateEnv(t *testing.T, env []string) []string {
 		"XDG_DATA_HOME="+filepath.Join(home, "data"), "XDG_CACHE_HOME="+filepath.Join(home, "cache"), "XDG_RUNTIME_DIR="+runtimeDir)
 }
 
-// Command lines that cannot work exit 2 with one line naming the flag,
-// before anything is sent: the server here counts every request.
-func TestBadCommandLinesExitTwoBeforeSending(t *testing.T) {
+// countingServer refuses every request and counts them: none should come.
+func countingServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		requests.Add(1)
 		http.Error(w, "not today", http.StatusServiceUnavailable)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv, &requests
+}
+
+// Command lines that cannot work exit 2 with one line naming the flag,
+// before anything is sent: the server here counts every request.
+func TestBadCommandLinesExitTwoBeforeSending(t *testing.T) {
+	srv, requests := countingServer(t)
 	// A flow that would reach the server at once, with no browser involved.
 	base := []string{"--headless", "--no-browser", "--callback", "none", "--api-base", srv.URL, "--public-api-key", "pk_sandbox_12345678"}
 	cases := []struct {
@@ -80,6 +89,31 @@ func TestBadCommandLinesExitTwoBeforeSending(t *testing.T) {
 	}
 }
 
+// A secret input only the environment gives, missing with no saved
+// session to bring it back, is bad usage like a missing flag: exit 2, the
+// variable named in the last line, nothing sent.
+func TestMissingEnvironmentInputsExitTwoBeforeSending(t *testing.T) {
+	srv, requests := countingServer(t)
+	for name, tc := range map[string]struct {
+		args     []string
+		variable string
+	}{
+		"LiquidCommerce API key":            {[]string{"--provider", "liquidcommerce"}, "$LIQUIDCOMMERCE_API_KEY"},
+		"client secret, client credentials": {[]string{"--provider", "oauth2", "--grant", "client_credentials", "--client-id", "app_12345678"}, "$LIQUID_CLIENT_SECRET"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := privateEnv(t, withoutEnv("LIQUIDCOMMERCE_API_KEY", "LIQUID_CLIENT_SECRET", "DBUS_SESSION_BUS_ADDRESS"))
+			_, stderr, code := runBinaryEnv(t, env, append([]string{"--headless", "--no-browser", "--api-base", srv.URL}, tc.args...)...)
+			if last := lastLine(stderr); code != 2 || !strings.HasPrefix(last, "qex-companion: ") || !strings.Contains(last, tc.variable) || strings.Contains(stderr, "panic") {
+				t.Errorf("exit %d, last line %q; want exit 2 naming %s\n%s", code, last, tc.variable, stderr)
+			}
+		})
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests reached the server", n)
+	}
+}
+
 // Without a display, the window's launches say so in a sentence and exit 2
 // instead of a GLFW panic.
 func TestNoDisplayExitsTwoWithOneLine(t *testing.T) {
@@ -102,4 +136,31 @@ func TestNoDisplayExitsTwoWithOneLine(t *testing.T) {
 			}
 		})
 	}
+	// A DISPLAY naming no running X server: an SSH session whose
+	// forwarding is gone, DISPLAY=:0 in a container.
+	for _, display := range []string{":" + freeDisplayNumber(t), "127.0.0.1:" + freeDisplayNumber(t) + ".0"} {
+		t.Run("DISPLAY="+display, func(t *testing.T) {
+			stdout, stderr, code := runBinaryEnv(t, append(privateEnv(t, withoutEnv("DISPLAY", "WAYLAND_DISPLAY")), "DISPLAY="+display), "--connect")
+			if want := "qex-companion: cannot open display " + display + ": use --headless, or check DISPLAY\n"; code != 2 || stdout != "" || stderr != want {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", code, stdout, stderr, want)
+			}
+		})
+	}
+}
+
+// freeDisplayNumber is an X display number no server listens on, locally
+// or by TCP.
+func freeDisplayNumber(t *testing.T) string {
+	t.Helper()
+	for n := 4242; n < 4300; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 6000+n)); err == nil {
+			l.Close()
+			return strconv.Itoa(n)
+		}
+	}
+	t.Fatal("no free display number")
+	return ""
 }

@@ -308,7 +308,7 @@ func (e *Engine) Connect(t Target, emit func(Event)) Connection {
 	conn := &connection{checkNow: make(chan struct{}, 1), cancel: cancel}
 	go func() {
 		defer cancel()
-		e.run(ctx, t, conn.checkNow, emit) //nolint:errcheck // reported through emit
+		e.run(ctx, t, conn.checkNow, true, emit) //nolint:errcheck // reported through emit
 	}()
 	return conn
 }
@@ -318,13 +318,22 @@ func (e *Engine) Connect(t Target, emit func(Event)) Connection {
 // last event is ResultReady (then WidgetConfigReady for a widget, and
 // ConfigWritten with an OutFile) or Failed.
 func (e *Engine) Run(ctx context.Context, t Target, emit func(Event)) (*Result, error) {
-	return e.run(ctx, t, nil, emit)
+	return e.run(ctx, t, nil, true, emit)
 }
 
-func (e *Engine) run(ctx context.Context, t Target, checkNow <-chan struct{}, emit func(Event)) (*Result, error) {
+// Open connects to t as Run does but fetches no result: for a caller that
+// sends only its own requests (--call), so what it asks for is not also
+// fetched for a result nobody reads. The last event is Failed, or
+// SessionSaved for a new session.
+func (e *Engine) Open(ctx context.Context, t Target, emit func(Event)) error {
+	_, err := e.run(ctx, t, nil, false, emit)
+	return err
+}
+
+func (e *Engine) run(ctx context.Context, t Target, checkNow <-chan struct{}, fetch bool, emit func(Event)) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
-	res, err := e.connect(ctx, t, checkNow, emit)
+	res, err := e.connect(ctx, t, checkNow, fetch, emit)
 	if err != nil {
 		err = e.ended(ctx, err)
 		emit(Failed{Err: err})
@@ -347,7 +356,7 @@ func (e *Engine) ended(ctx context.Context, err error) error {
 	return err
 }
 
-func (e *Engine) connect(ctx context.Context, t Target, checkNow <-chan struct{}, emit func(Event)) (*Result, error) {
+func (e *Engine) connect(ctx context.Context, t Target, checkNow <-chan struct{}, fetch bool, emit func(Event)) (*Result, error) {
 	if err := e.Check(t); err != nil {
 		return nil, err
 	}
@@ -370,7 +379,7 @@ func (e *Engine) connect(ctx context.Context, t Target, checkNow <-chan struct{}
 		if !resumed {
 			sess, err = retrying(ctx, emit, func() (Session, error) { return p.Authorize(ctx, rt, in) })
 		}
-		if err == nil {
+		if err == nil && fetch {
 			res, err = retrying(ctx, emit, func() (*Result, error) { return sess.Fetch(ctx) })
 		}
 		if !IsGone(err) || again || ctx.Err() != nil {
@@ -392,7 +401,13 @@ func (e *Engine) connect(ctx context.Context, t Target, checkNow <-chan struct{}
 	if err != nil {
 		return nil, err
 	}
-	e.finish(&connected{key: key, session: sess, result: res}, emit)
+	if fetch {
+		e.finish(&connected{key: key, session: sess, result: res}, emit)
+	} else {
+		e.mu.Lock()
+		e.current = &connected{key: key, session: sess}
+		e.mu.Unlock()
+	}
 	if !resumed && e.cfg.Sessions != nil {
 		// After the result is shown: a keychain waiting on an unlock
 		// prompt must not hold it back.

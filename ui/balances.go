@@ -6,7 +6,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -50,8 +49,8 @@ type balancesStep struct {
 	token    *fyne.Container   // the countdown and Refresh token now, for results that expire
 	stopTick chan struct{}     // ends the countdown's ticker
 	expires  time.Time
-	listing  []fyne.CanvasObject // the balances' controls, status and table, hidden without balances
-	next     *widget.Button      // to the widget configuration, for a result with a widget
+	listing  *fyne.Container // the balances' controls, status and table, hidden without balances
+	next     *widget.Button  // to the widget configuration, for a result with a widget
 	title    string
 	all      []balances.Row
 	shown    []balances.Row
@@ -96,7 +95,9 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	s.next = widget.NewButton(lang.L("Widget configuration →"), func() { m.show(m.config) })
 	s.next.Importance = widget.HighImportance
 	s.expiry = widget.NewLabel("")
-	s.token = container.NewHBox(s.expiry, widget.NewButton(lang.L("Refresh token now"), m.refreshToken))
+	s.expiry.Wrapping = fyne.TextWrapWord
+	// The sentence beside its button on a wide window, above it on a phone.
+	s.token = newBesideOrBelow(s.expiry, widget.NewButton(lang.L("Refresh token now"), m.refreshToken))
 	s.token.Hide()
 
 	s.copied = widget.NewLabel("")
@@ -147,14 +148,17 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	s.phone = s.newPhoneBalances()
 	s.rows = container.New(&wideOrNarrow{breakpoint: narrowBreakpoint, windowWidth: func() float32 { return m.win.Canvas().Size().Width }}, s.table, s.phone)
 	controls := m.newRowOrStack(600, 0, s.filter, container.NewHBox(s.hideZero, s.refresh))
-	status := container.NewHBox(s.updated, s.count)
-	s.listing = []fyne.CanvasObject{controls, status, s.rows}
-	s.body = container.NewBorder(
-		container.NewVBox(s.resumedL, s.profile, s.token, controls, status, s.errLabel),
+	s.count.Wrapping = fyne.TextWrapWord // "No accounts match …" is a sentence
+	status := container.NewBorder(nil, nil, s.updated, nil, s.count)
+	s.listing = container.NewBorder(container.NewVBox(controls, status), nil, nil, nil, s.rows)
+	// What comes above the balances scrolls on its own when it is long (a
+	// profile on a phone), so the balances always keep half the height.
+	above, _ := newFlowScroll(s.resumedL, s.profile, s.token, s.errLabel)
+	s.body = container.NewBorder(nil,
 		// The copy confirmation is beside the buttons, under the rows: above
 		// them it pushed the rows down under the pointer.
 		container.NewBorder(nil, nil, container.NewHBox(s.next, widget.NewButton(lang.L("Sign out"), m.signOut)), nil, s.copied),
-		nil, nil, s.rows)
+		nil, nil, container.New(&aboveRows{rowsShare: 0.5}, above, s.listing))
 	return s
 }
 
@@ -186,18 +190,15 @@ func (s *balancesStep) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 // widget configuration when there is one.
 func (s *balancesStep) setResult(res *flows.Result) {
 	// Two columns of facts on a wide window, one on a narrow one.
-	half := (len(res.Profile) + 1) / 2
-	columns := [2]*fyne.Container{container.New(layout.NewFormLayout()), container.New(layout.NewFormLayout())}
-	for i, f := range res.Profile {
-		label := widget.NewLabelWithStyle(lang.L(f.Label), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		columns[i/max(half, 1)].Add(label)
-		columns[i/max(half, 1)].Add(s.factValue(f))
+	var pairs []fyne.CanvasObject
+	for _, f := range res.Profile {
+		pairs = append(pairs, widget.NewLabelWithStyle(lang.L(f.Label), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.factValue(f))
 	}
 	title := lang.L("Profile")
 	if len(res.Profile) > 0 {
 		title += " · " + oneline.Clean(res.Profile[0].Value, 60)
 	}
-	s.profile.Items = []*widget.AccordionItem{widget.NewAccordionItem(title, s.m.newRowOrStack(600, evenSplit, columns[0], columns[1]))}
+	s.profile.Items = []*widget.AccordionItem{widget.NewAccordionItem(title, s.m.newFactGrid(600, pairs...))}
 	if s.m.win.Canvas().Size().Width >= 600 || res.Balances == nil {
 		s.profile.Open(0) // a phone keeps the table in view
 	}
@@ -205,13 +206,8 @@ func (s *balancesStep) setResult(res *flows.Result) {
 	s.profile.Refresh()
 	s.next.Hidden = res.Widget == nil
 	s.next.Refresh()
-	for _, o := range s.listing {
-		if res.Balances == nil {
-			o.Hide()
-		} else {
-			o.Show()
-		}
-	}
+	s.listing.Hidden = res.Balances == nil
+	s.listing.Refresh()
 	s.countDown(res.Expires)
 	switch {
 	case res.Balances == nil:

@@ -307,7 +307,7 @@ func (s *connectStep) listSaved() {
 		desc := widget.NewLabel(lang.L("{{.Provider}} · {{.Env}} · {{.Account}}\ncreated {{.Created}} · last used {{.LastUsed}}", map[string]any{
 			"Provider": lang.L(s.providerInfo(key.Provider).Title), "Env": strings.ToUpper(envName(key.Env)), "Account": shortKey(key.Account),
 			"Created": formatDay(saved.Created, now), "LastUsed": formatDay(saved.LastUsed, now)}))
-		desc.Truncation = fyne.TextTruncateEllipsis
+		desc.Wrapping = fyne.TextWrapWord // a phone shows the account whole, on more lines
 		resume := widget.NewButton(lang.L("Resume"), func() { s.m.resumeSaved(key) })
 		forget := widget.NewButton(lang.L("Forget"), func() { s.m.forget(key) })
 		s.saved.Add(s.m.newRowOrStack(600, 0, desc, container.NewHBox(resume, forget)))

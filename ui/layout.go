@@ -87,6 +87,129 @@ func (r *rowOrStack) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	return s
 }
 
+// besideOrBelow lays out a sentence (a wrapping label) and a button: the
+// button right after the sentence's text when both fit in one line of the
+// width they get, and below the wrapped sentence otherwise (a phone). It
+// decides by the width of its last layout, so a resize reflows it.
+type besideOrBelow struct{ width float32 }
+
+func newBesideOrBelow(sentence *widget.Label, button fyne.CanvasObject) *fyne.Container {
+	return container.New(&besideOrBelow{}, sentence, button)
+}
+
+// textWidth is the width the sentence takes on one line.
+func (b *besideOrBelow) textWidth(objects []fyne.CanvasObject) float32 {
+	l := objects[0].(*widget.Label)
+	return fyne.MeasureText(l.Text, theme.TextSize(), l.TextStyle).Width + 2*theme.InnerPadding()
+}
+
+func (b *besideOrBelow) beside(objects []fyne.CanvasObject, width float32) bool {
+	return b.textWidth(objects)+theme.Padding()+objects[1].MinSize().Width <= width
+}
+
+func (b *besideOrBelow) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	b.width = size.Width
+	sentence, button := objects[0], objects[1]
+	if b.beside(objects, size.Width) {
+		w := b.textWidth(objects)
+		h := max(sentence.MinSize().Height, button.MinSize().Height)
+		sentence.Move(fyne.NewPos(0, 0))
+		sentence.Resize(fyne.NewSize(w, h))
+		button.Move(fyne.NewPos(w+theme.Padding(), (h-button.MinSize().Height)/2))
+		button.Resize(button.MinSize())
+		return
+	}
+	h := minHeightAt(sentence, size.Width)
+	sentence.Move(fyne.NewPos(0, 0))
+	sentence.Resize(fyne.NewSize(size.Width, h))
+	button.Move(fyne.NewPos(0, h+theme.Padding()))
+	button.Resize(button.MinSize())
+}
+
+func (b *besideOrBelow) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	sentence, button := objects[0], objects[1]
+	w := max(sentence.MinSize().Width, button.MinSize().Width)
+	if b.width > 0 && b.beside(objects, b.width) {
+		return fyne.NewSize(w, max(sentence.MinSize().Height, button.MinSize().Height))
+	}
+	return fyne.NewSize(w, minHeightAt(sentence, max(b.width, w))+theme.Padding()+button.MinSize().Height)
+}
+
+// factGrid lays out label/value pairs as a form: two columns of pairs on a
+// window at least breakpoint wide, one otherwise. The labels share one
+// width, so the values line up in either, and each row is as tall as its
+// value needs at the width it gets (values wrap).
+type factGrid struct {
+	breakpoint  float32
+	windowWidth func() float32
+}
+
+func (m *MainWindow) newFactGrid(breakpoint float32, pairs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(&factGrid{breakpoint: breakpoint, windowWidth: func() float32 { return m.win.Canvas().Size().Width }}, pairs...)
+}
+
+func (g *factGrid) columns(pairs int) int {
+	if pairs > 1 && g.windowWidth() >= g.breakpoint {
+		return 2
+	}
+	return 1
+}
+
+// place lays the pairs out at width (when lay) and returns the height they
+// take.
+func (g *factGrid) place(objects []fyne.CanvasObject, width float32, lay bool) float32 {
+	pad := theme.Padding()
+	pairs := len(objects) / 2
+	if pairs == 0 {
+		return 0
+	}
+	cols := g.columns(pairs)
+	perColumn := (pairs + cols - 1) / cols
+	var labelW float32
+	for i := 0; i < pairs; i++ {
+		labelW = max(labelW, objects[2*i].MinSize().Width)
+	}
+	colW := (width - pad*float32(cols-1)) / float32(cols)
+	valueW := max(colW-labelW-pad, 1)
+	var tallest float32
+	for col := 0; col < cols; col++ {
+		x, y := float32(col)*(colW+pad), float32(0)
+		for i := col * perColumn; i < min((col+1)*perColumn, pairs); i++ {
+			label, value := objects[2*i], objects[2*i+1]
+			h := max(label.MinSize().Height, minHeightAt(value, valueW))
+			if lay {
+				label.Move(fyne.NewPos(x, y))
+				label.Resize(fyne.NewSize(labelW, h))
+				value.Move(fyne.NewPos(x+labelW+pad, y))
+				value.Resize(fyne.NewSize(valueW, h))
+			}
+			y += h + pad
+		}
+		tallest = max(tallest, y-pad)
+	}
+	return tallest
+}
+
+func (g *factGrid) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	g.place(objects, size.Width, true)
+}
+
+// MinSize is as wide as one label and the narrowest value per column, and
+// as tall as the pairs are at the width they last had.
+func (g *factGrid) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	pad := theme.Padding()
+	pairs := len(objects) / 2
+	var labelW, valueW, width float32
+	for i := 0; i < pairs; i++ {
+		labelW = max(labelW, objects[2*i].MinSize().Width)
+		valueW = max(valueW, objects[2*i+1].MinSize().Width)
+		width = max(width, objects[2*i+1].Size().Width)
+	}
+	cols := float32(g.columns(pairs))
+	minWidth := cols*(labelW+pad+valueW) + pad*(cols-1)
+	return fyne.NewSize(minWidth, g.place(objects, max(cols*(labelW+pad+width)+pad*(cols-1), minWidth), false))
+}
+
 // minHeightAt is the height o needs at width: wrapped text is measured at
 // the width it gets, not the one it had before a resize, where it took
 // fewer lines and the next object would be drawn over it.
@@ -137,6 +260,38 @@ func (f *flowColumn) MinSize(objects []fyne.CanvasObject) fyne.Size {
 		s.Width = max(s.Width, o.MinSize().Width)
 	}
 	return s
+}
+
+// aboveRows lays out a vertical scroll above rows (a list and its
+// controls): the scroll takes the height its content needs, as long as the
+// rows keep at least rowsShare of the height; hidden rows leave it all. Neither asks for more
+// than a little height, so long content scrolls instead of growing the
+// window past a phone's screen.
+type aboveRows struct{ rowsShare float32 }
+
+func (a *aboveRows) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	above, rows := objects[0].(*container.Scroll), objects[1]
+	if !rows.Visible() {
+		above.Move(fyne.NewPos(0, 0))
+		above.Resize(size)
+		return
+	}
+	if above.Size().Width != size.Width { // its content measures at its width
+		above.Resize(fyne.NewSize(size.Width, above.Size().Height))
+	}
+	h := min(above.Content.MinSize().Height, size.Height*(1-a.rowsShare))
+	above.Move(fyne.NewPos(0, 0))
+	above.Resize(fyne.NewSize(size.Width, h))
+	rows.Move(fyne.NewPos(0, h+theme.Padding()))
+	rows.Resize(fyne.NewSize(size.Width, max(size.Height-h-theme.Padding(), 0)))
+}
+
+func (a *aboveRows) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	above, rows := objects[0].MinSize(), objects[1]
+	if !rows.Visible() {
+		return above
+	}
+	return fyne.NewSize(max(above.Width, rows.MinSize().Width), above.Height+theme.Padding()+rows.MinSize().Height)
 }
 
 // rowLabelHeight is the height a label with text, style and wrapping needs

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
@@ -164,5 +166,12 @@ func (s *balancesStep) narrowHeight(i int, width float32) float32 {
 		rowLabelHeight(s.narrowAmounts(i), fyne.TextStyle{Monospace: true}, fyne.TextWrapBreak, width)
 }
 
-// narrowName is a row's first line on a phone.
-func narrowName(r balances.Row) string { return r.Currency + "  " + r.Symbol + "  ·  " + r.Type }
+// narrowName is a row's first line on a phone; a provider that sends no
+// symbol or type (EXchange) leaves no stray separators.
+func narrowName(r balances.Row) string {
+	name := strings.TrimSpace(r.Currency + "  " + r.Symbol)
+	if r.Type != "" {
+		name += "  ·  " + r.Type
+	}
+	return name
+}

@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/qexcompanion/qex-companion/flows"
 )
@@ -73,5 +75,69 @@ func TestEmptyFilterTabNameAndSmallWindow(t *testing.T) {
 	setText(r.m.balances.filter, "zzz")
 	if got := r.m.balances.count.Text; !strings.HasPrefix(got, `No accounts match "zzz": clear the filter`) {
 		t.Errorf("count %q", got)
+	}
+}
+
+// A profile's facts line up as one form: two columns of pairs on a wide
+// window, one on a phone, the values starting at the same x in a column,
+// and a long value wrapping onto more lines instead of widening the window.
+func TestFactGridLinesUpValues(t *testing.T) {
+	test.NewTempApp(t)
+	width := float32(1024)
+	grid := &factGrid{breakpoint: 600, windowWidth: func() float32 { return width }}
+	var pairs []fyne.CanvasObject
+	for _, f := range [][2]string{{"Name", "Hanako"}, {"Email", "hanako.yamada@sandbox.liquid.test"}, {"Proof of address", "yes"}, {"User id", "1111"}} {
+		value := widget.NewLabel(f[1])
+		value.Wrapping = fyne.TextWrapWord
+		pairs = append(pairs, widget.NewLabel(f[0]), value)
+	}
+	box := container.New(grid, pairs...)
+	for _, c := range []struct {
+		width   float32
+		columns int
+	}{{1024, 2}, {340, 1}} {
+		width = c.width
+		box.Resize(fyne.NewSize(c.width, box.MinSize().Height))
+		xs := map[float32]bool{}
+		for i := 1; i < len(pairs); i += 2 {
+			xs[pairs[i].Position().X] = true
+			if pairs[i].Position().X+pairs[i].Size().Width > c.width+1 {
+				t.Errorf("at %g: %q reaches past the edge", c.width, pairs[i].(*widget.Label).Text)
+			}
+		}
+		if len(xs) != c.columns {
+			t.Errorf("at %g: values start at %v, want %d columns", c.width, xs, c.columns)
+		}
+		if min := box.MinSize().Width; min > c.width {
+			t.Errorf("at %g: the grid needs %g", c.width, min)
+		}
+	}
+	email := pairs[3]
+	if email.Size().Height <= pairs[1].Size().Height {
+		t.Errorf("at 340 the email takes %g, one line %g: it did not wrap", email.Size().Height, pairs[1].Size().Height)
+	}
+}
+
+// The countdown's sentence keeps its button right after it while both fit
+// on one line, and puts it below, the sentence wrapped, when they do not.
+func TestSentenceAndButtonStackWhenNarrow(t *testing.T) {
+	test.NewTempApp(t)
+	sentence := widget.NewLabel("The access token expires in 3h59m45s (at 06:23:19).")
+	sentence.Wrapping = fyne.TextWrapWord
+	button := widget.NewButton("Refresh token now", nil)
+	row := newBesideOrBelow(sentence, button)
+	for _, width := range []float32{1024, 300} {
+		row.Resize(fyne.NewSize(width, row.MinSize().Height))
+		row.Resize(fyne.NewSize(width, row.MinSize().Height)) // measured at its new width
+		beside := button.Position().Y < sentence.Size().Height
+		switch {
+		case width == 1024 && (!beside || button.Position().X > sentence.Size().Width+theme.Padding()+1):
+			t.Errorf("at %g: the button is at %v, not right after the sentence (%v)", width, button.Position(), sentence.Size())
+		case width == 300 && (beside || row.MinSize().Width > width || sentence.Size().Width > width):
+			t.Errorf("at %g: the button at %v, the sentence %v, the row needs %v", width, button.Position(), sentence.Size(), row.MinSize())
+		}
+		if row.MinSize().Height < button.Position().Y+button.Size().Height {
+			t.Errorf("at %g: the row asks for %g, the button ends at %g", width, row.MinSize().Height, button.Position().Y+button.Size().Height)
+		}
 	}
 }

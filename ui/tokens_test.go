@@ -26,7 +26,7 @@ func TestTokenResultAndConsole(t *testing.T) {
 	if !b.token.Visible() || !strings.HasPrefix(b.expiry.Text, "The access token expires in ") {
 		t.Errorf("countdown %q (visible %v)", b.expiry.Text, b.token.Visible())
 	}
-	if b.rows.Visible() {
+	if b.listing.Visible() {
 		t.Error("a result without balances shows the balances table")
 	}
 	masked := find(t, b.body, "the masked token", func(l *widget.Label) bool { return l.Text == mask })

@@ -6,7 +6,7 @@ package ui
 
 import (
 	"context"
-	"strings"
+	"errors"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -128,7 +128,9 @@ type MainWindow struct {
 	shown      step // the wizard's step on screen
 
 	badge     *envBadge
-	banner    *widget.Label
+	banner    *widget.Label   // the notes, one a line
+	bannerBox *fyne.Container // the banner with Details and Dismiss
+	said      map[string]bool // notes shown once already, dismissed or not
 	stepLabel *widget.Label
 	stepBody  *fyne.Container
 	tabs      *container.AppTabs
@@ -162,10 +164,13 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	m.banner = widget.NewLabel("")
 	m.banner.Wrapping = fyne.TextWrapWord
 	m.banner.Importance = widget.WarningImportance
+	details := widget.NewButton(lang.L("Details"), m.showEventLog)
+	dismiss := widget.NewButtonWithIcon("", theme.CancelIcon(), m.dismissNotes)
+	dismiss.Importance = widget.LowImportance
+	m.bannerBox = container.NewBorder(nil, nil, nil, container.NewVBox(container.NewHBox(details, dismiss)), m.banner)
 	m.banner.Hide()
-	for _, note := range opts.Notes {
-		m.note(note)
-	}
+	m.bannerBox.Hide()
+	m.said = map[string]bool{}
 	m.stepLabel = widget.NewLabel("")
 	m.stepLabel.TextStyle = fyne.TextStyle{Bold: true}
 	m.connect = newConnectStep(m, opts.Target)
@@ -176,9 +181,13 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	m.editor = newEditor(m)
 	m.console = newConsole(m)
 	m.stepBody = container.NewStack()
+	for _, note := range opts.Notes {
+		m.inspector.logText(note)
+		m.note(note)
+	}
 
 	title := widget.NewLabelWithStyle(Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	top := container.NewVBox(container.NewBorder(nil, nil, title, m.badge), m.banner)
+	top := container.NewVBox(container.NewBorder(nil, nil, title, m.badge), m.bannerBox)
 	wizard := container.NewBorder(container.NewVBox(m.stepLabel, widget.NewSeparator()), nil, nil, nil, m.stepBody)
 	m.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(lang.L("Connect"), theme.HomeIcon(), wizard),
@@ -334,16 +343,42 @@ func (m *MainWindow) stepCount() int {
 	return 3
 }
 
-// note adds a line to the banner under the title, once.
+// note adds a line to the banner under the title, once in a run: a note
+// dismissed stays dismissed. What lies behind it is in the event log.
 func (m *MainWindow) note(text string) {
-	if strings.Contains(m.banner.Text, text) {
+	if m.said[text] {
 		return
 	}
+	m.said[text] = true
 	if m.banner.Text != "" {
 		text = m.banner.Text + "\n" + text
 	}
 	m.banner.SetText(text)
 	m.banner.Show()
+	m.bannerBox.Show()
+}
+
+// dismissNotes hides the banner and what it said.
+func (m *MainWindow) dismissNotes() {
+	m.banner.SetText("")
+	m.banner.Hide()
+	m.bannerBox.Hide()
+}
+
+// showEventLog opens the Inspector's event log, where each note's cause is.
+func (m *MainWindow) showEventLog() {
+	m.tabs.SelectIndex(2)
+	m.inspector.tabs.Select(m.inspector.eventTab)
+}
+
+// bannerNote is what the banner says of err: its short sentence when it
+// has one (the whole error, cause and all, is in the event log).
+func bannerNote(err error) string {
+	var brief interface{ Brief() string }
+	if errors.As(err, &brief) {
+		return lang.L(brief.Brief())
+	}
+	return sentence(oneline.Sentence(sayErr(err)))
 }
 
 func (m *MainWindow) remember(t flows.Target) {
@@ -532,7 +567,7 @@ func (m *MainWindow) handle(gen int, e flows.Event) {
 		m.note(lang.L("The access is gone ({{.Reason}}): it must be approved again, and a new approval is starting.", map[string]any{"Reason": oneline.Clean(say(e.Reason), 300)}))
 	case flows.SessionSaved:
 		if e.Err != nil {
-			m.note(sayErr(e.Err))
+			m.note(bannerNote(e.Err))
 		}
 		m.connect.listSaved()
 	case flows.SignedOut:

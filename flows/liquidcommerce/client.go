@@ -30,7 +30,10 @@ import (
 const ProductionBaseURL = "https://api.liquidcommerce.cloud"
 
 // RefreshWindow is how close to its expiry a token is renewed: the seed
-// asks for a refresh "close to the token's expiration time".
+// asks for a refresh "close to the token's expiration time". A token whose
+// whole lifetime is shorter is renewed in the second half of it, so one
+// received moments ago is never renewed at once (the Authentication API is
+// rate-limited).
 const RefreshWindow = 5 * time.Minute
 
 // defaultRequestTimeout bounds one exchange when the caller's context has no
@@ -67,9 +70,10 @@ type Client struct {
 	now    func() time.Time
 	apiKey string
 
-	mu    sync.Mutex
-	token Token
-	meta  Metadata
+	mu       sync.Mutex
+	token    Token
+	received time.Time // when token arrived; zero for one bought earlier
+	meta     Metadata
 }
 
 // Option configures a Client.
@@ -112,10 +116,31 @@ func (c *Client) Metadata() Metadata {
 	return c.meta
 }
 
-// expiresWithin reports whether the token ends within d (or there is none).
-func (c *Client) expiresWithin(d time.Duration) bool {
+// expired reports whether there is no token or it has ended.
+func (c *Client) expired() bool {
 	t := c.Token()
-	return t.Value == "" || !c.now().Add(d).Before(t.Expires)
+	return t.Value == "" || !c.now().Before(t.Expires)
+}
+
+// refreshDue reports whether the token is close enough to its end to be
+// renewed: within RefreshWindow, or within half its lifetime when it was
+// received with less.
+func (c *Client) refreshDue() bool {
+	c.mu.Lock()
+	t, received := c.token, c.received
+	c.mu.Unlock()
+	window := RefreshWindow
+	if !received.IsZero() {
+		window = min(window, t.Expires.Sub(received)/2)
+	}
+	return t.Value == "" || !c.now().Add(window).Before(t.Expires)
+}
+
+// hold makes tok the token the client holds, received now.
+func (c *Client) hold(tok Token) {
+	c.mu.Lock()
+	c.token, c.received = tok, c.now()
+	c.mu.Unlock()
 }
 
 // rawAuth is the documented Auth object.
@@ -181,9 +206,7 @@ func (c *Client) Authenticate(ctx context.Context) (Token, error) {
 	if !reason.IsZero() {
 		return Token{}, &MalformedResponseError{Call: call, Status: resp.Status, Reason: reason}
 	}
-	c.mu.Lock()
-	c.token = tok
-	c.mu.Unlock()
+	c.hold(tok)
 	return tok, nil
 }
 
@@ -232,13 +255,13 @@ func (r *Response) envelope(call string) (*envelope, error) {
 // Do sends an authenticated request to pathQuery, relative to the API
 // base, with body as JSON when not nil, and returns the answer whatever its
 // status, following the seed's token rules: an expired token is replaced
-// first; within RefreshWindow of its expiry a JSON object body asks for a
+// first; close to its expiry (refreshDue) a JSON object body asks for a
 // refresh; an auth object in the answer replaces the token at once; a 401
 // buys a new token with the key and the request is sent once more.
 func (c *Client) Do(ctx context.Context, method, pathQuery string, body []byte) (*Response, error) {
 	call := method + " " + pathQuery
 	fresh := false
-	if c.expiresWithin(0) {
+	if c.expired() {
 		if _, err := c.Authenticate(ctx); err != nil {
 			return nil, err
 		}
@@ -255,7 +278,7 @@ func (c *Client) Do(ctx context.Context, method, pathQuery string, body []byte) 
 }
 
 func (c *Client) sendAuthenticated(ctx context.Context, call, method, pathQuery string, body []byte) (*Response, error) {
-	if c.expiresWithin(RefreshWindow) {
+	if c.refreshDue() {
 		body = withRefresh(body)
 	}
 	bearer := "Bearer " + c.Token().Value
@@ -272,9 +295,7 @@ func (c *Client) sendAuthenticated(ctx context.Context, call, method, pathQuery 
 		var a rawAuth
 		if json.Unmarshal(env.Auth, &a) == nil {
 			if tok, reason := c.parseAuth(a); reason.IsZero() {
-				c.mu.Lock()
-				c.token = tok
-				c.mu.Unlock()
+				c.hold(tok)
 			}
 		}
 	}

@@ -238,6 +238,24 @@ func TestRefreshIsAskedWithinFiveMinutesOfExpiry(t *testing.T) {
 	}
 }
 
+// A token whose whole life is shorter than RefreshWindow is renewed in the
+// second half of it: never on the calls right after it was received.
+func TestShortTokensAreRenewedInTheSecondHalfOfTheirLife(t *testing.T) {
+	f := newFakeLC(t)
+	f.lifetime = 2 * time.Minute
+	c := f.client(t, testKey)
+	for _, wait := range []time.Duration{0, 59 * time.Second, 2 * time.Second} {
+		f.advance(wait)
+		if resp, err := c.Do(context.Background(), "POST", "/echo", []byte(`{}`)); err != nil || resp.Status != http.StatusOK {
+			t.Fatalf("after %s: %+v %v", wait, resp, err)
+		}
+	}
+	auths, echoes := f.counts()
+	if want := []string{`{}`, `{}`, `{"refresh":true}`}; strings.Join(echoes, "|") != strings.Join(want, "|") || auths != 1 {
+		t.Errorf("%d authentications, bodies sent %q; want 1 and %q", auths, echoes, want)
+	}
+}
+
 func TestUnauthorizedReauthenticatesOnceAndRetries(t *testing.T) {
 	f := newFakeLC(t)
 	c := f.client(t, testKey)

@@ -62,8 +62,8 @@ func newClient(rt *flows.Runtime, apiKey string, tok Token) (*Client, error) {
 // the user to approve.
 func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Inputs) (flows.Session, error) {
 	key := in[FieldAPIKey]
-	if key == "" {
-		return nil, errNoKey
+	if key == "" { // a missing input: bad usage, named before anything is sent
+		return nil, &flows.FieldError{Field: FieldAPIKey, Err: errNoKey}
 	}
 	c, err := newClient(rt, key, Token{})
 	if err != nil {
@@ -88,8 +88,9 @@ type savedToken struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// Restore resumes a saved token with no call while it is valid for more
-// than RefreshWindow, and otherwise buys a new one with the key.
+// Restore resumes a saved token with no call while it is valid (the next
+// business call renews it when it is close to its end), and buys a new one
+// with the key only when it has expired.
 func (Provider) Restore(ctx context.Context, rt *flows.Runtime, in flows.Inputs, blob []byte) (flows.Session, error) {
 	var saved savedToken
 	if err := json.Unmarshal(blob, &saved); err != nil || saved.V != 1 || saved.APIKey == "" || saved.Token == "" {
@@ -108,7 +109,7 @@ func (Provider) Restore(ctx context.Context, rt *flows.Runtime, in flows.Inputs,
 	}
 	c.meta.RequestID = saved.RequestID
 	s := &session{client: c, apiKey: key}
-	if err := s.ensureFresh(ctx); err != nil {
+	if err := s.ensureValid(ctx); err != nil {
 		if IsUnauthorized(err) {
 			return nil, flows.Gone(msg.CommerceKeyRefused.Err(msg.Args{"Err": err, "EnvVar": APIKeyEnvVar}, err))
 		}
@@ -122,19 +123,21 @@ type session struct {
 	apiKey string
 }
 
-// ensureFresh buys a new token when the one held ends within
-// RefreshWindow.
-func (s *session) ensureFresh(ctx context.Context) error {
-	if !s.client.expiresWithin(RefreshWindow) {
+// ensureValid buys a new token with the key only when the one held has
+// expired: one close to its end is renewed by the next business call's
+// "refresh": true, which costs no call to the rate-limited Authentication
+// API.
+func (s *session) ensureValid(ctx context.Context) error {
+	if !s.client.expired() {
 		return nil
 	}
 	_, err := s.client.Authenticate(ctx)
 	return err
 }
 
-// Fetch shows the token, renewing it first when it is about to end.
+// Fetch shows the token, buying a new one first when it has expired.
 func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
-	if err := s.ensureFresh(ctx); err != nil {
+	if err := s.ensureValid(ctx); err != nil {
 		return nil, err
 	}
 	tok, meta := s.client.Token(), s.client.Metadata()

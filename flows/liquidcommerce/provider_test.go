@@ -206,17 +206,21 @@ func TestResume(t *testing.T) {
 		}
 	})
 
-	t.Run("a token about to expire is bought again", func(t *testing.T) {
+	t.Run("a token about to expire resumes with no call; the next business call renews it", func(t *testing.T) {
 		s := saved(t, store, key)
 		s.Exp = time.Now().Add(4 * time.Minute).UnixMilli()
 		blob, _ := json.Marshal(s)
 		store.Save(key, blob, time.Now())
 		before := emu.count("GET /authentication")
 		rec := flowtest.NewRecorder()
-		res, err := emu.engine(store).Run(context.Background(), emu.target(""), rec.Emit)
-		if err != nil || len(flowtest.Find[flows.Resumed](rec)) != 1 || emu.count("GET /authentication") != before+1 ||
-			time.Until(res.Expires) < 23*time.Hour {
-			t.Errorf("not renewed: %v %v, expires %s", err, rec.Kinds(), res.Expires)
+		engine := emu.engine(store)
+		_, err := engine.Run(context.Background(), emu.target(""), rec.Emit)
+		if err != nil || len(flowtest.Find[flows.Resumed](rec)) != 1 || emu.count("GET /authentication") != before {
+			t.Errorf("not resumed as it was: %v %v, %d authentications", err, rec.Kinds(), emu.count("GET /authentication")-before)
+		}
+		resp, err := engine.Call(context.Background(), "POST", "/cart/update", []byte(`{"items": [{"partNumber": "SBX-WIN-750", "quantity": 1}]}`))
+		if err != nil || resp.Status != http.StatusOK || !strings.Contains(string(resp.Body), `"auth":`) || emu.count("GET /authentication") != before {
+			t.Errorf("the call did not renew the token through its body: %+v %v", resp, err)
 		}
 		checkNoSecrets(t, rec, emulatorKey)
 	})
@@ -246,6 +250,21 @@ func TestResume(t *testing.T) {
 		}
 		checkNoSecrets(t, rec, "lc_revoked_key")
 	})
+}
+
+// A server issuing tokens shorter than the refresh window: one run buys one
+// token, and the next run, resuming it, buys none.
+func TestShortTokensAreBoughtOnce(t *testing.T) {
+	emu := startEmulator(t, lcsandbox.WithTokenLifetime(2*time.Minute))
+	store := flowtest.NewMemoryStore()
+	for run, want := range []int{1, 1} {
+		if _, err := emu.engine(store).Run(context.Background(), emu.target(emulatorKey), func(flows.Event) {}); err != nil {
+			t.Fatal(err)
+		}
+		if n := emu.count("GET /authentication"); n != want {
+			t.Errorf("after run %d: %d calls to /authentication, want %d", run+1, n, want)
+		}
+	}
 }
 
 func TestCallAndRefreshToken(t *testing.T) {

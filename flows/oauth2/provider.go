@@ -112,7 +112,8 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 	s := &session{client: c, rt: rt, grant: grantOf(in), secret: in[FieldClientSecret]}
 	if s.grant == GrantClientCredentials {
 		if s.secret == "" {
-			return nil, msg.OAuthNeedsSecret.Err(msg.Args{"EnvVar": SecretEnvVar})
+			// A missing input: bad usage, named before anything is sent.
+			return nil, &flows.FieldError{Field: FieldClientSecret, Err: msg.OAuthNeedsSecret.Err(msg.Args{"EnvVar": SecretEnvVar})}
 		}
 		tok, err := c.ClientCredentials(ctx, s.secret)
 		if err != nil {

@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -329,16 +328,6 @@ func (o Options) printUsage(fs *flag.FlagSet, w io.Writer) {
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fs.SetOutput(io.Discard)
-}
-
-// CheckDisplay: on Linux a window needs an X11 or Wayland display, and
-// without one GLFW panics inside Fyne. A later copy that only hands over a
-// link or raises the running window needs none, so this comes after that.
-func CheckDisplay() error {
-	if runtime.GOOS != "linux" || os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
-		return nil
-	}
-	return UsageError("no display: use --headless (or set DISPLAY)")
 }
 
 // RegisterScheme does --register-scheme and --unregister-scheme.

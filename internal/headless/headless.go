@@ -23,9 +23,12 @@ type Options struct {
 	// ToStdout prints the result on stdout (not when the engine writes it
 	// to a file, or a Call's answer goes there).
 	ToStdout bool
-	// Call, when Method is set, sends one request after connecting.
+	// Call, when Method is set, sends one request after connecting; the
+	// result is not fetched unless ResultToFile.
 	Method, PathQuery string
-	Body              []byte
+	// ResultToFile: the engine writes the result to a file (--out).
+	ResultToFile bool
+	Body         []byte
 	// Widget serves the widget page after connecting, until ctx ends.
 	Widget bool
 	// Open opens a URL in the browser; nil to only print it.
@@ -43,6 +46,16 @@ func Main(ctx context.Context, engine *flows.Engine, o Options, stdout, stderr i
 		where = info.ProductionBase
 	}
 	fmt.Fprintf(stderr, "QEX Companion — %s, %s environment, API %s\n", info.Title, o.Target.Env, where)
+	if o.Method != "" && !o.ResultToFile {
+		p := &printer{w: stderr}
+		if err := engine.Open(ctx, o.Target, p.print); err != nil {
+			return err
+		}
+		if p.writeErr != nil {
+			return p.writeErr
+		}
+		return Call(ctx, engine, o.Method, o.PathQuery, o.Body, stdout, stderr)
+	}
 	res, err := Run(ctx, engine, o.Target, stdout, stderr, o.ToStdout)
 	switch {
 	case err != nil:

@@ -63,6 +63,12 @@ func (e *ErrMemoryOnly) Error() string {
 
 func (e *ErrMemoryOnly) Unwrap() error { return e.Cause }
 
+// Brief is the error in one short sentence, for a window's banner; Error
+// has the cause and the terminal's remedy.
+func (e *ErrMemoryOnly) Brief() string {
+	return "No system keychain: this session will be forgotten when you quit."
+}
+
 // Save implements flows.SessionStore.
 func (s *Store) Save(k flows.SessionKey, blob []byte, created time.Time) error {
 	e := entry{V: 2, Created: created.Unix(), Blob: json.RawMessage(blob)}

@@ -18,10 +18,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/internal/nonce"
 	"github.com/qexcompanion/qex-companion/internal/apihttp"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
@@ -79,32 +79,8 @@ func Signature(secret, payload string) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
-// tonces hands out each access key's tonces: epoch milliseconds, strictly
-// increasing per key for the whole process even when calls share a
-// millisecond or the clock steps back.
-var tonces = struct {
-	sync.Mutex
-	last map[string]int64
-}{last: map[string]int64{}}
-
-// staleTonce: a key unused this long needs no memory, since the clock has
-// moved past its last tonce (and the server accepts only ±30 s anyway).
-const staleTonce = int64(time.Minute / time.Millisecond)
-
-// nextTonce returns the next tonce for accessKey at now.
-func nextTonce(accessKey string, now time.Time) int64 {
-	ms := now.UnixMilli()
-	tonces.Lock()
-	defer tonces.Unlock()
-	for k, last := range tonces.last {
-		if last < ms-staleTonce {
-			delete(tonces.last, k)
-		}
-	}
-	t := max(ms, tonces.last[accessKey]+1)
-	tonces.last[accessKey] = t
-	return t
-}
+// tonces are per access key, for every client in the process.
+var tonces nonce.Sequence
 
 // Client calls EXchange's APIv2.
 type Client struct {
@@ -135,7 +111,7 @@ func (c *Client) Sign(method, pathQuery string, key Key) (string, error) {
 		return "", msg.ExchangeBadQuery.Err(msg.Args{"Path": oneline.Clean(pathQuery, 100), "Err": err})
 	}
 	q.Set("access_key", key.Access)
-	q.Set("tonce", strconv.FormatInt(nextTonce(key.Access, c.now()), 10))
+	q.Set("tonce", strconv.FormatInt(tonces.Next(key.Access, c.now()), 10))
 	q.Del("signature")
 	q.Set("signature", Signature(key.Secret, Canonical(method, u.Path, q)))
 	return u.EscapedPath() + "?" + q.Encode(), nil

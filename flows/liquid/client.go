@@ -14,11 +14,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/qexcompanion/qex-companion/flows/internal/nonce"
 	"github.com/qexcompanion/qex-companion/internal/apihttp"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
@@ -99,24 +99,10 @@ type Claims struct {
 	jwt.RegisteredClaims
 }
 
-// lastNonces remembers the last nonce signed per token id in this process:
-// the server wants them strictly increasing per token, whichever client or
-// request makes the call.
-var lastNonces = struct {
-	sync.Mutex
-	m map[string]int64
-}{m: map[string]int64{}}
-
-func (c *Client) nextNonce(tokenID string) int64 {
-	lastNonces.Lock()
-	defer lastNonces.Unlock()
-	n := c.now().UnixMilli()
-	if last := lastNonces.m[tokenID]; n <= last {
-		n = last + 1
-	}
-	lastNonces.m[tokenID] = n
-	return n
-}
+// nonces are per token id, for every client in the process: the server
+// wants them to increase per token whichever client or request makes the
+// call.
+var nonces nonce.Sequence
 
 // Sign returns the X-Quoine-Auth value for a call to pathQuery (path and
 // query, relative to the API base), with the grant's ids when g is not nil.
@@ -124,7 +110,7 @@ func (c *Client) Sign(tok Token, g *Grant, pathQuery string) (string, error) {
 	if tok.ID == "" || tok.Secret == "" {
 		return "", msg.LiquidNoToken.Err(nil)
 	}
-	claims := Claims{TokenID: TokenID(tok.ID), Path: pathQuery, Nonce: c.nextNonce(tok.ID)}
+	claims := Claims{TokenID: TokenID(tok.ID), Path: pathQuery, Nonce: nonces.Next(tok.ID, c.now())}
 	if g != nil {
 		claims.OAuthRequestPublicID, claims.OAuthRequestPrivateID = g.PublicID, g.PrivateID
 	}

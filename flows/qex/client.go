@@ -10,12 +10,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/qexcompanion/qex-companion/flows/accounts"
+	"github.com/qexcompanion/qex-companion/flows/internal/nonce"
 	"github.com/qexcompanion/qex-companion/flows/msg"
 
 	"github.com/qexcompanion/qex-companion/internal/apihttp"
@@ -35,14 +35,9 @@ type Client struct {
 	now  func() time.Time
 }
 
-// lastNonces remembers, per session id, the last nonce any client in this
-// process signed with. It is process-wide because the server wants nonces to
-// increase per session, whichever client makes the call: a resume right
-// after another client's call in the same millisecond must not be refused.
-var lastNonces = struct {
-	sync.Mutex
-	m map[string]int64
-}{m: map[string]int64{}}
+// nonces are per session id, for every client in the process: the server
+// wants them to increase per session whichever client makes the call.
+var nonces nonce.Sequence
 
 // Option configures a Client.
 type Option func(*Client)
@@ -251,19 +246,8 @@ func (c *Client) Sign(cred Credentials, requestURI string) (string, error) {
 	if cred.SessionID == "" || cred.SessionSecret == "" {
 		return "", msg.QEXNoSession.Err(nil)
 	}
-	claims := SessionClaims{Path: requestURI, SessionID: cred.SessionID, Nonce: c.nextNonce(cred.SessionID)}
+	claims := SessionClaims{Path: requestURI, SessionID: cred.SessionID, Nonce: nonces.Next(cred.SessionID, c.now())}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(cred.SessionSecret))
-}
-
-func (c *Client) nextNonce(sessionID string) int64 {
-	lastNonces.Lock()
-	defer lastNonces.Unlock()
-	n := c.now().UnixMilli()
-	if last := lastNonces.m[sessionID]; n <= last {
-		n = last + 1
-	}
-	lastNonces.m[sessionID] = n
-	return n
 }
 
 // Response is a server's answer, whatever its status.

@@ -233,5 +233,5 @@ var indexTP = webpage.Template(assets.FS, "sandbox/index.html")
 
 // index lists what the sandbox serves, and where.
 func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
-	webpage.Write(w, http.StatusOK, indexTP, "index.html", map[string]any{"Title": "QEX Companion sandbox", "Emulators": s.emulators})
+	webpage.Write(w, http.StatusOK, indexTP, "index.html", map[string]any{"Title": "QEX Companion sandbox", "Emulators": s.emulators}, "")
 }

@@ -1,7 +1,6 @@
 package exchange
 
 import (
-	"bytes"
 	"crypto/subtle"
 	"embed"
 	"encoding/json"
@@ -32,11 +31,7 @@ var scopeMeaning = map[string]string{
 }
 
 func writePage(w http.ResponseWriter, status int, title, text string) {
-	var buf bytes.Buffer
-	pages.ExecuteTemplate(&buf, "message", map[string]any{"CSS": webpage.CSS, "Title": title, "Text": text}) //nolint:errcheck // static data
-	webpage.Headers(w, "")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
+	webpage.Write(w, status, pages, "message", map[string]any{"Title": title, "Text": text}, "")
 }
 
 // parseScope reads scopes separated by spaces or '+' (a '+' in a query is
@@ -107,18 +102,12 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 	for _, sc := range strings.Fields(scope) {
 		shown = append(shown, shownScope{sc, scopeMeaning[sc]})
 	}
-	var buf bytes.Buffer
-	err := pages.ExecuteTemplate(&buf, "consent", map[string]any{
-		"CSS": webpage.CSS, "Title": "Authorize " + s.app.Name, "AppName": s.app.Name,
+	// The form's answer redirects to the app: the page may post there.
+	webpage.Write(w, http.StatusOK, pages, "consent", map[string]any{
+		"Title": "Authorize " + s.app.Name, "AppName": s.app.Name,
 		"MemberName": s.member.Name, "MemberEmail": s.member.Email, "Initial": string([]rune(s.member.Name + "?")[:1]),
 		"Scopes": shown, "RedirectURI": redirectURI, "Request": id, "CSRF": c.csrf, "Lang": acceptlang.Preferred(r),
-	})
-	if err != nil {
-		writePage(w, http.StatusInternalServerError, "Sandbox error", "The sign-in page could not be shown.")
-		return
-	}
-	webpage.Headers(w, webpage.FormSource(redirectURI))
-	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
+	}, webpage.FormSource(redirectURI))
 }
 
 // decide takes Authorize or Deny and sends the browser back with a code or

@@ -1,34 +1,23 @@
 package liquid
 
 import (
-	"bytes"
 	"crypto/subtle"
 	"embed"
-	"html/template"
 	"net/http"
 
-	"github.com/qexcompanion/qex-companion/assets"
 	"github.com/qexcompanion/qex-companion/internal/acceptlang"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/webpage"
 )
 
-// The consent page uses the sandbox's shared layout, style and message page.
+// The consent page is in the sandbox's frame; the other pages are its
+// message page.
 var (
 	//go:embed consent.html
 	pageFS embed.FS
 
-	layoutTP  = template.Must(template.New("layout").Funcs(webpage.Funcs).ParseFS(assets.FS, "sandbox/layout.html"))
-	consentTP = template.Must(template.Must(layoutTP.Clone()).ParseFS(pageFS, "consent.html"))
-	messageTP = template.Must(template.Must(layoutTP.Clone()).ParseFS(assets.FS, "sandbox/message.html"))
+	consentTP = webpage.Template(pageFS, "consent.html")
+	writePage = webpage.WriteMessage
 )
-
-func writePage(w http.ResponseWriter, status int, title, text string) {
-	var buf bytes.Buffer
-	messageTP.ExecuteTemplate(&buf, "message.html", map[string]any{"CSS": webpage.CSS, "Title": title, "Text": text}) //nolint:errcheck // static data
-	webpage.Headers(w, "")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
-}
 
 const closeWindow = "You can close this window and return to " + appName + "."
 
@@ -59,9 +48,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 	if !s.pageFor(w, req, found) {
 		return
 	}
-	var buf bytes.Buffer
-	err := consentTP.ExecuteTemplate(&buf, "consent.html", map[string]any{
-		"CSS":         webpage.CSS,
+	webpage.Write(w, http.StatusOK, consentTP, "consent.html", map[string]any{
 		"Title":       "Allow " + appName,
 		"Lang":        acceptlang.Preferred(r),
 		"AppName":     appName,
@@ -72,13 +59,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 		"Action":      mountPrefix(r) + "/oauth/decision",
 		"Ref":         req.publicID,
 		"CSRF":        req.csrf,
-	})
-	if err != nil {
-		writePage(w, http.StatusInternalServerError, "Sandbox error", "The approval page could not be shown.")
-		return
-	}
-	webpage.Headers(w, "")
-	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
+	}, "")
 }
 
 // decisionForm takes the user's Approve or Deny from the consent page.

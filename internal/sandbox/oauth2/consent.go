@@ -1,35 +1,24 @@
 package oauth2
 
 import (
-	"bytes"
 	"crypto/subtle"
 	"embed"
-	"html/template"
 	"net/http"
 	"net/url"
 
-	"github.com/qexcompanion/qex-companion/assets"
 	"github.com/qexcompanion/qex-companion/internal/acceptlang"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/webpage"
 )
 
-// The consent page uses the sandbox's shared layout, style and message page.
+// The consent page is in the sandbox's frame; the other pages are its
+// message page.
 var (
 	//go:embed consent.html
 	pageFS embed.FS
 
-	layoutTP  = template.Must(template.New("layout").Funcs(webpage.Funcs).ParseFS(assets.FS, "sandbox/layout.html"))
-	consentTP = template.Must(template.Must(layoutTP.Clone()).ParseFS(pageFS, "consent.html"))
-	messageTP = template.Must(template.Must(layoutTP.Clone()).ParseFS(assets.FS, "sandbox/message.html"))
+	consentTP = webpage.Template(pageFS, "consent.html")
+	writePage = webpage.WriteMessage
 )
-
-func writePage(w http.ResponseWriter, status int, title, text string) {
-	var buf bytes.Buffer
-	messageTP.ExecuteTemplate(&buf, "message.html", map[string]any{"CSS": webpage.CSS, "Title": title, "Text": text}) //nolint:errcheck // static data
-	webpage.Headers(w, "")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
-}
 
 // loginPage serves GET /login: the page where the user approves an app's
 // request for an authorization code.
@@ -75,20 +64,14 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		s.dropExpiredLocked()
 		s.consents[id] = c
 		s.mu.Unlock()
-		var buf bytes.Buffer
-		err := consentTP.ExecuteTemplate(&buf, "consent.html", map[string]any{
-			"CSS": webpage.CSS, "Title": "Allow " + app.Name, "AppName": app.Name, "Lang": acceptlang.Preferred(r),
+		// The form's answer redirects to the app: the page may post there.
+		webpage.Write(w, http.StatusOK, consentTP, "consent.html", map[string]any{
+			"Title": "Allow " + app.Name, "AppName": app.Name, "Lang": acceptlang.Preferred(r),
 			"UserName": s.user.FirstName + " " + s.user.LastName, "UserInitial": string([]rune(s.user.FirstName + "?")[:1]),
 			"UserEmail": s.user.Email, "Scopes": scopes, "RedirectURI": redirectURI,
 			// The action is relative: the page is at <mount>/login.
 			"Action": "login/decision", "Request": id, "CSRF": c.csrf,
-		})
-		if err != nil {
-			writePage(w, http.StatusInternalServerError, "Sandbox error", "The sign-in page could not be shown.")
-			return
-		}
-		webpage.Headers(w, webpage.FormSource(redirectURI))
-		w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
+		}, webpage.FormSource(redirectURI))
 	}
 }
 

@@ -20,21 +20,22 @@ func Template(files fs.FS, name string) *template.Template {
 	return template.Must(template.Must(layout.Clone()).ParseFS(files, name))
 }
 
-// Write answers with the page tp executes as name with data (CSS is added):
-// a page that cannot be made is a 500 saying so.
-func Write(w http.ResponseWriter, status int, tp *template.Template, name string, data map[string]any) {
+// Write answers with the page tp executes as name with data (CSS is added),
+// whose form may post to formTarget too (see Headers): a page that cannot be
+// made is a 500 saying so.
+func Write(w http.ResponseWriter, status int, tp *template.Template, name string, data map[string]any, formTarget string) {
 	var buf bytes.Buffer
 	data["CSS"] = CSS
 	if err := tp.ExecuteTemplate(&buf, name, data); err != nil {
 		WriteMessage(w, http.StatusInternalServerError, "Sandbox error", "The page could not be shown.")
 		return
 	}
-	Headers(w, "")
+	Headers(w, formTarget)
 	w.WriteHeader(status)
 	w.Write(buf.Bytes()) //nolint:errcheck // the browser went away
 }
 
 // WriteMessage answers with a page that says text under title.
 func WriteMessage(w http.ResponseWriter, status int, title, text string) {
-	Write(w, status, messageTP, "message.html", map[string]any{"Title": title, "Text": text})
+	Write(w, status, messageTP, "message.html", map[string]any{"Title": title, "Text": text}, "")
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +38,9 @@ func TestExchangeAcrossLaunches(t *testing.T) {
 		}
 		return stdout, stderr
 	}
+	issuedAfter := time.Now()
 	out, errOut := launch("approve", 0)
+	issuedBefore := time.Now()
 	var res exchangeResult
 	dec := json.NewDecoder(strings.NewReader(out))
 	dec.DisallowUnknownFields()
@@ -50,7 +54,8 @@ func TestExchangeAcrossLaunches(t *testing.T) {
 		t.Errorf("stderr:\n%s", errOut)
 	}
 
-	time.Sleep(11 * time.Second) // the sandbox's access key expires (10 s): the next call meets 2010
+	// The key expires while the app is closed: the next call meets 2010.
+	expireExchangeKeys(t, config, issuedAfter.Add(10*time.Second), issuedBefore.Add(10*time.Second))
 	out, errOut = launch("fail", 0, "--call", "GET /api/v2/members/me")
 	if !strings.Contains(errOut, "Resumed the saved session") || !strings.Contains(errOut, "/exchange-broker/v1/refresh") || !strings.Contains(out, res.Member.SN) {
 		t.Errorf("the expired key was not renewed through the broker:\n%s\n%s", errOut, out)
@@ -66,5 +71,40 @@ func TestExchangeAcrossLaunches(t *testing.T) {
 	}
 	if strings.Contains(errOut, "Resumed") {
 		t.Error("the revoked grant resumed")
+	}
+}
+
+// expireExchangeKeys checks that the access keys the sandbox's EXchange
+// saved in config expire between from and to (the lifetime
+// $QEX_SANDBOX_TOKEN_LIFETIME asked for after they were issued), then moves
+// their expiry to the past, as if the app had stayed closed that long: the
+// server's state once the key has expired, without waiting for it.
+func expireExchangeKeys(t *testing.T, config string, from, to time.Time) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(config, "*", "sandbox-state-exchange.json"))
+	if len(files) != 1 {
+		t.Fatalf("the sandbox's EXchange state files in %s: %q, want one", config, files)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state map[string]json.RawMessage
+	var keys map[string]map[string]any
+	if err := json.Unmarshal(data, &state); err != nil || json.Unmarshal(state["access_keys"], &keys) != nil || len(keys) == 0 {
+		t.Fatalf("no access keys in %s (%v):\n%s", files[0], err, data)
+	}
+	for id, key := range keys {
+		expires, _ := key["expires"].(string)
+		at, err := time.Parse(time.RFC3339Nano, expires)
+		if err != nil || at.Before(from) || at.After(to) {
+			t.Errorf("access key %.8s… expires %q, want between %s and %s", id, expires, from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano))
+		}
+		key["expires"] = time.Now().Add(-time.Minute).Format(time.RFC3339Nano)
+	}
+	state["access_keys"], _ = json.Marshal(keys)
+	data, _ = json.Marshal(state)
+	if err := os.WriteFile(files[0], data, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -27,7 +27,7 @@ type approveStep struct {
 	m        *MainWindow
 	url      string
 	started  time.Time
-	stopTick chan struct{}
+	elapsing secondTicker // redraws elapsed
 
 	heading  *widget.Label
 	activity *widget.Activity
@@ -135,8 +135,7 @@ func (s *approveStep) waitFor(e flows.ApprovalURLReady) {
 	s.activity.Show()
 	s.activity.Start()
 	s.tick()
-	s.stopTick = make(chan struct{})
-	go s.runTicker(s.stopTick)
+	s.elapsing.start(s.m.opts.Do, s.tick)
 }
 
 // showQR shows the approval link as a QR code only when a phone could open
@@ -161,25 +160,6 @@ func (s *approveStep) showQR(link string) {
 	s.qrBox.Show()
 	s.qr.Refresh()
 	s.qrNote.Hide()
-}
-
-func (s *approveStep) runTicker(stop chan struct{}) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			s.m.opts.Do(func() {
-				select {
-				case <-stop: // stopped while this tick waited for the UI thread
-				default:
-					s.tick()
-				}
-			})
-		}
-	}
 }
 
 func (s *approveStep) tick() {
@@ -216,10 +196,7 @@ func (s *approveStep) fail(err error) {
 }
 
 func (s *approveStep) stop() {
-	if s.stopTick != nil {
-		close(s.stopTick)
-		s.stopTick = nil
-	}
+	s.elapsing.Stop()
 	s.activity.Stop()
 	s.activity.Hide()
 }

@@ -47,7 +47,7 @@ type balancesStep struct {
 	profile  *widget.Accordion // the facts, folded away on narrow windows
 	expiry   *widget.Label     // a token's countdown
 	token    *fyne.Container   // the countdown and Refresh token now, for results that expire
-	stopTick chan struct{}     // ends the countdown's ticker
+	ticker   secondTicker      // the countdown
 	expires  time.Time
 	listing  *fyne.Container // the balances' controls, status and table, hidden without balances
 	next     *widget.Button  // to the widget configuration, for a result with a widget
@@ -248,10 +248,7 @@ func (s *balancesStep) factValue(f flows.Fact) fyne.CanvasObject {
 // countDown shows the time left until expires, every second; a zero time
 // hides it.
 func (s *balancesStep) countDown(expires time.Time) {
-	if s.stopTick != nil {
-		close(s.stopTick)
-		s.stopTick = nil
-	}
+	s.ticker.Stop()
 	s.expires = expires
 	s.token.Hidden = expires.IsZero()
 	s.token.Refresh()
@@ -259,20 +256,7 @@ func (s *balancesStep) countDown(expires time.Time) {
 		return
 	}
 	s.tick()
-	stop := make(chan struct{})
-	s.stopTick = stop
-	go func() {
-		ticker := time.NewTicker(time.Second)
-		defer ticker.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-ticker.C:
-				s.m.opts.Do(s.tick)
-			}
-		}
-	}()
+	s.ticker.start(s.m.opts.Do, s.tick)
 }
 
 // tick shows the time left.

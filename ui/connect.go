@@ -84,7 +84,7 @@ type connectStep struct {
 	activity   *widget.Activity
 	waiting    *widget.Label  // "Connecting to HOST… 0:03" while busy
 	cancel     *widget.Button // stops a connection that takes too long
-	stopTick   chan struct{}
+	ticker     secondTicker
 	sandboxBtn *widget.Button  // puts the sandbox's built-in inputs back
 	scenarios  *scenarioPicker // nil without an embedded sandbox
 	button     *widget.Button
@@ -461,10 +461,7 @@ func connectLabel(info flows.ProviderInfo) string {
 }
 
 func (s *connectStep) busy(on bool) {
-	if s.stopTick != nil {
-		close(s.stopTick)
-		s.stopTick = nil
-	}
+	s.ticker.Stop()
 	if on {
 		s.clearError()
 		s.infoL.Hide()
@@ -507,26 +504,7 @@ func (s *connectStep) waitingFor(where string, start time.Time) {
 	}
 	show()
 	s.waiting.Show()
-	stop := make(chan struct{})
-	s.stopTick = stop
-	go func() {
-		ticker := time.NewTicker(time.Second)
-		defer ticker.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-ticker.C:
-				s.m.opts.Do(func() {
-					select {
-					case <-stop:
-					default:
-						show()
-					}
-				})
-			}
-		}
-	}()
+	s.ticker.start(s.m.opts.Do, show)
 }
 
 // useSandboxValues puts the sandbox's built-in inputs back in the form,

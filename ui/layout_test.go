@@ -157,9 +157,7 @@ func TestLayouts(t *testing.T) {
 					assertNothingCutOff(t, w.Canvas(), size)
 					test.AssertRendersToMarkup(t, "layout/"+name+".xml", w.Canvas())
 					savePNG(t, name, w.Canvas())
-					if m.approve.stopTick != nil {
-						close(m.approve.stopTick)
-					}
+					m.approve.elapsing.Stop()
 				})
 			}
 		}

@@ -197,6 +197,7 @@ func (s *connectStep) providerChanged(string) {
 	s.fieldsBox.Objects = []fyne.CanvasObject{s.form().box}
 	s.fieldsBox.Refresh()
 	s.m.retitle() // the step count depends on the provider
+	s.m.showEditorTab()
 	s.fillSandbox(envChoices.value(s.env.Selected))
 	if s.scenarios != nil {
 		s.scenarios.describe()

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -61,4 +62,66 @@ func TestEscapeCancelsAfterEnterInAField(t *testing.T) {
 	}
 	r.m.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape}) // what the window does with a key when nothing has focus
 	r.waitStep("Connect")
+}
+
+// selectTab shows the tab the window names name in English, whether or not
+// the window is narrow enough to show only its icon.
+func selectTab(t *testing.T, m *MainWindow, name string) {
+	t.Helper()
+	for item, label := range m.tabsBox.Layout.(*compactTabs).labels {
+		if label == name && slices.Contains(m.tabs.Items, item) {
+			m.tabs.Select(item)
+			return
+		}
+	}
+	t.Fatalf("no %q tab among %d", name, len(m.tabs.Items))
+}
+
+// tabNames are the names of the tabs shown, the step's first.
+func tabNames(m *MainWindow) []string {
+	names := []string{m.tabs.Items[0].Text}
+	for _, item := range m.tabs.Items[1:] {
+		names = append(names, m.tabsBox.Layout.(*compactTabs).labels[item])
+	}
+	return names
+}
+
+// The Widget editor tab is there, second, only while the chosen provider
+// has a widget (QEX); the tab the user is on stays on screen as it comes
+// and goes, and on a phone every tab stays one tap away.
+func TestWidgetEditorTabOnlyForAProviderWithAWidget(t *testing.T) {
+	r := newRig(t)
+	withEditor := []string{"Connect", "Widget editor", "Inspector", "Console"}
+	if got := tabNames(r.m); !slices.Equal(got, withEditor) {
+		t.Fatalf("QEX's tabs: %q, want %q", got, withEditor)
+	}
+	qexTitle := r.m.connect.provider.Selected
+	others := 0
+	for _, info := range r.m.connect.providers {
+		if info.Widget {
+			continue
+		}
+		others++
+		r.m.connect.provider.SetSelected(info.Title)
+		if got, want := tabNames(r.m), []string{"Connect", "Inspector", "Console"}; !slices.Equal(got, want) {
+			t.Errorf("%s's tabs: %q, want %q", info.Name, got, want)
+		}
+	}
+	if others == 0 {
+		t.Fatal("no provider without a widget to choose")
+	}
+
+	selectTab(t, r.m, "Inspector")
+	inspector := r.m.tabs.Selected()
+	r.m.win.Resize(fyne.NewSize(360, 740))
+	r.m.connect.provider.SetSelected(qexTitle)
+	if got := tabNames(r.m); !slices.Equal(got, withEditor) {
+		t.Errorf("back on QEX, tabs: %q, want %q", got, withEditor)
+	}
+	if r.m.tabs.Selected() != inspector {
+		t.Errorf("the Widget editor coming back moved the user off the Inspector to %q", r.m.tabs.Selected().Text)
+	}
+	if tabsOverflow(r.m) {
+		t.Error("at 360 px, with the Widget editor back, some tabs are only in the overflow menu")
+	}
 }

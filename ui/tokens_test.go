@@ -52,7 +52,7 @@ func TestTokenResultAndConsole(t *testing.T) {
 	}
 
 	c := r.m.console
-	r.m.tabs.SelectIndex(3)
+	selectTab(t, r.m, "Console")
 	setText(c.path, "/catalog/search?q=gin")
 	test.Tap(c.send)
 	r.ui.waitFor(t, "the answer", func() bool { return len(c.past) == 1 })

@@ -7,6 +7,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -135,6 +136,8 @@ type MainWindow struct {
 	stepBody  *fyne.Container
 	tabs      *container.AppTabs
 	unshown   map[*container.TabItem]fyne.CanvasObject // lazy tabs' contents, until first shown
+	tabsBox   *fyne.Container                          // the tabs, laid out by compactTabs
+	editorTab *container.TabItem                       // among the tabs for a provider with a widget only
 
 	connect   *connectStep
 	approve   *approveStep
@@ -196,6 +199,7 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 		m.lazyTab(lang.L("Console"), theme.ComputerIcon(), m.console.content),
 	)
 	m.tabs.OnSelected = m.showLazyTab
+	m.editorTab = m.tabs.Items[1]
 	size := fyne.NewSize(1024, 700)
 	if opts.WindowSize.Width > 0 && opts.WindowSize.Height > 0 { // as the user left it, however small
 		size = opts.WindowSize
@@ -206,7 +210,9 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	// by piece, then again at the real width. After it as well, so the
 	// window is never smaller than its content needs.
 	m.win.Resize(size)
-	m.win.SetContent(container.NewBorder(top, nil, nil, nil, container.New(newCompactTabs(m.tabs), m.tabs)))
+	m.tabsBox = container.New(newCompactTabs(m.tabs), m.tabs)
+	m.showEditorTab()
+	m.win.SetContent(container.NewBorder(top, nil, nil, nil, m.tabsBox))
 	m.win.Resize(size)
 	m.win.SetOnClosed(func() { m.remember(m.connect.target()) })
 	m.win.SetCloseIntercept(m.close)
@@ -251,14 +257,14 @@ func (m *MainWindow) showLazyTab(item *container.TabItem) {
 // overflow menu, where a phone user would not find the Console.
 type compactTabs struct {
 	tabs    *container.AppTabs
-	labels  []string
+	labels  map[*container.TabItem]string // every tab's name but the step's, shown or not
 	compact bool
 }
 
 func newCompactTabs(tabs *container.AppTabs) *compactTabs {
-	c := &compactTabs{tabs: tabs}
-	for _, item := range tabs.Items {
-		c.labels = append(c.labels, item.Text)
+	c := &compactTabs{tabs: tabs, labels: map[*container.TabItem]string{}}
+	for _, item := range tabs.Items[1:] {
+		c.labels[item] = item.Text
 	}
 	return c
 }
@@ -268,7 +274,7 @@ func newCompactTabs(tabs *container.AppTabs) *compactTabs {
 func (c *compactTabs) namedWidth() float32 {
 	w := theme.Padding() * float32(len(c.tabs.Items)-1)
 	for i, item := range c.tabs.Items {
-		name := c.labels[i]
+		name := c.labels[item]
 		if i == 0 {
 			name = item.Text // the step's name
 		}
@@ -281,8 +287,8 @@ func (c *compactTabs) namedWidth() float32 {
 func (c *compactTabs) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	if compact := c.namedWidth() > size.Width; compact != c.compact {
 		c.compact = compact
-		for i, item := range c.tabs.Items[1:] {
-			item.Text = c.labels[i+1]
+		for item, label := range c.labels {
+			item.Text = label
 			if compact {
 				item.Text = ""
 			}
@@ -343,6 +349,27 @@ func (m *MainWindow) stepCount() int {
 	return 3
 }
 
+// showEditorTab shows the Widget editor tab, second, only when the chosen
+// provider has a widget to edit.
+func (m *MainWindow) showEditorTab() {
+	if m.tabsBox == nil {
+		return // the connect step is being built: the tabs come next
+	}
+	shown := slices.Contains(m.tabs.Items, m.editorTab)
+	switch want := m.connect.form().info.Widget; {
+	case want && !shown:
+		selected := m.tabs.Selected()
+		m.tabs.SetItems(slices.Insert(slices.Clone(m.tabs.Items), 1, m.editorTab))
+		m.tabs.Select(selected) // the same tab as before, now one further on
+	case !want && shown:
+		m.tabs.Remove(m.editorTab)
+	default:
+		return
+	}
+	m.tabsBox.Refresh() // the names may now fit side by side, or no longer
+}
+
+// note adds a line to the banner under the title, once.
 // note adds a line to the banner under the title, once in a run: a note
 // dismissed stays dismissed. What lies behind it is in the event log.
 func (m *MainWindow) note(text string) {
@@ -367,7 +394,7 @@ func (m *MainWindow) dismissNotes() {
 
 // showEventLog opens the Inspector's event log, where each note's cause is.
 func (m *MainWindow) showEventLog() {
-	m.tabs.SelectIndex(2)
+	m.tabs.SelectIndex(len(m.tabs.Items) - 2) // the Inspector, before the Console, with or without the Widget editor
 	m.inspector.tabs.Select(m.inspector.eventTab)
 }
 

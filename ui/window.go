@@ -128,16 +128,17 @@ type MainWindow struct {
 	generation int  // events of older connections are only logged
 	shown      step // the wizard's step on screen
 
-	badge     *envBadge
-	banner    *widget.Label   // the notes, one a line
-	bannerBox *fyne.Container // the banner with Details and Dismiss
-	said      map[string]bool // notes shown once already, dismissed or not
-	stepLabel *widget.Label
-	stepBody  *fyne.Container
-	tabs      *container.AppTabs
-	unshown   map[*container.TabItem]fyne.CanvasObject // lazy tabs' contents, until first shown
-	tabsBox   *fyne.Container                          // the tabs, laid out by compactTabs
-	editorTab *container.TabItem                       // among the tabs for a provider with a widget only
+	badge        *envBadge
+	banner       *widget.Label   // the notes, one a line
+	bannerBox    *fyne.Container // the banner with Details and Dismiss
+	said         map[string]bool // notes shown once already, dismissed or not
+	stepLabel    *widget.Label
+	stepBody     *fyne.Container
+	tabs         *container.AppTabs
+	unshown      map[*container.TabItem]fyne.CanvasObject // lazy tabs' contents, until first shown
+	tabsBox      *fyne.Container                          // the tabs, laid out by compactTabs
+	editorTab    *container.TabItem                       // among the tabs for a provider with a widget only
+	inspectorTab *container.TabItem
 
 	connect   *connectStep
 	approve   *approveStep
@@ -199,7 +200,7 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 		m.lazyTab(lang.L("Console"), theme.ComputerIcon(), m.console.content),
 	)
 	m.tabs.OnSelected = m.showLazyTab
-	m.editorTab = m.tabs.Items[1]
+	m.editorTab, m.inspectorTab = m.tabs.Items[1], m.tabs.Items[2]
 	size := fyne.NewSize(1024, 700)
 	if opts.WindowSize.Width > 0 && opts.WindowSize.Height > 0 { // as the user left it, however small
 		size = opts.WindowSize
@@ -394,7 +395,7 @@ func (m *MainWindow) dismissNotes() {
 
 // showEventLog opens the Inspector's event log, where each note's cause is.
 func (m *MainWindow) showEventLog() {
-	m.tabs.SelectIndex(len(m.tabs.Items) - 2) // the Inspector, before the Console, with or without the Widget editor
+	m.tabs.Select(m.inspectorTab)
 	m.inspector.tabs.Select(m.inspector.eventTab)
 }
 

@@ -6,6 +6,9 @@
 # folder and prints the top of each profile.
 # Usage: scripts/profile-startup.sh [output-dir]   (default profiles/)
 set -euo pipefail
+# In a private session bus, as a desktop has one: without it Fyne's window
+# autolaunches a dbus-daemon that outlives the script.
+if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then exec dbus-run-session -- "$0" "$@"; fi
 cd "$(dirname "$0")/.."
 out=$(realpath -m "${1:-profiles}")
 mkdir -p "$out"

@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -31,6 +32,7 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/appid"
 	"github.com/qexcompanion/qex-companion/internal/cli"
 	"github.com/qexcompanion/qex-companion/internal/deeplink"
+	"github.com/qexcompanion/qex-companion/internal/fynelog"
 	"github.com/qexcompanion/qex-companion/internal/headless"
 	"github.com/qexcompanion/qex-companion/internal/instance"
 	"github.com/qexcompanion/qex-companion/internal/keychain"
@@ -321,6 +323,9 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 	// (fyne-io/fyne#6232). Give it back once the window is up instead of
 	// keeping it as heap headroom for as long as the window stays open.
 	a.Lifecycle().SetOnStarted(func() { time.AfterFunc(time.Second, debug.FreeOSMemory) })
+	quiet := fynelog.NewQuitFilter(log.Writer())
+	log.SetOutput(quiet)
+	a.Lifecycle().SetOnStopped(quiet.Stopping) // runs before Fyne saves its preferences
 	mw.Window().ShowAndRun()
 	return nil
 }

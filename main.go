@@ -316,7 +316,7 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 	}
 	go func() {
 		<-ctx.Done() // Ctrl+C in the terminal that started the app
-		fyne.Do(a.Quit)
+		mw.Quit()
 	}()
 	// Laying out the first screen leaves tens of MiB of garbage, more in
 	// Japanese: Fyne shapes every measured string with a new HarfBuzz font

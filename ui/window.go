@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -139,6 +140,10 @@ type MainWindow struct {
 	tabsBox      *fyne.Container                          // the tabs, laid out by compactTabs
 	editorTab    *container.TabItem                       // among the tabs for a provider with a widget only
 	inspectorTab *container.TabItem
+	// gone is set on the UI thread as the window closes or the app quits:
+	// after that Fyne runs fyne.Do work at once, off its thread, with GLFW
+	// terminated, where a widget refresh panics.
+	gone atomic.Bool
 
 	connect   *connectStep
 	approve   *approveStep
@@ -149,13 +154,32 @@ type MainWindow struct {
 	inspector *inspector
 }
 
+// doWhileOpen runs f on the UI thread, unless the window is gone by then.
+func (m *MainWindow) doWhileOpen(f func()) {
+	fyne.Do(func() {
+		if !m.gone.Load() {
+			f()
+		}
+	})
+}
+
+// Quit ends the app from any goroutine (Ctrl+C in the terminal that
+// started it); work still arriving for the window is dropped.
+func (m *MainWindow) Quit() {
+	fyne.Do(func() {
+		m.gone.Store(true)
+		m.app.Quit()
+	})
+}
+
 // Title is the window's title.
 const Title = "QEX Companion"
 
 // NewMainWindow builds the window; call ShowAndRun on Window() to start.
 func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
+	var m *MainWindow
 	if opts.Do == nil {
-		opts.Do = fyne.Do
+		opts.Do = func(f func()) { m.doWhileOpen(f) }
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -163,7 +187,7 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	if opts.Target.Env == "" {
 		opts.Target.Env = flows.EnvSandbox
 	}
-	m := &MainWindow{app: a, engine: engine, opts: opts, win: a.NewWindow(Title)}
+	m = &MainWindow{app: a, engine: engine, opts: opts, win: a.NewWindow(Title)}
 	m.badge = newEnvBadge(opts.Target.Env)
 	m.banner = widget.NewLabel("")
 	m.banner.Wrapping = fyne.TextWrapWord
@@ -215,7 +239,10 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	m.showEditorTab()
 	m.win.SetContent(container.NewBorder(top, nil, nil, nil, m.tabsBox))
 	m.win.Resize(size)
-	m.win.SetOnClosed(func() { m.remember(m.connect.target()) })
+	m.win.SetOnClosed(func() {
+		m.gone.Store(true)
+		m.remember(m.connect.target())
+	})
 	m.win.SetCloseIntercept(m.close)
 	m.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
 		if k.Name == fyne.KeyEscape {

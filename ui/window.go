@@ -20,6 +20,7 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
+	"github.com/qexcompanion/qex-companion/internal/uiloop"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 
@@ -140,8 +141,8 @@ type MainWindow struct {
 	tabsBox      *fyne.Container                          // the tabs, laid out by compactTabs
 	editorTab    *container.TabItem                       // among the tabs for a provider with a widget only
 	inspectorTab *container.TabItem
-	// gone is set on the UI thread as the window closes or the app quits:
-	// after that Fyne runs fyne.Do work at once, off its thread, with GLFW
+	// gone is set as the window closes or the app is told to quit: after
+	// that Fyne runs fyne.Do work at once, off its thread, with GLFW
 	// terminated, where a widget refresh panics.
 	gone atomic.Bool
 
@@ -164,12 +165,13 @@ func (m *MainWindow) doWhileOpen(f func()) {
 }
 
 // Quit ends the app from any goroutine (Ctrl+C in the terminal that
-// started it); work still arriving for the window is dropped.
+// started it), also while it starts; work still arriving for the window is
+// dropped from now on. Fyne's own SIGINT/SIGTERM handler races this one and
+// may end the run loop first: the quit then never runs, where fyne.Do
+// would close the window with GLFW terminated and panic.
 func (m *MainWindow) Quit() {
-	fyne.Do(func() {
-		m.gone.Store(true)
-		m.app.Quit()
-	})
+	m.gone.Store(true)
+	uiloop.Next(m.app.Quit)
 }
 
 // Title is the window's title.

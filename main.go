@@ -29,6 +29,7 @@ import (
 
 	"github.com/qexcompanion/qex-companion/assets"
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/appid"
 	"github.com/qexcompanion/qex-companion/internal/cli"
 	"github.com/qexcompanion/qex-companion/internal/deeplink"
@@ -241,8 +242,8 @@ func runHeadless(ctx context.Context, p *parts, primary *instance.Primary, o cli
 }
 
 // inapplicableScenario says why a sandbox scenario cannot happen for a
-// provider, or "" when it can.
-func inapplicableScenario(provider, name string) string {
+// provider, or is zero when it can.
+func inapplicableScenario(provider, name string) msg.Message {
 	return sandbox.InapplicableScenario(emulators(), provider, scenario.Name(name))
 }
 

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // SandboxScenarios are the embedded sandbox's scenarios: ways its
@@ -18,8 +19,8 @@ type SandboxScenarios struct {
 	// Set makes a scenario active from the next call to the sandbox on.
 	Set func(name string)
 	// Inapplicable says why a scenario cannot happen for a provider, or
-	// "" when it can.
-	Inapplicable func(provider, name string) string
+	// is zero when it can.
+	Inapplicable func(provider, name string) msg.Message
 }
 
 // scenarioPicker is the Connect step's "Sandbox scenario" row, shown only
@@ -70,18 +71,18 @@ func (p *scenarioPicker) active() string {
 // describe says what the scenario does, or why it cannot happen for the
 // chosen provider.
 func (p *scenarioPicker) describe() {
-	if why := p.inapplicable(); why != "" {
-		p.summary.SetText(lang.L("It does not apply to this provider: {{.Why}}.", map[string]any{"Why": why}))
+	if why := p.inapplicable(); !why.IsZero() {
+		p.summary.SetText(lang.L("It does not apply to this provider: {{.Why}}.", map[string]any{"Why": say(why)}))
 		return
 	}
 	p.summary.SetText(lang.L(p.opts.Summaries[p.choice.Selected]))
 }
 
 // inapplicable says why the scenario cannot happen for the chosen
-// provider, or "" when it can.
-func (p *scenarioPicker) inapplicable() string {
+// provider, or is zero when it can.
+func (p *scenarioPicker) inapplicable() msg.Message {
 	if p.opts.Inapplicable == nil {
-		return ""
+		return msg.Message{}
 	}
 	return p.opts.Inapplicable(p.connect.form().info.Name, p.choice.Selected)
 }

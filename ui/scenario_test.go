@@ -7,9 +7,11 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/providers"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
+	"github.com/qexcompanion/qex-companion/internal/untranslated"
 )
 
 // newScenarioRig is a window whose Connect step picks the sandbox's
@@ -19,7 +21,7 @@ func newScenarioRig(t *testing.T) *rig {
 	r = newRig(t, func(_ *flows.EngineConfig, o *Options) {
 		s := &SandboxScenarios{Names: scenario.Names(), Summaries: map[string]string{},
 			Set: func(name string) { r.sb.Scenarios().Set(scenario.Name(name)) },
-			Inapplicable: func(provider, name string) string {
+			Inapplicable: func(provider, name string) msg.Message {
 				return sandbox.InapplicableScenario(providers.Emulators(providers.All), provider, scenario.Name(name))
 			}}
 		for _, sc := range scenario.All {
@@ -55,6 +57,35 @@ func TestScenarioPicker(t *testing.T) {
 	r.m.connect.env.SetSelected("Production")
 	if !p.row.Hidden || r.m.badge.Text() != "PRODUCTION" {
 		t.Errorf("on production: picker hidden %v, badge %q", p.row.Hidden, r.m.badge.Text())
+	}
+}
+
+// In Japanese, every provider's picker says in Japanese what each scenario
+// does or why it cannot happen there: the emulators' reasons are messages,
+// rendered in the window's language, not English sentences they made.
+func TestScenarioPickerSpeaksJapanese(t *testing.T) {
+	useJapanese(t)
+	r := newScenarioRig(t)
+	p := r.m.connect.scenarios
+	inapplicable := 0
+	for _, provider := range r.m.connect.provider.Options {
+		r.m.connect.provider.SetSelected(provider)
+		for _, name := range scenario.Names() {
+			p.choice.SetSelected(name)
+			if english := untranslated.Find(p.summary.Text); english != "" {
+				t.Errorf("%s, %s: the picker says %q in English: %q", provider, name, english, p.summary.Text)
+			}
+			if strings.HasPrefix(p.summary.Text, "このプロバイダーには当てはまりません") {
+				inapplicable++
+			}
+		}
+	}
+	if inapplicable < 4 {
+		t.Errorf("only %d provider–scenario pairs said they do not apply", inapplicable)
+	}
+	test.Tap(r.m.connect.button)
+	if english := untranslated.Find(r.m.connect.errLabel.Text); !r.m.connect.errLabel.Visible() || english != "" {
+		t.Errorf("starting an inapplicable scenario says %q (English: %q)", r.m.connect.errLabel.Text, english)
 	}
 }
 

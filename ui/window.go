@@ -459,8 +459,8 @@ func (m *MainWindow) startFlow() {
 		return
 	}
 	if p := m.connect.scenarios; p != nil && p.active() != "" {
-		if why := p.inapplicable(); why != "" {
-			m.connect.showError(lang.L("The sandbox scenario {{.Scenario}} does not apply to this provider: {{.Why}}", map[string]any{"Scenario": p.active(), "Why": why}))
+		if why := p.inapplicable(); !why.IsZero() {
+			m.connect.showError(lang.L("The sandbox scenario {{.Scenario}} does not apply to this provider: {{.Why}}", map[string]any{"Scenario": p.active(), "Why": say(why)}))
 			return
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/deeplink"
 	"github.com/qexcompanion/qex-companion/internal/listenaddr"
 	"github.com/qexcompanion/qex-companion/internal/register"
@@ -53,7 +54,7 @@ type Options struct {
 
 	providers     []flows.Provider        // the default first
 	sandboxInputs map[string]flows.Inputs // the sandbox's public inputs, by provider
-	inapplicable  func(provider, scenario string) string
+	inapplicable  func(provider, scenario string) msg.Message
 }
 
 // UsageError is bad command-line input: exit code 2.
@@ -68,7 +69,7 @@ func (e UsageError) Error() string { return string(e) }
 //
 // inapplicable says why a sandbox scenario cannot happen for a provider
 // ("" when it can).
-func Parse(args []string, providers []flows.Provider, sandboxInputs map[string]flows.Inputs, inapplicable func(provider, scenario string) string, stderr io.Writer) (Options, error) {
+func Parse(args []string, providers []flows.Provider, sandboxInputs map[string]flows.Inputs, inapplicable func(provider, scenario string) msg.Message, stderr io.Writer) (Options, error) {
 	o := Options{Fields: map[string]string{}, providers: providers, sandboxInputs: sandboxInputs, inapplicable: inapplicable}
 	fs := flag.NewFlagSet(progName, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported in one line below
@@ -210,7 +211,7 @@ func (o *Options) checkScenario() error {
 	case o.ServeSandbox != "":
 		return nil // each emulator it applies to plays it
 	}
-	if why := o.inapplicable(o.Provider, o.Scenario); why != "" {
+	if why := o.inapplicable(o.Provider, o.Scenario); !why.IsZero() {
 		return UsageError(fmt.Sprintf("--scenario %s does not apply to --provider %s: %s", o.Scenario, o.Provider, why))
 	}
 	return nil

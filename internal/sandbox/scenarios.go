@@ -1,6 +1,9 @@
 package sandbox
 
-import "github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
+import (
+	"github.com/qexcompanion/qex-companion/flows/msg"
+	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
+)
 
 // scenarioLimited is an Emulator that says which scenarios cannot happen
 // for it; one that does not plays none but the normal one.
@@ -9,8 +12,9 @@ type scenarioLimited interface {
 }
 
 // InapplicableScenario says why scenario n cannot happen for provider's
-// emulator among emulators, or "" when it can: known before any starts.
-func InapplicableScenario(emulators []Emulator, provider string, n scenario.Name) string {
+// emulator among emulators, or is zero when it can: known before any
+// starts.
+func InapplicableScenario(emulators []Emulator, provider string, n scenario.Name) msg.Message {
 	for _, e := range emulators {
 		if e.Provider() != provider {
 			continue
@@ -19,9 +23,9 @@ func InapplicableScenario(emulators []Emulator, provider string, n scenario.Name
 			return l.ScenarioLimits().Inapplicable(n)
 		}
 		if n != scenario.Normal {
-			return "the sandbox's " + e.Description() + " plays no scenarios"
+			return msg.ScenarioNonePlayed.New(msg.Args{"Emulator": msg.Detail(e.Description())})
 		}
-		return ""
+		return msg.Message{}
 	}
-	return "the sandbox has no emulator of " + provider
+	return msg.ScenarioNoEmulator.New(msg.Args{"Provider": provider})
 }

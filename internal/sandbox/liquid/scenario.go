@@ -3,6 +3,7 @@ package liquid
 import (
 	"net/http"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
 )
 
@@ -31,9 +32,7 @@ func (s *Server) ScenarioShape() scenario.Shape {
 }
 
 // scenarioLimits say which scenarios cannot happen here, and why.
-var scenarioLimits = scenario.Limits{Without: map[scenario.Name]string{
-	scenario.RefreshRefused: "an approved Liquid OAuth request has no renewal to refuse: its access ends with it (try expired-token)",
-}}
+var scenarioLimits = scenario.Limits{Without: map[scenario.Name]msg.Kind{scenario.RefreshRefused: msg.ScenarioOAuthNoRenewal}}
 
 // ScenarioLimits implements the sandbox's scenario limits.
 func (emulator) ScenarioLimits() scenario.Limits { return scenarioLimits }

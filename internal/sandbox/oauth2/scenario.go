@@ -3,6 +3,7 @@ package oauth2
 import (
 	"net/http"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
 )
 
@@ -35,9 +36,7 @@ func (s *Server) ScenarioShape() scenario.Shape {
 }
 
 // scenarioLimits say which scenarios cannot happen here, and why.
-var scenarioLimits = scenario.Limits{Without: map[scenario.Name]string{
-	scenario.RateLimited: "the Liquid OAuth 2.0 documents (seed 002) describe no rate limit, so the sandbox does not invent one",
-}}
+var scenarioLimits = scenario.Limits{Without: map[scenario.Name]msg.Kind{scenario.RateLimited: msg.ScenarioNoRateLimit}}
 
 // ScenarioLimits implements the sandbox's scenario limits.
 func (emulator) ScenarioLimits() scenario.Limits { return scenarioLimits }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"regexp"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
 )
 
@@ -37,10 +38,8 @@ func scenarioShape() scenario.Shape {
 
 // scenarioLimits: a session has nothing to renew; QEX has the widget.
 var scenarioLimits = scenario.Limits{
-	Without: map[scenario.Name]string{
-		scenario.RefreshRefused: "a QEX session has no renewal to refuse: when it ends, the user approves a new one (try expired-token)",
-	},
-	Widget: true,
+	Without: map[scenario.Name]msg.Kind{scenario.RefreshRefused: msg.ScenarioQEXNoRenewal},
+	Widget:  true,
 }
 
 // ScenarioLimits implements the sandbox's scenario limits.

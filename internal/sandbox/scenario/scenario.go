@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // Name names a scenario, as --scenario takes it.
@@ -108,18 +110,22 @@ const (
 // same for every run of it, so known before it starts.
 type Limits struct {
 	// Without says, for each scenario that does not apply, why not.
-	Without map[Name]string
+	Without map[Name]msg.Kind
 	// Widget says the emulator serves the partner widget, where
 	// card-declined and quote-expired happen.
 	Widget bool
 }
 
-// Inapplicable says why scenario n does not apply, or "" when it does.
-func (l Limits) Inapplicable(n Name) string {
+// Inapplicable says why scenario n does not apply, or is zero when it
+// does.
+func (l Limits) Inapplicable(n Name) msg.Message {
 	if (n == CardDeclined || n == QuoteExpired) && !l.Widget {
-		return "it happens in the partner widget, which only QEX has (use --provider qex)"
+		return msg.ScenarioWidgetOnly.New(nil)
 	}
-	return l.Without[n]
+	if why, ok := l.Without[n]; ok {
+		return why.New(nil)
+	}
+	return msg.Message{}
 }
 
 // Shape is what a running emulator supplies: which calls are which, how
@@ -200,7 +206,7 @@ const maxRecorded = 1 << 20
 
 func (l *layer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name, epoch := l.sw.state()
-	if l.shape.Inapplicable(name) != "" {
+	if !l.shape.Inapplicable(name).IsZero() {
 		l.next.ServeHTTP(w, r)
 		return
 	}

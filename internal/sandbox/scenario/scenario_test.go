@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // emulator answers /data 401 until approved, then 200; /renew and /other
@@ -44,7 +46,7 @@ func shape() Shape {
 			w.WriteHeader(http.StatusTeapot)
 			fmt.Fprint(w, faultNames[f])
 		},
-		Limits: Limits{Without: map[Name]string{RefreshRefused: "nothing to renew"}},
+		Limits: Limits{Without: map[Name]msg.Kind{RefreshRefused: msg.ScenarioQEXNoRenewal}},
 	}
 }
 
@@ -147,7 +149,7 @@ func TestNamesAndSummaries(t *testing.T) {
 	if _, ok := Lookup("flaky"); ok {
 		t.Error("found an unknown scenario")
 	}
-	if why := shape().Inapplicable(CardDeclined); !strings.Contains(why, "only QEX") {
+	if why := shape().Inapplicable(CardDeclined).String(); !strings.Contains(why, "only QEX") {
 		t.Errorf("card-declined off the widget: %q", why)
 	}
 }

@@ -7,6 +7,7 @@ package oneline
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Clean makes text from outside the app safe to show on one line: control
@@ -31,10 +32,12 @@ func unsafe(r rune) bool {
 }
 
 // Sentence capitalises msg's first letter, so an error text can stand on
-// its own as a sentence.
+// its own as a sentence. The letter is a whole rune: a Japanese sentence's
+// first character is not cut in half (its bytes are not letters).
 func Sentence(msg string) string {
-	if msg == "" {
+	first, size := utf8.DecodeRuneInString(msg)
+	if size == 0 || first == utf8.RuneError {
 		return msg
 	}
-	return strings.ToUpper(msg[:1]) + msg[1:]
+	return string(unicode.ToUpper(first)) + msg[size:]
 }

@@ -35,3 +35,19 @@ func TestCleanRemovesWhatATerminalWouldObey(t *testing.T) {
 		t.Errorf("cut: %q", got)
 	}
 }
+
+// A sentence's first letter is capitalised whole; a Japanese one is left
+// as it is, never cut into bytes that show as �.
+func TestSentence(t *testing.T) {
+	for in, want := range map[string]string{
+		"":             "",
+		"timed out":    "Timed out",
+		"état inconnu": "État inconnu",
+		"リンクが届きましたが":   "リンクが届きましたが",
+		"「open x」":     "「open x」",
+	} {
+		if got := oneline.Sentence(in); got != want {
+			t.Errorf("Sentence(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

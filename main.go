@@ -111,7 +111,7 @@ type parts struct {
 	sandbox     *sandbox.Embedded
 	router      *deeplink.Router
 	engine      *flows.Engine
-	storageNote string // said once, in the terminal and the window
+	storageNote msg.Message // said once, in the terminal and the window
 }
 
 func wire(o cli.Options, stderr io.Writer) (*parts, error) {
@@ -124,7 +124,7 @@ func wire(o cli.Options, stderr io.Writer) (*parts, error) {
 	if o.Insecure {
 		backend := keychain.NewFileBackend(filepath.Join(dir, "insecure-secrets.json"))
 		p.keychain = keychain.New(backend)
-		p.storageNote = "--insecure-storage: session secrets are kept in " + backend.Path() + " (readable only by you, but by anything that runs as you), not in a system keychain."
+		p.storageNote = msg.InsecureStorage.New(msg.Args{"Path": backend.Path()})
 		fmt.Fprintf(stderr, "Warning: %s\n", p.storageNote)
 	} else {
 		p.keychain = keychain.New(keychain.System())
@@ -217,7 +217,7 @@ func runApp(ctx context.Context, o cli.Options, stdout, stderr io.Writer) error 
 
 // runHeadless runs the provider's flow in the terminal.
 func runHeadless(ctx context.Context, p *parts, primary *instance.Primary, o cli.Options, stdout, stderr io.Writer) error {
-	notes := func(text string) { fmt.Fprintf(stderr, "  Note: %s.\n", text) }
+	notes := func(note msg.Message) { fmt.Fprintf(stderr, "  Note: %s.\n", note) }
 	p.router.SetIdle(notes)
 	if primary != nil {
 		primary.SetHandler(instance.Handler{OpenURL: p.router.Deliver, Rejected: notes})
@@ -275,17 +275,17 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 	if !o.Set["callback"] && saved.Callback != "" {
 		target.Callback = saved.Callback
 	}
-	var notes []string
+	var notes []msg.Message
 	if err := ui.UseLanguage(saved.Language); err != nil {
-		notes = append(notes, "Translations could not be loaded: "+err.Error())
+		notes = append(notes, msg.NoTranslations.New(msg.Args{"Err": err}))
 	}
 	a := app.NewWithID(appid.ID)
 	a.Settings().SetTheme(ui.Theme()) // visible focus, legible underscores in JSON
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.WindowIconPNG))
 	if loadErr != nil {
-		notes = append(notes, loadErr.Error())
+		notes = append(notes, msg.FromError(loadErr))
 	}
-	if p.storageNote != "" {
+	if !p.storageNote.IsZero() {
 		notes = append(notes, p.storageNote)
 	}
 	mw := ui.NewMainWindow(a, p.engine, ui.Options{

@@ -116,7 +116,7 @@ func (e AccessGone) Message() msg.Message {
 // Where), or (Err set) could not be, and lives only until the app quits.
 type SessionSaved struct {
 	Err   error
-	Where string // "the system keychain" when empty
+	Where msg.Message // the system keychain when zero
 }
 
 func (e SessionSaved) String() string { return e.Message().String() }
@@ -125,9 +125,9 @@ func (e SessionSaved) Message() msg.Message {
 	if e.Err != nil {
 		return msg.FromError(e.Err)
 	}
-	var where any = e.Where
-	if e.Where == "" {
-		where = msg.SystemKeychain
+	where := e.Where
+	if where.IsZero() {
+		where = msg.SystemKeychain.New(nil)
 	}
 	return msg.EventSessionSaved.New(msg.Args{"Where": where})
 }
@@ -171,7 +171,7 @@ func (e Forgotten) Message() msg.Message {
 // saved reports a save: where the store keeps sessions, when it says.
 func (e *Engine) saved(err error) SessionSaved {
 	ev := SessionSaved{Err: err}
-	if w, ok := e.cfg.Sessions.(interface{ Where() string }); ok {
+	if w, ok := e.cfg.Sessions.(interface{ Where() msg.Message }); ok {
 		ev.Where = w.Where()
 	}
 	return ev

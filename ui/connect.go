@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 
@@ -351,11 +352,11 @@ func (s *connectStep) checkScheme() {
 	}()
 }
 
-func (s *connectStep) showScheme(registered bool, detail string) {
+func (s *connectStep) showScheme(registered bool, detail msg.Message) {
 	if callbackChoices.value(s.callback.Selected) != flows.CallbackDeepLink {
 		return // the user chose another mode meanwhile
 	}
-	s.scheme.SetText(oneline.Sentence(detail) + ".")
+	s.scheme.SetText(sentence(oneline.Sentence(say(detail))))
 	s.register.Hidden = registered
 	s.register.Enable()
 	s.register.Refresh()

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // fakeScheme is a scheme registry that starts unregistered.
@@ -16,13 +17,14 @@ type fakeScheme struct {
 	calls      int
 }
 
-func (f *fakeScheme) Status() (bool, string) {
+func (f *fakeScheme) Status() (bool, msg.Message) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	scheme := msg.Args{"Scheme": "io.qexcompanion.app"}
 	if f.registered {
-		return true, "This app opens io.qexcompanion.app links"
+		return true, msg.RegisterRegistered.New(scheme)
 	}
-	return false, "No application opens io.qexcompanion.app links"
+	return false, msg.RegisterNoHandler.New(scheme)
 }
 
 func (f *fakeScheme) Register() error {
@@ -63,7 +65,7 @@ func TestDeepLinkModeShowsAndFixesRegistration(t *testing.T) {
 
 func TestNotifyShowsABanner(t *testing.T) {
 	r := newRig(t)
-	r.m.Notify("a link arrived with nothing waiting for it (no sign-in is pending); start one from the Connect step")
+	r.m.Notify(msg.LinkNothingWait.New(nil))
 	r.ui.waitFor(t, "the banner", r.m.banner.Visible)
 	if r.m.banner.Text != "A link arrived with nothing waiting for it (no sign-in is pending); start one from the Connect step." {
 		t.Errorf("banner %q", r.m.banner.Text)

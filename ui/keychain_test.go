@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/keychain"
 	"github.com/qexcompanion/qex-companion/internal/sessions"
 	"github.com/qexcompanion/qex-companion/internal/settings"
@@ -23,7 +24,7 @@ type gated struct{ gate chan struct{} }
 
 func (g gated) wait() error {
 	<-g.gate
-	return &keychain.UnavailableError{Reason: "the keychain is locked"}
+	return &keychain.UnavailableError{Reason: msg.Foreign.New(msg.Args{"Text": msg.Detail("the keychain is locked")})}
 }
 func (g gated) Get(_, _ string) (string, error) { return "", g.wait() }
 func (g gated) Set(_, _, _ string) error        { return g.wait() }

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // inWindow reports whether o is part of the window's content or of a tab
@@ -29,7 +31,7 @@ func TestOtherTabsJoinTheWindowWhenFirstShown(t *testing.T) {
 			t.Fatalf("%T is laid out before its tab was shown", content)
 		}
 	}
-	r.m.Log("logged before the Inspector was shown")
+	r.m.Log(msg.LinkNothingWait.New(nil))
 	r.ui.waitFor(t, "the line in the log", func() bool { return len(r.m.inspector.events) > 0 })
 	for i, content := range others {
 		r.m.tabs.SelectIndex(i + 1)

@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 	"github.com/qexcompanion/qex-companion/internal/uiloop"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
@@ -76,7 +77,7 @@ type Options struct {
 	Now func() time.Time
 	// Notes are shown in a banner from the start (settings trouble,
 	// --insecure-storage).
-	Notes []string
+	Notes []msg.Message
 	// WindowSize is the size to open at; zero for the default.
 	WindowSize fyne.Size
 	// Remember, if set, is told the target of each connection and, when the
@@ -96,20 +97,21 @@ type Options struct {
 
 // SchemeRegistry is the system's registration of the app's URL scheme.
 type SchemeRegistry interface {
-	Status() (registered bool, detail string)
+	Status() (registered bool, detail msg.Message)
 	Register() error
 }
 
-// Notify shows text in the banner and the log; safe from any goroutine.
-func (m *MainWindow) Notify(text string) {
+// Notify shows note in the banner and the log; safe from any goroutine.
+func (m *MainWindow) Notify(note msg.Message) {
 	m.opts.Do(func() {
+		text := say(note)
 		m.inspector.logText(text)
-		m.note(oneline.Sentence(text) + ".")
+		m.note(sentence(oneline.Sentence(text)))
 	})
 }
 
-// Log adds text to the inspector's log; safe from any goroutine.
-func (m *MainWindow) Log(text string) { m.opts.Do(func() { m.inspector.logText(text) }) }
+// Log adds note to the inspector's log; safe from any goroutine.
+func (m *MainWindow) Log(note msg.Message) { m.opts.Do(func() { m.inspector.logText(say(note)) }) }
 
 // Raise brings the window to the front; safe from any goroutine.
 func (m *MainWindow) Raise() {
@@ -212,8 +214,9 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	m.console = newConsole(m)
 	m.stepBody = container.NewStack()
 	for _, note := range opts.Notes {
-		m.inspector.logText(note)
-		m.note(note)
+		text := say(note)
+		m.inspector.logText(text)
+		m.note(text)
 	}
 
 	title := widget.NewLabelWithStyle(Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

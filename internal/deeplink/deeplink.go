@@ -5,8 +5,6 @@
 package deeplink
 
 import (
-	"errors"
-	"fmt"
 	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/url"
 	"strings"
@@ -49,34 +47,34 @@ type Link struct {
 // no other path, no fragment, no user info, no repeated parameters.
 func Parse(raw string) (Link, error) {
 	if len(raw) > MaxLength {
-		return Link{}, fmt.Errorf("link is %d bytes; at most %d are accepted", len(raw), MaxLength)
+		return Link{}, msg.LinkTooLong.Err(msg.Args{"Size": len(raw), "Max": MaxLength})
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return Link{}, errors.New("not a URL")
+		return Link{}, msg.LinkNotURL.Err(nil)
 	}
 	switch {
 	case u.Scheme != Scheme:
-		return Link{}, fmt.Errorf("scheme %q is not %s", oneline.Clean(u.Scheme, 40), Scheme)
+		return Link{}, msg.LinkWrongScheme.Err(msg.Args{"Scheme": oneline.Clean(u.Scheme, 40), "Want": Scheme})
 	case u.Opaque != "" || u.Host != "" || u.User != nil:
-		return Link{}, errors.New("the link must be " + Scheme + ":" + CallbackPath + "?…, with no host")
+		return Link{}, msg.LinkHasHost.Err(msg.Args{"Want": Scheme + ":" + CallbackPath})
 	case u.Path != CallbackPath || u.RawPath != "":
-		return Link{}, fmt.Errorf("path %q is not %s", oneline.Clean(u.Path, 60), CallbackPath)
+		return Link{}, msg.LinkWrongPath.Err(msg.Args{"Path": oneline.Clean(u.Path, 60), "Want": CallbackPath})
 	case u.Fragment != "" || u.RawFragment != "":
-		return Link{}, errors.New("the link has a fragment")
+		return Link{}, msg.LinkHasFragment.Err(nil)
 	}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return Link{}, errors.New("the query is malformed")
+		return Link{}, msg.LinkBadQuery.Err(nil)
 	}
 	for name, values := range q {
 		if len(values) != 1 {
-			return Link{}, fmt.Errorf("parameter %q is repeated", oneline.Clean(name, 40))
+			return Link{}, msg.LinkRepeated.Err(msg.Args{"Name": oneline.Clean(name, 40)})
 		}
 	}
 	state := q.Get("state")
 	if state == "" {
-		return Link{}, errors.New("the link has no state")
+		return Link{}, msg.LinkNoState.Err(nil)
 	}
 	return Link{State: state, Result: callback.ResultFrom(q)}, nil
 }
@@ -85,12 +83,12 @@ func Parse(raw string) (Link, error) {
 type Router struct {
 	mu      sync.Mutex
 	pending *receiver
-	idle    func(reason string) // hears of links that arrive with nothing waiting
+	idle    func(reason msg.Message) // hears of links that arrive with nothing waiting
 }
 
 // NewRouter returns a router; idle hears of every link that arrives while
 // no flow waits (nil: ignore).
-func NewRouter(idle func(reason string)) *Router {
+func NewRouter(idle func(reason msg.Message)) *Router {
 	r := &Router{}
 	r.SetIdle(idle)
 	return r
@@ -98,9 +96,9 @@ func NewRouter(idle func(reason string)) *Router {
 
 // SetIdle replaces who hears of links that arrive with nothing waiting: the
 // window or the terminal, once it exists.
-func (r *Router) SetIdle(idle func(reason string)) {
+func (r *Router) SetIdle(idle func(reason msg.Message)) {
 	if idle == nil {
-		idle = func(string) {}
+		idle = func(msg.Message) {}
 	}
 	r.mu.Lock()
 	r.idle = idle
@@ -112,7 +110,7 @@ func (r *Router) SetIdle(idle func(reason string)) {
 // any earlier pending flow's (a new flow supersedes the old).
 func (r *Router) Listen(p callback.Pending) (callback.Receiver, error) {
 	if p.Path != "" && p.Path != CallbackPath {
-		return nil, fmt.Errorf("deep links return to %s:%s only, not %s", Scheme, CallbackPath, oneline.Clean(p.Path, 60))
+		return nil, msg.LinkOnlyCallback.Err(msg.Args{"Want": Scheme + ":" + CallbackPath, "Path": oneline.Clean(p.Path, 60)})
 	}
 	rejected := p.Rejected
 	if rejected == nil {
@@ -135,9 +133,9 @@ func (r *Router) Deliver(raw string) {
 	link, err := Parse(raw)
 	switch {
 	case rc == nil && err != nil:
-		idle("ignored a link that is not the app's: " + err.Error())
+		idle(msg.LinkNotOurs.New(msg.Args{"Err": err}))
 	case rc == nil:
-		idle("a link arrived with nothing waiting for it (no sign-in is pending); start one from the Connect step")
+		idle(msg.LinkNothingWait.New(nil))
 	case err != nil:
 		rc.rejected(msg.IgnoredLink.New(msg.Args{"Err": err}))
 	default:

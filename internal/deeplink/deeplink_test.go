@@ -95,7 +95,7 @@ func (l *log) all() string  { l.mu.Lock(); defer l.mu.Unlock(); return strings.J
 
 func TestRouter(t *testing.T) {
 	idle := &log{}
-	r := deeplink.NewRouter(idle.add)
+	r := deeplink.NewRouter(func(m msg.Message) { idle.add(m.String()) })
 	r.Deliver("io.qexcompanion.app:/callback?state=abc")
 	if !strings.Contains(idle.all(), "nothing waiting for it") {
 		t.Errorf("idle: %q", idle.all())

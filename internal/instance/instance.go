@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 	"github.com/qexcompanion/qex-companion/internal/privatefile"
 
@@ -49,7 +50,7 @@ func DefaultDir() (string, error) {
 	}
 	dir, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("no folder for the single-instance endpoint: %w", err)
+		return "", msg.InstanceNoFolder.Err(msg.Args{"Err": err}, err)
 	}
 	return filepath.Join(dir, appid.ID), nil
 }
@@ -61,7 +62,7 @@ type Handler struct {
 	// Raise brings the window to the front.
 	Raise func()
 	// Rejected hears of every refused message, and why.
-	Rejected func(reason string)
+	Rejected func(reason msg.Message)
 }
 
 // message is one request; exactly one of OpenURL and Raise is set.
@@ -112,28 +113,28 @@ func Acquire(dir string, h Handler) (*Primary, *Running, error) {
 		}
 		// Nobody answers: a crashed copy left its socket behind.
 		if rmErr := os.Remove(socket); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {
-			return nil, nil, fmt.Errorf("cannot take over the single-instance endpoint %s: %w", socket, rmErr)
+			return nil, nil, msg.InstanceCannotTakeOver.Err(msg.Args{"Socket": socket, "Err": rmErr}, rmErr)
 		}
 	}
-	return nil, nil, fmt.Errorf("cannot listen on %s", socket)
+	return nil, nil, msg.InstanceCannotListen.Err(msg.Args{"Socket": socket})
 }
 
 // privateDir makes dir exist, belong to the user alone (0700) and be a real
 // folder, not a link somewhere else.
 func privateDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cannot create %s: %w", dir, err)
+		return msg.InstanceCannotCreate.Err(msg.Args{"Dir": dir, "Err": err}, err)
 	}
 	st, err := os.Lstat(dir)
 	if err != nil {
 		return err
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("%s is not a folder", dir)
+		return msg.InstanceNotAFolder.Err(msg.Args{"Dir": dir})
 	}
 	if st.Mode().Perm() != 0o700 {
 		if err := os.Chmod(dir, 0o700); err != nil {
-			return fmt.Errorf("%s is open to other users and cannot be closed: %w", dir, err)
+			return msg.InstanceOpenToOthers.Err(msg.Args{"Dir": dir, "Err": err}, err)
 		}
 	}
 	return nil
@@ -143,7 +144,7 @@ func privateDir(dir string) error {
 // or the terminal, once it exists.
 func (p *Primary) SetHandler(h Handler) {
 	if h.Rejected == nil {
-		h.Rejected = func(string) {}
+		h.Rejected = func(msg.Message) {}
 	}
 	p.mu.Lock()
 	p.handler = h
@@ -183,7 +184,7 @@ func Claim(dir string, h Handler, l Launch, w io.Writer) (p *Primary, done bool,
 		fmt.Fprintln(w, "QEX Companion is already running: its window was brought to the front.")
 		return nil, true, nil
 	case running != nil:
-		return nil, false, fmt.Errorf("another QEX Companion is already running and receives %s: links; wait for it to finish, or use --callback loopback", appid.ID)
+		return nil, false, msg.InstanceAlreadyRunning.Err(msg.Args{"Scheme": appid.ID})
 	}
 	return primary, false, err
 }
@@ -193,10 +194,10 @@ func startPrimary(ln net.Listener, dir string, h Handler) (*Primary, *Running, e
 	rand.Read(b[:]) // never fails since Go 1.24
 	p := &Primary{ln: ln, token: hex.EncodeToString(b[:]), slots: make(chan struct{}, maxClients)}
 	p.SetHandler(h)
-	p.refused = newRefusals(func(reason string) { p.current().Rejected(reason) })
+	p.refused = newRefusals(func(reason msg.Message) { p.current().Rejected(reason) })
 	if err := privatefile.Write(filepath.Join(dir, tokenName), []byte(p.token)); err != nil {
 		ln.Close()
-		return nil, nil, fmt.Errorf("cannot write the single-instance token: %w", err)
+		return nil, nil, msg.InstanceCannotWriteToken.Err(msg.Args{"Err": err}, err)
 	}
 	p.wg.Add(1)
 	go p.serve()
@@ -238,7 +239,7 @@ func (p *Primary) handle(conn net.Conn) {
 		r := reply{OK: err == nil}
 		if err != nil {
 			r.Error = err.Error()
-			p.current().Rejected("refused a message from another copy of the app: " + err.Error())
+			p.current().Rejected(msg.InstanceRefusedMessage.New(msg.Args{"Err": err}))
 		}
 		json.NewEncoder(conn).Encode(r) //nolint:errcheck // the client may be gone
 	}
@@ -247,21 +248,21 @@ func (p *Primary) handle(conn net.Conn) {
 	case len(line) == 0 && errors.Is(err, io.EOF):
 		return // a later copy checking whether anyone listens
 	case len(line) > MaxMessage || errors.Is(err, bufio.ErrBufferFull):
-		answer(fmt.Errorf("message larger than %d bytes", MaxMessage))
+		answer(msg.InstanceMessageTooLarge.Err(msg.Args{"Max": MaxMessage}))
 		return
 	case err != nil:
-		answer(errors.New("message incomplete or too slow"))
+		answer(msg.InstanceMessageCut.Err(nil))
 		return
 	}
 	var m message
 	dec := json.NewDecoder(strings.NewReader(string(line)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		answer(errors.New("message is not valid JSON"))
+		answer(msg.InstanceMessageNotJSON.Err(nil))
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(m.Token), []byte(p.token)) != 1 {
-		answer(errors.New("wrong or missing token"))
+		answer(msg.InstanceWrongToken.Err(nil))
 		return
 	}
 	switch {
@@ -274,7 +275,7 @@ func (p *Primary) handle(conn net.Conn) {
 			h.Raise()
 		}
 	default:
-		answer(errors.New("message asks for nothing, or for two things"))
+		answer(msg.InstanceMessageAsks.Err(nil))
 		return
 	}
 	answer(nil)
@@ -301,12 +302,12 @@ func (r *Running) send(m message) error {
 func (r *Running) sendOnce(m message) error {
 	token, err := os.ReadFile(filepath.Join(r.dir, tokenName))
 	if err != nil {
-		return fmt.Errorf("cannot read the single-instance token: %w", err)
+		return msg.InstanceCannotReadToken.Err(msg.Args{"Err": err}, err)
 	}
 	m.Token = strings.TrimSpace(string(token))
 	conn, err := net.DialTimeout("unix", r.socket, time.Second)
 	if err != nil {
-		return fmt.Errorf("the running copy does not answer: %w", err)
+		return msg.InstanceNoAnswer.Err(msg.Args{"Err": err}, err)
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(messageTimeout)) //nolint:errcheck // a Unix socket supports deadlines
@@ -315,17 +316,17 @@ func (r *Running) sendOnce(m message) error {
 		return err
 	}
 	if len(data)+1 > MaxMessage {
-		return fmt.Errorf("link too long to hand over (%d bytes)", len(data))
+		return msg.InstanceLinkTooLong.Err(msg.Args{"Size": len(data)})
 	}
 	if _, err := conn.Write(append(data, '\n')); err != nil {
-		return fmt.Errorf("the running copy does not answer: %w", err)
+		return msg.InstanceNoAnswer.Err(msg.Args{"Err": err}, err)
 	}
 	var rep reply
 	if err := json.NewDecoder(io.LimitReader(conn, MaxMessage)).Decode(&rep); err != nil {
-		return fmt.Errorf("the running copy did not reply: %w", err)
+		return msg.InstanceNoReply.Err(msg.Args{"Err": err}, err)
 	}
 	if !rep.OK {
-		return errors.New("the running copy refused the message: " + oneline.Clean(rep.Error, 200))
+		return msg.InstanceRefusedByRunning.Err(msg.Args{"Reason": msg.Detail(oneline.Clean(rep.Error, 200))})
 	}
 	return nil
 }

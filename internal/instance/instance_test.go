@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/instance"
 )
 
@@ -37,7 +38,7 @@ func (r *record) handler() instance.Handler {
 	return instance.Handler{
 		OpenURL:  func(u string) { r.mu.Lock(); r.urls = append(r.urls, u); r.mu.Unlock() },
 		Raise:    func() { r.mu.Lock(); r.raises++; r.mu.Unlock() },
-		Rejected: func(s string) { r.mu.Lock(); r.rejected = append(r.rejected, s); r.mu.Unlock() },
+		Rejected: func(m msg.Message) { r.mu.Lock(); r.rejected = append(r.rejected, m.String()); r.mu.Unlock() },
 	}
 }
 

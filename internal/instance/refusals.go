@@ -1,9 +1,10 @@
 package instance
 
 import (
-	"fmt"
 	"sync"
 	"time"
+
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // refusalNoteInterval is the least time between two notes about refused
@@ -15,7 +16,7 @@ const refusalNoteInterval = time.Second
 // many were refused since the last note.
 type refusals struct {
 	interval time.Duration
-	report   func(note string)
+	report   func(note msg.Message)
 	// afterFunc runs f once d has passed (time.AfterFunc; tests drive it).
 	afterFunc func(d time.Duration, f func())
 
@@ -24,7 +25,7 @@ type refusals struct {
 	quiet   bool // a note was given less than an interval ago
 }
 
-func newRefusals(report func(string)) *refusals {
+func newRefusals(report func(msg.Message)) *refusals {
 	return &refusals{
 		interval:  refusalNoteInterval,
 		report:    report,
@@ -55,10 +56,10 @@ func (r *refusals) flush() {
 	if n == 0 {
 		return
 	}
-	connections := "connections"
 	if n == 1 {
-		connections = "connection"
+		r.report(msg.InstanceRefusedOne.New(nil))
+	} else {
+		r.report(msg.InstanceRefusedMany.New(msg.Args{"Count": n}))
 	}
-	r.report(fmt.Sprintf("refused %d single-instance %s: too many at once", n, connections))
 	r.afterFunc(r.interval, r.flush)
 }

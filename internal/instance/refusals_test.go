@@ -4,12 +4,14 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 func TestRefusalsAreReportedAtMostOncePerInterval(t *testing.T) {
 	var notes []string
 	var due []func() // timers, fired by hand instead of waiting
-	r := newRefusals(func(s string) { notes = append(notes, s) })
+	r := newRefusals(func(m msg.Message) { notes = append(notes, m.String()) })
 	r.afterFunc = func(d time.Duration, f func()) {
 		if d != time.Second {
 			t.Errorf("interval %s", d)

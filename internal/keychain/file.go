@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/privatefile"
 )
 
@@ -35,7 +36,7 @@ func (f *FileBackend) load() (map[string]string, error) {
 		return nil, err
 	}
 	if err := json.Unmarshal(data, &entries); err != nil {
-		return nil, errors.New(f.path + " is damaged; delete it to start afresh")
+		return nil, msg.KeychainFileDamaged.Err(msg.Args{"Path": f.path})
 	}
 	return entries, nil
 }

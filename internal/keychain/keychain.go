@@ -6,12 +6,12 @@ package keychain
 
 import (
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/zalando/go-keyring"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/appid"
 )
 
@@ -27,13 +27,18 @@ const DefaultTimeout = 3 * time.Second
 const MaxSecretBytes = 2048
 
 // ErrNotFound means there is no entry for that name.
-var ErrNotFound = errors.New("no keychain entry")
+var ErrNotFound error = msg.KeychainNoEntry.Err(nil)
 
 // UnavailableError means no keychain answered: none is running (Linux
 // without Secret Service, SSH), it is locked, or it did not answer in time.
-type UnavailableError struct{ Reason string }
+// Reason is the app's own words, or the system's as a foreign message.
+type UnavailableError struct{ Reason msg.Message }
 
-func (e *UnavailableError) Error() string { return "no system keychain (" + e.Reason + ")" }
+func (e *UnavailableError) Error() string { return e.Msg().String() }
+
+func (e *UnavailableError) Msg() msg.Message {
+	return msg.KeychainUnavailable.New(msg.Args{"Reason": e.Reason})
+}
 
 // IsUnavailable reports whether err says no keychain answered.
 func IsUnavailable(err error) bool {
@@ -84,7 +89,7 @@ func systemError(err error) error {
 	case errors.Is(err, keyring.ErrNotFound):
 		return ErrNotFound
 	}
-	return &UnavailableError{Reason: firstLine(err.Error())}
+	return &UnavailableError{Reason: msg.Foreign.New(msg.Args{"Text": msg.Detail(firstLine(err.Error()))})}
 }
 
 // Keychain is the app's door to a Backend.
@@ -121,7 +126,7 @@ func (k *Keychain) Get(name string) (string, error) {
 // Set stores secret under name, replacing what was there.
 func (k *Keychain) Set(name, secret string) error {
 	if len(secret) > MaxSecretBytes {
-		return fmt.Errorf("keychain entry %q is %d bytes, more than the %d every system accepts", name, len(secret), MaxSecretBytes)
+		return msg.KeychainTooLarge.Err(msg.Args{"Name": name, "Size": len(secret), "Max": MaxSecretBytes})
 	}
 	return k.call(func() error { return k.backend.Set(Service, name, secret) })
 }
@@ -156,7 +161,7 @@ func (k *Keychain) call(f func() error) error {
 	select {
 	case k.turn <- struct{}{}:
 	case <-timer.C:
-		return k.giveUp("an earlier call is still waiting for it")
+		return k.giveUp(msg.KeychainBusy.New(nil))
 	}
 	done := make(chan error, 1)
 	go func() {
@@ -171,11 +176,11 @@ func (k *Keychain) call(f func() error) error {
 		}
 		return err
 	case <-timer.C:
-		return k.giveUp(fmt.Sprintf("it did not answer within %s; it may be locked", k.timeout))
+		return k.giveUp(msg.KeychainNoAnswer.New(msg.Args{"After": k.timeout}))
 	}
 }
 
-func (k *Keychain) giveUp(reason string) error {
+func (k *Keychain) giveUp(reason msg.Message) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.unavailable == nil {
@@ -195,9 +200,9 @@ func firstLine(s string) string {
 
 // Where names where secrets are kept, for messages: the system keychain,
 // or the private file of --insecure-storage.
-func (k *Keychain) Where() string {
+func (k *Keychain) Where() msg.Message {
 	if f, ok := k.backend.(*FileBackend); ok {
-		return "the private file " + f.Path()
+		return msg.PrivateFile.New(msg.Args{"Path": f.Path()})
 	}
-	return "the system keychain"
+	return msg.SystemKeychain.New(nil)
 }

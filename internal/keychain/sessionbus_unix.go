@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // sessionBusMissing is an UnavailableError when no D-Bus session is there to
@@ -24,5 +26,5 @@ func sessionBusMissing() error {
 			return nil
 		}
 	}
-	return &UnavailableError{Reason: "no D-Bus session"}
+	return &UnavailableError{Reason: msg.KeychainNoSession.New(nil)}
 }

@@ -5,11 +5,11 @@
 package register
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/appid"
 )
 
@@ -20,12 +20,12 @@ const Scheme = appid.ID
 type Status struct {
 	Registered bool
 	// Detail says where, or what is wrong, in one line.
-	Detail string
+	Detail msg.Message
 }
 
 // ErrTemporaryBinary refuses to register a binary that `go run` built in a
 // temporary folder: the registration would point at nothing tomorrow.
-var ErrTemporaryBinary = errors.New("this binary was built by `go run` in a temporary folder; register the installed app (or a `go build` binary) instead")
+var ErrTemporaryBinary error = msg.RegisterTemporaryBinary.Err(nil)
 
 // Executable is the running binary's resolved path.
 func Executable() (string, error) {
@@ -76,10 +76,10 @@ type System struct{}
 
 // Status reports whether links open in this executable, and a sentence
 // saying so.
-func (System) Status() (bool, string) {
+func (System) Status() (bool, msg.Message) {
 	exe, err := Executable()
 	if err != nil {
-		return false, err.Error()
+		return false, msg.FromError(err)
 	}
 	st := Check(exe)
 	return st.Registered, st.Detail
@@ -96,10 +96,10 @@ func (System) Register() error {
 
 // AtFirstRunLogged registers this executable as AtFirstRun does, telling
 // log when it could not.
-func AtFirstRunLogged(log func(string)) {
+func AtFirstRunLogged(log func(msg.Message)) {
 	if exe, err := Executable(); err == nil {
 		if err := AtFirstRun(exe); err != nil {
-			log("could not register " + Scheme + " links: " + err.Error())
+			log(msg.RegisterFailedAtStart.New(msg.Args{"Scheme": Scheme, "Err": err}))
 		}
 	}
 }

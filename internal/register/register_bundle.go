@@ -2,17 +2,17 @@
 
 package register
 
-import "errors"
+import "github.com/qexcompanion/qex-companion/flows/msg"
 
 // registerAtFirstRun: see AtFirstRun.
 const registerAtFirstRun = false
 
 // On macOS (and phones) the packaged app declares the scheme itself: see
 // packaging/macos and AndroidManifest.xml.
-var errBundle = errors.New("on this system the packaged app registers " + Scheme + " links itself (Info.plist on macOS, AndroidManifest.xml on Android); see the README")
+var errBundle = msg.RegisterByPackage.Err(msg.Args{"Scheme": Scheme})
 
 func register(string) error { return errBundle }
 func unregister() error     { return errBundle }
 func check(string) Status {
-	return Status{Registered: true, Detail: "The packaged app declares " + Scheme + " links"}
+	return Status{Registered: true, Detail: msg.RegisterDeclared.New(msg.Args{"Scheme": Scheme})}
 }

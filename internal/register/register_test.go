@@ -65,7 +65,7 @@ func TestRegisterOnLinux(t *testing.T) {
 	if got := register.Check(exe); !got.Registered {
 		t.Errorf("Check after Register: %+v", got)
 	}
-	if got := register.Check("/elsewhere/qex-companion"); got.Registered || !strings.Contains(got.Detail, "Another copy") {
+	if got := register.Check("/elsewhere/qex-companion"); got.Registered || !strings.Contains(got.Detail.String(), "Another copy") {
 		t.Errorf("Check for another binary: %+v", got)
 	}
 

@@ -4,9 +4,10 @@ package register
 
 import (
 	"errors"
-	"fmt"
 
 	"golang.org/x/sys/windows/registry"
+
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // registerAtFirstRun: see AtFirstRun.
@@ -20,7 +21,7 @@ func command(exe string) string { return `"` + exe + `" "%1"` }
 func register(exe string) error {
 	root, _, err := registry.CreateKey(registry.CURRENT_USER, classKey, registry.ALL_ACCESS)
 	if err != nil {
-		return fmt.Errorf("cannot write HKCU\\%s: %w", classKey, err)
+		return msg.RegisterCannotWriteKey.Err(msg.Args{"Key": classKey, "Err": err}, err)
 	}
 	defer root.Close()
 	if err := root.SetStringValue("", "URL:QEX Companion"); err != nil {
@@ -50,7 +51,7 @@ func unregister() error {
 	for _, sub := range []string{`\shell\open\command`, `\shell\open`, `\shell`, `\DefaultIcon`, ``} {
 		err := registry.DeleteKey(registry.CURRENT_USER, classKey+sub)
 		if err != nil && !errors.Is(err, registry.ErrNotExist) {
-			return fmt.Errorf("cannot remove HKCU\\%s%s: %w", classKey, sub, err)
+			return msg.RegisterCannotRemoveKey.Err(msg.Args{"Key": classKey + sub, "Err": err}, err)
 		}
 	}
 	return nil
@@ -59,12 +60,12 @@ func unregister() error {
 func check(exe string) Status {
 	k, err := registry.OpenKey(registry.CURRENT_USER, classKey+`\shell\open\command`, registry.QUERY_VALUE)
 	if err != nil {
-		return Status{Detail: "No application opens " + Scheme + " links"}
+		return Status{Detail: msg.RegisterNoHandler.New(msg.Args{"Scheme": Scheme})}
 	}
 	defer k.Close()
 	got, _, err := k.GetStringValue("")
 	if err != nil || got != command(exe) {
-		return Status{Detail: "Another program opens " + Scheme + " links: " + got}
+		return Status{Detail: msg.RegisterOtherProgram.New(msg.Args{"Scheme": Scheme, "Handler": got})}
 	}
-	return Status{Registered: true, Detail: "This app opens " + Scheme + " links"}
+	return Status{Registered: true, Detail: msg.RegisterRegistered.New(msg.Args{"Scheme": Scheme})}
 }

@@ -5,7 +5,6 @@ package register
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -13,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/qexcompanion/qex-companion/assets"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // registerAtFirstRun: see AtFirstRun.
@@ -78,7 +78,7 @@ func register(exe string) error {
 		return err
 	}
 	if out, err := exec.Command("xdg-mime", "default", DesktopFile, mimeType).CombinedOutput(); err != nil {
-		return fmt.Errorf("xdg-mime could not make %s the handler: %v %s", DesktopFile, err, bytes.TrimSpace(out))
+		return msg.RegisterXDGMimeFailed.Err(msg.Args{"File": DesktopFile, "Err": err, "Output": msg.Detail(bytes.TrimSpace(out))}, err)
 	}
 	// Some desktops read the cache rather than the files; it may be missing.
 	exec.Command("update-desktop-database", apps).Run() //nolint:errcheck // optional
@@ -126,25 +126,25 @@ func unregister() error {
 func check(exe string) Status {
 	out, err := exec.Command("xdg-mime", "query", "default", mimeType).Output()
 	if err != nil {
-		return Status{Detail: "xdg-mime is not available to check (install xdg-utils)"}
+		return Status{Detail: msg.RegisterNoXDGMime.New(nil)}
 	}
 	handler := strings.TrimSpace(string(out))
 	if handler != DesktopFile {
 		if handler == "" {
-			return Status{Detail: "No application opens " + Scheme + " links"}
+			return Status{Detail: msg.RegisterNoHandler.New(msg.Args{"Scheme": Scheme})}
 		}
-		return Status{Detail: "Another application opens " + Scheme + " links: " + handler}
+		return Status{Detail: msg.RegisterOtherHandler.New(msg.Args{"Scheme": Scheme, "Handler": handler})}
 	}
 	data, err := dataHome()
 	if err != nil {
-		return Status{Detail: err.Error()}
+		return Status{Detail: msg.FromError(err)}
 	}
 	entry, err := os.ReadFile(filepath.Join(data, "applications", DesktopFile))
 	if err != nil {
-		return Status{Detail: DesktopFile + " is the handler but is missing; register again"}
+		return Status{Detail: msg.RegisterEntryMissing.New(msg.Args{"File": DesktopFile})}
 	}
 	if !strings.Contains(string(entry), "Exec="+quoteExec(exe)+" %u") {
-		return Status{Detail: "Another copy of QEX Companion opens " + Scheme + " links; register this one to change that"}
+		return Status{Detail: msg.RegisterOtherCopy.New(msg.Args{"Scheme": Scheme})}
 	}
-	return Status{Registered: true, Detail: "This app opens " + Scheme + " links"}
+	return Status{Registered: true, Detail: msg.RegisterRegistered.New(msg.Args{"Scheme": Scheme})}
 }

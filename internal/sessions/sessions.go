@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/keychain"
 	"github.com/qexcompanion/qex-companion/internal/settings"
 )
@@ -57,8 +58,10 @@ func EntryName(k flows.SessionKey) string {
 // ErrMemoryOnly explains a session kept only until the app quits.
 type ErrMemoryOnly struct{ Cause error }
 
-func (e *ErrMemoryOnly) Error() string {
-	return "No system keychain: this session will be forgotten when you quit (" + e.Cause.Error() + "). Run with --insecure-storage to keep it in a private file instead."
+func (e *ErrMemoryOnly) Error() string { return e.Msg().String() }
+
+func (e *ErrMemoryOnly) Msg() msg.Message {
+	return msg.SessionMemoryOnly.New(msg.Args{"Err": e.Cause})
 }
 
 func (e *ErrMemoryOnly) Unwrap() error { return e.Cause }
@@ -83,7 +86,7 @@ func (s *Store) Save(k flows.SessionKey, blob []byte, created time.Time) error {
 		if keychain.IsUnavailable(err) {
 			return &ErrMemoryOnly{Cause: err}
 		}
-		return fmt.Errorf("the session could not be saved (%w); it will be forgotten when you quit", err)
+		return msg.SessionNotSaved.Err(msg.Args{"Err": err}, err)
 	}
 	return s.index(k, func(saved *settings.SavedSession) {
 		saved.Created = created
@@ -126,7 +129,7 @@ func decodeEntry(k flows.SessionKey, data string) (entry, error) {
 	case e.V == 0 && k.Provider == "qex":
 		return entry{V: 2, Created: e.Created, Blob: []byte(data)}, nil
 	}
-	return e, errors.New("unknown format")
+	return e, msg.SessionUnknownForm.Err(nil)
 }
 
 // Touch implements flows.SessionStore.
@@ -224,7 +227,7 @@ func (s *Store) setParts(name, value string) error {
 		value = value[n:]
 	}
 	if len(chunks) > maxParts {
-		return fmt.Errorf("the session is %d bytes: too large for the keychain", total)
+		return msg.SessionTooLarge.Err(msg.Args{"Size": total})
 	}
 	for i := len(chunks) - 1; i >= 1; i-- { // the first entry last: it makes the rest count
 		if err := s.kc.Set(partName(name, i+1), chunks[i]); err != nil {
@@ -242,7 +245,7 @@ func (s *Store) getParts(name string) (string, error) {
 	count, rest, _ := strings.Cut(strings.TrimPrefix(first, partsPrefix), ":")
 	n, err := strconv.Atoi(count)
 	if err != nil || n < 2 || n > maxParts {
-		return "", errors.New("damaged split entry")
+		return "", msg.SessionDamagedSplit.Err(nil)
 	}
 	value := rest
 	for i := 2; i <= n; i++ {
@@ -269,4 +272,4 @@ func (s *Store) deleteParts(name string) error {
 }
 
 // Where names where saved sessions' secrets are kept.
-func (s *Store) Where() string { return s.kc.Where() }
+func (s *Store) Where() msg.Message { return s.kc.Where() }

@@ -7,13 +7,13 @@ package settings
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/privatefile"
 
 	"github.com/qexcompanion/qex-companion/internal/appid"
@@ -62,7 +62,7 @@ type File struct {
 func DefaultPath() (string, error) {
 	dir, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("no folder for settings: %w", err)
+		return "", msg.SettingsNoFolder.Err(msg.Args{"Err": err}, err)
 	}
 	return filepath.Join(dir, appid.ID, "settings.json"), nil
 }
@@ -88,12 +88,12 @@ func (f *File) load() (Settings, error) {
 		return s, nil
 	}
 	if err != nil {
-		return s, fmt.Errorf("cannot read settings: %w", err)
+		return s, msg.SettingsUnreadable.Err(msg.Args{"Err": err}, err)
 	}
 	if err := json.Unmarshal(data, &s); err != nil {
 		aside := f.path + ".damaged"
 		os.Rename(f.path, aside) //nolint:errcheck // reported below either way
-		return Settings{}, fmt.Errorf("the settings file was damaged and was moved to %s; starting with defaults", aside)
+		return Settings{}, msg.SettingsDamaged.Err(msg.Args{"Aside": aside})
 	}
 	return s, nil
 }
@@ -113,7 +113,7 @@ func (f *File) Update(change func(*Settings)) error {
 		return err
 	}
 	if err := privatefile.WriteCreatingFolder(f.path, append(data, '\n')); err != nil {
-		return fmt.Errorf("cannot save settings: %w", err)
+		return msg.SettingsNotSaved.Err(msg.Args{"Err": err}, err)
 	}
 	return nil
 }

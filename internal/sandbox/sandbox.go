@@ -15,6 +15,7 @@ import (
 
 	"github.com/qexcompanion/qex-companion/assets"
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/internal/acceptlang"
 	"github.com/qexcompanion/qex-companion/internal/listenaddr"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/statefile"
@@ -232,6 +233,6 @@ func PublicInputs(emulators []Emulator) map[string]flows.Inputs {
 var indexTP = webpage.Template(assets.FS, "sandbox/index.html")
 
 // index lists what the sandbox serves, and where.
-func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
-	webpage.Write(w, http.StatusOK, indexTP, "index.html", map[string]any{"Title": "QEX Companion sandbox", "Emulators": s.emulators}, "")
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	webpage.Write(w, http.StatusOK, indexTP, "index.html", map[string]any{"Title": "QEX Companion sandbox", "Emulators": s.emulators, "Lang": acceptlang.Preferred(r)}, "")
 }

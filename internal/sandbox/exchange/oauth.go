@@ -30,8 +30,10 @@ var scopeMeaning = map[string]string{
 	"trade":   "buy and sell on markets",
 }
 
-func writePage(w http.ResponseWriter, status int, title, text string) {
-	webpage.Write(w, status, pages, "message", map[string]any{"Title": title, "Text": text}, "")
+// writePage answers with EXchange's message page, in the browser's
+// language (see webpage.WriteMessage).
+func writePage(w http.ResponseWriter, r *http.Request, status int, title, text string) {
+	webpage.Write(w, status, pages, "message", webpage.Message(r, title, text), "")
 }
 
 // parseScope reads scopes separated by spaces or '+' (a '+' in a query is
@@ -62,7 +64,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		s.decide(w, r)
 	default:
 		w.Header().Set("Allow", "GET, POST")
-		writePage(w, http.StatusMethodNotAllowed, "Method not allowed", "Open the sign-in link from the app in your browser.")
+		writePage(w, r, http.StatusMethodNotAllowed, "Method not allowed", "Open the sign-in link from the app in your browser.")
 	}
 }
 
@@ -72,11 +74,11 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 	// An unknown client or return address is told to the member, never
 	// redirected to (RFC 6749 §4.1.2.1).
 	if q.Get("client_id") != s.app.ID {
-		writePage(w, http.StatusBadRequest, "Unknown application", "This sign-in link names no registered application. Go back to the app and start again.")
+		writePage(w, r, http.StatusBadRequest, "Unknown application", "This sign-in link names no registered application. Go back to the app and start again.")
 		return
 	}
 	if !webpage.Registered(s.app.RedirectURIs, redirectURI) {
-		writePage(w, http.StatusBadRequest, "Unregistered return address", "This sign-in link would send you to an address the application did not register. Go back to the app and start again.")
+		writePage(w, r, http.StatusBadRequest, "Unregistered return address", "This sign-in link would send you to an address the application did not register. Go back to the app and start again.")
 		return
 	}
 	fail := func(code, desc string) {
@@ -115,7 +117,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, webpage.MaxForm)
 	if err := r.ParseForm(); err != nil {
-		writePage(w, http.StatusBadRequest, "Bad request", "The form could not be read. Go back to the app and start again.")
+		writePage(w, r, http.StatusBadRequest, "Bad request", "The form could not be read. Go back to the app and start again.")
 		return
 	}
 	id, decision := r.PostForm.Get("request"), r.PostForm.Get("decision")
@@ -128,7 +130,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	switch {
 	case !valid:
-		writePage(w, http.StatusForbidden, "This sign-in is no longer valid", "It expired, was already answered, or the form was not this page's. Go back to the app and start again.")
+		writePage(w, r, http.StatusForbidden, "This sign-in is no longer valid", "It expired, was already answered, or the form was not this page's. Go back to the app and start again.")
 	case decision == "deny":
 		http.Redirect(w, r, webpage.WithParams(c.redirectURI, url.Values{"error": {"access_denied"},
 			"error_description": {"The resource owner or authorization server denied the request."}, "state": {c.state}}), http.StatusFound)
@@ -144,7 +146,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		}
 		http.Redirect(w, r, webpage.WithParams(c.redirectURI, params), http.StatusFound)
 	default:
-		writePage(w, http.StatusBadRequest, "Bad request", "Choose Authorize or Deny.")
+		writePage(w, r, http.StatusBadRequest, "Bad request", "Choose Authorize or Deny.")
 	}
 }
 

@@ -19,20 +19,18 @@ var (
 	writePage = webpage.WriteMessage
 )
 
-const closeWindow = "You can close this window and return to " + appName + "."
-
 // pageFor checks a request can still be decided; if not, it writes the page
 // that says why and returns false.
-func (s *Server) pageFor(w http.ResponseWriter, req oauthRequest, found bool) bool {
+func (s *Server) pageFor(w http.ResponseWriter, r *http.Request, req oauthRequest, found bool) bool {
 	switch {
 	case !found:
-		writePage(w, http.StatusNotFound, "Request not found", "This approval link is not valid. Go back to "+appName+" and start again.")
+		writePage(w, r, http.StatusNotFound, "Request not found", "This approval link is not valid. Go back to %s and start again.", appName)
 	case req.state == approved:
-		writePage(w, http.StatusConflict, "Already approved", "You already approved this request. "+closeWindow)
+		writePage(w, r, http.StatusConflict, "Already approved", "You already approved this request. You can close this window and return to %s.", appName)
 	case req.state == denied:
-		writePage(w, http.StatusConflict, "Already denied", "You already denied this request. Go back to "+appName+" to start again.")
+		writePage(w, r, http.StatusConflict, "Already denied", "You already denied this request. Go back to %s to start again.", appName)
 	case !s.now().Before(req.expires):
-		writePage(w, http.StatusGone, "Request expired", "This approval request has expired. Go back to "+appName+" and start again.")
+		writePage(w, r, http.StatusGone, "Request expired", "This approval request has expired. Go back to %s and start again.", appName)
 	default:
 		return true
 	}
@@ -45,7 +43,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, found := s.snapshot(r.URL.Query().Get("ref"))
-	if !s.pageFor(w, req, found) {
+	if !s.pageFor(w, r, req, found) {
 		return
 	}
 	webpage.Write(w, http.StatusOK, consentTP, "consent.html", map[string]any{
@@ -69,15 +67,15 @@ func (s *Server) decisionForm(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, webpage.MaxForm)
 	if err := r.ParseForm(); err != nil {
-		writePage(w, http.StatusBadRequest, "Bad request", "The form could not be read. Reload the approval page and try again.")
+		writePage(w, r, http.StatusBadRequest, "Bad request", "The form could not be read. Reload the approval page and try again.")
 		return
 	}
 	req, found := s.snapshot(r.PostForm.Get("ref"))
-	if !s.pageFor(w, req, found) {
+	if !s.pageFor(w, r, req, found) {
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("csrf_token")), []byte(req.csrf)) != 1 {
-		writePage(w, http.StatusForbidden, "This form is not valid", "Reload the approval page and try again.")
+		writePage(w, r, http.StatusForbidden, "This form is not valid", "Reload the approval page and try again.")
 		return
 	}
 	var err error
@@ -85,33 +83,33 @@ func (s *Server) decisionForm(w http.ResponseWriter, r *http.Request) {
 	switch r.PostForm.Get("decision") {
 	case "approve":
 		err = s.Approve(req.publicID)
-		title, text = "Access approved", appName+" can now see your profile and balances. "+closeWindow
+		title, text = "Access approved", "%[1]s can now see your profile and balances. You can close this window and return to %[1]s."
 	case "deny":
 		err = s.Deny(req.publicID)
-		title, text = "Access denied", "Nothing was shared. "+closeWindow
+		title, text = "Access denied", "Nothing was shared. You can close this window and return to %s."
 	default:
-		writePage(w, http.StatusBadRequest, "Bad request", "Choose Approve or Deny.")
+		writePage(w, r, http.StatusBadRequest, "Bad request", "Choose Approve or Deny.")
 		return
 	}
 	if err != nil {
 		// Decided or expired between the check above and now: say which.
 		req, found = s.snapshot(req.publicID)
-		if s.pageFor(w, req, found) {
-			writePage(w, http.StatusConflict, "Request not decided", "Reload the approval page and try again.")
+		if s.pageFor(w, r, req, found) {
+			writePage(w, r, http.StatusConflict, "Request not decided", "Reload the approval page and try again.")
 		}
 		return
 	}
-	writePage(w, http.StatusOK, title, text)
+	writePage(w, r, http.StatusOK, title, text, appName)
 }
 
 // pageAllowed writes the page for an unavailable server or a wrong method.
 func (s *Server) pageAllowed(w http.ResponseWriter, r *http.Request, method string) bool {
 	switch {
 	case s.down.Load():
-		writePage(w, http.StatusServiceUnavailable, "Liquid is unavailable", "Liquid is under maintenance. Try again in a few minutes.")
+		writePage(w, r, http.StatusServiceUnavailable, "Liquid is unavailable", "Liquid is under maintenance. Try again in a few minutes.")
 	case r.Method != method:
 		w.Header().Set("Allow", method)
-		writePage(w, http.StatusMethodNotAllowed, "Method not allowed", "Open the approval link from "+appName+" in your browser.")
+		writePage(w, r, http.StatusMethodNotAllowed, "Method not allowed", "Open the approval link from %s in your browser.", appName)
 	default:
 		return true
 	}

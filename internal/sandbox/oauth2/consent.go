@@ -25,7 +25,7 @@ var (
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
-		writePage(w, http.StatusMethodNotAllowed, "Method not allowed", "Open the sign-in link from the app in your browser.")
+		writePage(w, r, http.StatusMethodNotAllowed, "Method not allowed", "Open the sign-in link from the app in your browser.")
 		return
 	}
 	q := r.URL.Query()
@@ -34,11 +34,11 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	// An unknown client or return address is told to the user, never
 	// redirected to (RFC 6749 §4.1.2.1).
 	if !known {
-		writePage(w, http.StatusBadRequest, "Unknown application", "This sign-in link names no registered application. Go back to the app and check its client id.")
+		writePage(w, r, http.StatusBadRequest, "Unknown application", "This sign-in link names no registered application. Go back to the app and check its client id.")
 		return
 	}
 	if !webpage.Registered(app.RedirectURIs, redirectURI) {
-		writePage(w, http.StatusBadRequest, "Unregistered return address", "This sign-in link would send you to an address the application did not register. Go back to the app and start again.")
+		writePage(w, r, http.StatusBadRequest, "Unregistered return address", "This sign-in link would send you to an address the application did not register. Go back to the app and start again.")
 		return
 	}
 	fail := func(code, desc string) {
@@ -80,12 +80,12 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) decisionForm(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writePage(w, http.StatusMethodNotAllowed, "Method not allowed", "Open the sign-in link from the app in your browser.")
+		writePage(w, r, http.StatusMethodNotAllowed, "Method not allowed", "Open the sign-in link from the app in your browser.")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, webpage.MaxForm)
 	if err := r.ParseForm(); err != nil {
-		writePage(w, http.StatusBadRequest, "Bad request", "The form could not be read. Go back to the app and start again.")
+		writePage(w, r, http.StatusBadRequest, "Bad request", "The form could not be read. Go back to the app and start again.")
 		return
 	}
 	id := r.PostForm.Get("request")
@@ -99,7 +99,7 @@ func (s *Server) decisionForm(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	switch {
 	case !valid:
-		writePage(w, http.StatusForbidden, "This sign-in is no longer valid", "It expired, was already answered, or the form was not this page's. Go back to the app and start again.")
+		writePage(w, r, http.StatusForbidden, "This sign-in is no longer valid", "It expired, was already answered, or the form was not this page's. Go back to the app and start again.")
 	case decision == "deny":
 		http.Redirect(w, r, webpage.WithParams(c.redirectURI, url.Values{"error": {"access_denied"}, "error_description": {"the user denied the request"}, "state": {c.state}}), http.StatusSeeOther)
 	case decision == "approve":
@@ -110,6 +110,6 @@ func (s *Server) decisionForm(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		http.Redirect(w, r, webpage.WithParams(c.redirectURI, url.Values{"code": {code}, "state": {c.state}}), http.StatusSeeOther)
 	default:
-		writePage(w, http.StatusBadRequest, "Bad request", "Choose Approve or Deny.")
+		writePage(w, r, http.StatusBadRequest, "Bad request", "Choose Approve or Deny.")
 	}
 }

@@ -32,12 +32,12 @@ var writePage = webpage.WriteMessage
 func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", "GET, POST")
-		writePage(w, http.StatusMethodNotAllowed, "Method not allowed", "Open this page in a browser.")
+		writePage(w, r, http.StatusMethodNotAllowed, "Method not allowed", "Open this page in a browser.")
 		return
 	}
 	sess, reason := s.lookup(r.PathValue("id"))
 	if sess == nil {
-		writePage(w, http.StatusNotFound, "Session not found", reason+" Go back to the app and start again.")
+		writePage(w, r, http.StatusNotFound, "Session not found", "%s Go back to the app and start again.", reason)
 		return
 	}
 	if r.Method == http.MethodGet {
@@ -46,30 +46,30 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		writePage(w, http.StatusBadRequest, "Bad request", "The form could not be read. Reload the page and try again.")
+		writePage(w, r, http.StatusBadRequest, "Bad request", "The form could not be read. Reload the page and try again.")
 		return
 	}
 	if r.PostForm.Get("consent_token") != sess.consentToken {
-		writePage(w, http.StatusForbidden, "This form has expired", "Reload the approval page and try again.")
+		writePage(w, r, http.StatusForbidden, "This form has expired", "Reload the approval page and try again.")
 		return
 	}
 	returnURL, ok := parseReturnURL(r.PostForm.Get("return_url"))
 	if !ok {
-		writePage(w, http.StatusBadRequest, "Bad return address", "The app sent a return_url that is not an absolute URL.")
+		writePage(w, r, http.StatusBadRequest, "Bad return address", "The app sent a return_url that is not an absolute URL.")
 		return
 	}
 	switch r.PostForm.Get("decision") {
 	case "approve":
 		s.decide(sess, true)
 		if returnURL == nil {
-			writePage(w, http.StatusOK, "You're connected", "Close this window and return to your app.")
+			writePage(w, r, http.StatusOK, "You're connected", "Close this window and return to your app.")
 			return
 		}
 		http.Redirect(w, r, returnURL.String(), http.StatusSeeOther)
 	case "deny":
 		s.decide(sess, false)
 		if returnURL == nil {
-			writePage(w, http.StatusOK, "Request denied", "Nothing was shared. Close this window and return to your app.")
+			writePage(w, r, http.StatusOK, "Request denied", "Nothing was shared. Close this window and return to your app.")
 			return
 		}
 		q := returnURL.Query()
@@ -78,14 +78,14 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 		returnURL.RawQuery = q.Encode()
 		http.Redirect(w, r, returnURL.String(), http.StatusSeeOther)
 	default:
-		writePage(w, http.StatusBadRequest, "Bad request", "Choose Approve or Deny.")
+		writePage(w, r, http.StatusBadRequest, "Bad request", "Choose Approve or Deny.")
 	}
 }
 
 func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, sess *session) {
 	raw := r.URL.Query().Get("return_url")
 	if _, ok := parseReturnURL(raw); !ok {
-		writePage(w, http.StatusBadRequest, "Bad return address", "The app sent a return_url that is not an absolute URL.")
+		writePage(w, r, http.StatusBadRequest, "Bad return address", "The app sent a return_url that is not an absolute URL.")
 		return
 	}
 	var buf bytes.Buffer
@@ -103,7 +103,7 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, sess *sessi
 		"TermsURL":     termsURL,
 	})
 	if err != nil {
-		writePage(w, http.StatusInternalServerError, "Sandbox error", err.Error())
+		writePage(w, r, http.StatusInternalServerError, "Sandbox error", "The page could not be shown.")
 		return
 	}
 	pageHeaders(w)

@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 )
 
 // Problem is something in a window a user would notice.
 type Problem struct {
-	Kind  string   // Overlap, Truncated or PastEdge
+	Kind  string   // Overlap, Truncated, PastEdge or Kinsoku
 	Texts []string // the texts (or, past the edge, the object's type) involved
 	Rects []Rect   // where they are drawn, one per text
 }
@@ -20,7 +21,12 @@ const (
 	Overlap   = "texts overlap"
 	Truncated = "a number is cut short"
 	PastEdge  = "drawn past the window's edge"
+	Kinsoku   = "a line starts with closing punctuation"
 )
+
+// closing is Japanese punctuation that never starts a line (kinsoku): a
+// wrapped line that starts with one has it cut from the word it ends.
+const closing = "。、，．・：；？！」』）］｝〕〉》】"
 
 func (p Problem) String() string {
 	parts := make([]string, len(p.Texts))
@@ -35,7 +41,8 @@ const slack = 1
 
 // Check finds in w texts that overlap one another, texts holding a number
 // that are cut short (ending in "…", or given less width than they need),
-// and anything visible drawn past the canvas's right or bottom edge.
+// lines that start with closing punctuation, and anything visible drawn
+// past the canvas's right or bottom edge.
 // Texts scrolled out of view do not count.
 func Check(w Window) []Problem {
 	var problems []Problem
@@ -62,6 +69,9 @@ func Check(w Window) []Problem {
 		seen := drawn.Intersect(canvas)
 		if seen.W <= 0 || seen.H <= 0 {
 			continue
+		}
+		if first, _ := utf8.DecodeRuneInString(o.Text); strings.ContainsRune(closing, first) {
+			problems = append(problems, Problem{Kind: Kinsoku, Texts: []string{o.Text}, Rects: []Rect{o.Rect}})
 		}
 		if strings.ContainsFunc(o.Text, unicode.IsDigit) &&
 			(strings.HasSuffix(o.Text, "…") || o.Min.Width > o.Rect.W+slack) {

@@ -48,6 +48,8 @@ func TestCheck(t *testing.T) {
 		"scrolled past the bottom":  {[]Object{{Type: "*canvas.Rectangle", Rect: Rect{0, 700, 360, 80}, Clip: clip}}, nil},
 		"a container past the edge": {[]Object{{Type: "*fyne.Container", Rect: Rect{0, 0, 500, 20}}}, nil},
 		"other layers":              {[]Object{inView, func() Object { o := under; o.Layer = 1; return o }()}, nil},
+		"a lone 。 wrapped":          {[]Object{text("再開しました", 0, 0, 100, 20, 90), text("。", 0, 20, 100, 20, 14)}, []string{Kinsoku}},
+		"a quote wrapped whole":     {[]Object{text("サーバーの応答：", 0, 0, 100, 20, 90), text("「Not found」", 0, 20, 100, 20, 80)}, nil},
 	} {
 		w := Window{Canvas: fyne.NewSize(360, 740), Objects: c.objects}
 		if got := kinds(Check(w)); !reflect.DeepEqual(got, c.want) {

@@ -88,6 +88,9 @@ func TestRealWindowSpeaksJapaneseWhenThingsGoWrong(t *testing.T) {
 			if english := untranslated.Find(strings.Join(shown, "\n")); english != "" {
 				t.Errorf("the Japanese window says %q in English; it shows:\n%s", english, strings.Join(shown, "\n"))
 			}
+			if strings.ContainsRune(strings.Join(shown, ""), '\uFFFD') {
+				t.Errorf("the Japanese window shows a broken character (�):\n%s", strings.Join(shown, "\n"))
+			}
 		})
 	}
 }

@@ -17,12 +17,12 @@ HOME="$home" QEX_REQUIRE_DISPLAY=1 dbus-run-session -- sh -c \
   'echo shots | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec go test -count=1 -run "^TestRealWindowLayout$" .'
 
 copy() { cp "$QEX_TEST_ARTEFACTS/$1.png" "docs/screenshots/$2.png"; echo "docs/screenshots/$2.png"; }
-copy en-light-1-connect-1024x700 1-connect
-copy en-light-2-approve-1024x700 2-approve
-copy en-light-3-balances-1024x700 3-balances
-copy en-light-4-widget-configuration-1024x700 4-widget-configuration
-copy en-light-2-approve-360x740 6-approve-phone
-copy en-light-7-widget-editor-1024x700 7-widget-editor
-copy ja-light-3-balances-1024x700 ja-balances
-copy ja-dark-3-balances-360x740 ja-balances-phone-dark
-copy ja-light-1-connect-360x740 ja-connect-phone
+copy en-light-qex-1-connect-1024x700 1-connect
+copy en-light-qex-2-approve-1024x700 2-approve
+copy en-light-qex-3-result-1024x700 3-balances
+copy en-light-qex-4-widget-configuration-1024x700 4-widget-configuration
+copy en-light-qex-2-approve-360x740 6-approve-phone
+copy en-light-qex-7-widget-editor-1024x700 7-widget-editor
+copy ja-light-qex-3-result-1024x700 ja-balances
+copy ja-dark-qex-3-result-360x740 ja-balances-phone-dark
+copy ja-light-qex-1-connect-360x740 ja-connect-phone

@@ -125,7 +125,7 @@ func wire(o cli.Options, stderr io.Writer) (*parts, error) {
 		backend := keychain.NewFileBackend(filepath.Join(dir, "insecure-secrets.json"))
 		p.keychain = keychain.New(backend)
 		p.storageNote = msg.InsecureStorage.New(msg.Args{"Path": backend.Path()})
-		fmt.Fprintf(stderr, "Warning: %s\n", p.storageNote)
+		fmt.Fprintf(stderr, "Warning: %s.\n", p.storageNote)
 	} else {
 		p.keychain = keychain.New(keychain.System())
 	}

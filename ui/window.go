@@ -216,7 +216,7 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	for _, note := range opts.Notes {
 		text := say(note)
 		m.inspector.logText(text)
-		m.note(text)
+		m.note(sentence(oneline.Sentence(text)))
 	}
 
 	title := widget.NewLabelWithStyle(Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

@@ -37,7 +37,7 @@ var (
 	KeychainTooLarge    = define("keychain.too-large", `keychain entry {{printf "%q" .Name}} is {{.Size}} bytes, more than the {{.Max}} every system accepts`)
 	KeychainFileDamaged = define("keychain.file-damaged", "{{.Path}} is damaged; delete it to start afresh")
 	PrivateFile         = define("where.private-file", "the private file {{.Path}}")
-	InsecureStorage     = define("keychain.insecure-storage", "--insecure-storage: session secrets are kept in {{.Path}} (readable only by you, but by anything that runs as you), not in a system keychain.")
+	InsecureStorage     = define("keychain.insecure-storage", "--insecure-storage: session secrets are kept in {{.Path}} (readable only by you, but by anything that runs as you), not in a system keychain")
 
 	// Saved sessions.
 	SessionMemoryOnly   = define("sessions.memory-only", "No system keychain: this session will be forgotten when you quit ({{.Err}}). Run with --insecure-storage to keep it in a private file instead.")

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+
 	"github.com/qexcompanion/qex-companion/internal/layoutprobe"
 	"github.com/qexcompanion/qex-companion/internal/untranslated"
 )
@@ -19,7 +21,9 @@ import (
 // a refused connection, a denial in the browser, a timeout, an invalid key
 // and an invalid widget configuration. Each time the message a user must
 // read is read from the live widget tree: it is Japanese, and no text of
-// the window holds an English sentence outside what it quotes in 「」.
+// the window holds an English sentence outside what it quotes in 「」, a
+// character broken into bytes (�), or a line that starts with closing
+// punctuation.
 func TestRealWindowSpeaksJapaneseWhenThingsGoWrong(t *testing.T) {
 	requireDisplayTools(t)
 	bin := filepath.Join(t.TempDir(), "qex-companion-probe")
@@ -79,17 +83,36 @@ func TestRealWindowSpeaksJapaneseWhenThingsGoWrong(t *testing.T) {
 				c.then(r)
 			}
 			r.waitFor("the message "+c.says, func(w layoutprobe.Window) bool { return holdsText(w, c.says) })
-			// The texts in order, one line each: a quote may wrap onto
-			// the next line.
-			var shown []string
-			for _, o := range placedTexts(r.current) {
-				shown = append(shown, o.Text)
-			}
-			if english := untranslated.Find(strings.Join(shown, "\n")); english != "" {
-				t.Errorf("the Japanese window says %q in English; it shows:\n%s", english, strings.Join(shown, "\n"))
-			}
-			if strings.ContainsRune(strings.Join(shown, ""), '\uFFFD') {
-				t.Errorf("the Japanese window shows a broken character (�):\n%s", strings.Join(shown, "\n"))
+			// At the default size, then resized live to a phone's.
+			for _, size := range []fyne.Size{desktopSize, phoneSize} {
+				if size != desktopSize {
+					r.resize(size)
+					// Narrower, the message may wrap across lines.
+					r.settle(func(w layoutprobe.Window) bool {
+						var all strings.Builder
+						for _, o := range placedTexts(w) {
+							all.WriteString(o.Text)
+						}
+						return strings.Contains(all.String(), c.says)
+					}, size)
+				}
+				// The texts in order, one line each: a quote may wrap onto
+				// the next line.
+				var shown []string
+				for _, o := range placedTexts(r.current) {
+					shown = append(shown, o.Text)
+				}
+				if english := untranslated.Find(strings.Join(shown, "\n")); english != "" {
+					t.Errorf("at %v the Japanese window says %q in English; it shows:\n%s", size, english, strings.Join(shown, "\n"))
+				}
+				if strings.ContainsRune(strings.Join(shown, ""), '\uFFFD') {
+					t.Errorf("at %v the Japanese window shows a broken character (�):\n%s", size, strings.Join(shown, "\n"))
+				}
+				for _, p := range layoutprobe.Check(r.current) {
+					if p.Kind == layoutprobe.Kinsoku {
+						t.Errorf("at %v: %v; the window shows:\n%s", size, p, strings.Join(shown, "\n"))
+					}
+				}
 			}
 		})
 	}

@@ -209,15 +209,14 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 }
 
 func profile(u *UserContext) []flows.Fact {
-	yesNo := map[bool]string{true: "yes", false: "no"}
 	return []flows.Fact{
 		{Label: "Name", Value: strings.TrimSpace(u.FirstName + " " + u.LastName)},
 		{Label: "Email", Value: u.Email},
 		{Label: "Country", Value: u.Country},
 		{Label: "KYC status", Value: u.Status},
-		{Label: "Fully verified", Value: yesNo[u.IsFullyVerified]},
-		{Label: "ID document", Value: yesNo[u.HasIDDocument]},
-		{Label: "Proof of address", Value: yesNo[u.HasProofAddress]},
+		flows.YesNo("Fully verified", u.IsFullyVerified),
+		flows.YesNo("ID document", u.HasIDDocument),
+		flows.YesNo("Proof of address", u.HasProofAddress),
 		{Label: "User id", Value: string(u.UserID)},
 	}
 }

@@ -88,7 +88,7 @@ func Parse(args []string, providers []flows.Provider, sandboxInputs map[string]f
 			if usage[f.Name] == nil {
 				names = append(names, f.Name)
 			}
-			usage[f.Name] = append(usage[f.Name], "--provider "+p.Info().Name+": "+f.Label)
+			usage[f.Name] = append(usage[f.Name], "--provider "+p.Info().Name+": "+fieldUsage(f))
 		}
 	}
 	for _, name := range names {
@@ -310,6 +310,20 @@ func fieldSources(info flows.ProviderInfo) []string {
 		sources = append(sources, fieldSource(f))
 	}
 	return sources
+}
+
+// fieldUsage is what -h says of a provider's input: its label, the values
+// it takes and its default, as in "Grant: code or client_credentials
+// (default code)".
+func fieldUsage(f flows.Field) string {
+	s := f.Label
+	if len(f.Choices) > 0 {
+		s += ": " + strings.Join(f.Choices, " or ")
+	}
+	if f.Default != "" {
+		s += " (default " + f.Default + ")"
+	}
+	return s
 }
 
 func (o Options) printUsage(fs *flag.FlagSet, w io.Writer) {

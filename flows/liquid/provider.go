@@ -85,11 +85,15 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 		wait, cancel = context.WithDeadline(ctx, req.Expires)
 		defer cancel()
 	}
+	// The check that finds the request approved has read the profile:
+	// the result shows it instead of asking again.
+	s := &session{client: c, token: tok, saved: savedGrant{V: 1, PublicID: req.PublicID, PrivateID: req.PrivateID, Expires: req.Expires}}
 	_, err = rt.Await(wait, flows.Approval{
 		URL:      func(string) (string, error) { return req.AppChallengeHref, nil },
 		NoReturn: true, // the documents give no return address
 		Check: func(ctx context.Context) error {
-			_, _, err := c.UserContext(ctx, tok, req.Grant)
+			var err error
+			s.user, s.rawUser, err = c.UserContext(ctx, tok, req.Grant)
 			return classify(err)
 		},
 	})
@@ -99,7 +103,7 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 		}
 		return nil, err
 	}
-	return &session{client: c, token: tok, saved: savedGrant{V: 1, PublicID: req.PublicID, PrivateID: req.PrivateID, Expires: req.Expires}}, nil
+	return s, nil
 }
 
 // classify tells a check's failure: 401 before approval keeps waiting, a
@@ -160,7 +164,8 @@ type session struct {
 	client *Client
 	token  Token
 	saved  savedGrant
-	// user and rawUser are the profile Restore's check fetched, used once.
+	// user and rawUser are the profile the approving or Restore's check
+	// fetched, used once.
 	user    *UserContext
 	rawUser json.RawMessage
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -158,12 +159,14 @@ func TestInspectorFilterNarrowsTheList(t *testing.T) {
 	// A selection the filter keeps stays in details; one it hides goes.
 	i.httpList.Select(3)
 	setText(i.filter, "500")
-	if !strings.HasPrefix(i.details.Text, "GET http://"+productionHost+"/boom") {
-		t.Errorf("details after filtering the selected row in: %q", i.details.Text)
+	if !strings.HasPrefix(i.details.Text, "GET http://"+productionHost+"/boom") || !i.details.TextStyle.Monospace || i.details.Wrapping != fyne.TextWrapBreak {
+		t.Errorf("details after filtering the selected row in: %q, monospace %v, wrapping %v", i.details.Text, i.details.TextStyle.Monospace, i.details.Wrapping)
 	}
 	setText(i.filter, "post")
-	if i.details.Text != detailsPrompt() || !i.copyCurl.Disabled() {
-		t.Errorf("details after filtering the selected row out: %q, copy enabled %v", i.details.Text, !i.copyCurl.Disabled())
+	// The prompt is a sentence: it wraps between words, never inside one
+	// as the exchange's long URLs do.
+	if i.details.Text != detailsPrompt() || !i.copyCurl.Disabled() || i.details.TextStyle.Monospace || i.details.Wrapping != fyne.TextWrapWord {
+		t.Errorf("details after filtering the selected row out: %q, copy enabled %v, monospace %v, wrapping %v", i.details.Text, !i.copyCurl.Disabled(), i.details.TextStyle.Monospace, i.details.Wrapping)
 	}
 }
 

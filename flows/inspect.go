@@ -42,7 +42,13 @@ func (e HTTPExchange) Host() string {
 func (e HTTPExchange) String() string { return e.Message().String() }
 
 func (e HTTPExchange) Message() msg.Message {
-	args := msg.Args{"Method": e.Method, "Path": e.Path, "Status": e.Status, "Latency": e.Latency.Round(time.Millisecond), "Err": msg.Detail(e.Err)}
+	// Under a millisecond reads "<1ms", as the inspector's list has it,
+	// not "0s".
+	var latency any = e.Latency.Round(time.Millisecond)
+	if e.Latency < time.Millisecond {
+		latency = "<1ms"
+	}
+	args := msg.Args{"Method": e.Method, "Path": e.Path, "Status": e.Status, "Latency": latency, "Err": msg.Detail(e.Err)}
 	switch {
 	case e.Err != "" && e.Status != 0:
 		return msg.EventExchangeCut.New(args)

@@ -33,11 +33,11 @@ func TestPollingRepeatsAreCounted(t *testing.T) {
 	want := "" +
 		"• GET /api/v1/session/s/accounts → 401 in 2ms\n" +
 		"  Waiting for approval (not approved yet)…\n" +
-		"• GET /api/v1/session/s/accounts → 401 in 0s\n" +
+		"• GET /api/v1/session/s/accounts → 401 in <1ms\n" +
 		"  (the same 5 more times)\n" +
 		"• GET /api/v1/session/s/accounts → 200 in 1ms\n" +
 		"• Approved (noticed via polling).\n" +
-		"• GET /api/v1/session/s/accounts → 401 in 0s\n" +
+		"• GET /api/v1/session/s/accounts → 401 in <1ms\n" +
 		"  (the same once more)\n"
 	if got := out.String(); got != want {
 		t.Errorf("printed\n%s\nwant\n%s", got, want)

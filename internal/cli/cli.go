@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/internal/deeplink"
@@ -259,6 +260,9 @@ func SplitCall(call string) (method, pathQuery string, err error) {
 	pathQuery = strings.TrimSpace(pathQuery)
 	if method == "" || !strings.HasPrefix(pathQuery, "/") || strings.ContainsAny(pathQuery, " \t\r\n") {
 		return "", "", fmt.Errorf("%q is not METHOD /path, e.g. \"GET /accounts\"", call)
+	}
+	if strings.IndexFunc(call, unicode.IsControl) >= 0 {
+		return "", "", fmt.Errorf("%q holds a control character, which no URL may: percent-encode it (ESC is %%1B)", call)
 	}
 	return strings.ToUpper(method), pathQuery, nil
 }

@@ -210,12 +210,27 @@ func counted(name string, n int) string {
 func (i *inspector) passes(ex flows.HTTPExchange) bool {
 	listed := strings.ToLower(strings.Join([]string{ex.Method, ex.Host(), ex.Path, exchangeStatus(ex)}, " "))
 	for _, word := range strings.Fields(strings.ToLower(i.filter.Text)) {
+		if isStatusCode(word) {
+			// "404" means the status, not a port such as 44043 that
+			// holds those digits (nor part of a longer number).
+			if word != exchangeStatus(ex) && !slices.Contains(strings.FieldsFunc(ex.Path, notDigit), word) {
+				return false
+			}
+			continue
+		}
 		if !strings.Contains(listed, word) {
 			return false
 		}
 	}
 	return true
 }
+
+// isStatusCode reports whether word is three digits, as an HTTP status is.
+func isStatusCode(word string) bool {
+	return len(word) == 3 && strings.IndexFunc(word, notDigit) < 0
+}
+
+func notDigit(r rune) bool { return r < '0' || r > '9' }
 
 // applyFilter lists the exchanges that pass the filter, keeping the
 // selected one in details if it still shows.

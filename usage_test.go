@@ -74,12 +74,16 @@ func TestBadCommandLinesExitTwoBeforeSending(t *testing.T) {
 		{"out is a folder", []string{"--out", t.TempDir()}, "--out"},
 		{"out in a folder nobody can write", []string{"--out", "/proc/widget.json"}, "--out"},
 		{"widget without headless", []string{"--headless=false", "--widget"}, "--widget"},
+		{"api base with a password", []string{"--api-base", "http://user:hunter2@127.0.0.1:8080"}, "--api-base"},
+		{"call with a control character", []string{"--call", "GET /accounts?q=\x1b[2Jhunter2"}, "--call"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			stdout, stderr, code := runBinaryEnv(t, privateEnv(t, os.Environ()), append(base, tc.args...)...)
 			line := strings.TrimSuffix(stderr, "\n")
-			if code != 2 || stdout != "" || strings.Contains(line, "\n") || !strings.HasPrefix(line, "qex-companion: "+tc.flag) || len(line) > 300 {
+			// The line never repeats a password, nor a terminal escape as is.
+			if code != 2 || stdout != "" || strings.Contains(line, "\n") || !strings.HasPrefix(line, "qex-companion: "+tc.flag) || len(line) > 300 ||
+				strings.Contains(line, ":hunter2@") || strings.ContainsRune(line, 0x1b) {
 				t.Errorf("exit %d, stdout %q, stderr %.400q", code, stdout, stderr)
 			}
 		})

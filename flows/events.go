@@ -137,7 +137,7 @@ type ResultReady struct{ Result *Result }
 func (e ResultReady) String() string { return e.Message().String() }
 
 func (e ResultReady) Message() msg.Message {
-	return msg.EventConnected.New(msg.Args{"Provider": e.Result.Provider, "Count": len(e.Result.Profile)})
+	return msg.EventConnected.New(msg.Args{"Provider": e.Result.Provider})
 }
 
 // WidgetConfigReady: the widget identity configuration. Config holds the

@@ -42,8 +42,17 @@ func (e HTTPExchange) Host() string {
 func (e HTTPExchange) String() string { return e.Message().String() }
 
 func (e HTTPExchange) Message() msg.Message {
-	args := msg.Args{"Method": e.Method, "Path": e.Path, "Status": e.Status, "Latency": e.Latency.Round(time.Millisecond), "Err": msg.Detail(e.Err)}
-	if e.Err != "" {
+	// Under a millisecond reads "<1ms", as the inspector's list has it,
+	// not "0s".
+	var latency any = e.Latency.Round(time.Millisecond)
+	if e.Latency < time.Millisecond {
+		latency = "<1ms"
+	}
+	args := msg.Args{"Method": e.Method, "Path": e.Path, "Status": e.Status, "Latency": latency, "Err": msg.Detail(e.Err)}
+	switch {
+	case e.Err != "" && e.Status != 0:
+		return msg.EventExchangeCut.New(args)
+	case e.Err != "":
 		return msg.EventExchangeFailed.New(args)
 	}
 	return msg.EventExchange.New(args)
@@ -95,7 +104,9 @@ func (t *inspectingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 			ex.ResponseBody += bodyCutNote
 		}
 		if err != nil {
+			// The answer broke off: its latency is how long it ran.
 			ex.Err = err.Error()
+			ex.Latency = time.Since(ex.Start)
 		}
 		t.emit(ex)
 	}}

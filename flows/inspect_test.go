@@ -90,6 +90,34 @@ func TestInspectingClientReportsTransportFailures(t *testing.T) {
 	}
 }
 
+// An answer whose headers came at once but whose body then stalls until
+// the deadline is reported with its status, as broken off, and with the
+// time it ran: not as "no answer" after the headers' few milliseconds.
+func TestInspectingClientReportsAnAnswerThatBrokeOff(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"success":`))
+		w.(http.Flusher).Flush()
+		<-release
+	}))
+	defer srv.Close()
+	defer close(release)
+	var got []flows.HTTPExchange
+	client, _ := qex.NewClient(srv.URL, qex.WithHTTPClient(flows.NewInspectingClient(func(e flows.Event) { got = append(got, e.(flows.HTTPExchange)) }, time.Minute)))
+	const deadline = 300 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	client.CreateSession(ctx, "pk_test_1234")
+	if len(got) != 1 {
+		t.Fatalf("%d exchanges; want 1", len(got))
+	}
+	line := got[0].String()
+	if !strings.HasPrefix(line, "POST /api/v1/session → 200, but the answer broke off (") || strings.Contains(line, "no answer") || got[0].Latency < deadline {
+		t.Errorf("exchange reported as %q (latency %v); want a 200 that broke off after at least %v", line, got[0].Latency, deadline)
+	}
+}
+
 // TestHugeBodiesAreNotHeldInMemory: a server streaming 400 MB answers to
 // create-session and accounts must not take the app's memory with it.
 func TestHugeBodiesAreNotHeldInMemory(t *testing.T) {

@@ -112,10 +112,20 @@ type Widget struct {
 
 // Fact is one labelled value of a profile, e.g. {"Email", "a@b.jp"}.
 // A Secret fact (a token the user may need to copy) is masked until the
-// user asks to see it, and never printed by the terminal front end.
+// user asks to see it, and never printed by the terminal front end. A Word
+// fact's value is the app's own word ("yes", a grant's name), not the
+// server's text, so the window translates it as it does a label. A fact
+// with a time At is that moment, which the window writes in its language
+// (Value is how the terminal writes it).
 type Fact struct {
 	Label, Value string
-	Secret       bool
+	Secret, Word bool
+	At           time.Time
+}
+
+// YesNo is a yes-or-no fact.
+func YesNo(label string, yes bool) Fact {
+	return Fact{Label: label, Value: map[bool]string{true: "yes", false: "no"}[yes], Word: true}
 }
 
 // Balances are a user's accounts, amounts exactly as the server sent them.

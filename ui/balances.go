@@ -196,7 +196,7 @@ func (s *balancesStep) setResult(res *flows.Result) {
 	}
 	title := lang.L("Profile")
 	if len(res.Profile) > 0 {
-		title += " · " + oneline.Clean(res.Profile[0].Value, 60)
+		title += " · " + oneline.Clean(factText(res.Profile[0]), 60)
 	}
 	s.profile.Items = []*widget.AccordionItem{widget.NewAccordionItem(title, s.m.newFactGrid(600, pairs...))}
 	if s.m.win.Canvas().Size().Width >= 600 || res.Balances == nil {
@@ -220,10 +220,22 @@ func (s *balancesStep) setResult(res *flows.Result) {
 	s.m.retitle()
 }
 
+// factText is a fact's value as the window shows it: the server's text as
+// it came, the app's own words and moments in the window's language.
+func factText(f flows.Fact) string {
+	switch {
+	case f.Word:
+		return lang.L(f.Value)
+	case !f.At.IsZero():
+		return formatMoment(f.At)
+	}
+	return f.Value
+}
+
 // factValue shows a fact's value, the server's text cleaned; a secret one
 // is masked until the user reveals it, and can be copied.
 func (s *balancesStep) factValue(f flows.Fact) fyne.CanvasObject {
-	value := widget.NewLabel(oneline.Clean(f.Value, 200))
+	value := widget.NewLabel(oneline.Clean(factText(f), 200))
 	value.Wrapping = fyne.TextWrapWord
 	if !f.Secret {
 		return value

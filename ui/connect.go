@@ -398,6 +398,9 @@ func (s *connectStep) setTarget(t flows.Target) {
 	s.apiBase.SetText(t.APIBase)
 	s.baseRow.Hidden = t.Env != flows.EnvCustom && t.APIBase == ""
 	s.baseRow.Refresh()
+	if s.scenarios != nil {
+		s.scenarios.follow(t.Env)
+	}
 	callback := callbackChoices.label(t.Callback)
 	if callback == "" {
 		callback = lang.L(choiceLoopback)

@@ -79,7 +79,7 @@ func newConsole(m *MainWindow) *console {
 // connected says requests now go out as the new session.
 func (c *console) connected(provider string) {
 	if len(c.past) == 0 {
-		c.status.SetText(lang.L("Connected ({{.Provider}}): requests go out with the session's own authentication.", map[string]any{"Provider": lang.L(provider)}))
+		c.status.SetText(lang.L("Connected to {{.Provider}}: requests go out with the session's own authentication.", map[string]any{"Provider": lang.L(provider)}))
 	}
 }
 

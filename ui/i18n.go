@@ -80,6 +80,15 @@ func formatDay(t time.Time, now time.Time) string {
 	}
 }
 
+// formatMoment is a moment to the second, with its zone, in the window's
+// language: "5 Dec 2026 07:36:06 UTC", "2026年12月5日 07:36:06 UTC".
+func formatMoment(t time.Time) string {
+	if CurrentLanguage() == "ja" {
+		return t.Local().Format("2006年1月2日 15:04:05 MST")
+	}
+	return t.Local().Format("2 Jan 2006 15:04:05 MST")
+}
+
 // minSec is a duration as a clock shows it: "1:05".
 func minSec(d time.Duration) string {
 	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)

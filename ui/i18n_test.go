@@ -203,7 +203,15 @@ func TestDatesFollowTheLanguage(t *testing.T) {
 	if got := formatDay(lastYear, now); got != "30 Nov 2025 08:30" {
 		t.Errorf("English, last year: %q", got)
 	}
+	// A result's moment (a token's expiry) is written by the window too.
+	expiry := flows.Fact{Label: "Expires", Value: "as the terminal writes it", At: thisYear}
+	if got, want := factText(expiry), thisYear.Local().Format("2 Jan 2006 15:04:05 MST"); got != want {
+		t.Errorf("English, a moment: %q, want %q", got, want)
+	}
 	useJapanese(t)
+	if got, want := factText(expiry), thisYear.Local().Format("2006年1月2日 15:04:05 MST"); got != want {
+		t.Errorf("Japanese, a moment: %q, want %q", got, want)
+	}
 	if got := formatDay(thisYear, now); got != "3月7日 14:05" {
 		t.Errorf("Japanese, this year: %q", got)
 	}
@@ -233,4 +241,44 @@ func TestLanguagePickerKeepsTheChoice(t *testing.T) {
 	}
 	want := "QEX Companion speaks 日本語 from its next launch."
 	r.ui.waitFor(t, "the note on the next launch", func() bool { return slices.Contains(visibleTexts(r.m.win), want) })
+}
+
+// A result's facts that are the app's own words (yes, no, a grant's name)
+// are in Japanese too, in the facts and in the profile's title; the
+// server's text stays as sent.
+func TestTheAppsOwnWordsInAResultAreJapanese(t *testing.T) {
+	useJapanese(t)
+	var logged strings.Builder
+	log.SetOutput(&logged)
+	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	r := newRig(t)
+	r.m.connect.provider.SetSelected("Liquid OAuth 2.0サービス")
+	test.Tap(r.m.connect.button)
+	r.waitStep("承認")
+	r.user.answer(t, "approve")
+	r.waitStep("アクセス")
+	var texts []string
+	walk(r.m.balances.body, func(o fyne.CanvasObject) {
+		switch o := o.(type) {
+		case *widget.Label:
+			texts = append(texts, o.Text)
+		case *widget.Accordion:
+			for _, item := range o.Items {
+				texts = append(texts, item.Title)
+			}
+		}
+	})
+	for _, want := range []string{"認可コード（PKCE）", "はい", "プロフィール · 認可コード（PKCE）", "hanako_yamada"} {
+		if !slices.Contains(texts, want) {
+			t.Errorf("the Japanese result has no %q; it shows %q", want, texts)
+		}
+	}
+	for _, english := range []string{"yes", "authorization code (PKCE)"} {
+		if slices.Contains(texts, english) {
+			t.Errorf("the Japanese result still shows %q", english)
+		}
+	}
+	if strings.Contains(logged.String(), "Translation failure") {
+		t.Errorf("strings without a Japanese translation:\n%s", logged.String())
+	}
 }

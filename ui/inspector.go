@@ -54,12 +54,25 @@ func detailsPrompt() string {
 	return lang.L("Select an exchange to see its request and response. Secrets and JWTs are shown as {{.Redacted}}.", map[string]any{"Redacted": flows.Redacted})
 }
 
+// showPrompt has the details pane say what it is for, as a sentence that
+// wraps between words.
+func (i *inspector) showPrompt() {
+	i.details.TextStyle, i.details.Wrapping = fyne.TextStyle{}, fyne.TextWrapWord
+	i.details.SetText(detailsPrompt())
+}
+
+// showExchange shows ex's request and response in the details pane, in
+// monospace, wrapping anywhere: headers, URLs and JSON have long words.
+func (i *inspector) showExchange(ex flows.HTTPExchange) {
+	i.details.TextStyle, i.details.Wrapping = fyne.TextStyle{Monospace: true}, fyne.TextWrapBreak
+	i.details.SetText(exchangeDetails(ex))
+}
+
 func newInspector(m *MainWindow) *inspector {
 	i := &inspector{m: m, selected: -1}
-	i.details = widget.NewLabel(detailsPrompt())
-	i.details.Wrapping = fyne.TextWrapBreak
+	i.details = widget.NewLabel("")
 	i.details.Selectable = true
-	i.details.TextStyle = fyne.TextStyle{Monospace: true}
+	i.showPrompt()
 
 	i.httpList = widget.NewList(
 		func() int { return len(i.shown) },
@@ -79,7 +92,7 @@ func newInspector(m *MainWindow) *inspector {
 	)
 	i.httpList.OnSelected = func(id widget.ListItemID) {
 		i.selected = i.shown[id]
-		i.details.SetText(exchangeDetails(i.exchanges[i.selected]))
+		i.showExchange(i.exchanges[i.selected])
 		i.copyCurl.Enable()
 	}
 	i.httpList.OnUnselected = func(widget.ListItemID) {
@@ -197,12 +210,27 @@ func counted(name string, n int) string {
 func (i *inspector) passes(ex flows.HTTPExchange) bool {
 	listed := strings.ToLower(strings.Join([]string{ex.Method, ex.Host(), ex.Path, exchangeStatus(ex)}, " "))
 	for _, word := range strings.Fields(strings.ToLower(i.filter.Text)) {
+		if isStatusCode(word) {
+			// "404" means the status, not a port such as 44043 that
+			// holds those digits (nor part of a longer number).
+			if word != exchangeStatus(ex) && !slices.Contains(strings.FieldsFunc(ex.Path, notDigit), word) {
+				return false
+			}
+			continue
+		}
 		if !strings.Contains(listed, word) {
 			return false
 		}
 	}
 	return true
 }
+
+// isStatusCode reports whether word is three digits, as an HTTP status is.
+func isStatusCode(word string) bool {
+	return len(word) == 3 && strings.IndexFunc(word, notDigit) < 0
+}
+
+func notDigit(r rune) bool { return r < '0' || r > '9' }
 
 // applyFilter lists the exchanges that pass the filter, keeping the
 // selected one in details if it still shows.
@@ -219,7 +247,7 @@ func (i *inspector) applyFilter() {
 	if at := slices.Index(i.shown, selected); selected >= 0 && at >= 0 {
 		i.httpList.Select(at)
 	} else {
-		i.details.SetText(detailsPrompt())
+		i.showPrompt()
 	}
 }
 
@@ -228,7 +256,7 @@ func (i *inspector) applyFilter() {
 func (i *inspector) clear() {
 	i.httpList.UnselectAll()
 	i.exchanges, i.shown, i.events = nil, nil, nil
-	i.details.SetText(detailsPrompt())
+	i.showPrompt()
 	i.note.Hide()
 	i.exportHAR.Disable()
 	i.httpTab.Text, i.eventTab.Text = counted("HTTP", 0), counted(lang.L("Events"), 0)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -135,6 +136,8 @@ func TestInspectorFilterNarrowsTheList(t *testing.T) {
 	}{
 		{"post", []string{"/api/v1/session"}},
 		{productionHost, []string{"/api/v1/nowhere", "/boom"}},
+		// A status, never the digits of a port (the servers' ports are
+		// random: 44043 holds "404").
 		{"404", []string{"/api/v1/nowhere"}},
 		{"err", []string{"127.0.0.1:1 "}},
 		{"GET " + sandboxHost, []string{"GET  200  " + sandboxHost}},
@@ -158,12 +161,31 @@ func TestInspectorFilterNarrowsTheList(t *testing.T) {
 	// A selection the filter keeps stays in details; one it hides goes.
 	i.httpList.Select(3)
 	setText(i.filter, "500")
-	if !strings.HasPrefix(i.details.Text, "GET http://"+productionHost+"/boom") {
-		t.Errorf("details after filtering the selected row in: %q", i.details.Text)
+	if !strings.HasPrefix(i.details.Text, "GET http://"+productionHost+"/boom") || !i.details.TextStyle.Monospace || i.details.Wrapping != fyne.TextWrapBreak {
+		t.Errorf("details after filtering the selected row in: %q, monospace %v, wrapping %v", i.details.Text, i.details.TextStyle.Monospace, i.details.Wrapping)
 	}
 	setText(i.filter, "post")
-	if i.details.Text != detailsPrompt() || !i.copyCurl.Disabled() {
-		t.Errorf("details after filtering the selected row out: %q, copy enabled %v", i.details.Text, !i.copyCurl.Disabled())
+	// The prompt is a sentence: it wraps between words, never inside one
+	// as the exchange's long URLs do.
+	if i.details.Text != detailsPrompt() || !i.copyCurl.Disabled() || i.details.TextStyle.Monospace || i.details.Wrapping != fyne.TextWrapWord {
+		t.Errorf("details after filtering the selected row out: %q, copy enabled %v, monospace %v, wrapping %v", i.details.Text, !i.copyCurl.Disabled(), i.details.TextStyle.Monospace, i.details.Wrapping)
+	}
+}
+
+// A status typed in the filter finds that status, not a port or a longer
+// number that holds its digits.
+func TestInspectorFilterTakesThreeDigitsForAStatus(t *testing.T) {
+	at := time.Now()
+	_, i := inspectorOn(t, []flows.Event{
+		flows.HTTPExchange{Start: at, Method: "GET", URL: "http://127.0.0.1:44043/a", Path: "/a", Status: 200},
+		flows.HTTPExchange{Start: at, Method: "GET", URL: "http://127.0.0.1:5000/b/14040", Path: "/b/14040", Status: 200},
+		flows.HTTPExchange{Start: at, Method: "GET", URL: "http://127.0.0.1:5000/c", Path: "/c", Status: 404},
+		flows.HTTPExchange{Start: at, Method: "GET", URL: "http://127.0.0.1:5000/items/404", Path: "/items/404", Status: 200},
+	})
+	setText(i.filter, "404")
+	texts, _ := rows(t, i)
+	if len(texts) != 2 || !strings.HasSuffix(texts[0], "/c") || !strings.HasSuffix(texts[1], "/items/404") {
+		t.Errorf("filter 404 shows %q; want the 404 and the path with 404 in it", texts)
 	}
 }
 

@@ -87,10 +87,11 @@ func (p *scenarioPicker) inapplicable() msg.Message {
 	return p.opts.Inapplicable(p.connect.form().info.Name, p.choice.Selected)
 }
 
-// follow shows the picker for the sandbox only, and re-describes the
-// scenario for the provider chosen.
+// follow shows the picker for the embedded sandbox only (not for a
+// sandbox at an API base the user gave: its scenarios are not the app's to
+// choose), and re-describes the scenario for the provider chosen.
 func (p *scenarioPicker) follow(env string) {
-	p.row.Hidden = env != flows.EnvSandbox
+	p.row.Hidden = env != flows.EnvSandbox || !p.connect.baseRow.Hidden
 	p.row.Refresh()
 	p.describe()
 	p.m.badge.setScenario(p.active())

@@ -58,6 +58,12 @@ func TestScenarioPicker(t *testing.T) {
 	if !p.row.Hidden || r.m.badge.Text() != "PRODUCTION" {
 		t.Errorf("on production: picker hidden %v, badge %q", p.row.Hidden, r.m.badge.Text())
 	}
+	// --api-base with the sandbox's keys: another server, whose scenarios
+	// the picker cannot choose.
+	r.m.connect.setTarget(flows.Target{Provider: "qex", Env: flows.EnvSandbox, APIBase: "http://127.0.0.1:1"})
+	if !p.row.Hidden || r.m.badge.Text() != "SANDBOX" {
+		t.Errorf("with an API base: picker hidden %v, badge %q", p.row.Hidden, r.m.badge.Text())
+	}
 }
 
 // In Japanese, every provider's picker says in Japanese what each scenario

@@ -104,6 +104,11 @@ func TestExchangeInTheWindow(t *testing.T) {
 	r.user.answer(t, "approve")
 	r.waitStep("Profile and balances")
 	find(t, r.m.balances.body, "the member's name", func(l *widget.Label) bool { return l.Text == "Kenji Watanabe" })
+	selectTab(t, r.m, "Console")
+	// The provider's title has its own parentheses: none around it.
+	if want := "Connected to EXchange (through a token broker): requests go out with the session's own authentication."; r.m.console.status.Text != want {
+		t.Errorf("the console says %q, want %q", r.m.console.status.Text, want)
+	}
 	test.Tap(findButton(t, r.m.balances.body, "Sign out"))
 	confirm(t, r, "Sign out")
 	r.ui.waitFor(t, "the sign-out notice", r.m.connect.infoL.Visible)

@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/internal/apihttp"
 	"github.com/qexcompanion/qex-companion/internal/broker"
 	"github.com/qexcompanion/qex-companion/internal/broker/sqlstore"
 )
@@ -123,6 +124,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return usageError("$%s is not set: the broker needs the partner's EXchange client secret", ClientSecretEnvVar)
 		case *timeout <= 0 || *rate <= 0 || *addressRate <= 0:
 			return usageError("--exchange-timeout, --rate-limit and --address-limit must be positive")
+		}
+		// Checked before the database is opened, so bad usage leaves no
+		// database file behind.
+		if _, err := apihttp.ParseBaseURL(*base, "https://exchange.example"); err != nil {
+			return usageError("--exchange-base: %v", err)
+		}
+		if _, _, err := net.SplitHostPort(*listen); err != nil {
+			return usageError("--listen %q is not host:port, e.g. 127.0.0.1:8700", *listen)
 		}
 	}
 	if os.Getenv(broker.KeyEnvVar) == "" {

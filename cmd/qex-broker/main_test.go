@@ -358,7 +358,9 @@ func TestRekey(t *testing.T) {
 }
 
 func TestBadUsage(t *testing.T) {
-	base := []string{"serve", "--exchange-base", "https://exchange.example", "--client-id", "id", "--db", "sqlite::memory:"}
+	// A file database, which bad usage must not create.
+	db := "sqlite:" + filepath.Join(t.TempDir(), "broker.db")
+	base := []string{"serve", "--exchange-base", "https://exchange.example", "--client-id", "id", "--db", db}
 	for _, c := range []struct {
 		args []string
 		env  []string
@@ -370,7 +372,9 @@ func TestBadUsage(t *testing.T) {
 		{base, []string{"BROKER_KEY="}, "$BROKER_KEY is not set"},
 		{base, []string{"BROKER_KEY=c2hvcnQ="}, "$BROKER_KEY must be 32 random bytes"},
 		{base, []string{"BROKER_OLD_KEYS=not-a-key"}, "$BROKER_OLD_KEYS holds a key that is not"},
-		{[]string{"serve", "--exchange-base", "ftp://x", "--client-id", "id", "--db", "sqlite::memory:"}, nil, "not an http(s) URL"},
+		{[]string{"serve", "--exchange-base", "ftp://x", "--client-id", "id", "--db", db}, nil, "not an http(s) URL"},
+		{[]string{"serve", "--exchange-base", "https://u:pw@exchange.example", "--client-id", "id", "--db", db}, nil, "--exchange-base: API base \"https://u:xxxxx@exchange.example\" must not carry"},
+		{append(base, "--listen", "8700"), nil, "--listen \"8700\" is not host:port"},
 		{[]string{"serve", "--exchange-base", "https://exchange.example", "--client-id", "id", "--db", "mysql://u:pw@h/db"}, nil, "neither sqlite:PATH nor postgres"},
 		{[]string{"serve", "--exchange-base", "https://exchange.example", "--client-id", "id", "--db", "postgres://u:pw@h/db"}, nil, "put it in $PGPASSWORD"},
 		{[]string{"--nope"}, nil, "flag provided but not defined"},
@@ -385,6 +389,9 @@ func TestBadUsage(t *testing.T) {
 		out := stderr.String()
 		if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(out, c.says) || strings.Count(out, "\n") != 1 || strings.Contains(out, "pw@") || strings.Contains(out, keyB64) {
 			t.Errorf("%v: exit %d, %q; want 2 and one line with %q", c.args, code, out, c.says)
+		}
+		if _, err := os.Stat(strings.TrimPrefix(db, "sqlite:")); err == nil {
+			t.Fatalf("%v: bad usage left a database file behind", c.args)
 		}
 	}
 	out, err := exec.Command(binary, "-h").Output()

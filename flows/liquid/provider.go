@@ -85,11 +85,15 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 		wait, cancel = context.WithDeadline(ctx, req.Expires)
 		defer cancel()
 	}
+	// The check that finds the request approved has read the profile:
+	// the result shows it instead of asking again.
+	s := &session{client: c, token: tok, saved: savedGrant{V: 1, PublicID: req.PublicID, PrivateID: req.PrivateID, Expires: req.Expires}}
 	_, err = rt.Await(wait, flows.Approval{
 		URL:      func(string) (string, error) { return req.AppChallengeHref, nil },
 		NoReturn: true, // the documents give no return address
 		Check: func(ctx context.Context) error {
-			_, _, err := c.UserContext(ctx, tok, req.Grant)
+			var err error
+			s.user, s.rawUser, err = c.UserContext(ctx, tok, req.Grant)
 			return classify(err)
 		},
 	})
@@ -99,7 +103,7 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 		}
 		return nil, err
 	}
-	return &session{client: c, token: tok, saved: savedGrant{V: 1, PublicID: req.PublicID, PrivateID: req.PrivateID, Expires: req.Expires}}, nil
+	return s, nil
 }
 
 // classify tells a check's failure: 401 before approval keeps waiting, a
@@ -160,7 +164,8 @@ type session struct {
 	client *Client
 	token  Token
 	saved  savedGrant
-	// user and rawUser are the profile Restore's check fetched, used once.
+	// user and rawUser are the profile the approving or Restore's check
+	// fetched, used once.
 	user    *UserContext
 	rawUser json.RawMessage
 }
@@ -209,15 +214,14 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 }
 
 func profile(u *UserContext) []flows.Fact {
-	yesNo := map[bool]string{true: "yes", false: "no"}
 	return []flows.Fact{
 		{Label: "Name", Value: strings.TrimSpace(u.FirstName + " " + u.LastName)},
 		{Label: "Email", Value: u.Email},
 		{Label: "Country", Value: u.Country},
 		{Label: "KYC status", Value: u.Status},
-		{Label: "Fully verified", Value: yesNo[u.IsFullyVerified]},
-		{Label: "ID document", Value: yesNo[u.HasIDDocument]},
-		{Label: "Proof of address", Value: yesNo[u.HasProofAddress]},
+		flows.YesNo("Fully verified", u.IsFullyVerified),
+		flows.YesNo("ID document", u.HasIDDocument),
+		flows.YesNo("Proof of address", u.HasProofAddress),
 		{Label: "User id", Value: string(u.UserID)},
 	}
 }

@@ -131,6 +131,11 @@ func TestApproveOnTheConsentPage(t *testing.T) {
 	if via := flowtest.Find[flows.Approved](rec)[0].Via; via != msg.ViaPolling {
 		t.Errorf("approved via %q", via)
 	}
+	// One check per wait, and the one that found the approval: its profile
+	// is the result's, not asked for again.
+	if n, waits := emu.count("GET /user/context"), len(flowtest.Find[flows.Waiting](rec)); n != waits+1 {
+		t.Errorf("GET /user/context %d times for %d waits; want %d", n, waits, waits+1)
+	}
 
 	facts := map[string]string{}
 	for _, f := range res.Profile {

@@ -144,7 +144,7 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 	profile := []flows.Fact{
 		{Label: "Token type", Value: tok.Type},
 		{Label: "Access token", Value: tok.Value, Secret: true},
-		{Label: "Expires", Value: tok.Expires.Local().Format("2 Jan 2006 15:04:05 MST")},
+		{Label: "Expires", Value: tok.Expires.Local().Format("2 Jan 2006 15:04:05 MST"), At: tok.Expires},
 	}
 	for _, f := range []flows.Fact{{Label: "Request id", Value: meta.RequestID}, {Label: "API version", Value: meta.Version}, {Label: "Timezone", Value: meta.Timezone}} {
 		if f.Value != "" {

@@ -60,7 +60,7 @@ var (
 	EventCallbackIgnored  = define("event.callback-ignored", "callback {{.Reason}}")
 	EventApproved         = define("event.approved", "approved (noticed via {{.Via}})")
 	EventBalances         = define("event.balances", "balances fetched: {{.Count}} accounts")
-	EventConnected        = define("event.connected", "connected: {{.Provider}} profile with {{.Count}} facts")
+	EventConnected        = define("event.connected", "connected ({{.Provider}}): the result is shown")
 	EventWidgetConfig     = define("event.widget-config", "widget configuration ready")
 	EventFailed           = define("event.failed", "failed: {{.Err}}")
 	EventWriteFailed      = define("event.write-failed", "could not write the result: {{.Err}}")

@@ -52,6 +52,7 @@ var (
 var (
 	EventExchange       = define("event.exchange", "{{.Method}} {{.Path}} → {{.Status}} in {{.Latency}}")
 	EventExchangeFailed = define("event.exchange-failed", "{{.Method}} {{.Path}} → no answer ({{.Err}}) after {{.Latency}}")
+	EventExchangeCut    = define("event.exchange-cut", "{{.Method}} {{.Path}} → {{.Status}}, but the answer broke off ({{.Err}}) after {{.Latency}}")
 	BodyCut             = define("body.cut", "\n… (cut: {{.Size}} bytes in all; the console shows the first 256 KiB)")
 	TokenExpiring       = define("token.expiring", "{{.Type}} expiring {{.At}}")
 	RedirectLoop        = define("call.redirect-loop-cause", "redirect loop")

@@ -330,7 +330,7 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	facts := []flows.Fact{{Label: "Grant", Value: map[string]string{GrantCode: "authorization code (PKCE)", GrantClientCredentials: "client credentials"}[s.grant]}}
+	facts := []flows.Fact{{Label: "Grant", Value: map[string]string{GrantCode: "authorization code (PKCE)", GrantClientCredentials: "client credentials"}[s.grant], Word: true}}
 	user := json.RawMessage("null")
 	scope := s.client.scope
 	if s.grant == GrantCode { // introspect verifies delegated tokens only
@@ -379,13 +379,12 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 }
 
 func userFacts(u User) []flows.Fact {
-	yesNo := map[bool]string{true: "yes", false: "no"}
 	clean := func(s string) string { return oneline.Clean(s, 200) }
 	return []flows.Fact{
 		{Label: "Name", Value: clean(strings.TrimSpace(u.FirstName + " " + u.LastName))},
 		{Label: "Username", Value: clean(u.Username)},
 		{Label: "Email", Value: clean(u.Email)},
-		{Label: "Verified", Value: yesNo[u.Verified]},
+		flows.YesNo("Verified", u.Verified),
 		{Label: "Role", Value: clean(u.Role)},
 		{Label: "User id", Value: clean(u.ID)},
 	}

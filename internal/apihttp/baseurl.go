@@ -14,10 +14,21 @@ import (
 // 65535 if any and no query, and returns it without a trailing slash.
 // example is a good base to show in the error.
 func ParseBaseURL(s, example string) (*url.URL, error) {
+	_, rest, _ := strings.Cut(strings.TrimSpace(s), "://")
+	authority, _, _ := strings.Cut(rest, "/")
+	// User info first: its colon would pass for an IPv6 address's, and a
+	// password never goes back out in an error message. (An @ in a query
+	// is refused too, as a query is.)
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		userInfo := authority[:at]
+		if name, _, hasPassword := strings.Cut(userInfo, ":"); hasPassword {
+			s = strings.Replace(s, userInfo+"@", name+":xxxxx@", 1)
+		}
+		return nil, msg.BaseExtras.Err(msg.Args{"Base": s})
+	}
 	// An IPv6 address without brackets: Go's URL parser either refuses it
 	// or reads its colons as a port, neither of which says what to do.
-	_, rest, _ := strings.Cut(strings.TrimSpace(s), "://")
-	if host, _, _ := strings.Cut(rest, "/"); !strings.HasPrefix(host, "[") && strings.Count(host, ":") > 1 {
+	if !strings.HasPrefix(authority, "[") && strings.Count(authority, ":") > 1 {
 		return nil, msg.BaseIPv6.Err(msg.Args{"Base": s})
 	}
 	u, err := url.Parse(strings.TrimSpace(s))

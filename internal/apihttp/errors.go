@@ -22,10 +22,29 @@ const MaxRedirects = 5
 // redirected.
 var ErrRedirectLoop error = msg.RedirectLoop.Err(nil)
 
+// RedirectedAwayError is the transport error of a call that its server
+// redirected to another server, or from https to plain http.
+type RedirectedAwayError struct {
+	Target string // the scheme and host it was sent to
+}
+
+func (e *RedirectedAwayError) Error() string { return "redirected to " + e.Target }
+
 // CheckRedirect is the redirect policy of every HTTP client that talks to a
-// provider: a few redirects, then ErrRedirectLoop, which TransportError
-// turns into a sentence.
-func CheckRedirect(_ *http.Request, via []*http.Request) error {
+// provider: a few redirects on the same server (or from http to https on
+// the same host), then ErrRedirectLoop; a redirect to another server or
+// down to plain http is not followed (a *RedirectedAwayError): the call
+// carries credentials (a JWT in a header Go does not strip, a client
+// secret in a body a 307 sends again) meant for the server asked, and the
+// failure then names the redirect, not whatever the other server says.
+// TransportError turns both into sentences.
+func CheckRedirect(req *http.Request, via []*http.Request) error {
+	from, to := via[0].URL, req.URL
+	sameServer := from.Scheme == to.Scheme && from.Host == to.Host
+	upgrade := from.Scheme == "http" && to.Scheme == "https" && from.Hostname() == to.Hostname()
+	if !sameServer && !upgrade {
+		return &RedirectedAwayError{Target: to.Scheme + "://" + to.Host}
+	}
 	if len(via) >= MaxRedirects {
 		return ErrRedirectLoop
 	}
@@ -64,6 +83,7 @@ func TransportError(ctx context.Context, call string, base *url.URL, err error) 
 		return msg.CallCancelled.Err(msg.Args{"Call": what}, ctxErr)
 	}
 	var (
+		away    *RedirectedAwayError
 		netErr  net.Error
 		dnsErr  *net.DNSError
 		certErr *x509.UnknownAuthorityError
@@ -72,6 +92,8 @@ func TransportError(ctx context.Context, call string, base *url.URL, err error) 
 	switch {
 	case errors.Is(err, ErrRedirectLoop):
 		return msg.CallRedirectLoop.Err(msg.Args{"Call": what, "Host": base.Host, "Max": MaxRedirects}, err)
+	case errors.As(err, &away):
+		return msg.CallRedirectedAway.Err(msg.Args{"Call": what, "Host": base.Host, "Target": away.Target}, err)
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return msg.CallTimedOut.Err(msg.Args{"Call": what, "Host": base.Host}, err)
 	case errors.As(err, &dnsErr):

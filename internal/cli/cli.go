@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/msg"
@@ -89,7 +90,7 @@ func Parse(args []string, providers []flows.Provider, sandboxInputs map[string]f
 			if usage[f.Name] == nil {
 				names = append(names, f.Name)
 			}
-			usage[f.Name] = append(usage[f.Name], "--provider "+p.Info().Name+": "+f.Label)
+			usage[f.Name] = append(usage[f.Name], "--provider "+p.Info().Name+": "+fieldUsage(f))
 		}
 	}
 	for _, name := range names {
@@ -261,6 +262,9 @@ func SplitCall(call string) (method, pathQuery string, err error) {
 	if method == "" || !strings.HasPrefix(pathQuery, "/") || strings.ContainsAny(pathQuery, " \t\r\n") {
 		return "", "", fmt.Errorf("%q is not METHOD /path, e.g. \"GET /accounts\"", call)
 	}
+	if strings.IndexFunc(call, unicode.IsControl) >= 0 {
+		return "", "", fmt.Errorf("%q holds a control character, which no URL may: percent-encode it (ESC is %%1B)", call)
+	}
 	return strings.ToUpper(method), pathQuery, nil
 }
 
@@ -311,6 +315,20 @@ func fieldSources(info flows.ProviderInfo) []string {
 		sources = append(sources, fieldSource(f))
 	}
 	return sources
+}
+
+// fieldUsage is what -h says of a provider's input: its label, the values
+// it takes and its default, as in "Grant: code or client_credentials
+// (default code)".
+func fieldUsage(f flows.Field) string {
+	s := f.Label
+	if len(f.Choices) > 0 {
+		s += ": " + strings.Join(f.Choices, " or ")
+	}
+	if f.Default != "" {
+		s += " (default " + f.Default + ")"
+	}
+	return s
 }
 
 func (o Options) printUsage(fs *flag.FlagSet, w io.Writer) {

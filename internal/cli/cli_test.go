@@ -3,11 +3,16 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/exchange"
 	"github.com/qexcompanion/qex-companion/flows/liquid"
+	"github.com/qexcompanion/qex-companion/flows/oauth2"
 	"github.com/qexcompanion/qex-companion/flows/qex"
 	"github.com/qexcompanion/qex-companion/internal/cli"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
@@ -69,4 +74,22 @@ func (twin) Authorize(context.Context, *flows.Runtime, flows.Inputs) (flows.Sess
 }
 func (twin) Restore(context.Context, *flows.Runtime, flows.Inputs, []byte) (flows.Session, error) {
 	return nil, nil
+}
+
+// -h says which values a provider's input takes and its default, so a
+// newcomer need not guess them from an error.
+func TestHelpShowsChoicesAndDefaults(t *testing.T) {
+	var out bytes.Buffer
+	_, err := cli.Parse([]string{"-h"}, []flows.Provider{oauth2.Provider{}, exchange.Provider{}}, nil, nil, &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	for _, want := range []string{
+		"--provider oauth2: Grant: code or client_credentials (default code)",
+		"--provider oauth2: Scope (default delegated:all); --provider exchange: Scope (default profile history trade)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-h does not say %q:\n%s", want, out.String())
+		}
+	}
 }

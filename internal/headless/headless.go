@@ -48,7 +48,9 @@ func Main(ctx context.Context, engine *flows.Engine, o Options, stdout, stderr i
 	fmt.Fprintf(stderr, "QEX Companion — %s, %s environment, API %s\n", info.Title, o.Target.Env, where)
 	if o.Method != "" && !o.ResultToFile {
 		p := &printer{w: stderr}
-		if err := engine.Open(ctx, o.Target, p.print); err != nil {
+		err := engine.Open(ctx, o.Target, p.print)
+		p.flush()
+		if err != nil {
 			return err
 		}
 		if p.writeErr != nil {
@@ -88,6 +90,7 @@ func SignOut(ctx context.Context, engine *flows.Engine, t flows.Target, stderr i
 func Run(ctx context.Context, engine *flows.Engine, target flows.Target, stdout, stderr io.Writer, toStdout bool) (*flows.Result, error) {
 	p := &printer{w: stderr}
 	res, err := engine.Run(ctx, target, p.print)
+	p.flush()
 	if err != nil {
 		return nil, err
 	}
@@ -153,64 +156,97 @@ type printer struct {
 	w          io.Writer
 	lastReason string
 	writeErr   error
+	// lastAnswer is the last exchange printed, less its latency; repeats
+	// counts the identical ones that followed it, unprinted: a poll asking
+	// every few seconds for ten minutes says so in two lines, not 120.
+	lastAnswer string
+	repeats    int
+}
+
+// Write writes a line to the terminal, after saying how often the last
+// exchange repeated.
+func (p *printer) Write(b []byte) (int, error) {
+	p.flush()
+	p.lastAnswer = ""
+	return p.w.Write(b)
+}
+
+// flush says how often the last exchange printed was repeated since.
+func (p *printer) flush() {
+	switch {
+	case p.repeats == 1:
+		fmt.Fprintln(p.w, "  (the same once more)")
+	case p.repeats > 1:
+		fmt.Fprintf(p.w, "  (the same %d more times)\n", p.repeats)
+	}
+	p.repeats = 0
 }
 
 func (p *printer) print(e flows.Event) {
+	if ex, ok := e.(flows.HTTPExchange); ok {
+		ex.Latency = 0
+		answer := ex.String()
+		if answer == p.lastAnswer {
+			p.repeats++
+			return
+		}
+		defer func() { p.lastAnswer = answer }()
+	}
 	switch e := e.(type) {
 	case flows.Started:
-		fmt.Fprintf(p.w, "• %s.\n", oneline.Sentence(e.String()))
+		fmt.Fprintf(p, "• %s.\n", oneline.Sentence(e.String()))
 	case flows.ApprovalURLReady:
-		fmt.Fprintf(p.w, "• Approve the connection in your browser:\n\n    %s\n\n", e.URL)
+		fmt.Fprintf(p, "• Approve the connection in your browser:\n\n    %s\n\n", e.URL)
 		switch {
 		case e.Opened:
-			fmt.Fprintln(p.w, "  Opened in your browser. If nothing appeared, open the link above yourself.")
+			fmt.Fprintln(p, "  Opened in your browser. If nothing appeared, open the link above yourself.")
 		case e.OpenErr != nil:
-			fmt.Fprintf(p.w, "  Could not open a browser (%v): open the link above yourself.\n", e.OpenErr)
+			fmt.Fprintf(p, "  Could not open a browser (%v): open the link above yourself.\n", e.OpenErr)
 		default:
-			fmt.Fprintln(p.w, "  Open the link above in a browser (on any device).")
+			fmt.Fprintln(p, "  Open the link above in a browser (on any device).")
 		}
 	case flows.CallbackUnavailable, flows.CallbackIgnored:
-		fmt.Fprintf(p.w, "  Note: %s.\n", e)
+		fmt.Fprintf(p, "  Note: %s.\n", e)
 	case flows.Waiting:
 		// Polling repeats itself; say it once per distinct reason.
 		if reason := e.Reason.String(); reason != p.lastReason {
 			if e.Failed {
-				fmt.Fprintf(p.w, "  The last check failed (%s); trying again…\n", oneline.Clean(reason, 300))
+				fmt.Fprintf(p, "  The last check failed (%s); trying again…\n", oneline.Clean(reason, 300))
 			} else {
-				fmt.Fprintf(p.w, "  Waiting for approval (%s)…\n", oneline.Clean(reason, 300))
+				fmt.Fprintf(p, "  Waiting for approval (%s)…\n", oneline.Clean(reason, 300))
 			}
 			p.lastReason = reason
 		}
 	case flows.Approved:
-		fmt.Fprintf(p.w, "• Approved (noticed via %s).\n", e.Via.New(nil))
+		fmt.Fprintf(p, "• Approved (noticed via %s).\n", e.Via.New(nil))
 	case flows.BalancesFetched:
-		fmt.Fprintln(p.w)
-		PrintBalances(p.w, e.Balances)
-		fmt.Fprintln(p.w)
+		fmt.Fprintln(p)
+		PrintBalances(p, e.Balances)
+		fmt.Fprintln(p)
 	case flows.Resumed:
-		fmt.Fprintf(p.w, "• %s (no approval needed; --no-resume starts a new one).\n", oneline.Sentence(e.String()))
+		fmt.Fprintf(p, "• %s (no approval needed; --no-resume starts a new one).\n", oneline.Sentence(e.String()))
 	case flows.ResumeDeclined:
-		fmt.Fprintf(p.w, "  Note: %s.\n", e)
+		fmt.Fprintf(p, "  Note: %s.\n", e)
 	case flows.SessionSaved:
 		if e.Err != nil {
-			fmt.Fprintf(p.w, "  Note: %s\n", e.Err)
+			fmt.Fprintf(p, "  Note: %s\n", e.Err)
 		} else {
-			fmt.Fprintf(p.w, "• %s.\n", oneline.Sentence(e.String()))
+			fmt.Fprintf(p, "• %s.\n", oneline.Sentence(e.String()))
 		}
 	case flows.ConfigWritten:
 		if e.Err != nil {
 			p.writeErr = e.Err
 		} else {
-			fmt.Fprintf(p.w, "• Result written to %s (readable only by you: it may hold secrets).\n", e.Path)
+			fmt.Fprintf(p, "• Result written to %s (readable only by you: it may hold secrets).\n", e.Path)
 		}
 	case flows.ResultReady:
-		PrintProfile(p.w, e.Result.Profile)
+		PrintProfile(p, e.Result.Profile)
 	case flows.WidgetConfigReady:
 		// The configuration itself is written once Run returns.
 	case flows.Failed:
 		// Run's caller reports the error once, as the last line.
 	default:
-		fmt.Fprintf(p.w, "• %s\n", oneline.Clean(e.String(), 500))
+		fmt.Fprintf(p, "• %s\n", oneline.Clean(e.String(), 500))
 	}
 }
 

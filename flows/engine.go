@@ -112,6 +112,8 @@ type Engine struct {
 	mu      sync.Mutex
 	current *connected // the last session that connected
 
+	saving sync.Mutex // held while a session is being saved: saves land in order
+
 	widget widgetHost
 }
 
@@ -401,6 +403,14 @@ func (e *Engine) connect(ctx context.Context, t Target, checkNow <-chan struct{}
 	if err != nil {
 		return nil, err
 	}
+	var saved func() error
+	if !resumed && e.cfg.Sessions != nil {
+		// Saved while the result is shown, not before: the keychain takes
+		// a D-Bus round trip and a rewrite of its file at best, and waits
+		// on an unlock prompt at worst. SessionSaved still follows the
+		// result, and the run ends only once the save has.
+		saved = e.saveInBackground(key, sess)
+	}
 	if fetch {
 		e.finish(&connected{key: key, session: sess, result: res}, emit)
 	} else {
@@ -408,10 +418,8 @@ func (e *Engine) connect(ctx context.Context, t Target, checkNow <-chan struct{}
 		e.current = &connected{key: key, session: sess}
 		e.mu.Unlock()
 	}
-	if !resumed && e.cfg.Sessions != nil {
-		// After the result is shown: a keychain waiting on an unlock
-		// prompt must not hold it back.
-		emit(e.saved(e.save(key, sess)))
+	if saved != nil {
+		emit(e.saved(saved()))
 	}
 	return res, nil
 }

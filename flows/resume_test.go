@@ -259,3 +259,65 @@ func TestSignOutSaved(t *testing.T) {
 		t.Errorf("second sign-out: %v", err)
 	}
 }
+
+// slowKeychain is a session store whose saves wait until the test lets
+// them through, as a keychain waiting on its unlock prompt does.
+type slowKeychain struct {
+	*flowtest.MemoryStore
+	saving chan struct{} // receives when a save starts
+	let    chan struct{} // a save ends when this is closed
+}
+
+func (s *slowKeychain) Save(k flows.SessionKey, blob []byte, created time.Time) error {
+	s.saving <- struct{}{}
+	<-s.let
+	return s.MemoryStore.Save(k, blob, created)
+}
+
+// The keychain saves the new session while the result is shown, not
+// after: its time is not added to the run's. The run still ends only once
+// the save has, its outcome (here a failure) reported after the result.
+func TestTheSessionIsSavedWhileTheResultIsShown(t *testing.T) {
+	r := newResumeRig(t, false)
+	keychain := &slowKeychain{MemoryStore: r.store, saving: make(chan struct{}, 1), let: make(chan struct{})}
+	keychain.SaveErr = errors.New("the keychain is locked")
+	engine := flows.NewEngine(flows.EngineConfig{
+		Providers: []flows.Provider{qex.Provider{}}, Sandbox: servedBy(r.sb), Receiver: flows.Loopback,
+		OpenBrowser: func(u string) error {
+			go testbrowser.Submit(context.Background(), u, "approve", testbrowser.Options{})
+			return nil
+		},
+		Sessions: keychain, Timeout: 20 * time.Second,
+	})
+	var events []flows.Event
+	overlapped := false
+	ended := make(chan error, 1)
+	go func() {
+		_, err := engine.Run(context.Background(), sandboxTarget, func(e flows.Event) {
+			events = append(events, e)
+			if _, ok := e.(flows.ResultReady); ok { // showing the result
+				select {
+				case <-keychain.saving:
+					overlapped = true
+				case <-time.After(5 * time.Second): // only when the save waits for the result
+				}
+			}
+		})
+		ended <- err
+	}()
+	close(keychain.let)
+	if err := <-ended; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !overlapped {
+		t.Error("the session was saved only after the result was shown")
+	}
+	// The save's outcome, known only once it ended, is the run's last word.
+	last := events[len(events)-1]
+	if saved, ok := last.(flows.SessionSaved); !ok || saved.Err == nil || !strings.Contains(saved.String(), "the keychain is locked") {
+		t.Errorf("last event %v, want the save's failure", last)
+	}
+	if _, ok := r.store.Saved(engine.SessionKey(sandboxTarget)); !ok {
+		t.Error("the session was not handed to the keychain")
+	}
+}

@@ -179,11 +179,24 @@ func (e *Engine) saved(err error) SessionSaved {
 
 // save keeps sess for the next launch.
 func (e *Engine) save(key SessionKey, sess Session) error {
+	return e.saveInBackground(key, sess)()
+}
+
+// saveInBackground starts keeping sess for the next launch and returns
+// what waits for the outcome. The blob is taken now, and a later save (a
+// renewed token's) waits for this one, so the last state is what stays.
+func (e *Engine) saveInBackground(key SessionKey, sess Session) (wait func() error) {
 	blob, err := sess.Saved()
 	if err != nil {
-		return err
+		return func() error { return err }
 	}
-	return e.cfg.Sessions.Save(key, blob, time.Now())
+	e.saving.Lock()
+	done := make(chan error, 1)
+	go func() {
+		defer e.saving.Unlock()
+		done <- e.cfg.Sessions.Save(key, blob, time.Now())
+	}()
+	return func() error { return <-done }
 }
 
 // resume tries the session saved under key: the session when it still

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -35,6 +34,22 @@ const (
 	leaseMargin = 10 * time.Second
 )
 
+// Logger is where the broker logs, as *slog.Logger does (qex-broker
+// passes one). An interface, not slog itself: the desktop app runs the
+// broker in its sandbox and discards its log, so it does not link
+// log/slog (0.16 MB of its binary).
+type Logger interface {
+	Info(msg string, args ...any)
+	Warn(msg string, args ...any)
+	Error(msg string, args ...any)
+}
+
+type discardLog struct{}
+
+func (discardLog) Info(string, ...any)  {}
+func (discardLog) Warn(string, ...any)  {}
+func (discardLog) Error(string, ...any) {}
+
 // Config configures a broker. ExchangeBase, ClientID, ClientSecret, Key
 // and Store are required.
 type Config struct {
@@ -46,7 +61,7 @@ type Config struct {
 	Store        Store    // e.g. a MemoryStore in-process, sqlstore for a server
 	// Logger receives the access log and the reasons of failures; never a
 	// token or a secret. Nil discards them.
-	Logger          *slog.Logger
+	Logger          Logger
 	ExchangeTimeout time.Duration // each call to EXchange; DefaultExchangeTimeout if zero
 	RateLimit       int           // requests per grant per RateWindow; DefaultRateLimit if zero
 	// AddressLimit bounds the calls to /v1/start and /v1/token, and the
@@ -86,7 +101,7 @@ type Server struct {
 	exchange  *exchange
 	store     Store
 	sealer    *sealer
-	log       *slog.Logger
+	log       Logger
 	observe   Observer
 	rateLimit int
 	addresses *addressLimiter
@@ -150,7 +165,7 @@ func New(cfg Config) (*Server, error) {
 		s.arrived = func() {}
 	}
 	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
+		s.log = discardLog{}
 	}
 	s.mux.HandleFunc("/v1/start", s.post(s.limitAddress(s.start)))
 	s.mux.HandleFunc("/v1/token", s.post(s.limitAddress(s.token)))

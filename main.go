@@ -281,7 +281,7 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 	}
 	a := app.NewWithID(appid.ID)
 	a.Settings().SetTheme(ui.Theme()) // visible focus, legible underscores in JSON
-	a.SetIcon(fyne.NewStaticResource("icon.png", assets.WindowIconPNG))
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	if loadErr != nil {
 		notes = append(notes, msg.FromError(loadErr))
 	}

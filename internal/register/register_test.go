@@ -3,12 +3,15 @@
 package register_test
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/qexcompanion/qex-companion/assets"
 	"github.com/qexcompanion/qex-companion/internal/register"
 )
 
@@ -56,6 +59,11 @@ func TestRegisterOnLinux(t *testing.T) {
 			t.Errorf("desktop file lacks %q:\n%s", line, entry)
 		}
 	}
+	// Its icon is the app's, where the entry says.
+	icon := strings.TrimPrefix(regexp.MustCompile(`(?m)^Icon=.*$`).FindString(string(entry)), "Icon=")
+	if got, err := os.ReadFile(icon); err != nil || !bytes.Equal(got, assets.IconPNG) {
+		t.Errorf("the icon the entry names (%q) is not the app's: %v", icon, err)
+	}
 	if out, err := exec.Command("desktop-file-validate", filepath.Join(data, "applications", "io.qexcompanion.app.desktop")).CombinedOutput(); err != nil {
 		t.Errorf("desktop-file-validate: %v\n%s", err, out)
 	}
@@ -74,6 +82,9 @@ func TestRegisterOnLinux(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, "applications", "io.qexcompanion.app.desktop")); !os.IsNotExist(err) {
 		t.Errorf("desktop file still there: %v", err)
+	}
+	if _, err := os.Stat(icon); !os.IsNotExist(err) {
+		t.Errorf("icon still there: %v", err)
 	}
 	if got := queryDefault(t); got != "" {
 		t.Errorf("xdg-mime still names %q after Unregister", got)

@@ -65,7 +65,7 @@ func register(exe string) error {
 		return err
 	}
 	apps := filepath.Join(data, "applications")
-	icon := filepath.Join(data, "icons", "hicolor", "512x512", "apps", Scheme+".png")
+	icon := iconPath(data)
 	for _, dir := range []string{apps, filepath.Dir(icon)} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
@@ -85,6 +85,11 @@ func register(exe string) error {
 	return nil
 }
 
+// iconPath is where the handler's icon goes: the app icon is 256×256.
+func iconPath(data string) string {
+	return filepath.Join(data, "icons", "hicolor", "256x256", "apps", Scheme+".png")
+}
+
 func unregister() error {
 	data, err := dataHome()
 	if err != nil {
@@ -92,7 +97,8 @@ func unregister() error {
 	}
 	for _, f := range []string{
 		filepath.Join(data, "applications", DesktopFile),
-		filepath.Join(data, "icons", "hicolor", "512x512", "apps", Scheme+".png"),
+		iconPath(data),
+		filepath.Join(data, "icons", "hicolor", "512x512", "apps", Scheme+".png"), // where versions before 2026-12 put it
 	} {
 		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err

@@ -16,8 +16,9 @@ import (
 )
 
 // Where no D-Bus session exists (SSH, CI, containers), a headless run works
-// without a keychain and leaves no dbus-daemon or gnome-keyring-daemon
-// behind: the keychain library would otherwise autolaunch a pair per run.
+// without a keychain, says so once, and leaves no dbus-daemon or
+// gnome-keyring-daemon behind: the keychain library would otherwise
+// autolaunch a pair per run.
 func TestHeadlessWithoutSessionBusLeavesNoDaemons(t *testing.T) {
 	if _, err := os.Stat(fmt.Sprintf("/run/user/%d/bus", os.Getuid())); err == nil {
 		t.Skip("this machine has a per-user session bus, found without the environment")
@@ -37,6 +38,12 @@ func TestHeadlessWithoutSessionBusLeavesNoDaemons(t *testing.T) {
 	stdout, stderr, code := runBinaryEnv(t, env, "--headless")
 	if code != 0 || !strings.Contains(stdout, `"session_secret"`) {
 		t.Fatalf("exit %d, stdout %q\n%s", code, stdout, stderr)
+	}
+	// Saving overlaps the printing of the result, yet the keychain's
+	// failure is still said, in one line, after the result.
+	warning := strings.Index(stderr, "Note: No system keychain: this session will be forgotten when you quit")
+	if result := strings.Index(stderr, "CURRENCY"); warning < 0 || result < 0 || warning < result || strings.Count(stderr, "No system keychain") != 1 {
+		t.Errorf("the keychain's failure is not said once, after the result:\n%s", stderr)
 	}
 	if left := daemonsMarked(t, mark); len(left) > 0 {
 		t.Errorf("the run left %d D-Bus or keyring daemons behind: pids %v", len(left), left)

@@ -37,3 +37,24 @@ func TestPrintProfileHidesSecrets(t *testing.T) {
 		t.Errorf("printed:\n%s", out.String())
 	}
 }
+
+// writes counts the writes it is given, as a terminal sees system calls.
+type writes struct {
+	bytes.Buffer
+	n int
+}
+
+func (w *writes) Write(p []byte) (int, error) { w.n++; return w.Buffer.Write(p) }
+
+// The balances reach the terminal whole, in one write, not a write per
+// cell and padding.
+func TestBalancesReachTheTerminalInOneWrite(t *testing.T) {
+	var out writes
+	headless.PrintBalances(&out, &flows.Balances{Accounts: []flows.Account{
+		{Currency: "BTC", Symbol: "₿", Balance: "0.06", Reserved: "0.0", Type: "crypto"},
+		{Currency: "JPY", Symbol: "¥", Balance: "1234567", Reserved: "1000", Type: "fiat"},
+	}})
+	if out.n != 1 || strings.Count(out.String(), "\n") != 3 {
+		t.Errorf("%d writes for\n%s", out.n, out.String())
+	}
+}

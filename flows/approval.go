@@ -86,11 +86,23 @@ func (rt *Runtime) Await(ctx context.Context, a Approval) (via msg.Kind, err err
 	if ready.URL, err = a.URL(ready.ReturnURL); err != nil {
 		return msg.Kind{}, err
 	}
+	// The page is announced once the opener says whether the browser
+	// started, which can take seconds (an opener that stays in the
+	// foreground, a failure it reports on exit): the browser coming back
+	// meanwhile says it did, and is not kept waiting for the opener.
+	var opening chan error // nil once the page is announced
 	if rt.OpenBrowser != nil {
-		ready.OpenErr = rt.OpenBrowser(ready.URL)
-		ready.Opened = ready.OpenErr == nil
+		verdict, url := make(chan error, 1), ready.URL
+		go func() { verdict <- rt.OpenBrowser(url) }()
+		opening = verdict
+	} else {
+		rt.Emit(ready)
 	}
-	rt.Emit(ready)
+	announce := func(opened bool, err error) {
+		ready.Opened, ready.OpenErr = opened, err
+		rt.Emit(ready)
+		opening = nil
+	}
 
 	var returns <-chan callback.Result
 	if receiver != nil {
@@ -102,10 +114,16 @@ func (rt *Runtime) Await(ctx context.Context, a Approval) (via msg.Kind, err err
 	var last error // what the last check failed with, for the timeout's message
 	for {
 		select {
+		case err := <-opening:
+			announce(err == nil, err)
+			continue
 		case <-ctx.Done():
 			return msg.Kind{}, rt.gaveUp(ctx, last)
 		case res := <-returns:
 			returns = nil // one return per flow
+			if opening != nil {
+				announce(true, nil)
+			}
 			if err := res.Err(); err != nil {
 				return msg.Kind{}, err
 			}
@@ -119,6 +137,14 @@ func (rt *Runtime) Await(ctx context.Context, a Approval) (via msg.Kind, err err
 			via = msg.ViaCheck
 		case <-timer.C:
 			via = msg.ViaPolling
+		}
+		if opening != nil { // a check before the opener's word: the page is announced first
+			select {
+			case err := <-opening:
+				announce(err == nil, err)
+			case <-ctx.Done():
+				return msg.Kind{}, rt.gaveUp(ctx, last)
+			}
 		}
 		checked := time.Now()
 		err := a.Check(ctx)

@@ -321,3 +321,48 @@ func TestTheSessionIsSavedWhileTheResultIsShown(t *testing.T) {
 		t.Error("the session was not handed to the keychain")
 	}
 }
+
+// A browser that stays in the foreground keeps its opener from returning
+// (xdg-open, or $BROWSER itself, until the window closes): the approval
+// is noticed as soon as the browser comes back, not when the opener
+// returns, and the page is announced as opened.
+func TestApprovalIsNotKeptWaitingForTheOpener(t *testing.T) {
+	r := newResumeRig(t, true)
+	closed := make(chan struct{}) // the browser window stays open until the test ends
+	defer close(closed)
+	engine := flows.NewEngine(flows.EngineConfig{
+		Providers: []flows.Provider{qex.Provider{}}, Sandbox: servedBy(r.sb), Receiver: flows.Loopback,
+		OpenBrowser: func(u string) error {
+			go testbrowser.Submit(context.Background(), u, "approve", testbrowser.Options{})
+			<-closed
+			return nil
+		},
+		Sessions: r.store, NoResume: true, Timeout: 20 * time.Second,
+	})
+	type outcome struct {
+		res *flows.Result
+		err error
+	}
+	ended := make(chan outcome, 1)
+	rec := flowtest.NewRecorder()
+	go func() {
+		res, err := engine.Run(context.Background(), sandboxTarget, rec.Emit)
+		ended <- outcome{res, err}
+	}()
+	select {
+	case o := <-ended:
+		if o.err != nil || o.res == nil || len(o.res.Balances.Accounts) == 0 {
+			t.Fatalf("run: %v", o.err)
+		}
+	case <-time.After(15 * time.Second): // only when the flow waits for the opener
+		t.Fatal("the approval waits for the browser's opener to return")
+	}
+	ready := flowtest.Find[flows.ApprovalURLReady](rec)
+	if len(ready) != 1 || !ready[0].Opened || len(flowtest.Find[flows.Approved](rec)) != 1 {
+		t.Errorf("announced %+v", ready)
+	}
+	kinds := strings.Join(rec.Kinds(), " ")
+	if !strings.Contains(kinds, "flows.ApprovalURLReady flows.Approved") {
+		t.Errorf("events %s", kinds)
+	}
+}

@@ -46,10 +46,14 @@ const (
 	grantSecret     = "hostile-grant-secret-0c5f7a" // the token broker's grant
 )
 
-// secrets are scanned for in everything a case shows, with "eyJ", the start
-// of any JWT (Liquid's X-Quoine-Auth is one), and the PKCE verifier the app
-// sends, which each case adds.
-var secrets = []string{sessionSecret, liquidSecret, liquidPrivateID, accessToken, refreshToken, authCode, clientSecret, commerceAPIKey, exchangeSecret, grantSecret, "eyJ"}
+// secrets are scanned for in everything a case shows, with the PKCE
+// verifier the app sends, which each case adds, and any JWT (jwtShape).
+var secrets = []string{sessionSecret, liquidSecret, liquidPrivateID, accessToken, refreshToken, authCode, clientSecret, commerceAPIKey, exchangeSecret, grantSecret}
+
+// jwtShape is a JWT's header and claims (Liquid's X-Quoine-Auth is one):
+// both are base64url JSON objects, so both start "eyJ". A bare "eyJ" is not
+// enough: a random state or code challenge holds it now and then.
+var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*`)
 
 // flowTimeout is the --timeout of every case. A case the app waits out
 // (the server may recover) does not wait for it: its deadline passes as
@@ -606,6 +610,9 @@ func runCase(t *testing.T, ja japanese, faulty call, fault hostile.Fault, want s
 		if strings.Contains(shown, secret) {
 			t.Errorf("output holds the secret %q:\n%s", secret, shown)
 		}
+	}
+	if jwt := jwtShape.FindString(shown); jwt != "" {
+		t.Errorf("output holds a JWT %q:\n%s", jwt, shown)
 	}
 	if growth > maxHeapGrowth {
 		t.Errorf("heap grew by %d MiB", growth>>20)

@@ -81,7 +81,7 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	s.profile = widget.NewAccordion()
 	s.profile.Hide()
 	s.filter = widget.NewEntry()
-	s.filter.SetPlaceHolder(lang.L("Filter by currency, symbol or type"))
+	s.filter.PlaceHolder = lang.L("Filter by currency, symbol or type") // measured when first shown
 	s.filter.OnChanged = func(string) { s.apply() }
 	s.hideZero = widget.NewCheck(lang.L("Hide zero balances"), func(bool) { s.apply() })
 	s.updated = widget.NewLabel("")

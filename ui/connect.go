@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,40 +111,44 @@ func (f *providerForm) value(name string) string {
 }
 
 func (s *connectStep) newForm(info flows.ProviderInfo) *providerForm {
-	f := &providerForm{info: info, entries: map[string]*widget.Entry{}, choices: map[string]*widget.Select{}, box: container.NewVBox()}
+	// Only the chosen provider's form is on screen: each form is built
+	// with its fields set directly, not through setters that lay out and
+	// measure text now, so that a form is measured when it is first shown.
+	f := &providerForm{info: info, entries: map[string]*widget.Entry{}, choices: map[string]*widget.Select{}}
+	var rows []fyne.CanvasObject
 	for _, field := range info.Fields {
 		if len(field.Choices) > 0 {
-			choice := widget.NewSelect(field.Choices, nil)
-			choice.SetSelected(field.Default)
-			choice.OnChanged = func(string) { s.clearError() }
+			choice := widget.NewSelect(field.Choices, func(string) { s.clearError() })
+			if slices.Contains(field.Choices, field.Default) {
+				choice.Selected = field.Default
+			}
 			f.choices[field.Name] = choice
-			f.box.Add(widget.NewLabel(lang.L(field.Label)))
-			f.box.Add(choice)
+			rows = append(rows, widget.NewLabel(lang.L(field.Label)), choice)
 			continue
 		}
 		entry := widget.NewEntry()
 		if field.Secret {
 			entry = widget.NewPasswordEntry()
-			entry.SetPlaceHolder(lang.L("On the sandbox, leave empty: it has a built-in one"))
+			entry.PlaceHolder = lang.L("On the sandbox, leave empty: it has a built-in one")
 		} else {
-			entry.SetPlaceHolder(field.Placeholder)
+			entry.PlaceHolder = field.Placeholder
 		}
 		entry.OnSubmitted = func(string) { s.m.startFlow() }
 		entry.OnChanged = func(string) { s.clearError() }
 		if field.Optional && field.Default != "" {
-			entry.SetPlaceHolder(field.Default)
+			entry.PlaceHolder = field.Default
 		}
 		f.entries[field.Name] = entry
-		f.box.Add(widget.NewLabel(lang.L(field.Label)))
-		f.box.Add(entry)
+		rows = append(rows, widget.NewLabel(lang.L(field.Label)), entry)
 		if field.Secret && f.remember == nil {
 			f.remember = widget.NewCheck(lang.L("Remember secrets in the system keychain"), nil)
 		}
 	}
 	if f.remember != nil {
-		f.box.Add(f.remember)
+		rows = append(rows, f.remember)
 		s.loadRemembered(f)
 	}
+	f.box = container.NewVBox(rows...)
 	return f
 }
 

@@ -44,14 +44,15 @@ type consoleEntry struct {
 
 func newConsole(m *MainWindow) *console {
 	c := &console{m: m}
+	// Fields set directly, not through setters that measure their text
+	// before the Console is first shown.
 	c.method = widget.NewSelect(consoleMethods, nil)
-	c.method.SetSelected("GET")
+	c.method.Selected = "GET"
 	c.path = widget.NewEntry()
-	c.path.SetPlaceHolder(lang.L("/path?query — as in the Inspector"))
+	c.path.PlaceHolder = lang.L("/path?query — as in the Inspector")
 	c.path.OnSubmitted = func(string) { c.sendRequest() }
-	c.body = widget.NewMultiLineEntry()
-	c.body.SetPlaceHolder(lang.L("JSON body (optional)"))
-	c.body.SetMinRowsVisible(3)
+	c.body = widget.NewMultiLineEntry() // three rows high, Fyne's default
+	c.body.PlaceHolder = lang.L("JSON body (optional)")
 	c.send = widget.NewButton(lang.L("Send"), c.sendRequest)
 	c.send.Importance = widget.HighImportance
 	c.status = widget.NewLabel(lang.L("Connect first; then requests go out with the session's own authentication."))

@@ -101,13 +101,14 @@ func newEditor(m *MainWindow) *editor {
 		pick := widget.NewButton(lang.L("Pick…"), func() { e.pickColour(prop) })
 		styleRows = append(styleRows, container.NewBorder(nil, nil, nil, pick, entry))
 	}
-	e.styleKey.SetSelected(widgetcfg.StyleKeys[0])
+	e.styleKey.Selected = widgetcfg.StyleKeys[0] // load shows its style
 
 	e.withIdentity = widget.NewCheck(lang.L("Include the connected session (a secret)"), func(bool) { e.update() })
-	e.accordion = widget.NewAccordion(
-		widget.NewAccordionItem(lang.L("General"), container.NewVBox(
-			e.choice("theme", "Theme", []string{none, "light", "dark"}),
-			e.entry("user_locale", "Language", "en"))),
+	general := widget.NewAccordionItem(lang.L("General"), container.NewVBox(
+		e.choice("theme", "Theme", []string{none, "light", "dark"}),
+		e.entry("user_locale", "Language", "en")))
+	general.Open = true // not Accordion.Open, which builds the editor now, before it is shown
+	e.accordion = widget.NewAccordion(general,
 		widget.NewAccordionItem(lang.L("Funding (what the user pays)"), sides("funding", widgetcfg.FundingMethods)),
 		widget.NewAccordionItem(lang.L("Payout (what the user receives)"), sides("payout", widgetcfg.PayoutMethods)),
 		widget.NewAccordionItem(lang.L("Styles"), container.NewVBox(styleRows...)),
@@ -120,7 +121,6 @@ func newEditor(m *MainWindow) *editor {
 			e.entry("identity.liquid_user_jwt", "Or a single-use Liquid user JWT", ""))),
 	)
 	e.accordion.MultiOpen = true
-	e.accordion.Open(0)
 	e.sectionOf = map[*widget.Label]int{}
 	for i, item := range e.accordion.Items {
 		for _, l := range e.problems {
@@ -258,7 +258,7 @@ func (e *editor) snapshot() string {
 // entry is a labelled text field whose problems show under it.
 func (e *editor) entry(path, label, placeholder string) fyne.CanvasObject {
 	w := widget.NewEntry()
-	w.SetPlaceHolder(placeholder)
+	w.PlaceHolder = placeholder // not SetPlaceHolder, which measures it before the editor is shown
 	w.OnChanged = func(string) { e.changed(path) }
 	w.OnSubmitted = func(string) { e.open() } // Enter, as in any form, runs the default button
 	e.entries[path] = w
@@ -268,7 +268,7 @@ func (e *editor) entry(path, label, placeholder string) fyne.CanvasObject {
 // choice is a labelled picker whose problems show under it.
 func (e *editor) choice(path, label string, options []string) fyne.CanvasObject {
 	w := widget.NewSelect(options, func(string) { e.update() })
-	w.SetSelected(options[0])
+	w.Selected = options[0] // load sets it; update waits for load anyway
 	e.choices[path] = w
 	return e.field(path, label, w)
 }
@@ -397,14 +397,17 @@ func (e *editor) load(c widgetcfg.Config) {
 		e.loaded = e.snapshot()
 	}()
 	e.base = c
+	// Only what changes is set (see setText).
 	setChoice := func(path, v string) {
 		if v == "" {
 			v = none
 		}
-		e.choices[path].SetSelected(v)
+		if w := e.choices[path]; w.Selected != v {
+			w.SetSelected(v)
+		}
 	}
 	setChoice("theme", c.Theme)
-	e.entries["user_locale"].SetText(c.UserLocale)
+	e.setText("user_locale", c.UserLocale)
 	for _, side := range []string{"funding", "payout"} {
 		d, s := c.FundingDefault, c.FundingSettlement
 		if side == "payout" {
@@ -416,12 +419,12 @@ func (e *editor) load(c widgetcfg.Config) {
 		if s == nil {
 			s = &widgetcfg.Settlement{}
 		}
-		e.entries[side+"_default.currency"].SetText(d.Currency)
-		e.entries[side+"_default.quantity"].SetText(string(d.Quantity))
+		e.setText(side+"_default.currency", d.Currency)
+		e.setText(side+"_default.quantity", string(d.Quantity))
 		setChoice(side+"_default.currency_scheme", d.CurrencyScheme)
 		setChoice(side+"_settlement.method", s.Method)
-		e.entries[side+"_settlement.currency"].SetText(s.Currency)
-		e.entries[side+"_settlement.quantity"].SetText(string(s.Quantity))
+		e.setText(side+"_settlement.currency", s.Currency)
+		e.setText(side+"_settlement.quantity", string(s.Quantity))
 	}
 	account, memo := "", ""
 	if s := c.PayoutSettlement; s != nil && s.InputParameters != nil {
@@ -432,22 +435,32 @@ func (e *editor) load(c widgetcfg.Config) {
 			memo = s.InputParameters.TransactionKey.Value
 		}
 	}
-	e.entries["payout_settlement.input_parameters.account_key.value"].SetText(account)
-	e.entries["payout_settlement.input_parameters.transaction_key.value"].SetText(memo)
+	e.setText("payout_settlement.input_parameters.account_key.value", account)
+	e.setText("payout_settlement.input_parameters.transaction_key.value", memo)
 	e.styles = map[string]widgetcfg.Style{}
 	for key, style := range c.CustomStyles {
 		e.styles[key] = copyStyle(style)
 	}
-	e.entries["partner_order_id"].SetText(c.PartnerOrderID)
-	e.entries["partner_ref"].SetText(c.PartnerRef)
-	e.entries["partner_tags"].SetText(strings.Join(c.PartnerTags, ", "))
-	e.entries["intent"].SetText(c.Intent)
+	e.setText("partner_order_id", c.PartnerOrderID)
+	e.setText("partner_ref", c.PartnerRef)
+	e.setText("partner_tags", strings.Join(c.PartnerTags, ", "))
+	e.setText("intent", c.Intent)
 	jwt := ""
 	if c.Identity != nil {
 		jwt = c.Identity.LiquidUserJWT
 	}
-	e.entries["identity.liquid_user_jwt"].SetText(jwt)
+	e.setText("identity.liquid_user_jwt", jwt)
 	e.withIdentity.SetChecked(c.Identity != nil && c.Identity.UserSession != nil)
+}
+
+// setText shows v in the field at path, unless it shows it already: a
+// setter refreshes its widget, which builds it and measures its text, and
+// the editor is loaded as it is built, before it is first shown. (An
+// unchanged field keeps its undo history.)
+func (e *editor) setText(path, v string) {
+	if w := e.entries[path]; w.Text != v {
+		w.SetText(v)
+	}
 }
 
 func copyStyle(s widgetcfg.Style) widgetcfg.Style {
@@ -466,7 +479,7 @@ func (e *editor) showStyle() {
 	was := e.loading
 	e.loading = true
 	for _, prop := range styleProps {
-		e.entries["style."+prop].SetText(e.styles[e.styleKey.Selected][prop])
+		e.setText("style."+prop, e.styles[e.styleKey.Selected][prop])
 	}
 	e.loading = was
 }

@@ -101,12 +101,10 @@ func newInspector(m *MainWindow) *inspector {
 	}
 
 	i.filter = widget.NewEntry()
-	i.filter.SetPlaceHolder(lang.L("Filter: method, host, path, status"))
+	i.filter.PlaceHolder = lang.L("Filter: method, host, path, status") // measured when first shown
 	i.filter.OnChanged = func(string) { i.applyFilter() }
-	i.copyCurl = widget.NewButton(lang.L("Copy as curl"), i.copySelectedAsCurl)
-	i.copyCurl.Disable()
-	i.exportHAR = widget.NewButton(lang.L("Export HAR…"), i.exportHARDialog)
-	i.exportHAR.Disable()
+	i.copyCurl = newDisabledButton(lang.L("Copy as curl"), nil, i.copySelectedAsCurl)
+	i.exportHAR = newDisabledButton(lang.L("Export HAR…"), nil, i.exportHARDialog)
 	clearAll := widget.NewButton(lang.L("Clear"), i.clear)
 	i.note = widget.NewLabel("")
 	i.note.Wrapping = fyne.TextWrapWord

@@ -331,13 +331,46 @@ func (r *remeasured) MinSize(objects []fyne.CanvasObject) fyne.Size { return obj
 
 // newButtonGrid lays buttons out in equal cells that wrap onto more rows on
 // a narrow window; the cells are as wide as the widest label needs, in
-// whatever language it is.
+// whatever language it is, measured when laid out: a view not yet shown
+// measures nothing.
 func newButtonGrid(buttons ...fyne.CanvasObject) *fyne.Container {
+	return container.New(&buttonGrid{}, buttons...)
+}
+
+// buttonGrid is Fyne's grid-wrap layout with the cell fitted to the
+// buttons (the layout keeps the rows it counted at its last layout).
+type buttonGrid struct {
+	cell fyne.Size
+	grid fyne.Layout
+}
+
+func (g *buttonGrid) fit(buttons []fyne.CanvasObject) fyne.Layout {
 	var cell fyne.Size
 	for _, b := range buttons {
 		cell = cell.Max(b.MinSize())
 	}
-	return container.NewGridWrap(cell, buttons...)
+	if g.grid == nil || cell != g.cell {
+		g.cell, g.grid = cell, layout.NewGridWrapLayout(cell)
+	}
+	return g.grid
+}
+
+func (g *buttonGrid) Layout(buttons []fyne.CanvasObject, size fyne.Size) {
+	g.fit(buttons).Layout(buttons, size)
+}
+
+func (g *buttonGrid) MinSize(buttons []fyne.CanvasObject) fyne.Size {
+	return g.fit(buttons).MinSize(buttons)
+}
+
+// newDisabledButton is a button that starts disabled. Disabling a button
+// refreshes it, which builds its renderer and measures its text: done
+// before the button is a widget, nothing is built until it is first shown.
+func newDisabledButton(text string, icon fyne.Resource, tapped func()) *widget.Button {
+	b := &widget.Button{Text: text, Icon: icon, OnTapped: tapped}
+	b.Disable()
+	b.ExtendBaseWidget(b)
+	return b
 }
 
 // newErrorLabel is where a step says, in red, what went wrong and what to

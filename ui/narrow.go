@@ -57,12 +57,12 @@ func (s *balancesStep) newPhoneBalances() *fyne.Container {
 		}
 	})
 	s.sortBy.PlaceHolder = lang.L("Sort by")
-	s.reverse = widget.NewButtonWithIcon(lang.L("Reverse"), theme.MenuDropUpIcon(), func() {
+	// Unsorted, as showPhoneSort would show it: no choice, Reverse disabled.
+	s.reverse = newDisabledButton(lang.L("Reverse"), theme.MenuDropUpIcon(), func() {
 		s.order.Descending = !s.order.Descending
 		s.apply()
 	})
 	s.reverse.IconPlacement = widget.ButtonIconTrailingText
-	s.showPhoneSort()
 	return container.NewBorder(container.NewBorder(nil, nil, nil, s.reverse, s.sortBy), nil, nil, nil, s.narrow)
 }
 

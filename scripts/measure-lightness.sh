@@ -14,9 +14,12 @@
 # Everything runs in a private D-Bus session with an unlocked keyring, as on
 # a desktop, and a throwaway HOME per program and language, warmed up by one
 # launch that is not counted. Medians; ratios are app / anchor.
-# Usage: [SHOTS=dir] [ONLY=headless] scripts/measure-lightness.sh [runs]   (default 8)
+# Usage: [SHOTS=dir] [ONLY=headless] [BEFORE=rev] scripts/measure-lightness.sh [runs]   (default 8)
 # SHOTS keeps a screenshot of each program's window in each language;
 # ONLY=headless measures the binaries and the headless rows alone.
+# BEFORE also builds the app as it was at a git revision and launches it in
+# the same turns (hello, app, before, …), adding its start-up rows: on a
+# shared machine, a before and an after compare best within one run.
 set -euo pipefail
 if [ -z "${QEX_MEASURE_SESSION:-}" ]; then
   # Go's caches stay where they are (read before HOME changes).
@@ -38,6 +41,11 @@ go build -o "$tmp/qex-companion" .
 go build -o "$tmp/hello" ./scripts/hello
 go build -o "$tmp/bareclient" ./scripts/bareclient
 go build -o "$tmp/qex-test-browser" ./internal/testbrowser/cmd/qex-test-browser
+if [ -n "${BEFORE:-}" ]; then
+  mkdir "$tmp/before-src"
+  git archive "$BEFORE" | tar -x -C "$tmp/before-src"
+  (cd "$tmp/before-src" && go build -o "$tmp/qex-before" .)
+fi
 
 exec 3> "$tmp/display"
 # -noreset: the server would otherwise reset whenever its last client (a
@@ -84,10 +92,12 @@ for lang in $langs; do
   for i in $(seq 0 "$runs"); do
     launch hello "$lang" 'Hello World' "$tmp/hello"
     launch app "$lang" 'QEX Companion' "$tmp/qex-companion"
+    [ -z "${BEFORE:-}" ] || launch before "$lang" 'QEX Companion' "$tmp/qex-before"
     if [ "$i" = 0 ]; then rm -f "$tmp"/*-"$lang".ms "$tmp"/*-"$lang".kb; fi # the warm-up
   done
   name=English; [ "$lang" = ja_JP.UTF-8 ] && name=Japanese
   row "start, $name (ms)" "$(median < "$tmp/hello-$lang.ms")" "$(median < "$tmp/app-$lang.ms")" "≤ 1.10×"
+  [ -z "${BEFORE:-}" ] || row "start, $name, at $BEFORE (ms)" "$(median < "$tmp/hello-$lang.ms")" "$(median < "$tmp/before-$lang.ms")" "≤ 1.10×"
   row "RSS, $name (MiB)" "$(($(median < "$tmp/hello-$lang.kb" | cut -d. -f1) / 1024))" "$(($(median < "$tmp/app-$lang.kb" | cut -d. -f1) / 1024))" "≤ 1.20×"
 done
 

@@ -127,7 +127,7 @@ func (c *Client) Send(ctx context.Context, call string, key *Key, method, pathQu
 		}
 		pathQuery = signed
 	}
-	resp, err := apihttp.Send(ctx, c.http, call, c.base, method, pathQuery, nil, body)
+	resp, err := apihttp.Send(ctx, c.http, call, apihttp.API(c.base), method, pathQuery, nil, body)
 	var tooLarge *apihttp.TooLargeError
 	if errors.As(err, &tooLarge) {
 		return nil, msg.TooLong.Err(msg.Args{"Call": msg.Call(call), "Status": resp.Status, "Err": tooLarge}, tooLarge)
@@ -173,14 +173,19 @@ func (e *APIError) Msg() msg.Message {
 	if e.Code != 0 {
 		said += " (" + strconv.Itoa(e.Code) + ")"
 	}
-	next := msg.ExchangeCheckCall
+	return msg.ExchangeAnswered.New(msg.Args{"Call": msg.Call(e.Call), "Status": e.Status, "Said": msg.Said(said), "Advice": e.advice()})
+}
+
+// advice is what to do about a refusal without an APIv2 code of its own:
+// a rate limit says when to try again, as every provider's does.
+func (e *APIError) advice() msg.Message {
 	switch {
 	case e.Status == http.StatusTooManyRequests:
-		next = msg.ExchangeRateLimited
+		return msg.RateLimited.New(msg.Args{"Retry": msg.RetryAfter(e.RetryAfter)})
 	case e.Status >= 500:
-		next = msg.ExchangeFailed
+		return msg.ExchangeFailed.New(nil)
 	}
-	return msg.ExchangeAnswered.New(msg.Args{"Call": msg.Call(e.Call), "Status": e.Status, "Said": msg.Said(said), "Advice": next})
+	return msg.ExchangeCheckCall.New(nil)
 }
 
 // apiErrorOf reads a refusal. The message loses the access key if it

@@ -220,3 +220,27 @@ func TestMemberThatIsNotDocumentedIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// A rate limit says so and when to try again, as every provider's does:
+// the wait EXchange asked for (Retry-After), or a minute when it said none.
+func TestRateLimitSaysWhenToTryAgain(t *testing.T) {
+	for retryAfter, want := range map[string]string{
+		"7": "read the member (GET /api/v2/members/me) failed: EXchange answered HTTP 429: Too many requests. (1001); rate limited: try again in 7s",
+		"":  "read the member (GET /api/v2/members/me) failed: EXchange answered HTTP 429: Too Many Requests; rate limited: try again in a minute",
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if retryAfter == "" {
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+			w.Header().Set("Retry-After", retryAfter)
+			w.WriteHeader(http.StatusTooManyRequests)
+			fmt.Fprint(w, `{"error": {"code": 1001, "message": "Too many requests."}}`)
+		}))
+		_, err := client(t, srv.URL, time.Now).Me(context.Background(), &keys{current: exchange.Key{Access: "AK1", Secret: "SK1"}})
+		srv.Close()
+		if err == nil || err.Error() != want {
+			t.Errorf("Retry-After %q:\n got %v\nwant %s", retryAfter, err, want)
+		}
+	}
+}

@@ -112,7 +112,7 @@ func (b *Broker) post(ctx context.Context, call, path string, body, out any) err
 	if err != nil {
 		return err
 	}
-	resp, err := apihttp.Send(ctx, b.http, "the token broker call to "+call, b.base, http.MethodPost, path, nil, raw)
+	resp, err := apihttp.Send(ctx, b.http, "the token broker call to "+call, apihttp.Endpoint{Base: b.base, Setting: msg.SettingBroker}, http.MethodPost, path, nil, raw)
 	var tooLarge *apihttp.TooLargeError
 	switch {
 	case errors.As(err, &tooLarge):

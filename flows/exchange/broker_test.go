@@ -7,10 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows/exchange"
+	"github.com/qexcompanion/qex-companion/internal/apihttp"
 )
 
 // scripted is a fake broker written from docs/broker.md: it records each
@@ -116,5 +118,40 @@ func TestBrokerRefusalsAreOneLine(t *testing.T) {
 	}
 	if _, err := exchange.NewBroker("ftp://x", http.DefaultClient, time.Now); err == nil {
 		t.Error("an ftp broker URL was accepted")
+	}
+}
+
+// A broker that cannot be reached, or that keeps redirecting, is named as
+// what to check, for every call the app makes to it: the broker URL, never
+// the API base URL (which chooses EXchange itself).
+func TestUnreachableBrokerNamesTheBrokerURL(t *testing.T) {
+	loop := httptest.NewServer(nil)
+	loop.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, loop.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	})
+	t.Cleanup(loop.Close)
+	closed := httptest.NewServer(nil)
+	closed.Close()
+	hc := &http.Client{CheckRedirect: apihttp.CheckRedirect}
+	for _, tc := range []struct{ url, want string }{
+		{loop.URL, "kept redirecting (more than 5 times); check the broker URL: it must be the server's own address, not one that redirects"},
+		{closed.URL, "(connection refused); check the broker URL, or start the server"},
+	} {
+		b, err := exchange.NewBroker(tc.url, hc, time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		grant := exchange.Grant{ID: "g", Secret: "s"}
+		for call, err := range map[string]error{
+			"start":   func() error { _, err := b.Start(ctx, "http://127.0.0.1:5/callback", "profile", "st"); return err }(),
+			"token":   func() error { _, _, err := b.Token(ctx, "the-code", "http://127.0.0.1:5/callback"); return err }(),
+			"refresh": func() error { _, err := b.Refresh(ctx, grant); return err }(),
+			"revoke":  b.Revoke(ctx, grant),
+		} {
+			if err == nil || !strings.HasSuffix(err.Error(), tc.want) || strings.Contains(err.Error(), "API base") {
+				t.Errorf("%s at %s: %v\nwant it to end %q", call, tc.url, err, tc.want)
+			}
+		}
 	}
 }

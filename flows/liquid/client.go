@@ -315,7 +315,7 @@ func (c *Client) Send(ctx context.Context, call string, tok Token, g *Grant, met
 		return nil, msg.CallFailed.Err(msg.Args{"Call": msg.Call(call), "Err": err}, err)
 	}
 	header := http.Header{"X-Quoine-Api-Version": {APIVersion}, "X-Quoine-Auth": {auth}}
-	resp, err := apihttp.Send(ctx, c.http, call, c.base, method, pathQuery, header, body)
+	resp, err := apihttp.Send(ctx, c.http, call, apihttp.API(c.base), method, pathQuery, header, body)
 	var tooLarge *apihttp.TooLargeError
 	if errors.As(err, &tooLarge) {
 		return nil, &MalformedResponseError{Call: call, Status: resp.Status, Reason: msg.FromError(err)}

@@ -346,7 +346,7 @@ func (c *Client) send(ctx context.Context, call, method, pathQuery string, body 
 	headers(req.Header)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, apihttp.TransportError(ctx, call, c.base, err)
+		return nil, apihttp.TransportError(ctx, call, apihttp.API(c.base), err)
 	}
 	defer resp.Body.Close()
 	raw, err := apihttp.ReadAll(resp.Body, apihttp.MaxResponseBytes)
@@ -355,7 +355,7 @@ func (c *Client) send(ctx context.Context, call, method, pathQuery string, body 
 		return nil, &MalformedResponseError{Call: call, Status: resp.StatusCode, Reason: msg.FromError(err)}
 	}
 	if err != nil {
-		return nil, apihttp.TransportError(ctx, call, c.base, err)
+		return nil, apihttp.TransportError(ctx, call, apihttp.API(c.base), err)
 	}
 	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 	if env, err := out.envelope(call); err == nil {

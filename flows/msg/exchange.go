@@ -24,7 +24,6 @@ var (
 	ExchangeAnswered     = define("exchange.answered", "{{.Call}} failed: EXchange answered HTTP {{.Status}}: {{.Said}}; {{.Advice}}")
 	ExchangeCheckCall    = define("exchange.check-call", "check the API base URL and the call")
 	ExchangeFailed       = define("exchange.failed", "EXchange failed: try again later")
-	ExchangeRateLimited  = define("exchange.rate-limited", "rate limited: try again later")
 	ExchangeNotMember    = define("exchange.not-member", "{{.Call}} failed: the answer is not an APIv2 member {sn, name, email, accounts}; check the API base URL")
 	ExchangeNotDecimal   = define("exchange.not-decimal", "{{.Call}} failed: the {{.Currency}} account's balance or locked amount is not a decimal number; check the API base URL")
 	ExchangeNotRenewed   = define("exchange.not-renewed", "{{.Call}} failed: the access key expired (2010) and could not be renewed: {{.Err}}")

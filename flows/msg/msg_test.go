@@ -33,7 +33,7 @@ func TestEveryKindRendersInEnglish(t *testing.T) {
 // An error made of a message keeps its causes for errors.Is and errors.As,
 // and its text is the English of the message, nested messages included.
 func TestErrorsWrapTheirCauses(t *testing.T) {
-	cause := CallRefused.Err(Args{"Call": Call("create session"), "Host": "127.0.0.1:1"}, context.DeadlineExceeded)
+	cause := CallRefused.Err(Args{"Call": Call("create session"), "Host": "127.0.0.1:1", "Setting": SettingAPIBase}, context.DeadlineExceeded)
 	err := TimedOutAfter.Err(Args{"After": "1s", "Err": cause}, errors.ErrUnsupported, cause)
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("the causes are lost: %v", err)

@@ -3,16 +3,23 @@ package msg
 // The HTTP layer every provider shares: a call that got no answer, an API
 // base that is not one, an answer too large.
 var (
-	CallTimedOut       = define("call.timed-out", "{{.Call}} failed: {{.Host}} did not answer in time")
-	CallCancelled      = define("call.cancelled", "{{.Call}} cancelled: context canceled")
-	CallRedirectLoop   = define("call.redirect-loop", "{{.Call}} failed: {{.Host}} kept redirecting (more than {{.Max}} times); check the API base URL")
-	CallRedirectedAway = define("call.redirected-away", "{{.Call}} failed: {{.Host}} redirected it elsewhere ({{.Target}}), where the app does not follow with your credentials; if that address is the right one, use it instead")
-	CallNoSuchHost     = define("call.no-such-host", "{{.Call}} failed: the host name {{.Host}} cannot be found; check the API base URL and your network")
-	CallRefused        = define("call.refused", "{{.Call}} failed: nothing answers at {{.Host}} (connection refused); check the API base URL, or start the server")
-	CallUntrusted      = define("call.untrusted", "{{.Call}} failed: {{.Host}}'s TLS certificate is not trusted; check the API base URL")
-	CallUnreachable    = define("call.unreachable", "{{.Call}} failed: cannot reach {{.URL}} ({{.Err}}); check the API base URL and your network")
+	CallTimedOut  = define("call.timed-out", "{{.Call}} failed: {{.Host}} did not answer in time")
+	CallCancelled = define("call.cancelled", "{{.Call}} cancelled: context canceled")
+	// Setting is the setting that chose the server (a Setting… kind):
+	// what to check.
+	CallRedirectLoop   = define("call.redirect-loop", "{{.Call}} failed: {{.Host}} kept redirecting (more than {{.Max}} times); check {{.Setting}}: it must be the server's own address, not one that redirects")
+	CallRedirectedAway = define("call.redirected-away", "{{.Call}} failed: {{.Host}} redirected it elsewhere ({{.Target}}), where the app does not follow with your credentials; if that address is the right one, use it as {{.Setting}} instead")
+	CallNoSuchHost     = define("call.no-such-host", "{{.Call}} failed: the host name {{.Host}} cannot be found; check {{.Setting}} and your network")
+	CallRefused        = define("call.refused", "{{.Call}} failed: nothing answers at {{.Host}} (connection refused); check {{.Setting}}, or start the server")
+	CallUntrusted      = define("call.untrusted", "{{.Call}} failed: {{.Host}}'s TLS certificate is not trusted; check {{.Setting}}")
+	CallUnreachable    = define("call.unreachable", "{{.Call}} failed: cannot reach {{.URL}} ({{.Err}}); check {{.Setting}} and your network")
 	// CallFailed is a call that failed for Err, which says why.
 	CallFailed = define("call.failed", "{{.Call}} failed: {{.Err}}")
+
+	// The settings that choose a server, as a failure to reach it names them.
+	SettingAPIBase      = define("setting.api-base", "the API base URL")
+	SettingBroker       = define("setting.broker", "the broker URL")
+	SettingExchangeBase = define("setting.exchange-base", "the broker's --exchange-base")
 
 	TooLarge = define("body.too-large", "it is larger than {{.Limit}}")
 

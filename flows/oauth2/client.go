@@ -240,7 +240,7 @@ func (c *Client) tokenError(ctx context.Context, call string, ans *tokenAnswer, 
 	case errors.As(ans.readErr, &tooLarge):
 		return msg.OAuthNotToken.Err(msg.Args{"Call": msg.Call(call), "Status": ans.status, "Reason": tooLarge}, tooLarge)
 	case ans.readErr != nil:
-		return apihttp.TransportError(ctx, call, c.base, ans.readErr)
+		return apihttp.TransportError(ctx, call, apihttp.API(c.base), ans.readErr)
 	case errors.As(err, &re):
 		status, header := 0, http.Header{}
 		if re.Response != nil {
@@ -248,7 +248,7 @@ func (c *Client) tokenError(ctx context.Context, call string, ans *tokenAnswer, 
 		}
 		return newOAuthError(call, status, header, re.ErrorCode, re.ErrorDescription, c.now())
 	case errors.As(err, &urlErr), ctx.Err() != nil:
-		return apihttp.TransportError(ctx, call, c.base, err)
+		return apihttp.TransportError(ctx, call, apihttp.API(c.base), err)
 	}
 	// A 2xx that is not a token.
 	reason := msg.OAuthNotTokenJSON.New(nil)
@@ -320,7 +320,7 @@ func (c *Client) Send(ctx context.Context, call, accessToken, method, pathQuery 
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, apihttp.TransportError(ctx, call, c.base, err)
+		return nil, apihttp.TransportError(ctx, call, apihttp.API(c.base), err)
 	}
 	defer resp.Body.Close()
 	raw, err := apihttp.ReadAll(resp.Body, apihttp.MaxResponseBytes)
@@ -329,7 +329,7 @@ func (c *Client) Send(ctx context.Context, call, accessToken, method, pathQuery 
 		return nil, msg.TooLong.Err(msg.Args{"Call": msg.Call(call), "Status": resp.StatusCode, "Err": tooLarge}, tooLarge)
 	}
 	if err != nil {
-		return nil, apihttp.TransportError(ctx, call, c.base, err)
+		return nil, apihttp.TransportError(ctx, call, apihttp.API(c.base), err)
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
 }

@@ -285,7 +285,7 @@ func (c *Client) send(ctx context.Context, call, method, requestURI string, body
 	if bearer != "" {
 		header.Set("Authorization", "Bearer "+bearer)
 	}
-	resp, err := apihttp.Send(ctx, c.http, call, c.base, method, requestURI, header, body)
+	resp, err := apihttp.Send(ctx, c.http, call, apihttp.API(c.base), method, requestURI, header, body)
 	var tooLarge *apihttp.TooLargeError
 	if errors.As(err, &tooLarge) {
 		return nil, &MalformedResponseError{Call: call, Status: resp.Status, Reason: tooLarge.Msg()}

@@ -514,7 +514,7 @@ func TestRedirectLoopIsASentence(t *testing.T) {
 	defer srv.Close()
 	_, err := newClient(t, srv.URL).Accounts(context.Background(), qex.Credentials{SessionID: "s", SessionSecret: "k"})
 	host := strings.TrimPrefix(srv.URL, "http://")
-	if want := "fetch accounts failed: " + host + " kept redirecting (more than 5 times); check the API base URL"; err == nil || err.Error() != want {
+	if want := "fetch accounts failed: " + host + " kept redirecting (more than 5 times); check the API base URL: it must be the server's own address, not one that redirects"; err == nil || err.Error() != want {
 		t.Errorf("err = %v\nwant %s", err, want)
 	}
 }

@@ -71,11 +71,22 @@ func RetryAfter(header string, now time.Time) time.Duration {
 	return min(max(d, 0), MaxRetryAfter)
 }
 
+// Endpoint is a server a call goes to: its base URL, and the setting that
+// chose it, which a failure to reach it tells people to check.
+type Endpoint struct {
+	Base    *url.URL
+	Setting msg.Kind // e.g. msg.SettingAPIBase, msg.SettingBroker
+}
+
+// API is the provider's API at base, chosen by the API base URL.
+func API(base *url.URL) Endpoint { return Endpoint{Base: base, Setting: msg.SettingAPIBase} }
+
 // TransportError says, as one line for people, why call got no answer
-// from the server at base: ctx ended, a redirect loop, a timeout, a name
-// that does not resolve, nothing listening, an untrusted certificate.
-func TransportError(ctx context.Context, call string, base *url.URL, err error) error {
-	what := msg.Call(call)
+// from the server at to: ctx ended, a redirect loop, a timeout, a name
+// that does not resolve, nothing listening, an untrusted certificate; what
+// to check is to's setting.
+func TransportError(ctx context.Context, call string, to Endpoint, err error) error {
+	what, base := msg.Call(call), to.Base
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		if errors.Is(ctxErr, context.DeadlineExceeded) {
 			return msg.CallTimedOut.Err(msg.Args{"Call": what, "Host": base.Host}, ctxErr)
@@ -91,22 +102,22 @@ func TransportError(ctx context.Context, call string, base *url.URL, err error) 
 	)
 	switch {
 	case errors.Is(err, ErrRedirectLoop):
-		return msg.CallRedirectLoop.Err(msg.Args{"Call": what, "Host": base.Host, "Max": MaxRedirects}, err)
+		return msg.CallRedirectLoop.Err(msg.Args{"Call": what, "Host": base.Host, "Max": MaxRedirects, "Setting": to.Setting}, err)
 	case errors.As(err, &away):
-		return msg.CallRedirectedAway.Err(msg.Args{"Call": what, "Host": base.Host, "Target": away.Target}, err)
+		return msg.CallRedirectedAway.Err(msg.Args{"Call": what, "Host": base.Host, "Target": away.Target, "Setting": to.Setting}, err)
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return msg.CallTimedOut.Err(msg.Args{"Call": what, "Host": base.Host}, err)
 	case errors.As(err, &dnsErr):
-		return msg.CallNoSuchHost.Err(msg.Args{"Call": what, "Host": base.Hostname()}, err)
+		return msg.CallNoSuchHost.Err(msg.Args{"Call": what, "Host": base.Hostname(), "Setting": to.Setting}, err)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return msg.CallRefused.Err(msg.Args{"Call": what, "Host": base.Host}, err)
+		return msg.CallRefused.Err(msg.Args{"Call": what, "Host": base.Host, "Setting": to.Setting}, err)
 	case errors.As(err, &certErr), errors.As(err, &hostErr):
-		return msg.CallUntrusted.Err(msg.Args{"Call": what, "Host": base.Host}, err)
+		return msg.CallUntrusted.Err(msg.Args{"Call": what, "Host": base.Host, "Setting": to.Setting}, err)
 	}
 	cause := err
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
 		cause = urlErr.Err
 	}
-	return msg.CallUnreachable.Err(msg.Args{"Call": what, "URL": base.String(), "Err": cause}, err)
+	return msg.CallUnreachable.Err(msg.Args{"Call": what, "URL": base.String(), "Err": cause, "Setting": to.Setting}, err)
 }

@@ -39,16 +39,16 @@ func TestRedirectsStayOnTheServerAsked(t *testing.T) {
 	hc := &http.Client{CheckRedirect: apihttp.CheckRedirect}
 	header := http.Header{"X-Quoine-Auth": {"a-signed-jwt"}}
 
-	_, err := apihttp.Send(context.Background(), hc, "create session", base, "POST", "/away", header, []byte(`{"client_secret":"s"}`))
+	_, err := apihttp.Send(context.Background(), hc, "create session", apihttp.API(base), "POST", "/away", header, []byte(`{"client_secret":"s"}`))
 	want := "create session failed: " + base.Host + " redirected it elsewhere (" + elsewhere.URL + ")"
-	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "steal") {
+	if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), "use it as the API base URL instead") || strings.Contains(err.Error(), "steal") {
 		t.Errorf("a redirect to another server: %v; want an error starting %q", err, want)
 	}
 	if n := elsewhereCalls.Load(); n != 0 {
 		t.Errorf("the other server got %d calls; want none", n)
 	}
 
-	resp, err := apihttp.Send(context.Background(), hc, "create session", base, "POST", "/moved", header, []byte(`{}`))
+	resp, err := apihttp.Send(context.Background(), hc, "create session", apihttp.API(base), "POST", "/moved", header, []byte(`{}`))
 	if err != nil || resp.Status != http.StatusOK {
 		t.Errorf("a redirect on the same server: %v, %+v; want it followed to a 200", err, resp)
 	}

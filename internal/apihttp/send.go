@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows/msg"
@@ -23,12 +22,12 @@ type Response struct {
 	Body   []byte
 }
 
-// Send sends method to base+pathQuery with header, and body as JSON when
+// Send sends method to to's base+pathQuery with header, and body as JSON when
 // not nil, and reads the answer within MaxResponseBytes (beyond it, a
 // *TooLargeError, with the Response's status and headers). When no answer
 // comes, the error is TransportError's
 // sentence about call. Without a deadline in ctx, DefaultTimeout applies.
-func Send(ctx context.Context, hc *http.Client, call string, base *url.URL, method, pathQuery string, header http.Header, body []byte) (*Response, error) {
+func Send(ctx context.Context, hc *http.Client, call string, to Endpoint, method, pathQuery string, header http.Header, body []byte) (*Response, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
@@ -38,7 +37,7 @@ func Send(ctx context.Context, hc *http.Client, call string, base *url.URL, meth
 	if body != nil {
 		reader = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, base.String()+pathQuery, reader)
+	req, err := http.NewRequestWithContext(ctx, method, to.Base.String()+pathQuery, reader)
 	if err != nil {
 		return nil, msg.CallFailed.Err(msg.Args{"Call": msg.Call(call), "Err": err}, err)
 	}
@@ -52,7 +51,7 @@ func Send(ctx context.Context, hc *http.Client, call string, base *url.URL, meth
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, TransportError(ctx, call, base, err)
+		return nil, TransportError(ctx, call, to, err)
 	}
 	defer resp.Body.Close()
 	raw, err := ReadAll(resp.Body, MaxResponseBytes)
@@ -61,7 +60,7 @@ func Send(ctx context.Context, hc *http.Client, call string, base *url.URL, meth
 		return &Response{Status: resp.StatusCode, Header: resp.Header}, err
 	}
 	if err != nil {
-		return nil, TransportError(ctx, call, base, err)
+		return nil, TransportError(ctx, call, to, err)
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -248,6 +249,23 @@ func TestExchangeRefusalAndTimeout(t *testing.T) {
 	status, _, a = brokertest.Call(t, h.URL, "/v1/token", map[string]string{"code": h.Fake.NewCode(redirect), "redirect_uri": redirect})
 	if status != 504 || a["error"] != "exchange_timeout" || time.Since(began) > 5*time.Second {
 		t.Errorf("EXchange not answering: %d %v after %s", status, a, time.Since(began))
+	}
+}
+
+// An EXchange that keeps redirecting the broker is named as the broker's
+// own setting, --exchange-base, in what the app is told: no API base URL
+// of the app's can fix it.
+func TestExchangeRedirectLoopNamesTheExchangeBase(t *testing.T) {
+	loop := httptest.NewServer(nil)
+	loop.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, loop.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	})
+	t.Cleanup(loop.Close)
+	h := brokertest.NewHarness(t, memory(), func(c *broker.Config) { c.ExchangeBase = loop.URL })
+	status, _, a := brokertest.Call(t, h.URL, "/v1/token", map[string]string{"code": "a-code", "redirect_uri": "http://127.0.0.1:1/cb"})
+	msg, _ := a["message"].(string)
+	if status != 502 || a["error"] != "exchange_error" || !strings.HasSuffix(msg, "kept redirecting (more than 5 times); check the broker's --exchange-base: it must be the server's own address, not one that redirects") {
+		t.Errorf("EXchange redirecting in a loop: %d %v", status, a)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/apihttp"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
@@ -129,7 +130,7 @@ func (x *exchange) transportError(ctx context.Context, what string, err error) e
 			Message: fmt.Sprintf("EXchange did not answer %s within %s", what, x.timeout)}
 	}
 	return &apiError{Status: http.StatusBadGateway, Code: "exchange_error", unanswered: true,
-		Message: apihttp.TransportError(ctx, "EXchange "+what, x.base, err).Error()}
+		Message: apihttp.TransportError(ctx, "EXchange "+what, apihttp.Endpoint{Base: x.base, Setting: msg.SettingExchangeBase}, err).Error()}
 }
 
 func exchangeFailed(format string, args ...any) error {

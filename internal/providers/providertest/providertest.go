@@ -65,7 +65,7 @@ type session struct {
 }
 
 func (s *session) balance(ctx context.Context) (string, error) {
-	resp, err := apihttp.Send(ctx, s.rt.HTTP, "read the balance", mustBase(s.rt.APIBase), http.MethodPost, "/balance", nil,
+	resp, err := apihttp.Send(ctx, s.rt.HTTP, "read the balance", apihttp.API(mustBase(s.rt.APIBase)), http.MethodPost, "/balance", nil,
 		[]byte(fmt.Sprintf(`{"account": %q, "secret": %q}`, s.account, s.secret)))
 	if err != nil {
 		return "", err

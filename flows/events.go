@@ -26,8 +26,10 @@ type Summarized interface {
 // Started: the server created what the user is to approve: a QEX partner
 // session, a Liquid OAuth request.
 type Started struct {
-	What        msg.Kind // msg.ThingSession, msg.ThingOAuth…
-	ID          string
+	What msg.Kind // msg.ThingSession, msg.ThingOAuth…
+	// ID is how the server names it: its text, or a msg.Message that
+	// words it ("request …"); none (nil or "") when the server sent none.
+	ID          any
 	Environment string    // as the server named it, if it did
 	Expires     time.Time // zero when the server did not say
 }

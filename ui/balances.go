@@ -195,8 +195,10 @@ func (s *balancesStep) setResult(res *flows.Result) {
 		pairs = append(pairs, widget.NewLabelWithStyle(lang.L(f.Label), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.factValue(f))
 	}
 	title := lang.L("Profile")
-	if len(res.Profile) > 0 {
-		title += " · " + oneline.Clean(factText(res.Profile[0]), 60)
+	if len(res.Profile) > 0 && !res.Profile[0].Secret {
+		if first := oneline.Field(factText(res.Profile[0]), 60); first != "" {
+			title += " · " + first
+		}
 	}
 	s.profile.Items = []*widget.AccordionItem{widget.NewAccordionItem(title, s.m.newFactGrid(600, pairs...))}
 	if s.m.win.Canvas().Size().Width >= 600 || res.Balances == nil {
@@ -235,7 +237,7 @@ func factText(f flows.Fact) string {
 // factValue shows a fact's value, the server's text cleaned; a secret one
 // is masked until the user reveals it, and can be copied.
 func (s *balancesStep) factValue(f flows.Fact) fyne.CanvasObject {
-	value := widget.NewLabel(oneline.Clean(factText(f), 200))
+	value := widget.NewLabel(oneline.FieldOrNone(factText(f), 200))
 	value.Wrapping = fyne.TextWrapWord
 	if !f.Secret {
 		return value

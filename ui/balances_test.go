@@ -296,3 +296,39 @@ func TestNarrowBalancesSortAndCopy(t *testing.T) {
 		t.Errorf("after sorting by Currency in the table the phone shows %q, icon %v", sortBy.Selected, reverse.Icon)
 	}
 }
+
+// A server that sends null, nothing or only control characters for a
+// currency or a profile's fact leaves no gap in what the window shows: the
+// cell, the phone's row name and the fact read "—", and the profile's
+// title is not left ending in a separator.
+func TestResultOfNullEmptyAndControlOnlyFields(t *testing.T) {
+	r := balancesRig(t)
+	b := r.m.balances
+	b.setResult(&flows.Result{Provider: "exchange", Balances: &flows.Balances{},
+		Profile: []flows.Fact{{Label: "Name", Value: ""}, {Label: "Email", Value: " \x1b\x07 "}}})
+	b.set(&flows.Balances{Accounts: []flows.Account{
+		{Currency: "", Balance: "0.5", Reserved: "0"},
+		{Currency: "\x07\u202e", Type: "crypto", Balance: "1", Reserved: "0"},
+		{Currency: "  btc  ", Balance: "2", Reserved: "0"},
+	}}, time.Now())
+	if got := column(b, colCurrency); !slices.Equal(got, []string{"—", "—", "btc"}) {
+		t.Errorf("currency column: %q", got)
+	}
+	for _, row := range b.shown {
+		if name := narrowName(row); strings.Contains(name, "   ") || strings.TrimSpace(name) != name || strings.HasPrefix(name, "·") {
+			t.Errorf("phone row name %q", name)
+		}
+	}
+	if title := b.profile.Items[0].Title; title != "Profile" {
+		t.Errorf("profile title %q", title)
+	}
+	var values []string
+	walk(b.profile.Items[0].Detail, func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && !l.TextStyle.Bold {
+			values = append(values, l.Text)
+		}
+	})
+	if !slices.Equal(values, []string{"—", "—"}) {
+		t.Errorf("fact values %q", values)
+	}
+}

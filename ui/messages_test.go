@@ -74,7 +74,7 @@ func TestEveryMessageKindHasAJapaneseTemplate(t *testing.T) {
 // errors.Is.
 func TestTheWindowRendersFailuresInJapanese(t *testing.T) {
 	useJapanese(t)
-	refused := msg.CallRefused.Err(msg.Args{"Call": msg.Call("create session"), "Host": "127.0.0.1:9"}, errors.ErrUnsupported)
+	refused := msg.CallRefused.Err(msg.Args{"Call": msg.Call("create session"), "Host": "127.0.0.1:9", "Setting": msg.SettingAPIBase}, errors.ErrUnsupported)
 	if got, want := sayErr(refused), "セッションの作成に失敗しました：127.0.0.1:9で応答するサーバーがありません（接続を拒否されました）。APIベースURLを確認するか、サーバーを起動してください"; got != want {
 		t.Errorf("a refused connection reads\n  %s\nwant\n  %s", got, want)
 	}

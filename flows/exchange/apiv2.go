@@ -246,13 +246,14 @@ func decodeMember(call string, raw []byte) (*Member, error) {
 	if err := json.Unmarshal(raw, &m); err != nil || m.SN == "" || m.Accounts == nil {
 		return nil, msg.ExchangeNotMember.Err(msg.Args{"Call": msg.Call(call)})
 	}
-	clean := func(s string) string { return oneline.Clean(s, 200) }
+	clean := func(s string) string { return oneline.Field(s, 200) }
 	m.SN, m.Name, m.Email = clean(m.SN), clean(m.Name), clean(m.Email)
 	for i, a := range m.Accounts {
+		currency := oneline.Field(a.Currency, 20)
 		if !a.Balance.IsDecimal() || !a.Locked.IsDecimal() {
-			return nil, msg.ExchangeNotDecimal.Err(msg.Args{"Call": msg.Call(call), "Currency": oneline.Clean(a.Currency, 20)})
+			return nil, msg.ExchangeNotDecimal.Err(msg.Args{"Call": msg.Call(call), "Currency": currency, "N": i + 1})
 		}
-		m.Accounts[i].Currency = oneline.Clean(a.Currency, 20)
+		m.Accounts[i].Currency = currency
 	}
 	return &m, nil
 }

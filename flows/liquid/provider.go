@@ -78,7 +78,7 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 	if err != nil {
 		return nil, err
 	}
-	rt.Emit(flows.Started{What: msg.ThingOAuth, ID: oneline.Clean(req.PublicID, 80), Expires: req.Expires})
+	rt.Emit(flows.Started{What: msg.ThingOAuth, ID: oneline.Field(req.PublicID, 80), Expires: req.Expires})
 	wait := ctx
 	if !req.Expires.IsZero() {
 		var cancel context.CancelFunc

@@ -125,7 +125,7 @@ func TestApproveOnTheConsentPage(t *testing.T) {
 	started := flowtest.Find[flows.Started](rec)[0]
 	ready := flowtest.Find[flows.ApprovalURLReady](rec)[0]
 	if started.What != msg.ThingOAuth || started.ID == "" || started.Expires.IsZero() ||
-		ready.URL != emu.base+"/oauth?ref="+started.ID || ready.ReturnURL != "" || !ready.Opened {
+		ready.URL != emu.base+"/oauth?ref="+started.ID.(string) || ready.ReturnURL != "" || !ready.Opened {
 		t.Errorf("started %+v, approval page %+v", started, ready)
 	}
 	if via := flowtest.Find[flows.Approved](rec)[0].Via; via != msg.ViaPolling {
@@ -313,7 +313,7 @@ func TestCheckNowNoticesApprovalAtOnce(t *testing.T) {
 	conn := engine.Connect(emu.target(), emit)
 	started := flowtest.Until[flows.Started](t, events)
 	flowtest.Until[flows.ApprovalURLReady](t, events)
-	if err := emu.Approve(started.ID); err != nil {
+	if err := emu.Approve(started.ID.(string)); err != nil {
 		t.Fatal(err)
 	}
 	conn.CheckNow()

@@ -73,7 +73,11 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 	if err != nil {
 		return nil, err
 	}
-	rt.Emit(flows.Started{What: msg.ThingAccessToken, ID: "(request " + c.Metadata().RequestID + ")", Expires: tok.Expires})
+	var request any // the server's id of the request that bought it, if it gave one
+	if id := c.Metadata().RequestID; id != "" {
+		request = msg.CommerceRequest.New(msg.Args{"ID": id})
+	}
+	rt.Emit(flows.Started{What: msg.ThingAccessToken, ID: request, Expires: tok.Expires})
 	return &session{client: c, apiKey: key}, nil
 }
 

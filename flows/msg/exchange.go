@@ -25,7 +25,7 @@ var (
 	ExchangeCheckCall    = define("exchange.check-call", "check the API base URL and the call")
 	ExchangeFailed       = define("exchange.failed", "EXchange failed: try again later")
 	ExchangeNotMember    = define("exchange.not-member", "{{.Call}} failed: the answer is not an APIv2 member {sn, name, email, accounts}; check the API base URL")
-	ExchangeNotDecimal   = define("exchange.not-decimal", "{{.Call}} failed: the {{.Currency}} account's balance or locked amount is not a decimal number; check the API base URL")
+	ExchangeNotDecimal   = define("exchange.not-decimal", "{{.Call}} failed: {{if .Currency}}the {{.Currency}} account's balance or locked amount{{else}}the balance or locked amount of account {{.N}} (it has no currency){{end}} is not a decimal number; check the API base URL")
 	ExchangeNotRenewed   = define("exchange.not-renewed", "{{.Call}} failed: the access key expired (2010) and could not be renewed: {{.Err}}")
 	ExchangeBadScope     = define("exchange.bad-scope", "the scope is some of profile, history and trade, separated by spaces, e.g. profile history trade")
 	ExchangeNoCode       = define("exchange.no-code", "the browser came back from EXchange without an authorization code: start again")

@@ -47,11 +47,12 @@ var (
 	ThingAccessToken = define("thing.access-token", "access token")
 	ThingBrokerLogin = define("thing.broker-sign-in", "sign-in at the token broker")
 
-	// Event summaries, as the event log shows them.
-	EventStarted          = define("event.started", "{{.What}} {{.ID}} created")
-	EventStartedEnv       = define("event.started-env", "{{.What}} {{.ID}} created ({{.Env}})")
-	EventStartedExpires   = define("event.started-expires", "{{.What}} {{.ID}} created; it expires at {{.At}}")
-	EventStartedEnvExp    = define("event.started-env-expires", "{{.What}} {{.ID}} created ({{.Env}}); it expires at {{.At}}")
+	// Event summaries, as the event log shows them. A thing the server
+	// named no ID for is only its kind.
+	EventStarted          = define("event.started", "{{.What}}{{if .ID}} {{.ID}}{{end}} created")
+	EventStartedEnv       = define("event.started-env", "{{.What}}{{if .ID}} {{.ID}}{{end}} created ({{.Env}})")
+	EventStartedExpires   = define("event.started-expires", "{{.What}}{{if .ID}} {{.ID}}{{end}} created; it expires at {{.At}}")
+	EventStartedEnvExp    = define("event.started-env-expires", "{{.What}}{{if .ID}} {{.ID}}{{end}} created ({{.Env}}); it expires at {{.At}}")
 	EventApprovalOpened   = define("event.approval-opened", "approval page opened in the browser: {{.URL}}")
 	EventApprovalNoOpen   = define("event.approval-not-opened", "could not open a browser ({{.Err}}); open the approval page yourself: {{.URL}}")
 	EventApprovalOpenThis = define("event.approval-open", "open the approval page in a browser: {{.URL}}")

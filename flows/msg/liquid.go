@@ -63,6 +63,7 @@ var (
 	CommerceOtherKey    = define("commerce.other-key", "the saved token was bought with another API key")
 	CommerceRenewFailed = define("commerce.renew-failed", "the access token was refused and renewing it failed ({{.Err}})")
 	CommerceKeyRefused  = define("commerce.key-refused", "the token expired and the API key was refused ({{.Err}}); check ${{.EnvVar}}")
+	CommerceRequest     = define("commerce.request", "(request {{.ID}})")
 	CommerceNotAuth     = define("commerce.not-auth", "data is not the documented auth object")
 	CommerceBadExp      = define("commerce.bad-exp", "exp is not a whole number of epoch milliseconds")
 	CommerceBadToken    = define("commerce.bad-token", "token is missing or is not one printable word")

@@ -86,7 +86,7 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 	if err != nil {
 		return nil, explainCreateError(err, c.BaseURL())
 	}
-	rt.Emit(flows.Started{What: msg.ThingSession, ID: oneline.Clean(created.SessionID, 80), Environment: oneline.Clean(created.Environment, 20)})
+	rt.Emit(flows.Started{What: msg.ThingSession, ID: oneline.Field(created.SessionID, 80), Environment: oneline.Field(created.Environment, 20)})
 	s := &session{client: c, publicAPIKey: key, cred: created.Credentials()}
 	_, err = rt.Await(ctx, flows.Approval{
 		URL: func(returnURL string) (string, error) { return c.ApprovalURL(created.SessionID, returnURL), nil },

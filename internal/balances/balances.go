@@ -16,7 +16,7 @@ import (
 )
 
 // Null is shown where the server sent null.
-const Null = "—"
+const Null = oneline.None
 
 // maxFieldRunes bounds a currency, symbol or type as shown; maxQuotedRunes,
 // the quote of an amount that is not a number.
@@ -48,9 +48,11 @@ func Rows(b *flows.Balances) []Row {
 	rows := make([]Row, len(b.Accounts))
 	for i, acc := range b.Accounts {
 		r := Row{
-			Currency: oneline.Clean(acc.Currency, maxFieldRunes),
-			Symbol:   oneline.Clean(acc.Symbol, maxFieldRunes),
-			Type:     oneline.Clean(acc.Type, maxFieldRunes),
+			// Every account has a currency: a row without one says so.
+			// Not every provider has symbols and types (EXchange).
+			Currency: oneline.FieldOrNone(acc.Currency, maxFieldRunes),
+			Symbol:   oneline.Field(acc.Symbol, maxFieldRunes),
+			Type:     oneline.Field(acc.Type, maxFieldRunes),
 		}
 		r.Balance, r.balanceNum = amount(acc.Balance)
 		r.Reserved, r.reservedNum = amount(acc.Reserved)

@@ -5,11 +5,12 @@
 package headless
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/qexcompanion/qex-companion/flows"
@@ -269,15 +270,21 @@ func PrintBalances(w io.Writer, b *flows.Balances) {
 	flush()
 }
 
-// newTable returns a table writer and what writes the table out to w, in
-// one write: tabwriter alone writes each cell and each padding on its own,
-// a system call each on a terminal (130 for the sandbox's balances).
+// newTable returns a table writer and what writes the table out to w: in
+// one write (tabwriter alone writes each cell and each padding on its own,
+// a system call each on a terminal: 130 for the sandbox's balances), and
+// without the padding that ends a line before an empty last cell (a
+// provider without types), which is no part of what the table shows.
 func newTable(w io.Writer) (*tabwriter.Writer, func()) {
-	buf := bufio.NewWriter(w)
-	tw := tabwriter.NewWriter(buf, 0, 0, 2, ' ', 0)
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	return tw, func() {
-		tw.Flush()  //nolint:errcheck // into memory
-		buf.Flush() //nolint:errcheck // a terminal
+		tw.Flush() //nolint:errcheck // into memory
+		var out strings.Builder
+		for line := range strings.Lines(table.String()) {
+			out.WriteString(strings.TrimRight(line, " \n") + "\n")
+		}
+		w.Write([]byte(out.String())) //nolint:errcheck // a terminal
 	}
 }
 
@@ -289,7 +296,7 @@ func PrintProfile(w io.Writer, facts []flows.Fact) {
 	}
 	tw, flush := newTable(w)
 	for _, f := range facts {
-		value := oneline.Clean(f.Value, 200)
+		value := oneline.FieldOrNone(f.Value, 200)
 		if f.Secret {
 			value = "(a secret: not shown here)"
 		}

@@ -58,3 +58,32 @@ func TestBalancesReachTheTerminalInOneWrite(t *testing.T) {
 		t.Errorf("%d writes for\n%s", out.n, out.String())
 	}
 }
+
+// A server that sends null, nothing or only control characters for an
+// account's fields or a profile's facts leaves no gap and no trailing
+// padding: a missing currency or fact reads "—", a provider without
+// symbols or types (EXchange) ends its rows at the reserved amount.
+func TestPrintOfNullEmptyAndControlOnlyFields(t *testing.T) {
+	var out bytes.Buffer
+	headless.PrintBalances(&out, &flows.Balances{Accounts: []flows.Account{
+		{Currency: "", Balance: "0.5", Reserved: "0"},               // null
+		{Currency: "   ", Symbol: " ", Balance: "1", Reserved: "0"}, // blank
+		{Currency: "\x07\x1b", Symbol: "\u202e", Balance: "2", Reserved: "0", Type: "\x00"},
+		{Currency: "  eth ", Balance: "3", Reserved: "0"},
+	}})
+	want := "" +
+		"CURRENCY  SYMBOL  BALANCE  RESERVED  TYPE\n" +
+		"—                 0.5      0\n" +
+		"—                 1        0\n" +
+		"—                 2        0\n" +
+		"eth               3        0\n"
+	if got := out.String(); got != want {
+		t.Errorf("printed\n%q\nwant\n%q", got, want)
+	}
+
+	out.Reset()
+	headless.PrintProfile(&out, []flows.Fact{{Label: "Name", Value: ""}, {Label: "Email", Value: " \x1b "}, {Label: "Country", Value: "  JP  "}})
+	if got, want := out.String(), "  Name:     —\n  Email:    —\n  Country:  JP\n\n"; got != want {
+		t.Errorf("printed\n%q\nwant\n%q", got, want)
+	}
+}

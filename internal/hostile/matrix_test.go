@@ -462,7 +462,7 @@ var calls = []call{{
 		hostile.WrongType:     "read the member (GET /api/v2/members/me) failed: the answer is not an APIv2 member {sn, name, email, accounts}; check the API base URL",
 		hostile.RedirectLoop:  "kept redirecting (more than 5 times); check the API base URL: it must be the server's own address, not one that redirects",
 		hostile.MissingFields: "read the member (GET /api/v2/members/me) failed: the answer is not an APIv2 member {sn, name, email, accounts}; check the API base URL",
-		hostile.Nulls:         "account's balance or locked amount is not a decimal number; check the API base URL",
+		hostile.Nulls:         "read the member (GET /api/v2/members/me) failed: the balance or locked amount of account 1 (it has no currency) is not a decimal number; check the API base URL",
 		hostile.NotNumbers:    "read the member (GET /api/v2/members/me) failed: the btc account's balance or locked amount is not a decimal number; check the API base URL",
 		hostile.Escapes:       "",
 	},
@@ -589,6 +589,9 @@ func runCase(t *testing.T, ja japanese, faulty call, fault hostile.Fault, want s
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("last message\n  %s\nwant it to say\n  %s", err, want)
 		}
+		if strings.Contains(err.Error(), "  ") { // a gap where the server sent nothing
+			t.Errorf("last message has a double space:\n  %q", err)
+		}
 		checkJapanese(t, ja, err)
 		if stdout.Len() > 0 {
 			t.Errorf("wrote to stdout on failure: %q", stdout.String())
@@ -597,6 +600,11 @@ func runCase(t *testing.T, ja japanese, faulty call, fault hostile.Fault, want s
 	}
 	if elapsed >= flowTimeout {
 		t.Errorf("took %s: the app did not end, nor meet the fault it should have waited out", elapsed.Round(time.Millisecond))
+	}
+	for line := range strings.Lines(shown) {
+		if strings.HasSuffix(strings.TrimSuffix(line, "\n"), " ") { // padding around a field the server left empty
+			t.Errorf("a line ends in spaces: %q", line)
+		}
 	}
 	for _, r := range shown {
 		if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)) {

@@ -24,6 +24,31 @@ func Clean(s string, max int) string {
 	return s
 }
 
+// None is shown for a value a result line needs where the server sent
+// null, nothing, or only characters Clean removes.
+const None = "—"
+
+// Field is a server's value for one field of a result, as shown: Clean'ed,
+// its runs of spaces folded into one and trimmed, so that a null, empty or
+// control-only value is "" and nothing spliced around it leaves a gap.
+func Field(s string, max int) string {
+	return Clean(strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unsafe(r) {
+			return ' '
+		}
+		return r
+	}, s)), " "), max)
+}
+
+// FieldOrNone is Field, or None when nothing is left of s: for a value a
+// line cannot do without (an account's currency, a profile fact).
+func FieldOrNone(s string, max int) string {
+	if f := Field(s, max); f != "" {
+		return f
+	}
+	return None
+}
+
 // unsafe reports whether r could move the cursor, recolour or retitle a
 // terminal, reorder the text around it, or break the line.
 func unsafe(r rune) bool {

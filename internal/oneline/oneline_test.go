@@ -51,3 +51,30 @@ func TestSentence(t *testing.T) {
 		}
 	}
 }
+
+// A hostile or sloppy server's field leaves no gap in a line: null (Go's
+// ""), blanks and control characters give "" (None where a value is
+// needed), and runs of spaces fold into one.
+func TestFieldLeavesNoGap(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                     "",
+		"   ":                  "",
+		"\x07":                 "",
+		" \x1b \u202e ":        "",
+		"\x1b[2J":              "[2J",
+		"  Hanako   Yamada \t": "Hanako Yamada",
+		"BTC\x00\x00":          "BTC",
+		"₿":                    "₿",
+	} {
+		if got := oneline.Field(in, 100); got != want {
+			t.Errorf("Field(%q) = %q, want %q", in, got, want)
+		}
+		wantOrNone := want
+		if want == "" {
+			wantOrNone = oneline.None
+		}
+		if got := oneline.FieldOrNone(in, 100); got != wantOrNone {
+			t.Errorf("FieldOrNone(%q) = %q, want %q", in, got, wantOrNone)
+		}
+	}
+}

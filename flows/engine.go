@@ -84,6 +84,10 @@ type EngineConfig struct {
 	Timeout time.Duration
 	PollMin time.Duration
 	PollMax time.Duration
+	// Until, if set, replaces context.WithDeadline for a time a server
+	// names (an approval request's expiry): a test makes it pass when it
+	// says, instead of waiting for the clock.
+	Until func(ctx context.Context, at time.Time) (context.Context, context.CancelFunc)
 	// OutFile, if set, receives the Output of every connection that
 	// succeeds (mode 0600).
 	OutFile string
@@ -443,6 +447,10 @@ func (e *Engine) runtime(t Target, info ProviderInfo, checkNow <-chan struct{}, 
 		key := e.SessionKey(t)
 		resave = func(s Session) { emit(e.saved(e.save(key, s))) }
 	}
+	until := e.cfg.Until
+	if until == nil {
+		until = context.WithDeadline
+	}
 	return &Runtime{
 		APIBase:     base,
 		HTTP:        NewInspectingClient(emit, 30*time.Second),
@@ -450,6 +458,7 @@ func (e *Engine) runtime(t Target, info ProviderInfo, checkNow <-chan struct{}, 
 		Receiver:    receiver,
 		Emit:        emit,
 		Now:         time.Now,
+		Until:       until,
 		Timeout:     e.cfg.Timeout,
 		PollMin:     e.cfg.PollMin,
 		PollMax:     e.cfg.PollMax,

@@ -179,11 +179,14 @@ type Runtime struct {
 	Receiver    ReceiverFactory        // nil: no return address, polling only
 	Emit        func(Event)
 	Now         func() time.Time
-	Timeout     time.Duration // what the whole flow may take, for messages
-	PollMin     time.Duration
-	PollMax     time.Duration
-	checkNow    <-chan struct{}
-	resave      func(Session) // saves a session again under its key; nil: nothing saved
+	// Until is ctx ending at a time a server named, such as the expiry of
+	// what the user is to approve.
+	Until    func(ctx context.Context, at time.Time) (context.Context, context.CancelFunc)
+	Timeout  time.Duration // what the whole flow may take, for messages
+	PollMin  time.Duration
+	PollMax  time.Duration
+	checkNow <-chan struct{}
+	resave   func(Session) // saves a session again under its key; nil: nothing saved
 }
 
 // SessionChanged tells the engine that s's Saved blob changed on its own

@@ -82,7 +82,7 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 	wait := ctx
 	if !req.Expires.IsZero() {
 		var cancel context.CancelFunc
-		wait, cancel = context.WithDeadline(ctx, req.Expires)
+		wait, cancel = rt.Until(ctx, req.Expires)
 		defer cancel()
 	}
 	// The check that finds the request approved has read the profile:
@@ -98,7 +98,7 @@ func (Provider) Authorize(ctx context.Context, rt *flows.Runtime, in flows.Input
 		},
 	})
 	if err != nil {
-		if ctx.Err() == nil && !req.Expires.IsZero() && !rt.Now().Before(req.Expires) {
+		if ctx.Err() == nil && wait.Err() != nil { // the request's own deadline ended the wait
 			return nil, msg.LiquidExpiredAt.Err(msg.Args{"At": req.Expires.Local().Format("15:04:05")})
 		}
 		return nil, err

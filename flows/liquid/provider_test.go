@@ -20,6 +20,7 @@ import (
 	"github.com/qexcompanion/qex-companion/flows/liquid"
 	liquidsandbox "github.com/qexcompanion/qex-companion/internal/sandbox/liquid"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"
+	"github.com/qexcompanion/qex-companion/internal/testdeadline"
 )
 
 // The app's API token on the emulator; the secret must never be shown.
@@ -262,16 +263,33 @@ func TestExpiredRequestEndsTheFlow(t *testing.T) {
 		<-done
 	})
 	t.Run("its expiry passes between checks", func(t *testing.T) {
-		emu := startEmulator(t, liquidsandbox.WithRequestLifetime(2*time.Second))
-		// Only the request's own deadline can end this wait.
-		engine := emu.engine(func(c *flows.EngineConfig) { c.PollMin, c.PollMax = time.Hour, time.Hour })
-		start := time.Now()
-		_, err := engine.Run(context.Background(), emu.target(), func(flows.Event) {})
+		emu := startEmulator(t, liquidsandbox.WithRequestLifetime(time.Minute))
+		// Only the request's own deadline can end this wait (the first
+		// check is an hour away, the flow's timeout 30 s): it passes once
+		// the user is sent to approve.
+		expiry := testdeadline.New()
+		var until time.Time // the deadline the flow asked for
+		engine := emu.engine(func(c *flows.EngineConfig) {
+			c.PollMin, c.PollMax = time.Hour, time.Hour
+			c.Until = func(ctx context.Context, at time.Time) (context.Context, context.CancelFunc) {
+				until = at
+				return expiry.Until(ctx, at)
+			}
+		})
+		var started flows.Started
+		_, err := engine.Run(context.Background(), emu.target(), func(e flows.Event) {
+			switch e := e.(type) {
+			case flows.Started:
+				started = e
+			case flows.ApprovalURLReady:
+				expiry.Pass()
+			}
+		})
 		if err == nil || !strings.HasPrefix(err.Error(), "the OAuth request expired at ") || !strings.HasSuffix(err.Error(), " before it was approved; start again") {
 			t.Errorf("err = %v", err)
 		}
-		if elapsed := time.Since(start); elapsed > 10*time.Second {
-			t.Errorf("took %s, the engine's timeout rather than the request's", elapsed)
+		if want := emu.clock().Add(time.Minute).Truncate(time.Second); !until.Equal(started.Expires) || !until.Truncate(time.Second).Equal(want) {
+			t.Errorf("the wait's deadline is %v, want the request's expiry %v (%v)", until, started.Expires, want)
 		}
 	})
 }
@@ -279,23 +297,31 @@ func TestExpiredRequestEndsTheFlow(t *testing.T) {
 func TestPollingBacksOffWhileNotApproved(t *testing.T) {
 	emu := startEmulator(t)
 	engine := emu.engine(func(c *flows.EngineConfig) {
-		c.Timeout = 2 * time.Second // four checks need 300 ms; the rest is slack for loaded machines
-		c.PollMin, c.PollMax = 20*time.Millisecond, 160*time.Millisecond
+		c.Timeout = time.Minute // named in the message; the test's deadline ends the wait
+		c.PollMin, c.PollMax = time.Millisecond, 8*time.Millisecond
 	})
+	// The flow's deadline passes once it has waited four times.
+	deadline := testdeadline.New()
 	rec := flowtest.NewRecorder()
-	_, err := engine.Run(context.Background(), emu.target(), rec.Emit)
-	if !errors.Is(err, flows.ErrTimeout) || err.Error() != "timed out: no approval within 2s; start again and approve in the browser" {
+	emit := func(e flows.Event) {
+		rec.Emit(e)
+		if len(flowtest.Find[flows.Waiting](rec)) == 4 {
+			deadline.Pass()
+		}
+	}
+	_, err := engine.Run(deadline, emu.target(), emit)
+	if !errors.Is(err, flows.ErrTimeout) || err.Error() != "timed out: no approval within 1m0s; start again and approve in the browser" {
 		t.Fatalf("err = %v", err)
 	}
 	waits := flowtest.Find[flows.Waiting](rec)
-	if len(waits) < 4 {
+	if len(waits) != 4 {
 		t.Fatalf("%d Waiting events", len(waits))
 	}
 	var nexts []time.Duration
-	for _, w := range waits[:4] {
+	for _, w := range waits {
 		nexts = append(nexts, w.Next)
 	}
-	if want := []time.Duration{40 * time.Millisecond, 80 * time.Millisecond, 160 * time.Millisecond, 160 * time.Millisecond}; !slices.Equal(nexts, want) {
+	if want := []time.Duration{2 * time.Millisecond, 4 * time.Millisecond, 8 * time.Millisecond, 8 * time.Millisecond}; !slices.Equal(nexts, want) {
 		t.Errorf("intervals %v, want %v", nexts, want)
 	}
 	if r := waits[0].Reason.String(); r != "server: not approved yet" {

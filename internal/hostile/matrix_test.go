@@ -2,7 +2,6 @@ package hostile_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"io"
@@ -29,6 +28,7 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/headless"
 	"github.com/qexcompanion/qex-companion/internal/hostile"
 	"github.com/qexcompanion/qex-companion/internal/providers"
+	"github.com/qexcompanion/qex-companion/internal/testdeadline"
 )
 
 // The secrets the hostile servers issue or the app is given: they must
@@ -516,7 +516,14 @@ func runCase(t *testing.T, ja japanese, faulty call, fault hostile.Fault, want s
 	for route, c := range healthy {
 		mux.HandleFunc(route, func(w http.ResponseWriter, r *http.Request) { respond(w, r, c, hostile.None) })
 	}
-	dl := newDeadline(waitsOut(want))
+	// The deadline passes when the fault is met, for a case the app waits
+	// out; never otherwise.
+	dl := testdeadline.New()
+	pass := func() {
+		if waitsOut(want) {
+			dl.Pass()
+		}
+	}
 	var arrivals []time.Time // of the faulty requests
 	var arrivalsMu sync.Mutex
 	mux.HandleFunc(faulty.route, func(w http.ResponseWriter, r *http.Request) {
@@ -527,7 +534,7 @@ func runCase(t *testing.T, ja japanese, faulty call, fault hostile.Fault, want s
 		// A request that never ends is met once it is sent; a second
 		// request under Retry-After shows how long the app waited.
 		if fault == hostile.Hang || fault == hostile.Drip || fault == hostile.RateLimited && n == 2 {
-			dl.pass()
+			pass()
 		}
 		respond(w, r, faulty, fault)
 	})
@@ -563,7 +570,7 @@ func runCase(t *testing.T, ja japanese, faulty call, fault hostile.Fault, want s
 	// fault is met (a RateLimited case waits for the second request).
 	progress := writerFunc(func(b []byte) (int, error) {
 		if requests.Load() > 0 && fault != hostile.RateLimited && (bytes.Contains(b, []byte("Waiting for approval (")) || bytes.Contains(b, []byte("The last check failed ("))) {
-			dl.pass()
+			pass()
 		}
 		return stderr.Write(b)
 	})
@@ -656,71 +663,6 @@ func fill(payload, base string, r *http.Request) string {
 // deadline: what it then says names the deadline.
 func waitsOut(want string) bool {
 	return strings.Contains(want, "timed out") || strings.Contains(want, "the last check failed")
-}
-
-// deadline is a context whose deadline passes when the test says so (for
-// a case the app waits out) and never otherwise. It runs what contexts
-// derived from it register (AfterFunc) at once when it passes, so a flow
-// between two checks sees it before it could start another.
-type deadline struct {
-	context.Context
-	on     bool // whether pass does anything
-	mu     sync.Mutex
-	done   chan struct{}
-	passed bool
-	funcs  map[*func()]bool
-}
-
-func newDeadline(on bool) *deadline {
-	return &deadline{Context: context.Background(), on: on, done: make(chan struct{}), funcs: map[*func()]bool{}}
-}
-
-func (d *deadline) Done() <-chan struct{} { return d.done }
-
-func (d *deadline) Err() error {
-	select {
-	case <-d.done:
-		return context.DeadlineExceeded
-	default:
-		return nil
-	}
-}
-
-// pass makes the deadline pass, if the case waits the fault out.
-func (d *deadline) pass() {
-	d.mu.Lock()
-	if !d.on || d.passed {
-		d.mu.Unlock()
-		return
-	}
-	d.passed = true
-	close(d.done)
-	funcs := d.funcs
-	d.funcs = nil
-	d.mu.Unlock()
-	for f := range funcs {
-		(*f)()
-	}
-}
-
-// AfterFunc is how the context package learns of the deadline at once,
-// rather than from a goroutine watching Done.
-func (d *deadline) AfterFunc(f func()) (stop func() bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.passed {
-		go f()
-		return func() bool { return false }
-	}
-	key := &f
-	d.funcs[key] = true
-	return func() bool {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		registered := d.funcs[key]
-		delete(d.funcs, key)
-		return registered
-	}
 }
 
 type writerFunc func([]byte) (int, error)

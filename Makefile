@@ -14,10 +14,11 @@ export LANG := en_US.UTF-8
 # xvfb). chromium: browser tests. The fonts give Chromium (and Fyne, which
 # falls back to system fonts for the sandbox's Japanese names)
 # and the virtual display readable text. gnome-keyring, dbus, libsecret-tools:
-# a real Secret Service (and secret-tool to look into it) for keychain tests.
+# a real Secret Service (and secret-tool to look into it) for keychain tests;
+# libglib2.0-bin: gdbus, which waits for a test's private keyring to come up.
 # xdg-utils, desktop-file-utils: registering the io.qexcompanion.app scheme.
 DEB_PACKAGES := gcc libgl1-mesa-dev xorg-dev xvfb xfonts-base xdotool imagemagick chromium fonts-dejavu-core fonts-noto-cjk \
-	gnome-keyring dbus dbus-x11 libsecret-tools xdg-utils desktop-file-utils postgresql
+	gnome-keyring dbus dbus-x11 libsecret-tools libglib2.0-bin xdg-utils desktop-file-utils postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps run test vet bench fuzz package package-windows fyne-tool

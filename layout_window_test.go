@@ -16,6 +16,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/layoutprobe"
 )
 
@@ -92,6 +93,10 @@ func TestRealWindowLayout(t *testing.T) {
 				r.env = append(os.Environ(), "DISPLAY="+r.display, "LANG="+language.locale, "LC_ALL=", "LANGUAGE=",
 					"FYNE_THEME="+theme, "FYNE_SCALE=1", "BROWSER="+recorder,
 					"HOME="+r.home, "XDG_CONFIG_HOME="+filepath.Join(r.home, "config"), "XDG_RUNTIME_DIR="+runtime)
+				// A keychain of the run's own: the runs go side by side, and
+				// with one keychain a walk would find (and try to resume) the
+				// session another run's walk just saved, or its sandbox key.
+				r.env = append(r.env, "DBUS_SESSION_BUS_ADDRESS="+privateKeyring(t, r.env))
 
 				for _, p := range providerWalks {
 					t.Run(p.name, func(t *testing.T) { r.t = t; r.walk(p, urlFile) })
@@ -166,6 +171,7 @@ func (r *layoutRun) walk(p providerWalk, urlFile string) {
 		}
 	}
 	r.look(p.name+"-3-result", p.result, connect)
+	r.noSavedSessionFromElsewhere()
 	if p.env != nil && !r.shows("No system keychain: this session will be forgotten when you quit.") {
 		r.t.Errorf("%s %s-%s: no keychain banner without a keychain", r.currentStep, r.lang, r.theme)
 	}
@@ -174,8 +180,47 @@ func (r *layoutRun) walk(p providerWalk, urlFile string) {
 		r.look("qex-7-widget-editor", "Widget editor", func() { r.click("Widget editor") })
 	}
 	r.look(p.name+"-5-inspector", "Inspector", func() { r.click("Inspector") })
+	r.noSavedSessionFromElsewhere()
 	r.look(p.name+"-6-console", "Console", func() { r.click("Console") })
 	r.stop()
+}
+
+// noSavedSessionFromElsewhere fails when the window shows a saved session
+// being resumed or found unusable: each walk's provider connects once in
+// its run, on the run's own keychain, so every walk approves anew and its
+// screenshots are the same from one test run to the next.
+func (r *layoutRun) noSavedSessionFromElsewhere() {
+	r.t.Helper()
+	var shown strings.Builder
+	for _, o := range r.current.Objects {
+		shown.WriteString(o.Text)
+	}
+	squeeze := func(s string) string { return strings.Join(strings.Fields(s), "") } // wrapped lines lose their spaces
+	resumed := "Resumed session from {{.Created}}: no approval needed."
+	for _, s := range []struct{ key, english string }{
+		{resumed, resumed}, // the result step's
+		{msg.EventResumed.ID(), msg.EventResumed.English()}, // the event log's
+		{msg.EventResumeDeclined.ID(), msg.EventResumeDeclined.English()},
+	} {
+		template := s.english
+		if word, ok := r.words[s.key]; ok {
+			template = word
+		}
+		if words := squeeze(longestLiteral(template)); strings.Contains(squeeze(shown.String()), words) {
+			r.t.Errorf("%s %s-%s: the window shows a saved session this run did not save (%q)", r.currentStep, r.lang, r.theme, words)
+		}
+	}
+}
+
+// longestLiteral is the longest part of a template outside its {{…}}.
+func longestLiteral(template string) string {
+	var longest string
+	for _, part := range regexp.MustCompile(`\{\{[^}]*\}\}`).Split(template, -1) {
+		if len([]rune(part)) > len([]rune(longest)) {
+			longest = part
+		}
+	}
+	return longest
 }
 
 // layoutRun is one language and theme: a display, a HOME, the app running.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -201,4 +202,82 @@ func screenshotColours(t *testing.T, path string) int {
 		}
 	}
 	return len(colors)
+}
+
+// privateKeyring starts a D-Bus session of its own with an unlocked
+// gnome-keyring on it, as `make test` does for the whole suite, and
+// returns its address; both stop when t ends. env gives the daemons their
+// HOME and XDG_RUNTIME_DIR, where the keyring keeps its files and its
+// control socket: nothing is shared with another keyring.
+func privateKeyring(t *testing.T, env []string) string {
+	t.Helper()
+	for _, tool := range []string{"dbus-daemon", "gdbus", "gnome-keyring-daemon"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is required but missing: run make deps", tool)
+		}
+	}
+	bus := exec.Command("dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1")
+	bus.Env = env
+	out, err := bus.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bus.Process.Signal(syscall.SIGTERM); bus.Wait() })
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(out).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	var address string
+	select {
+	case address = <-line:
+	case <-time.After(20 * time.Second):
+	}
+	if address == "" {
+		t.Fatal("dbus-daemon did not report its address")
+	}
+	env = append(slices.Clone(env), "DBUS_SESSION_BUS_ADDRESS="+address)
+	keyring := exec.Command("gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets")
+	keyring.Env, keyring.Stdin = env, strings.NewReader("qex-test") // the password unlocks it
+	if err := keyring.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { keyring.Process.Signal(syscall.SIGTERM); keyring.Wait() })
+	// Ready once it serves the secrets on the bus.
+	ready := exec.Command("gdbus", "wait", "--session", "--timeout", "20", "org.freedesktop.secrets")
+	ready.Env = env
+	if out, err := ready.CombinedOutput(); err != nil {
+		t.Fatalf("the keyring did not come up on the private bus: %v\n%s", err, out)
+	}
+	return address
+}
+
+// Each private keyring is its own: what a walk keeps in one, another run's
+// walk (or the rest of the suite) does not find.
+func TestPrivateKeyringsShareNothing(t *testing.T) {
+	envA, envB := privateEnv(t, withoutEnv("DBUS_SESSION_BUS_ADDRESS")), privateEnv(t, withoutEnv("DBUS_SESSION_BUS_ADDRESS"))
+	a, b := privateKeyring(t, envA), privateKeyring(t, envB)
+	secretTool := func(bus string, args ...string) (string, error) {
+		cmd := exec.Command("secret-tool", args...)
+		cmd.Env, cmd.Stdin = append(slices.Clone(envA), "DBUS_SESSION_BUS_ADDRESS="+bus), strings.NewReader("kept-in-a")
+		out, err := cmd.Output()
+		return strings.TrimSpace(string(out)), err
+	}
+	if _, err := secretTool(a, "store", "--label", "private keyring test", "service", "qex-private-keyring-test", "username", "u"); err != nil {
+		t.Fatalf("storing in the first keyring: %v", err)
+	}
+	if got, err := secretTool(a, "lookup", "service", "qex-private-keyring-test", "username", "u"); err != nil || got != "kept-in-a" {
+		t.Errorf("the first keyring gives %q, %v", got, err)
+	}
+	for name, bus := range map[string]string{"the second keyring": b, "the suite's": os.Getenv("DBUS_SESSION_BUS_ADDRESS")} {
+		if bus == "" {
+			continue // no suite keyring: nothing to compare with
+		}
+		if got, err := secretTool(bus, "lookup", "service", "qex-private-keyring-test", "username", "u"); err == nil || got != "" {
+			t.Errorf("%s finds what the first keeps: %q", name, got)
+		}
+	}
 }

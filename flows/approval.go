@@ -14,6 +14,11 @@ const (
 	DefaultTimeout = 10 * time.Minute
 	DefaultPollMin = time.Second
 	DefaultPollMax = 5 * time.Second
+	// ReturnGrace is how long a loopback return address keeps answering
+	// after approval was noticed another way (polling, the user's check):
+	// long enough for a browser already on its way back to be told it is
+	// connected, no longer than the flow's deadline or the app's life.
+	ReturnGrace = 5 * time.Second
 )
 
 // ReceiverFactory starts a receiver for the browser's return.
@@ -80,7 +85,11 @@ func (rt *Runtime) Await(ctx context.Context, a Approval) (via msg.Kind, err err
 	}
 	ready := ApprovalURLReady{}
 	if receiver != nil {
-		defer receiver.Close()
+		defer func() {
+			if receiver != nil {
+				receiver.Close()
+			}
+		}()
 		ready.ReturnURL = receiver.ReturnURL()
 	}
 	if ready.URL, err = a.URL(ready.ReturnURL); err != nil {
@@ -149,8 +158,11 @@ func (rt *Runtime) Await(ctx context.Context, a Approval) (via msg.Kind, err err
 		checked := time.Now()
 		err := a.Check(ctx)
 		if err == nil {
-			if receiver != nil {
-				receiver.Close() // the answer is in: stop listening now
+			if receiver != nil && via != msg.ViaReturn {
+				// The answer is in, but the browser may still be on its
+				// way back: it gets its page, and nothing more is taken.
+				rt.finish(ctx, receiver)
+				receiver = nil
 			}
 			rt.Emit(Approved{Via: via})
 			return via, nil
@@ -180,6 +192,23 @@ func (rt *Runtime) Await(ctx context.Context, a Approval) (via msg.Kind, err err
 		rt.Emit(Waiting{Reason: reason, Failed: !wait.notYet, Next: next})
 		timer.Reset(next)
 	}
+}
+
+// finish has r deliver nothing more but answer a browser still on its way
+// back for ReturnGrace, within the flow's deadline and the engine's life.
+func (rt *Runtime) finish(ctx context.Context, r callback.Receiver) {
+	end := time.Now().Add(ReturnGrace)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(end) {
+		end = dl
+	}
+	r.Finish()
+	until, stop := context.WithDeadline(rt.life, end)
+	rt.lingering.Add(1)
+	context.AfterFunc(until, func() {
+		stop()
+		r.Close() // lets a page being written finish (bounded)
+		rt.lingering.Done()
+	})
 }
 
 // gaveUp is the error of a wait that ctx ended. When the deadline ended it,

@@ -119,6 +119,11 @@ type Engine struct {
 	saving sync.Mutex // held while a session is being saved: saves land in order
 
 	widget widgetHost
+
+	// life ends when the engine closes: nothing it started outlives it.
+	life      context.Context
+	end       context.CancelFunc
+	lingering sync.WaitGroup
 }
 
 // connected is a session that completed a flow or resumed.
@@ -139,7 +144,8 @@ func NewEngine(cfg EngineConfig) *Engine {
 	if cfg.PollMax < cfg.PollMin {
 		cfg.PollMax = max(DefaultPollMax, cfg.PollMin)
 	}
-	return &Engine{cfg: cfg}
+	life, end := context.WithCancel(context.Background())
+	return &Engine{cfg: cfg, life: life, end: end}
 }
 
 // Providers describes the providers the engine speaks, the default first.
@@ -463,6 +469,8 @@ func (e *Engine) runtime(t Target, info ProviderInfo, checkNow <-chan struct{}, 
 		PollMin:     e.cfg.PollMin,
 		PollMax:     e.cfg.PollMax,
 		checkNow:    checkNow,
+		life:        e.life,
+		lingering:   &e.lingering,
 		resave:      resave,
 	}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/qexcompanion/qex-companion/internal/callback"
@@ -181,12 +182,14 @@ type Runtime struct {
 	Now         func() time.Time
 	// Until is ctx ending at a time a server named, such as the expiry of
 	// what the user is to approve.
-	Until    func(ctx context.Context, at time.Time) (context.Context, context.CancelFunc)
-	Timeout  time.Duration // what the whole flow may take, for messages
-	PollMin  time.Duration
-	PollMax  time.Duration
-	checkNow <-chan struct{}
-	resave   func(Session) // saves a session again under its key; nil: nothing saved
+	Until     func(ctx context.Context, at time.Time) (context.Context, context.CancelFunc)
+	Timeout   time.Duration // what the whole flow may take, for messages
+	PollMin   time.Duration
+	PollMax   time.Duration
+	checkNow  <-chan struct{}
+	life      context.Context // done when the engine closes
+	lingering *sync.WaitGroup // return addresses still answering, for the engine's Close
+	resave    func(Session)   // saves a session again under its key; nil: nothing saved
 }
 
 // SessionChanged tells the engine that s's Saved blob changed on its own

@@ -122,8 +122,13 @@ func (w *widgetHost) current() func(Event) {
 	return w.emit
 }
 
-// Close stops what the engine started: the widget page.
+// Close stops what the engine started: the widget page, and return
+// addresses still answering a browser on its way back (a page being
+// written gets its few milliseconds first, so a process that exits right
+// after a flow does not cut off the browser it told to come back).
 func (e *Engine) Close() {
+	e.end()
+	e.lingering.Wait()
 	e.widget.mu.Lock()
 	defer e.widget.mu.Unlock()
 	if e.widget.host != nil {

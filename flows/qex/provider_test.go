@@ -376,3 +376,51 @@ func TestCreateSessionErrorsEndTheFlow(t *testing.T) {
 		t.Errorf("events %v", kinds)
 	}
 }
+
+// A browser still on its way back when polling noticed the approval is
+// told "You're connected", not "This site can't be reached"; what it brings
+// is taken by nothing, and the address closes with the app.
+func TestBrowserReturningAfterPollingNoticedGetsItsPage(t *testing.T) {
+	sb := flowtest.StartSandbox(t)
+	approved := make(chan *testbrowser.Visit, 1)
+	flow := newFlow(t, sb, func(c *flows.EngineConfig) {
+		c.OpenBrowser = func(u string) error {
+			go func() {
+				v, err := testbrowser.Submit(context.Background(), u, "approve", testbrowser.Options{NoFollow: true})
+				if err != nil {
+					t.Error(err)
+				}
+				approved <- v
+			}()
+			return nil
+		}
+	})
+	rec := flowtest.NewRecorder()
+	if _, err := flow.Run(context.Background(), rec.Emit); err != nil {
+		t.Fatal(err)
+	}
+	if via := flowtest.Find[flows.Approved](rec)[0].Via; via != msg.ViaPolling {
+		t.Fatalf("approved via %q, want polling", via)
+	}
+	visit := <-approved
+	if visit == nil || visit.Redirect == "" {
+		t.Fatalf("the approval page did not send the browser back: %+v", visit)
+	}
+	back, err := testbrowser.Get(context.Background(), visit.Redirect)
+	if err != nil {
+		t.Fatalf("the browser coming back found no page: %v", err)
+	}
+	if back.Status != http.StatusOK || !strings.Contains(back.Body, "You&#39;re connected") {
+		t.Errorf("the browser coming back got %d:\n%s", back.Status, back.Body)
+	}
+	// A second arrival is not the browser's return: it is turned away.
+	if again, err := testbrowser.Get(context.Background(), visit.Redirect); err == nil || !strings.Contains(err.Error(), "HTTP 400") {
+		t.Errorf("a second return got %+v, %v", again, err)
+	}
+	flow.engine.Close()
+	client := &http.Client{Timeout: 2 * time.Second}
+	if resp, err := client.Get(visit.Redirect); err == nil {
+		resp.Body.Close()
+		t.Error("the return address still answers after the app closed")
+	}
+}

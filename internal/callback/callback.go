@@ -93,6 +93,10 @@ type Receiver interface {
 	ReturnURL() string
 	// Results delivers the one return whose state matches.
 	Results() <-chan Result
+	// Finish stops delivering returns but, where the browser's return is
+	// answered by the app itself, keeps answering it until Close, so a
+	// browser still on its way back is told it is done.
+	Finish()
 	// Close stops receiving. It is safe to call more than once.
 	Close() error
 }

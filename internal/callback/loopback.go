@@ -61,8 +61,10 @@ type Loopback struct {
 	results  chan Result
 	rejected Rejected
 
-	mu   sync.Mutex
-	used bool
+	mu       sync.Mutex
+	used     bool
+	finished bool        // the flow has its answer: a return gets its page, and nothing more
+	linger   func() bool // stops Finish's wait
 
 	closeOnce sync.Once
 	closeErr  error
@@ -117,6 +119,17 @@ func (l *Loopback) Results() <-chan Result { return l.results }
 // closeWait bounds how long Close lets open requests finish.
 const closeWait = 2 * time.Second
 
+// Finish keeps answering the return page until Close,
+// for a flow whose approval was noticed by polling: the browser may still
+// be on its way back, and must get "You're connected", not "This site can't
+// be reached". A return arriving now delivers nothing: its state is still
+// checked, and its code goes nowhere.
+func (l *Loopback) Finish() {
+	l.mu.Lock()
+	l.finished = true
+	l.mu.Unlock()
+}
+
 // Close stops the listener; a request being answered gets its page first
 // (the flow closes the moment it has the answer, which is before the page
 // telling the browser so has been written), then connections are dropped.
@@ -165,6 +178,7 @@ func (l *Loopback) receive(w http.ResponseWriter, r *http.Request) {
 	if match {
 		l.used = true
 	}
+	finished := l.finished
 	l.mu.Unlock()
 	if !match {
 		l.rejected(msg.IgnoredState.New(nil))
@@ -172,7 +186,9 @@ func (l *Loopback) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res := ResultFrom(q)
-	l.results <- res // buffered, and only one request gets here
+	if !finished {
+		l.results <- res // buffered, and only one request gets here
+	}
 	if res.Error != "" {
 		reply(w, r, http.StatusOK, pageDenied)
 		return

@@ -250,3 +250,18 @@ func TestTheBrowserGetsItsPageWhenTheFlowClosesAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// After the flow has its answer, the browser's return still gets its page,
+// but what it brings (a code) goes nowhere: no finished flow takes more.
+func TestFinishedReceiverAnswersButTakesNothing(t *testing.T) {
+	l, _, rej := listen(t)
+	l.Finish()
+	status, body := send(t, http.MethodGet, l.ReturnURL()+"&code=late", "")
+	if status != http.StatusOK || !strings.Contains(body, "You&#39;re connected") {
+		t.Errorf("the return after approval got %d:\n%s", status, body)
+	}
+	noResult(t, l)
+	if status, _ := send(t, http.MethodGet, strings.Replace(l.ReturnURL(), "state=", "state=x", 1)+"&code=c", ""); status != http.StatusBadRequest || len(rej.list()) != 1 {
+		t.Errorf("a wrong state after Finish got %d, rejections %v", status, rej.list())
+	}
+}

@@ -170,6 +170,10 @@ func (rc *receiver) deliver(link Link) {
 func (rc *receiver) ReturnURL() string               { return ReturnURL(rc.state) }
 func (rc *receiver) Results() <-chan callback.Result { return rc.results }
 
+// Finish stops the waiting at once: the browser shows its own page when
+// it hands the link over, so there is nothing left to answer.
+func (rc *receiver) Finish() { rc.Close() }
+
 // Close stops this flow's waiting; later links find nothing pending.
 func (rc *receiver) Close() error {
 	rc.router.mu.Lock()

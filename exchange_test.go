@@ -1,13 +1,21 @@
 package main
 
 import (
+	"bufio"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/internal/broker/brokertest"
+	"github.com/qexcompanion/qex-companion/internal/randid"
 	"github.com/qexcompanion/qex-companion/internal/testkeyring"
 )
 
@@ -107,4 +115,88 @@ func expireExchangeKeys(t *testing.T, config string, from, to time.Time) {
 	if err := os.WriteFile(files[0], data, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A partner tries qex-broker against the served sandbox, as docs/broker.md's
+// "Try it locally" says: the sandbox takes the client secret they chose from
+// $EXCHANGE_CLIENT_SECRET (and never prints it), qex-broker holds the same
+// secret with SQLite, and the app's EXchange flow goes through that broker.
+func TestTryTheBrokerLocally(t *testing.T) {
+	testkeyring.System(t)
+	secret := "partner-chosen-" + randid.UUID4()
+	key := make([]byte, 32)
+	rand.Read(key)
+	env := append(os.Environ(), "EXCHANGE_CLIENT_SECRET="+secret, "BROKER_KEY="+base64.StdEncoding.EncodeToString(key))
+
+	sandboxBase, sandboxSaid := startPrinting(t, env, "Press Ctrl+C", appBinary, "--serve-sandbox", "127.0.0.1:0")
+	if !strings.Contains(sandboxSaid(), "client id qex-companion-broker, client secret $EXCHANGE_CLIENT_SECRET") {
+		t.Errorf("the sandbox does not say it took the chosen secret:\n%s", sandboxSaid())
+	}
+	brokerLine, brokerSaid := startPrinting(t, env, "", brokerBinary, "serve", "--listen", "127.0.0.1:0",
+		"--exchange-base", sandboxBase+"/exchange", "--client-id", "qex-companion-broker", "--db", "sqlite:"+filepath.Join(t.TempDir(), "broker.db"))
+	_, brokerURL, ok := strings.Cut(brokerLine, "listening on ")
+	if !ok {
+		t.Fatalf("qex-broker printed %q\n%s", brokerLine, brokerSaid())
+	}
+
+	out, errOut, code := runBinary(t, "approve", "--headless", "--provider", "exchange", "--api-base", sandboxBase+"/exchange", "--broker", brokerURL)
+	if code != 0 {
+		t.Fatalf("the flow through qex-broker: exit %d\n%s\nqex-broker:\n%s", code, errOut, brokerSaid())
+	}
+	var res exchangeResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Member.SN == "" || len(res.Accounts) == 0 {
+		t.Errorf("result %+v (%v)\n%s", res, err, out)
+	}
+	if !strings.Contains(errOut, "POST /v1/token → 200") || strings.Contains(errOut, "/exchange-broker") {
+		t.Errorf("the code was not exchanged through qex-broker:\n%s", errOut)
+	}
+	for name, said := range map[string]string{"sandbox": sandboxSaid(), "qex-broker": brokerSaid(), "app stderr": errOut, "app stdout": out} {
+		if strings.Contains(said, secret) {
+			t.Errorf("the %s printed the client secret", name)
+		}
+	}
+}
+
+// startPrinting starts bin with env and returns the first line it prints on
+// stdout, and what it has said on stderr so far (having said, if set, a
+// line holding banner's end); it is interrupted when the test ends.
+func startPrinting(t *testing.T, env []string, bannerEnd, bin string, args ...string) (string, func() string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	stderr := &brokertest.SyncBuffer{}
+	errPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	said := bufio.NewReader(errPipe)
+	for bannerEnd != "" {
+		line, err := said.ReadString('\n')
+		stderr.Write([]byte(line))
+		if err != nil {
+			t.Fatalf("%s ended its banner without %q: %v\n%s", filepath.Base(bin), bannerEnd, err, stderr.String())
+		}
+		if strings.Contains(line, bannerEnd) {
+			break
+		}
+	}
+	go io.Copy(stderr, said)
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("%s printed nothing: %v\n%s", filepath.Base(bin), err, stderr.String())
+	}
+	go io.Copy(io.Discard, stdout)
+	return strings.TrimSpace(line), stderr.String
 }

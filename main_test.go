@@ -22,6 +22,7 @@ import (
 var (
 	appBinary     string
 	browserBinary string
+	brokerBinary  string // qex-broker, static, as it ships
 )
 
 func TestMain(m *testing.M) {
@@ -31,8 +32,13 @@ func TestMain(m *testing.M) {
 	}
 	appBinary = filepath.Join(dir, "qex-companion")
 	browserBinary = filepath.Join(dir, "qex-test-browser")
-	for bin, pkg := range map[string]string{appBinary: ".", browserBinary: "./internal/testbrowser/cmd/qex-test-browser"} {
-		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+	brokerBinary = filepath.Join(dir, "qex-broker")
+	for bin, pkg := range map[string]string{appBinary: ".", browserBinary: "./internal/testbrowser/cmd/qex-test-browser", brokerBinary: "./cmd/qex-broker"} {
+		build := exec.Command("go", "build", "-o", bin, pkg)
+		if bin == brokerBinary {
+			build.Env = append(os.Environ(), "CGO_ENABLED=0") // as it ships
+		}
+		if out, err := build.CombinedOutput(); err != nil {
 			os.RemoveAll(dir)
 			panic("building " + pkg + ": " + err.Error() + "\n" + string(out))
 		}

@@ -25,7 +25,7 @@ import (
 )
 
 // ClientSecretEnvVar holds the EXchange client secret.
-const ClientSecretEnvVar = "EXCHANGE_CLIENT_SECRET"
+const ClientSecretEnvVar = broker.ClientSecretEnvVar
 
 // ShutdownTimeout bounds how long a stopping broker waits for the requests
 // in flight (a refresh waits at most for EXchange's timeout).

@@ -135,3 +135,7 @@ func looksLikeGrantID(id string) bool {
 	raw, err := base64.RawURLEncoding.DecodeString(id)
 	return err == nil && len(raw) == grantIDBytes
 }
+
+// ClientSecretEnvVar holds the partner's EXchange client secret: for
+// qex-broker, and for a served sandbox a partner tries qex-broker against.
+const ClientSecretEnvVar = "EXCHANGE_CLIENT_SECRET"

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -112,15 +113,21 @@ func (e *Embedded) masterKey() ([]byte, error) {
 // and it is random otherwise.
 func Serve(ctx context.Context, addr string, emulators []Emulator, providers []flows.ProviderInfo, getenv func(string) string, opts []Option, stdout, stderr io.Writer) error {
 	chosen := map[string]flows.Inputs{}
-	for _, info := range providers {
-		for _, f := range info.Fields {
+	choose := func(provider string, fields []flows.Field) {
+		for _, f := range fields {
 			if v := getenv(f.EnvVar); f.Secret && f.EnvVar != "" && v != "" {
-				if chosen[info.Name] == nil {
-					chosen[info.Name] = flows.Inputs{}
+				if chosen[provider] == nil {
+					chosen[provider] = flows.Inputs{}
 				}
-				chosen[info.Name][f.Name] = v
+				chosen[provider][f.Name] = v
 			}
 		}
+	}
+	for _, info := range providers {
+		choose(info.Name, info.Fields)
+	}
+	for _, e := range emulators {
+		choose(e.Provider(), backendFields(e))
 	}
 	sb, err := Start(addr, emulators, append(opts, WithChosen(chosen))...)
 	if err != nil {
@@ -130,7 +137,7 @@ func Serve(ctx context.Context, addr string, emulators []Emulator, providers []f
 	fmt.Fprintln(stdout, sb.URL)
 	for _, e := range emulators {
 		url, _ := sb.ProviderURL(e.Provider())
-		fmt.Fprintf(stderr, "Sandbox %s at %s%s.\n", e.Description(), url, describeInputs(providers, e.Provider(), sb.Inputs(e.Provider()), chosen[e.Provider()]))
+		fmt.Fprintf(stderr, "Sandbox %s at %s%s.\n", e.Description(), url, describeInputs(providers, e.Provider(), backendFields(e), sb.Inputs(e.Provider()), chosen[e.Provider()]))
 	}
 	active, _ := scenario.Lookup(string(sb.Scenarios().Active()))
 	fmt.Fprintf(stderr, "Scenario: %s — %s\n", active.Name, active.Summary)
@@ -139,24 +146,46 @@ func Serve(ctx context.Context, addr string, emulators []Emulator, providers []f
 	return nil
 }
 
+// BackendEmulator is an emulator whose server shares inputs with the
+// partner's backend, never with the app (EXchange's client id and secret,
+// which only a token broker holds): shown in --serve-sandbox's banner, the
+// secret chosen from its Field.EnvVar (random otherwise), the rest their
+// Default.
+type BackendEmulator interface {
+	BackendFields() []flows.Field
+}
+
+func backendFields(e Emulator) []flows.Field {
+	if b, ok := e.(BackendEmulator); ok {
+		return b.BackendFields()
+	}
+	return nil
+}
+
 // describeInputs lists, for the banner, the inputs provider's emulator
 // accepts: " (client id X, client secret $VAR)"; "" with none.
-func describeInputs(providers []flows.ProviderInfo, provider string, inputs, chosen flows.Inputs) string {
+func describeInputs(providers []flows.ProviderInfo, provider string, backend []flows.Field, inputs, chosen flows.Inputs) string {
 	var parts []string
+	describe := func(f flows.Field, value string) {
+		switch {
+		case f.Secret && chosen[f.Name] != "":
+			parts = append(parts, inSentence(f.Label)+" $"+f.EnvVar)
+		case f.Secret && value != "":
+			parts = append(parts, inSentence(f.Label)+" random: set $"+f.EnvVar+" before starting to choose it")
+		case !f.Secret && value != "":
+			parts = append(parts, inSentence(f.Label)+" "+value)
+		}
+	}
 	for _, info := range providers {
 		if info.Name != provider {
 			continue
 		}
 		for _, f := range info.Fields {
-			switch {
-			case f.Secret && chosen[f.Name] != "":
-				parts = append(parts, inSentence(f.Label)+" $"+f.EnvVar)
-			case f.Secret && inputs[f.Name] != "":
-				parts = append(parts, inSentence(f.Label)+" random: set $"+f.EnvVar+" before starting to choose it")
-			case !f.Secret && inputs[f.Name] != "":
-				parts = append(parts, inSentence(f.Label)+" "+inputs[f.Name])
-			}
+			describe(f, inputs[f.Name])
 		}
+	}
+	for _, f := range backend {
+		describe(f, cmp.Or(f.Default, "random"))
 	}
 	if len(parts) == 0 {
 		return ""

@@ -29,6 +29,19 @@ func (emulator) Description() string { return "EXchange API (behind a token brok
 // changes every launch.
 func (emulator) PublicInputs() flows.Inputs { return flows.Inputs{} }
 
+// FieldClientSecret is the client secret's name among the chosen inputs.
+const FieldClientSecret = "client_secret"
+
+// BackendFields are the client id and secret, which only a token broker
+// holds: a partner serving the sandbox may choose the secret, to run
+// qex-broker against it.
+func (emulator) BackendFields() []flows.Field {
+	return []flows.Field{
+		{Name: "client_id", Label: "Client id", Default: DefaultClientID},
+		{Name: FieldClientSecret, Label: "Client secret", Secret: true, EnvVar: broker.ClientSecretEnvVar},
+	}
+}
+
 func (e emulator) Start(cfg sandbox.Config) (*sandbox.Mounted, error) {
 	var opts []Option
 	if cfg.State != nil {
@@ -37,6 +50,9 @@ func (e emulator) Start(cfg sandbox.Config) (*sandbox.Mounted, error) {
 	}
 	if cfg.TokenLifetime > 0 {
 		opts = append(opts, WithKeyLifetime(cfg.TokenLifetime))
+	}
+	if secret := cfg.Chosen[FieldClientSecret]; secret != "" {
+		opts = append(opts, WithClientSecret(secret))
 	}
 	s := New(append(opts, e...)...)
 	b, err := startBroker(cfg, s)

@@ -95,6 +95,14 @@ func WithKeyLifetime(d time.Duration) Option {
 	}
 }
 
+// WithClientSecret gives the built-in client the secret a person chose,
+// so a token broker of their own (qex-broker) can be run against it.
+func WithClientSecret(secret string) Option {
+	return func(s *Server) {
+		s.app = App{ID: DefaultClientID, Name: "QEX Companion", Secret: secret, RedirectURIs: DefaultRedirectURIs}
+	}
+}
+
 // WithMember sets the member who signs in on the consent page.
 func WithMember(m Member) Option { return func(s *Server) { s.member = m } }
 
@@ -167,7 +175,7 @@ func New(opts ...Option) *Server {
 		if s.state.On() {
 			secret = s.state.Derive("exchange sandbox client secret " + DefaultClientID)
 		}
-		s.app = App{ID: DefaultClientID, Name: "QEX Companion", Secret: secret, RedirectURIs: DefaultRedirectURIs}
+		WithClientSecret(secret)(s)
 	}
 	if s.state.On() {
 		s.loadState()

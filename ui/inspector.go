@@ -136,6 +136,17 @@ func newInspector(m *MainWindow) *inspector {
 	return i
 }
 
+// showWidgetTab shows the Widget tab, last, only for a provider with a
+// widget: the others send no widget events.
+func (i *inspector) showWidgetTab(want bool) {
+	switch shown := slices.Contains(i.tabs.Items, i.widgetTab); {
+	case want && !shown:
+		i.tabs.Append(i.widgetTab)
+	case !want && shown:
+		i.tabs.Remove(i.widgetTab)
+	}
+}
+
 // log records an event: exchanges in the HTTP list, widget events in the
 // Widget list, everything in the log.
 func (i *inspector) log(e flows.Event) {

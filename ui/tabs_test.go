@@ -125,3 +125,24 @@ func TestWidgetEditorTabOnlyForAProviderWithAWidget(t *testing.T) {
 		t.Error("at 360 px, with the Widget editor back, some tabs are only in the overflow menu")
 	}
 }
+
+// The Inspector's Widget tab, like the Widget editor, is there only while
+// the chosen provider has a widget: the others never send widget events.
+func TestInspectorWidgetTabOnlyForAProviderWithAWidget(t *testing.T) {
+	r := newRig(t)
+	selectTab(t, r.m, "Inspector")
+	for _, info := range r.m.connect.providers {
+		r.m.connect.provider.SetSelected(info.Title)
+		var got []string
+		for _, item := range r.m.inspector.tabs.Items {
+			got = append(got, item.Text)
+		}
+		want := []string{"HTTP", "Events"}
+		if info.Widget {
+			want = append(want, "Widget")
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: the Inspector's tabs are %q, want %q", info.Name, got, want)
+		}
+	}
+}

@@ -382,9 +382,12 @@ func (m *MainWindow) stepCount() int {
 	return 3
 }
 
-// showEditorTab shows the Widget editor tab, second, only when the chosen
-// provider has a widget to edit.
+// showEditorTab shows the Widget editor tab, second, and the inspector's
+// Widget tab, only when the chosen provider has a widget.
 func (m *MainWindow) showEditorTab() {
+	if m.inspector != nil { // nil while the connect step is built: set up after it
+		m.inspector.showWidgetTab(m.connect.form().info.Widget)
+	}
 	if m.tabsBox == nil {
 		return // the connect step is being built: the tabs come next
 	}

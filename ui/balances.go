@@ -280,7 +280,25 @@ func (s *balancesStep) tick() {
 		s.expiry.SetText(lang.L("The access token has expired: the next request refreshes it."))
 		return
 	}
-	s.expiry.SetText(lang.L("The access token expires in {{.Left}} (at {{.At}}).", map[string]any{"Left": left.String(), "At": s.expires.Local().Format("15:04:05")}))
+	s.expiry.SetText(lang.L("The access token expires in {{.Left}} (at {{.At}}).", map[string]any{"Left": sayDuration(left), "At": s.expires.Local().Format("15:04:05")}))
+}
+
+// sayDuration writes d as people read it, in at most its two largest units,
+// rounded down: "24 h", "23 h 59 min", "4 min 5 s", "59 s" (時間, 分, 秒).
+func sayDuration(d time.Duration) string {
+	d = d.Truncate(time.Second)
+	h, m, sec := int(d/time.Hour), int(d%time.Hour/time.Minute), int(d%time.Minute/time.Second)
+	switch {
+	case h > 0 && m > 0:
+		return lang.L("{{.H}} h {{.M}} min", map[string]any{"H": h, "M": m})
+	case h > 0:
+		return lang.L("{{.H}} h", map[string]any{"H": h})
+	case m > 0 && sec > 0:
+		return lang.L("{{.M}} min {{.S}} s", map[string]any{"M": m, "S": sec})
+	case m > 0:
+		return lang.L("{{.M}} min", map[string]any{"M": m})
+	}
+	return lang.L("{{.S}} s", map[string]any{"S": sec})
 }
 
 // set shows freshly fetched balances.

@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -23,8 +25,13 @@ func TestTokenResultAndConsole(t *testing.T) {
 	test.Tap(r.m.connect.button)
 	r.waitStep("Access")
 	b := r.m.balances
-	if !b.token.Visible() || !strings.HasPrefix(b.expiry.Text, "The access token expires in ") {
+	// A lifetime of a day reads in hours and minutes, not Go's "23h59m59s".
+	if !b.token.Visible() || !regexp.MustCompile(`^The access token expires in (24 h|23 h 59 min) \(at \d\d:\d\d:\d\d\)\.$`).MatchString(b.expiry.Text) {
 		t.Errorf("countdown %q (visible %v)", b.expiry.Text, b.token.Visible())
+	}
+	// The profile's title says the token's type in words.
+	if title := b.profile.Items[0].Title; title != "Profile · access token" {
+		t.Errorf("the profile's title is %q", title)
 	}
 	if b.listing.Visible() {
 		t.Error("a result without balances shows the balances table")
@@ -114,5 +121,30 @@ func TestExchangeInTheWindow(t *testing.T) {
 	r.ui.waitFor(t, "the sign-out notice", r.m.connect.infoL.Visible)
 	if r.m.connect.infoL.Text != "Signed out: the session was ended on the server and forgotten here." {
 		t.Errorf("after sign-out: %q", r.m.connect.infoL.Text)
+	}
+}
+
+// Countdowns read as people say durations, in both languages.
+func TestDurationsReadAsPeopleSayThem(t *testing.T) {
+	cases := []struct {
+		d      time.Duration
+		en, ja string
+	}{
+		{24 * time.Hour, "24 h", "24時間"},
+		{24*time.Hour - time.Second, "23 h 59 min", "23時間59分"},
+		{4*time.Minute + 5*time.Second, "4 min 5 s", "4分5秒"},
+		{time.Hour + 30*time.Second, "1 h", "1時間"},
+		{59*time.Second + 600*time.Millisecond, "59 s", "59秒"},
+	}
+	for _, c := range cases {
+		if got := sayDuration(c.d); got != c.en {
+			t.Errorf("%v reads %q, want %q", c.d, got, c.en)
+		}
+	}
+	useJapanese(t)
+	for _, c := range cases {
+		if got := sayDuration(c.d); got != c.ja {
+			t.Errorf("%v reads %q in Japanese, want %q", c.d, got, c.ja)
+		}
 	}
 }

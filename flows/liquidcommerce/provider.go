@@ -146,7 +146,7 @@ func (s *session) Fetch(ctx context.Context) (*flows.Result, error) {
 	}
 	tok, meta := s.client.Token(), s.client.Metadata()
 	profile := []flows.Fact{
-		{Label: "Token type", Value: tok.Type},
+		tokenType(tok.Type),
 		{Label: "Access token", Value: tok.Value, Secret: true},
 		{Label: "Expires", Value: tok.Expires.Local().Format("2 Jan 2006 15:04:05 MST"), At: tok.Expires},
 	}
@@ -202,4 +202,14 @@ func (s *session) Saved() ([]byte, error) {
 // TryAgain implements flows.Transient: a 429 or 503 asks to be sent again.
 func (e *APIError) TryAgain() (int, time.Duration) {
 	return flows.TransientStatus(e.Status), e.RetryAfter
+}
+
+// tokenType says the token's type in words people read ("access token",
+// which the window translates) rather than the API's ACCESS_TOKEN; a type
+// the seed does not name is shown as the server sent it.
+func tokenType(typ string) flows.Fact {
+	if typ == "ACCESS_TOKEN" {
+		return flows.Fact{Label: "Token type", Value: "access token", Word: true}
+	}
+	return flows.Fact{Label: "Token type", Value: typ}
 }

@@ -127,7 +127,7 @@ func TestConnectBuysATokenAndShowsIt(t *testing.T) {
 	for _, f := range res.Profile {
 		facts[f.Label] = f
 	}
-	if facts["Token type"].Value != "ACCESS_TOKEN" || facts["Access token"] != (flows.Fact{Label: "Access token", Value: s.Token, Secret: true}) ||
+	if facts["Token type"] != (flows.Fact{Label: "Token type", Value: "access token", Word: true}) || facts["Access token"] != (flows.Fact{Label: "Access token", Value: s.Token, Secret: true}) ||
 		!strings.HasPrefix(facts["Request id"].Value, "reqid_") || facts["API version"].Value != "1.7.0" || res.Balances != nil || res.Widget != nil {
 		t.Errorf("profile %+v", res.Profile)
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -57,6 +58,7 @@ type balancesStep struct {
 	balance  []string // shown balances, aligned on the decimal point
 	reserved []string
 	order    balances.Order // the user's sort, kept across refreshes
+	cols     []int          // the table's columns: Symbol and Type only when some account has one
 
 	filter   *widget.Entry
 	hideZero *widget.Check
@@ -106,7 +108,7 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	s.copied.Hide()
 
 	s.table = widget.NewTable(
-		func() (int, int) { return len(s.shown), columnCount },
+		func() (int, int) { return len(s.shown), len(s.cols) },
 		func() fyne.CanvasObject { return newCopyTarget(widget.NewLabel("")) },
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			cell := o.(*copyTarget)
@@ -128,21 +130,20 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 	}
 	s.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		b := o.(*widget.Button)
-		if id.Col < 0 {
+		if id.Col < 0 || id.Col >= len(s.cols) {
 			return
 		}
-		b.Text = columnTitle(id.Col)
+		col := s.cols[id.Col]
+		b.Text = columnTitle(col)
 		b.Alignment = widget.ButtonAlignLeading
-		if alignment(id.Col) == fyne.TextAlignTrailing {
+		if alignment(col) == fyne.TextAlignTrailing {
 			b.Alignment = widget.ButtonAlignTrailing
 		}
-		b.Icon = s.sortIcon(sortColumns[id.Col])
-		b.OnTapped = func() { s.sortByColumn(sortColumns[id.Col]) }
+		b.Icon = s.sortIcon(sortColumns[col])
+		b.OnTapped = func() { s.sortByColumn(sortColumns[col]) }
 		b.Refresh()
 	}
-	for col, w := range columnWidths {
-		s.table.SetColumnWidth(col, w)
-	}
+	s.showColumns(true, true)
 
 	s.narrow = s.newNarrowList()
 	s.phone = s.newPhoneBalances()
@@ -179,10 +180,30 @@ func (s *balancesStep) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 		l.SetText("")
 		return
 	}
-	r := s.shown[id.Row]
-	l.Alignment = alignment(id.Col)
-	l.TextStyle = fyne.TextStyle{Monospace: id.Col == colBalance || id.Col == colReserved}
-	l.SetText([columnCount]string{r.Currency, r.Symbol, s.balance[id.Row], s.reserved[id.Row], r.Type}[id.Col])
+	r, col := s.shown[id.Row], s.cols[id.Col]
+	l.Alignment = alignment(col)
+	l.TextStyle = fyne.TextStyle{Monospace: col == colBalance || col == colReserved}
+	l.SetText([columnCount]string{r.Currency, r.Symbol, s.balance[id.Row], s.reserved[id.Row], r.Type}[col])
+}
+
+// showColumns shows the table's Symbol and Type columns only when some
+// account has one: EXchange's API sends neither.
+func (s *balancesStep) showColumns(symbol, typ bool) {
+	cols := []int{colCurrency}
+	if symbol {
+		cols = append(cols, colSymbol)
+	}
+	cols = append(cols, colBalance, colReserved)
+	if typ {
+		cols = append(cols, colType)
+	}
+	if slices.Equal(cols, s.cols) {
+		return
+	}
+	s.cols = cols
+	for i, col := range cols {
+		s.table.SetColumnWidth(i, columnWidths[col])
+	}
 }
 
 // setResult shows what a connection returned besides balances: the
@@ -304,6 +325,7 @@ func sayDuration(d time.Duration) string {
 // set shows freshly fetched balances.
 func (s *balancesStep) set(b *flows.Balances, at time.Time) {
 	s.all = balances.Rows(b)
+	s.showColumns(balances.Filled(s.all))
 	s.updated.SetText(lang.L("Updated {{.At}}", map[string]any{"At": at.Format("15:04:05")}))
 	s.errLabel.Hide()
 	s.refreshing(false)
@@ -352,7 +374,7 @@ func (s *balancesStep) sortIcon(c balances.Column) fyne.Resource {
 // copyCell copies the amount a table cell shows; a cell of the other
 // columns copies its row's balance.
 func (s *balancesStep) copyCell(id widget.TableCellID) {
-	c := sortColumns[id.Col]
+	c := sortColumns[s.cols[id.Col]]
 	if c != balances.ByReserved {
 		c = balances.ByBalance
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,16 @@ func TestExchangeInTheWindow(t *testing.T) {
 	r.user.answer(t, "approve")
 	r.waitStep("Profile and balances")
 	find(t, r.m.balances.body, "the member's name", func(l *widget.Label) bool { return l.Text == "Kenji Watanabe" })
+	// EXchange's accounts have no symbol and no type: no empty columns.
+	var headers []string
+	walk(r.m.balances.table, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text != "" {
+			headers = append(headers, b.Text)
+		}
+	})
+	if !slices.Equal(headers, []string{"Currency", "Balance", "Reserved"}) {
+		t.Errorf("the balances table's columns are %q", headers)
+	}
 	selectTab(t, r.m, "Console")
 	// The provider's title has its own parentheses: none around it.
 	if want := "Connected to EXchange (through a token broker): requests go out with the session's own authentication."; r.m.console.status.Text != want {

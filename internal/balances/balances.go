@@ -40,6 +40,16 @@ type Row struct {
 	zero        bool
 }
 
+// Filled says whether any row has a symbol, and any a type: a provider
+// whose API sends neither (EXchange) gets no empty columns.
+func Filled(rows []Row) (symbol, typ bool) {
+	for _, r := range rows {
+		symbol = symbol || r.Symbol != ""
+		typ = typ || r.Type != ""
+	}
+	return symbol, typ
+}
+
 // Rows returns the balances as display rows, in the provider's order.
 func Rows(b *flows.Balances) []Row {
 	if b == nil {

@@ -253,8 +253,9 @@ func (p *printer) print(e flows.Event) {
 }
 
 // PrintBalances writes a table of accounts: currency, symbol, balance,
-// reserved, type, with amounts exactly as the server sent them, aligned on
-// the decimal point, and amounts that are not numbers marked malformed.
+// reserved, type (symbol and type only when some account has one), with
+// amounts exactly as the server sent them, aligned on the decimal point,
+// and amounts that are not numbers marked malformed.
 func PrintBalances(w io.Writer, b *flows.Balances) {
 	rows := balances.Rows(b)
 	if len(rows) == 0 {
@@ -263,9 +264,21 @@ func PrintBalances(w io.Writer, b *flows.Balances) {
 	}
 	bal, res := balances.Amounts(rows)
 	tw, flush := newTable(w)
-	fmt.Fprintln(tw, "CURRENCY\tSYMBOL\tBALANCE\tRESERVED\tTYPE")
+	symbol, typ := balances.Filled(rows)
+	line := func(currency, sym, balance, reserved, t string) {
+		cells := []string{currency}
+		if symbol {
+			cells = append(cells, sym)
+		}
+		cells = append(cells, balance, reserved)
+		if typ {
+			cells = append(cells, t)
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	line("CURRENCY", "SYMBOL", "BALANCE", "RESERVED", "TYPE")
 	for i, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Currency, r.Symbol, bal[i], res[i], r.Type)
+		line(r.Currency, r.Symbol, bal[i], res[i], r.Type)
 	}
 	flush()
 }

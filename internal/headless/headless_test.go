@@ -72,11 +72,11 @@ func TestPrintOfNullEmptyAndControlOnlyFields(t *testing.T) {
 		{Currency: "  eth ", Balance: "3", Reserved: "0"},
 	}})
 	want := "" +
-		"CURRENCY  SYMBOL  BALANCE  RESERVED  TYPE\n" +
-		"—                 0.5      0\n" +
-		"—                 1        0\n" +
-		"—                 2        0\n" +
-		"eth               3        0\n"
+		"CURRENCY  BALANCE  RESERVED\n" +
+		"—         0.5      0\n" +
+		"—         1        0\n" +
+		"—         2        0\n" +
+		"eth       3        0\n"
 	if got := out.String(); got != want {
 		t.Errorf("printed\n%q\nwant\n%q", got, want)
 	}
@@ -85,5 +85,19 @@ func TestPrintOfNullEmptyAndControlOnlyFields(t *testing.T) {
 	headless.PrintProfile(&out, []flows.Fact{{Label: "Name", Value: ""}, {Label: "Email", Value: " \x1b "}, {Label: "Country", Value: "  JP  "}})
 	if got, want := out.String(), "  Name:     —\n  Email:    —\n  Country:  JP\n\n"; got != want {
 		t.Errorf("printed\n%q\nwant\n%q", got, want)
+	}
+}
+
+// Accounts with no symbol and no type (EXchange's API sends neither) get no
+// empty columns.
+func TestPrintBalancesLeavesOutEmptyColumns(t *testing.T) {
+	var out bytes.Buffer
+	headless.PrintBalances(&out, &flows.Balances{Accounts: []flows.Account{{Currency: "BTC", Balance: "0.00726", Reserved: "0.0"}, {Currency: "ETH", Balance: "12.5", Reserved: "0.5"}}})
+	want := "" +
+		"CURRENCY  BALANCE   RESERVED\n" +
+		"BTC        0.00726  0.0\n" +
+		"ETH       12.5      0.5\n"
+	if got := out.String(); got != want {
+		t.Errorf("printed\n%s\nwant\n%s", got, want)
 	}
 }

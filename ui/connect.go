@@ -129,7 +129,8 @@ func (s *connectStep) newForm(info flows.ProviderInfo) *providerForm {
 		entry := widget.NewEntry()
 		if field.Secret {
 			entry = widget.NewPasswordEntry()
-			entry.PlaceHolder = lang.L("On the sandbox, leave empty: it has a built-in one")
+			// Short enough to be read whole on a phone.
+			entry.PlaceHolder = lang.L("Sandbox: leave empty")
 		} else {
 			entry.PlaceHolder = field.Placeholder
 		}

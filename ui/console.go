@@ -49,7 +49,7 @@ func newConsole(m *MainWindow) *console {
 	c.method = widget.NewSelect(consoleMethods, nil)
 	c.method.Selected = "GET"
 	c.path = widget.NewEntry()
-	c.path.PlaceHolder = lang.L("/path?query — as in the Inspector")
+	c.path.PlaceHolder = lang.L("/path?query") // the field is 150 px wide on a phone
 	c.path.OnSubmitted = func(string) { c.sendRequest() }
 	c.body = widget.NewMultiLineEntry() // three rows high, Fyne's default
 	c.body.PlaceHolder = lang.L("JSON body (optional)")

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -179,10 +180,14 @@ func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
 	}
 }
 
-// tableCell renders one cell of the balances table as the table would.
+// tableCell renders the cell of the balances table in column col (colBalance…) as the table would.
 func tableCell(b *balancesStep, row, col int) string {
+	at := slices.Index(b.cols, col) // where the column is shown: Symbol and Type may not be
+	if at < 0 {
+		return ""
+	}
 	l := widget.NewLabel("")
-	b.updateCell(widget.TableCellID{Row: row, Col: col}, l)
+	b.updateCell(widget.TableCellID{Row: row, Col: at}, l)
 	return l.Text
 }
 

@@ -143,7 +143,7 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 		b.OnTapped = func() { s.sortByColumn(sortColumns[col]) }
 		b.Refresh()
 	}
-	s.showColumns(true, true)
+	s.showColumns(sortColumns[:]) // every column, until accounts come
 
 	s.narrow = s.newNarrowList()
 	s.phone = s.newPhoneBalances()
@@ -186,16 +186,12 @@ func (s *balancesStep) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	l.SetText([columnCount]string{r.Currency, r.Symbol, s.balance[id.Row], s.reserved[id.Row], r.Type}[col])
 }
 
-// showColumns shows the table's Symbol and Type columns only when some
-// account has one: EXchange's API sends neither.
-func (s *balancesStep) showColumns(symbol, typ bool) {
-	cols := []int{colCurrency}
-	if symbol {
-		cols = append(cols, colSymbol)
-	}
-	cols = append(cols, colBalance, colReserved)
-	if typ {
-		cols = append(cols, colType)
+// showColumns sets the table's columns: Symbol and Type only when
+// some account has one (EXchange's API sends neither).
+func (s *balancesStep) showColumns(shown []balances.Column) {
+	var cols []int
+	for _, c := range shown {
+		cols = append(cols, slices.Index(sortColumns[:], c))
 	}
 	if slices.Equal(cols, s.cols) {
 		return
@@ -325,7 +321,7 @@ func sayDuration(d time.Duration) string {
 // set shows freshly fetched balances.
 func (s *balancesStep) set(b *flows.Balances, at time.Time) {
 	s.all = balances.Rows(b)
-	s.showColumns(balances.Filled(s.all))
+	s.showColumns(balances.Columns(s.all))
 	s.updated.SetText(lang.L("Updated {{.At}}", map[string]any{"At": at.Format("15:04:05")}))
 	s.errLabel.Hide()
 	s.refreshing(false)

@@ -40,14 +40,24 @@ type Row struct {
 	zero        bool
 }
 
-// Filled says whether any row has a symbol, and any a type: a provider
-// whose API sends neither (EXchange) gets no empty columns.
-func Filled(rows []Row) (symbol, typ bool) {
+// Columns are the columns worth showing for rows, in order: Symbol and
+// Type only when some row has one, so a provider whose API sends neither
+// (EXchange) gets no empty columns.
+func Columns(rows []Row) []Column {
+	var symbol, typ bool
 	for _, r := range rows {
 		symbol = symbol || r.Symbol != ""
 		typ = typ || r.Type != ""
 	}
-	return symbol, typ
+	cols := []Column{ByCurrency}
+	if symbol {
+		cols = append(cols, BySymbol)
+	}
+	cols = append(cols, ByBalance, ByReserved)
+	if typ {
+		cols = append(cols, ByType)
+	}
+	return cols
 }
 
 // Rows returns the balances as display rows, in the provider's order.

@@ -264,21 +264,17 @@ func PrintBalances(w io.Writer, b *flows.Balances) {
 	}
 	bal, res := balances.Amounts(rows)
 	tw, flush := newTable(w)
-	symbol, typ := balances.Filled(rows)
-	line := func(currency, sym, balance, reserved, t string) {
-		cells := []string{currency}
-		if symbol {
-			cells = append(cells, sym)
-		}
-		cells = append(cells, balance, reserved)
-		if typ {
-			cells = append(cells, t)
+	cols := balances.Columns(rows)
+	line := func(cell map[balances.Column]string) {
+		cells := make([]string, len(cols))
+		for i, c := range cols {
+			cells[i] = cell[c]
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
-	line("CURRENCY", "SYMBOL", "BALANCE", "RESERVED", "TYPE")
+	line(map[balances.Column]string{balances.ByCurrency: "CURRENCY", balances.BySymbol: "SYMBOL", balances.ByBalance: "BALANCE", balances.ByReserved: "RESERVED", balances.ByType: "TYPE"})
 	for i, r := range rows {
-		line(r.Currency, r.Symbol, bal[i], res[i], r.Type)
+		line(map[balances.Column]string{balances.ByCurrency: r.Currency, balances.BySymbol: r.Symbol, balances.ByBalance: bal[i], balances.ByReserved: res[i], balances.ByType: r.Type})
 	}
 	flush()
 }

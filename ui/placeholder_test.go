@@ -12,27 +12,16 @@ import (
 // On a phone (360×740), in English and Japanese, every empty field's
 // placeholder is read whole: none is cut off at the field's edge.
 func TestPlaceholdersFitAPhone(t *testing.T) {
-	for _, language := range []string{"en", "ja"} {
-		t.Run(language, func(t *testing.T) {
-			if language == "ja" {
-				useJapanese(t)
-			}
-			r := newRig(t)
-			r.m.win.Resize(fyne.NewSize(360, 740))
-			check := func(where string) {
-				t.Helper()
-				placeholdersFit(t, where, r.m.win.Content())
-			}
-			for _, info := range r.m.connect.providers {
-				r.m.connect.provider.SetSelected(info.Title)
-				check(info.Name)
-			}
-			for _, item := range r.m.tabs.Items[1:] {
-				r.m.tabs.Select(item)
-				check(item.Text)
-			}
-		})
-	}
+	onAPhoneInEachLanguage(t, func(t *testing.T, r *rig) {
+		for _, info := range r.m.connect.providers {
+			r.m.connect.provider.SetSelected(info.Title)
+			placeholdersFit(t, info.Name, r.m.win.Content())
+		}
+		for _, item := range r.m.tabs.Items[1:] {
+			r.m.tabs.Select(item)
+			placeholdersFit(t, item.Text, r.m.win.Content())
+		}
+	})
 }
 
 // placeholdersFit fails t for every shown entry under o whose placeholder

@@ -24,6 +24,28 @@ func tabsOverflow(m *MainWindow) bool {
 // On a phone every tab, the Console too, is one tap away, in both
 // languages; on a desktop they are named.
 func TestEveryTabFitsAPhone(t *testing.T) {
+	onAPhoneInEachLanguage(t, func(t *testing.T, r *rig) {
+		if tabsOverflow(r.m) {
+			t.Error("at 360 px some tabs are only in the overflow menu")
+		}
+		if r.m.tabs.Items[0].Text == "" {
+			t.Error("at 360 px the step's tab lost its name")
+		}
+		r.m.win.Resize(fyne.NewSize(1024, 700))
+		if tabsOverflow(r.m) {
+			t.Error("at 1024 px some tabs are only in the overflow menu")
+		}
+		for _, item := range r.m.tabs.Items {
+			if item.Text == "" {
+				t.Errorf("at 1024 px a tab has no name (icon %s)", item.Icon.Name())
+			}
+		}
+	})
+}
+
+// onAPhoneInEachLanguage runs check on a window resized to a phone
+// (360×740), in English and in Japanese.
+func onAPhoneInEachLanguage(t *testing.T, check func(*testing.T, *rig)) {
 	for _, language := range []string{"en", "ja"} {
 		t.Run(language, func(t *testing.T) {
 			if language == "ja" {
@@ -31,21 +53,7 @@ func TestEveryTabFitsAPhone(t *testing.T) {
 			}
 			r := newRig(t)
 			r.m.win.Resize(fyne.NewSize(360, 740))
-			if tabsOverflow(r.m) {
-				t.Error("at 360 px some tabs are only in the overflow menu")
-			}
-			if r.m.tabs.Items[0].Text == "" {
-				t.Error("at 360 px the step's tab lost its name")
-			}
-			r.m.win.Resize(fyne.NewSize(1024, 700))
-			if tabsOverflow(r.m) {
-				t.Error("at 1024 px some tabs are only in the overflow menu")
-			}
-			for _, item := range r.m.tabs.Items {
-				if item.Text == "" {
-					t.Errorf("at 1024 px a tab has no name (icon %s)", item.Icon.Name())
-				}
-			}
+			check(t, r)
 		})
 	}
 }

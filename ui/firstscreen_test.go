@@ -121,7 +121,7 @@ func TestViewsShowWhatTheyMustWhenFirstShown(t *testing.T) {
 	r.m.connect.provider.SetSelected(liquid.Provider{}.Info().Title)
 	form := drawnTexts(r.m.connect.fieldsBox, false)
 	builtIn := r.m.opts.SandboxInputs[liquid.Name][liquid.FieldTokenID] // filled in on the sandbox
-	for _, want := range []string{"API token id", builtIn, "API token secret", "On the sandbox, leave empty: it has a built-in one", "Remember secrets in the system keychain"} {
+	for _, want := range []string{"API token id", builtIn, "API token secret", "Sandbox: leave empty", "Remember secrets in the system keychain"} {
 		if !form[want] {
 			t.Errorf("the Liquid form does not show %q; it shows %q", want, slices.Sorted(maps.Keys(form)))
 		}
@@ -130,7 +130,7 @@ func TestViewsShowWhatTheyMustWhenFirstShown(t *testing.T) {
 	// The Console: GET and the path's placeholder.
 	r.m.tabs.Select(r.m.tabs.Items[len(r.m.tabs.Items)-1])
 	console := drawnTexts(r.m.console.content, false)
-	for _, want := range []string{"GET", "/path?query — as in the Inspector", "JSON body (optional)", "Send"} {
+	for _, want := range []string{"GET", "/path?query", "JSON body (optional)", "Send"} {
 		if !console[want] {
 			t.Errorf("the Console does not show %q", want)
 		}

@@ -13,7 +13,7 @@ var (
 	// The server refusing to create a session: Said is its status and words.
 	QEXKeyRefused = define("qex.key-refused", "{{.Call}} failed: the server refused the public API key ({{.Said}}); check --public-api-key or the key field")
 	QEXNoAPI      = define("qex.no-api", "{{.Call}} failed: no QEX API at {{.Base}} ({{.Said}}); check the API base URL")
-	QEXBusy       = define("qex.busy", "{{.Call}} failed: the server is busy ({{.Said}}); try again in a minute")
+	QEXBusy       = define("qex.busy", "{{.Call}} failed: the server is busy ({{.Said}}); {{.Retry}}")
 	QEXFailed     = define("qex.failed", "{{.Call}} failed: the QEX server failed ({{.Said}}); try again later")
 
 	// Why an answer is not the documented JSON.

@@ -151,7 +151,7 @@ func explainCreateError(err error, base string) error {
 	default:
 		return err
 	}
-	return kind.Err(msg.Args{"Call": msg.Call(apiErr.Call), "Base": base, "Said": msg.Said(said)}, err)
+	return kind.Err(msg.Args{"Call": msg.Call(apiErr.Call), "Base": base, "Said": msg.Said(said), "Retry": msg.RetryAfter(apiErr.RetryAfter)}, err)
 }
 
 // savedSession is what the keychain keeps of a session (version 1). Saves

@@ -200,6 +200,15 @@ func (s *balancesStep) showColumns(shown []balances.Column) {
 	for i, col := range cols {
 		s.table.SetColumnWidth(i, columnWidths[col])
 	}
+	// The filter offers only what the accounts have (balances.Filter
+	// matches an empty symbol or type with nothing).
+	hint := lang.L("Filter by currency, symbol or type")
+	if !slices.Contains(cols, colSymbol) && !slices.Contains(cols, colType) {
+		hint = lang.L("Filter by currency")
+	}
+	if s.filter.PlaceHolder != hint {
+		s.filter.SetPlaceHolder(hint)
+	}
 }
 
 // setResult shows what a connection returned besides balances: the

@@ -122,6 +122,9 @@ func TestExchangeInTheWindow(t *testing.T) {
 	if !slices.Equal(headers, []string{"Currency", "Balance", "Reserved"}) {
 		t.Errorf("the balances table's columns are %q", headers)
 	}
+	if got := r.m.balances.filter.PlaceHolder; got != "Filter by currency" {
+		t.Errorf("the filter offers %q, naming what EXchange does not send", got)
+	}
 	selectTab(t, r.m, "Console")
 	// The provider's title has its own parentheses: none around it.
 	if want := "Connected to EXchange (through a token broker): requests go out with the session's own authentication."; r.m.console.status.Text != want {

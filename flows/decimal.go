@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"strings"
+
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // Decimal is an exact decimal amount as the server wrote it ("0.06",

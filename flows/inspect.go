@@ -2,13 +2,13 @@ package flows
 
 import (
 	"errors"
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"io"
 	"net/http"
 	"net/url"
 	"sync"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/apihttp"
 )
 

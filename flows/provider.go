@@ -2,11 +2,11 @@ package flows
 
 import (
 	"context"
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/callback"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )

@@ -3,9 +3,10 @@ package flows
 import (
 	"context"
 	"errors"
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
 	"time"
+
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // Transient is implemented by a provider's errors from answers that ask

@@ -3,10 +3,10 @@ package widgetcfg
 import (
 	"encoding/json"
 	"errors"
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"io/fs"
 	"os"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/privatefile"
 )
 

@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
 	"net/url"
 	"sort"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/internal/nonce"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/apihttp"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )

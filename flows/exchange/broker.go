@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/apihttp"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )

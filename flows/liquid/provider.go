@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/accounts"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )
 

@@ -3,12 +3,12 @@ package liquidcommerce
 import (
 	"encoding/json"
 	"errors"
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/apihttp"
 )
 

@@ -3,11 +3,11 @@ package liquidcommerce
 import (
 	"context"
 	"encoding/json"
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"strings"
 	"time"
 
 	"github.com/qexcompanion/qex-companion/flows"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 )
 
 // FieldAPIKey is the API key's input name.

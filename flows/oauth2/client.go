@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"io"
 	"mime"
 	"net/http"
@@ -21,6 +20,7 @@ import (
 	xoauth2 "golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/apihttp"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/internal/flowtest"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/flows/oauth2"
 	oauth2sandbox "github.com/qexcompanion/qex-companion/internal/sandbox/oauth2"
 	"github.com/qexcompanion/qex-companion/internal/testbrowser"

@@ -2,7 +2,6 @@ package qex_test
 
 import (
 	"context"
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"os"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/qexcompanion/qex-companion/flows"
 	"github.com/qexcompanion/qex-companion/flows/internal/flowtest"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/chromium"
 )
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"html/template"
 	"net"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/qexcompanion/qex-companion/assets"
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/acceptlang"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
 )

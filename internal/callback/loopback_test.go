@@ -2,7 +2,6 @@ package callback_test
 
 import (
 	"errors"
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/callback"
 )
 

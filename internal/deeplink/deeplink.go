@@ -5,15 +5,14 @@
 package deeplink
 
 import (
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/url"
 	"strings"
 	"sync"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
+	"github.com/qexcompanion/qex-companion/internal/appid"
 	"github.com/qexcompanion/qex-companion/internal/callback"
 	"github.com/qexcompanion/qex-companion/internal/oneline"
-
-	"github.com/qexcompanion/qex-companion/internal/appid"
 )
 
 // Scheme is the app's URL scheme: a reversed domain the app owns.

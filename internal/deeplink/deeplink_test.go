@@ -1,7 +1,6 @@
 package deeplink_test
 
 import (
-	"github.com/qexcompanion/qex-companion/flows/msg"
 	"net/url"
 	"reflect"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qexcompanion/qex-companion/flows/msg"
 	"github.com/qexcompanion/qex-companion/internal/callback"
 	"github.com/qexcompanion/qex-companion/internal/deeplink"
 )

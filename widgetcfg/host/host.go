@@ -20,8 +20,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/qexcompanion/qex-companion/flows/msg"
-	"github.com/qexcompanion/qex-companion/internal/acceptlang"
 	"html/template"
 	"io"
 	"net"
@@ -33,6 +31,8 @@ import (
 	"time"
 
 	"github.com/qexcompanion/qex-companion/assets"
+	"github.com/qexcompanion/qex-companion/flows/msg"
+	"github.com/qexcompanion/qex-companion/internal/acceptlang"
 	"github.com/qexcompanion/qex-companion/widgetcfg"
 )
 

@@ -5,11 +5,11 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
-	"github.com/qexcompanion/qex-companion/assets"
 	"math/big"
 	"net/http"
 	"strings"
 
+	"github.com/qexcompanion/qex-companion/assets"
 	"github.com/qexcompanion/qex-companion/internal/randid"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
 )

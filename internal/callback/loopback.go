@@ -63,8 +63,7 @@ type Loopback struct {
 
 	mu       sync.Mutex
 	used     bool
-	finished bool        // the flow has its answer: a return gets its page, and nothing more
-	linger   func() bool // stops Finish's wait
+	finished bool // the flow has its answer: a return gets its page, and nothing more
 
 	closeOnce sync.Once
 	closeErr  error

@@ -8,6 +8,11 @@
 // "The GLFW library is not initialized". The run loop ticks animations on
 // the UI thread before each frame and never again after it ends, so an
 // animation is a way to reach the UI thread that cannot outlive the loop.
+//
+// The animation itself is started through fyne.Do: Fyne's animation
+// runner reads its state unlocked on the UI thread each frame, so starting
+// one from another goroutine while the loop runs is a data race. Once the
+// loop has ended, fyne.Do starts it at once where nothing ticks it any more.
 package uiloop
 
 import (
@@ -23,5 +28,6 @@ func Next(f func()) {
 	var once sync.Once
 	// A zero-length animation normally ticks once; once guards a second
 	// tick when the clock has not moved past its start.
-	fyne.NewAnimation(0, func(float32) { once.Do(f) }).Start()
+	a := fyne.NewAnimation(0, func(float32) { once.Do(f) })
+	fyne.Do(a.Start)
 }

@@ -288,7 +288,7 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 	if !p.storageNote.IsZero() {
 		notes = append(notes, p.storageNote)
 	}
-	mw := ui.NewMainWindow(a, p.engine, ui.Options{
+	mw := ui.OpenMainWindow(a, p.engine, ui.Options{
 		Target:        target,
 		SandboxInputs: sandbox.PublicInputs(emulators()),
 		AutoConnect:   o.Connect,

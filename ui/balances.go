@@ -147,7 +147,7 @@ func newBalancesStep(m *MainWindow) *balancesStep {
 
 	s.narrow = s.newNarrowList()
 	s.phone = s.newPhoneBalances()
-	s.rows = container.New(&wideOrNarrow{breakpoint: narrowBreakpoint, windowWidth: func() float32 { return m.win.Canvas().Size().Width }}, s.table, s.phone)
+	s.rows = container.New(&wideOrNarrow{breakpoint: narrowBreakpoint, windowWidth: m.width}, s.table, s.phone)
 	controls := m.newRowOrStack(600, 0, s.filter, container.NewHBox(s.hideZero, s.refresh))
 	s.count.Wrapping = fyne.TextWrapWord // "No accounts match …" is a sentence
 	status := container.NewBorder(nil, nil, s.updated, nil, s.count)
@@ -227,7 +227,7 @@ func (s *balancesStep) setResult(res *flows.Result) {
 		}
 	}
 	s.profile.Items = []*widget.AccordionItem{widget.NewAccordionItem(title, s.m.newFactGrid(600, pairs...))}
-	if s.m.win.Canvas().Size().Width >= 600 || res.Balances == nil {
+	if s.m.width() >= 600 || res.Balances == nil {
 		s.profile.Open(0) // a phone keeps the table in view
 	}
 	s.profile.Hidden = len(res.Profile) == 0

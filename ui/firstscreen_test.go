@@ -179,3 +179,41 @@ func TestViewsShowWhatTheyMustWhenFirstShown(t *testing.T) {
 		t.Error("the editor's buttons are narrower than their labels")
 	}
 }
+
+// OpenMainWindow builds the first screen on another goroutine while the
+// window is created: the window still shows it whole from its first frame,
+// exactly as a window built in one go does, in both languages.
+func TestOpenedWindowShowsTheFirstScreenFromItsFirstFrame(t *testing.T) {
+	for _, language := range []string{"en", "ja"} {
+		t.Run(language, func(t *testing.T) {
+			if language == "ja" {
+				useJapanese(t)
+			}
+			r := newRig(t)
+			opts := Options{Target: r.m.connect.target(), SandboxInputs: r.m.opts.SandboxInputs, Do: r.ui.do}
+			built := NewMainWindow(r.app, r.engine, opts)
+			opened := OpenMainWindow(r.app, r.engine, opts)
+
+			// As Fyne's GL driver does once it has created the window, before
+			// its first frame: it asks for the content's size.
+			opened.Window().Canvas().Content().MinSize()
+			first := opened.Window().Canvas().Capture()
+			want := built.Window().Canvas().Capture()
+			if !first.Bounds().Eq(want.Bounds()) {
+				t.Fatalf("the opened window's first frame is %v, the built one's %v", first.Bounds(), want.Bounds())
+			}
+			differ := 0
+			for y := first.Bounds().Min.Y; y < first.Bounds().Max.Y; y++ {
+				for x := first.Bounds().Min.X; x < first.Bounds().Max.X; x++ {
+					if first.At(x, y) != want.At(x, y) {
+						differ++
+					}
+				}
+			}
+			if differ > 0 {
+				t.Errorf("the opened window's first frame differs from the built window in %d pixels; it shows %q",
+					differ, slices.Sorted(maps.Keys(drawnTexts(opened.Window().Content(), false))))
+			}
+		})
+	}
+}

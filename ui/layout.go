@@ -29,8 +29,7 @@ type rowOrStack struct {
 const evenSplit = -1
 
 func (m *MainWindow) newRowOrStack(breakpoint float32, grow int, objects ...fyne.CanvasObject) *fyne.Container {
-	width := func() float32 { return m.win.Canvas().Size().Width }
-	return container.New(&rowOrStack{breakpoint: breakpoint, grow: grow, windowWidth: width}, objects...)
+	return container.New(&rowOrStack{breakpoint: breakpoint, grow: grow, windowWidth: m.width}, objects...)
 }
 
 func (r *rowOrStack) wide() bool { return r.windowWidth() >= r.breakpoint }
@@ -145,7 +144,7 @@ type factGrid struct {
 }
 
 func (m *MainWindow) newFactGrid(breakpoint float32, pairs ...fyne.CanvasObject) *fyne.Container {
-	return container.New(&factGrid{breakpoint: breakpoint, windowWidth: func() float32 { return m.win.Canvas().Size().Width }}, pairs...)
+	return container.New(&factGrid{breakpoint: breakpoint, windowWidth: m.width}, pairs...)
 }
 
 func (g *factGrid) columns(pairs int) int {

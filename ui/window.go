@@ -143,6 +143,9 @@ type MainWindow struct {
 	tabsBox      *fyne.Container                          // the tabs, laid out by compactTabs
 	editorTab    *container.TabItem                       // among the tabs for a provider with a widget only
 	inspectorTab *container.TabItem
+	size         fyne.Size     // what the window opens at
+	built        chan struct{} // closed once OpenMainWindow's content is built
+	building     bool          // while OpenMainWindow builds the content: the window is not to be touched
 	// gone is set as the window closes or the app is told to quit: after
 	// that Fyne runs fyne.Do work at once, off its thread, with GLFW
 	// terminated, where a widget refresh panics.
@@ -159,6 +162,9 @@ type MainWindow struct {
 
 // doWhileOpen runs f on the UI thread, unless the window is gone by then.
 func (m *MainWindow) doWhileOpen(f func()) {
+	if m.built != nil {
+		<-m.built // OpenMainWindow's content: nothing to work on before
+	}
 	fyne.Do(func() {
 		if !m.gone.Load() {
 			f()
@@ -179,8 +185,64 @@ func (m *MainWindow) Quit() {
 // Title is the window's title.
 const Title = "QEX Companion"
 
-// NewMainWindow builds the window; call ShowAndRun on Window() to start.
+// NewMainWindow builds the window and what it shows; call ShowAndRun on
+// Window() to start.
 func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
+	m := newMainWindow(a, engine, opts)
+	m.win = a.NewWindow(Title)
+	// Sized before its content too, so that the content is laid out at the
+	// window's width from the start: otherwise the first step is laid out at
+	// the content's minimum width and every wrapped paragraph measured piece
+	// by piece, then again at the real width. After it as well, so the
+	// window is never smaller than its content needs.
+	m.win.Resize(m.size)
+	m.win.SetContent(m.build())
+	m.win.Resize(m.size)
+	m.show(m.connect)
+	m.opened()
+	if opts.AutoConnect {
+		m.startFlow()
+	}
+	return m
+}
+
+// OpenMainWindow is NewMainWindow for the app's start, called on the main
+// goroutine and followed by ShowAndRun: it builds what the window shows on
+// another goroutine while Fyne initialises GLFW and creates the window and
+// its GL context, the longest steps of start-up (spent in the GL driver and
+// the X server), so that building the first screen and loading its fonts
+// no longer wait for them, nor they for it. The window takes its content
+// the first time it asks for its size, once created and before it is
+// shown: its first frame is the whole first screen.
+func OpenMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
+	m := newMainWindow(a, engine, opts)
+	m.building = true
+	late := newLateContent(func() fyne.CanvasObject {
+		content := m.build()
+		// Laid out at the size it will have before the first step joins
+		// it, so that the step's text is measured here, and only at the
+		// width it is drawn at.
+		pad := 2 * theme.Padding()
+		content.Resize(m.size.SubtractWidthHeight(pad, pad))
+		m.show(m.connect)
+		m.building = false
+		return content
+	})
+	m.built = late.built // before the build starts: what it starts may already ask for the window
+	late.start()
+	m.win = a.NewWindow(Title)
+	m.win.Resize(m.size)
+	m.win.SetContent(late.root)
+	late.expect()
+	m.opened()
+	if opts.AutoConnect {
+		go m.opts.Do(m.startFlow) // once the content is built, on Fyne's thread
+	}
+	return m
+}
+
+// newMainWindow sets up what needs neither the window nor its content.
+func newMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	var m *MainWindow
 	if opts.Do == nil {
 		opts.Do = func(f func()) { m.doWhileOpen(f) }
@@ -191,7 +253,43 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	if opts.Target.Env == "" {
 		opts.Target.Env = flows.EnvSandbox
 	}
-	m = &MainWindow{app: a, engine: engine, opts: opts, win: a.NewWindow(Title)}
+	m = &MainWindow{app: a, engine: engine, opts: opts}
+	m.size = fyne.NewSize(1024, 700)
+	if opts.WindowSize.Width > 0 && opts.WindowSize.Height > 0 { // as the user left it, however small
+		m.size = opts.WindowSize
+	}
+	return m
+}
+
+// width is the window's width, which the layouts switch on; while
+// OpenMainWindow builds the content, the width the window opens at, as the
+// window is being created on another goroutine meanwhile.
+func (m *MainWindow) width() float32 {
+	if m.building {
+		return m.size.Width
+	}
+	return m.win.Canvas().Size().Width
+}
+
+// opened wires the window's own events.
+func (m *MainWindow) opened() {
+	m.win.SetOnClosed(func() {
+		m.gone.Store(true)
+		m.remember(m.connect.target())
+	})
+	m.win.SetCloseIntercept(m.close)
+	m.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if k.Name == fyne.KeyEscape {
+			m.escape()
+		}
+	})
+}
+
+// build makes what the window shows, to be laid out before the Connect
+// step is shown in it. It calls nothing that must run on Fyne's thread and
+// touches no window: OpenMainWindow runs it on another goroutine.
+func (m *MainWindow) build() fyne.CanvasObject {
+	opts := m.opts
 	m.badge = newEnvBadge(opts.Target.Env)
 	m.banner = widget.NewLabel("")
 	m.banner.Wrapping = fyne.TextWrapWord
@@ -230,35 +328,9 @@ func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	)
 	m.tabs.OnSelected = m.showLazyTab
 	m.editorTab, m.inspectorTab = m.tabs.Items[1], m.tabs.Items[2]
-	size := fyne.NewSize(1024, 700)
-	if opts.WindowSize.Width > 0 && opts.WindowSize.Height > 0 { // as the user left it, however small
-		size = opts.WindowSize
-	}
-	// Sized before its content too, so that the content is laid out at the
-	// window's width from the start: otherwise the first step is laid out at
-	// the content's minimum width and every wrapped paragraph measured piece
-	// by piece, then again at the real width. After it as well, so the
-	// window is never smaller than its content needs.
-	m.win.Resize(size)
 	m.tabsBox = container.New(newCompactTabs(m.tabs), m.tabs)
 	m.showEditorTab()
-	m.win.SetContent(container.NewBorder(top, nil, nil, nil, m.tabsBox))
-	m.win.Resize(size)
-	m.win.SetOnClosed(func() {
-		m.gone.Store(true)
-		m.remember(m.connect.target())
-	})
-	m.win.SetCloseIntercept(m.close)
-	m.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
-		if k.Name == fyne.KeyEscape {
-			m.escape()
-		}
-	})
-	m.show(m.connect)
-	if opts.AutoConnect {
-		m.startFlow()
-	}
-	return m
+	return container.NewBorder(top, nil, nil, nil, m.tabsBox)
 }
 
 // lazyTab is a tab whose content joins the window only when the tab is
@@ -354,7 +426,9 @@ func (m *MainWindow) show(s step) {
 	m.retitle()
 	// What had the keyboard focus is no longer on screen; left focused,
 	// it would swallow Escape, which cancels only when nothing has focus.
-	m.win.Canvas().Unfocus()
+	if !m.building {
+		m.win.Canvas().Unfocus()
+	}
 	m.stepBody.Objects = []fyne.CanvasObject{s.content()}
 	m.stepBody.Refresh()
 	if m.tabs != nil {

@@ -12,10 +12,10 @@ import (
 	"time"
 )
 
-// launchWindowFresh starts the app's window as on a first launch (an empty
-// HOME) with the locale variables given, waits for the window, quits it
-// with SIGTERM and returns what it wrote on stderr.
-func launchWindowFresh(t *testing.T, display string, locale []string) string {
+// launchWindowFresh starts the app's window (bin) as on a first launch (an
+// empty HOME) with the locale variables given, waits for the window, quits
+// it with SIGTERM and returns what it wrote on stderr.
+func launchWindowFresh(t *testing.T, bin, display string, locale []string) string {
 	t.Helper()
 	home := t.TempDir()
 	runtime, err := os.MkdirTemp("/tmp", "qr") // short: the running copy's socket lives here
@@ -25,7 +25,7 @@ func launchWindowFresh(t *testing.T, display string, locale []string) string {
 	defer os.RemoveAll(runtime)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	app := exec.CommandContext(ctx, appBinary)
+	app := exec.CommandContext(ctx, bin)
 	app.Env = append(withoutLocale(os.Environ()), append(locale, "DISPLAY="+display, "HOME="+home,
 		"XDG_CONFIG_HOME="+filepath.Join(home, "config"), "XDG_RUNTIME_DIR="+runtime)...)
 	var stderr bytes.Buffer
@@ -74,7 +74,7 @@ func TestFirstLaunchIsQuiet(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, headless, _ := runBinaryEnv(t, append(withoutLocale(os.Environ()), locale...), "--headless", "--help")
-			window := launchWindowFresh(t, display, locale)
+			window := launchWindowFresh(t, appBinary, display, locale)
 			for front, stderr := range map[string]string{"--headless --help": headless, "window": window} {
 				for _, noise := range []string{"Preferences load error", "Error parsing user locale", "Fyne error"} {
 					if strings.Contains(stderr, noise) {

@@ -22,10 +22,12 @@ import (
 const LoopbackPath = "/callback"
 
 // The pages are rendered once, in English and Japanese (the browser's
-// Accept-Language picks): they never reflect anything from the request,
-// and load nothing from elsewhere, so nothing leaks through a Referer.
+// Accept-Language picks), the first time one is asked for: most runs of
+// the app never answer a browser. They never reflect anything from the
+// request, and load nothing from elsewhere, so nothing leaks through a
+// Referer.
 var (
-	pageTemplate   = template.Must(template.ParseFS(assets.FS, "callback/page.html"))
+	pageTemplate   = sync.OnceValue(func() *template.Template { return template.Must(template.ParseFS(assets.FS, "callback/page.html")) })
 	pageApproved   = renderPage("✔", pageText{"You're connected", "You can close this tab and return to QEX Companion."}, pageText{"接続しました", "このタブを閉じて、QEX Companionに戻ってください。"})
 	pageDenied     = renderPage("✖", pageText{"Request not approved", "Nothing was shared. Return to QEX Companion to try again."}, pageText{"リクエストは承認されませんでした", "何も共有されていません。もう一度試すにはQEX Companionに戻ってください。"})
 	pageWrongState = renderPage("⚠", pageText{"This link is not for the current sign-in", "It may be old or opened twice. Return to QEX Companion and start again if it is still waiting."}, pageText{"このリンクは現在のサインインのものではありません", "古いリンクか、2回開かれた可能性があります。まだ待っている場合はQEX Companionに戻って最初からやり直してください。"})
@@ -37,19 +39,21 @@ var (
 // pageText is a page's title and text in one language.
 type pageText struct{ title, text string }
 
-// page is one page in each language, by code.
-type page map[string][]byte
+// page is one page in each language, by code, rendered when first asked for.
+type page func() map[string][]byte
 
 func renderPage(mark string, en, ja pageText) page {
-	p := page{}
-	for lang, t := range map[string]pageText{"en": en, "ja": ja} {
-		var buf bytes.Buffer
-		if err := pageTemplate.Execute(&buf, map[string]string{"Lang": lang, "Mark": mark, "Title": t.title, "Text": t.text}); err != nil {
-			panic(err) // static data: only a build mistake gets here
+	return sync.OnceValue(func() map[string][]byte {
+		p := map[string][]byte{}
+		for lang, t := range map[string]pageText{"en": en, "ja": ja} {
+			var buf bytes.Buffer
+			if err := pageTemplate().Execute(&buf, map[string]string{"Lang": lang, "Mark": mark, "Title": t.title, "Text": t.text}); err != nil {
+				panic(err) // static data: only a build mistake gets here
+			}
+			p[lang] = buf.Bytes()
 		}
-		p[lang] = buf.Bytes()
-	}
-	return p
+		return p
+	})
 }
 
 // Loopback is a one-shot HTTP receiver on a loopback port.
@@ -202,5 +206,5 @@ func clip80(s string) string { return oneline.Clean(s, 80) }
 func reply(w http.ResponseWriter, r *http.Request, status int, p page) {
 	w.Header().Set("Content-Language", acceptlang.Preferred(r))
 	w.WriteHeader(status)
-	w.Write(p[acceptlang.Preferred(r)]) //nolint:errcheck // the browser went away
+	w.Write(p()[acceptlang.Preferred(r)]) //nolint:errcheck // the browser went away
 }

@@ -37,11 +37,12 @@ deps:
 run: deps
 	$(GO) run . $(ARGS)
 
-# The packages without cgo (all but main, ui and the hello-world anchor of
-# scripts/measure-lightness.sh, which need a C compiler for the target: see
+# The packages without cgo (all but main, ui, and the hello-world anchor and
+# the first-frame probe of scripts/measure-lightness.sh, which need a C
+# compiler for the target: see
 # package-windows) are also vetted for Windows and macOS, so code for those
 # systems (registry, keychain, scheme registration) compiles.
-PORTABLE_PKGS = $(shell $(GO) list ./... | grep -v -x -e 'github.com/qexcompanion/qex-companion' -e 'github.com/qexcompanion/qex-companion/ui' -e 'github.com/qexcompanion/qex-companion/scripts/hello')
+PORTABLE_PKGS = $(shell $(GO) list ./... | grep -v -x -e 'github.com/qexcompanion/qex-companion' -e 'github.com/qexcompanion/qex-companion/ui' -e 'github.com/qexcompanion/qex-companion/scripts/hello' -e 'github.com/qexcompanion/qex-companion/scripts/firstpaint')
 
 vet:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi

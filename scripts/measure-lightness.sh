@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Measures how light the app is against its anchors, side by side in one
 # run, and prints the table BENCHMARKS.md records:
-#   - start-up (launch until the window is visible, polled every 10 ms) and
+#   - start-up (launch until the window is visible, polled every 10 ms; and
+#     until its first frame is drawn, which can come later: scripts/firstpaint
+#     reads the window's pixels every millisecond once it is visible) and
 #     resident memory 1.5 s later, against Fyne's hello-world app
 #     (scripts/hello), in English and in Japanese (the hello app then shows a
 #     Japanese label), under Xvfb; the two launched in turn, A B A B …;
@@ -41,6 +43,7 @@ go build -o "$tmp/qex-companion" .
 go build -o "$tmp/hello" ./scripts/hello
 go build -o "$tmp/bareclient" ./scripts/bareclient
 go build -o "$tmp/qex-test-browser" ./internal/testbrowser/cmd/qex-test-browser
+go build -o "$tmp/firstpaint" ./scripts/firstpaint
 if [ -n "${BEFORE:-}" ]; then
   mkdir "$tmp/before-src"
   git archive "$BEFORE" | tar -x -C "$tmp/before-src"
@@ -59,24 +62,28 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # launch NAME LANG TITLE PROGRAM: one start-up, appending the time to
-# $tmp/NAME-LANG.ms and the RSS (KiB) to $tmp/NAME-LANG.kb. Both start in
+# $tmp/NAME-LANG.ms, the time to its first frame to $tmp/NAME-LANG.paint and
+# the RSS (KiB) to $tmp/NAME-LANG.kb. Both start in
 # an empty folder: a development build finding FyneApp.toml in its working
 # folder would load and scale its icon, which an installed app never does.
 launch() {
-  local name=$1 lang=$2 title=$3 prog=$4 start end pid
+  local name=$1 lang=$2 title=$3 prog=$4 start end painted pid id
   mkdir -p "$tmp/home-$name-$lang"
   start=$(now_ms)
   (cd "$tmp/home-$name-$lang" && HOME="$PWD" LANG=$lang LANGUAGE= LC_ALL= exec "$prog") >>"$tmp/$name.log" 2>&1 & pid=$!
-  until xdotool search --onlyvisible --name "^$title\$" >/dev/null 2>&1; do
+  until id=$(xdotool search --onlyvisible --name "^$title\$" 2>/dev/null | head -1) && [ -n "$id" ]; do
     kill -0 "$pid" 2>/dev/null || { echo "$name exited before showing its window:"; tail -5 "$tmp/$name.log"; exit 1; }
     sleep 0.01
   done
   end=$(now_ms)
+  "$tmp/firstpaint" "$id" || { echo "$name's window stayed blank"; exit 1; }
+  painted=$(now_ms)
   sleep 1.5
   if [ -n "${SHOTS:-}" ] && [ ! -e "$SHOTS/$name-$lang.png" ]; then # what the first frame showed
     import -window "$(xdotool search --onlyvisible --name "^$title\$" | head -1)" "$SHOTS/$name-$lang.png"
   fi
   echo $((end - start)) >> "$tmp/$name-$lang.ms"
+  echo $((painted - start)) >> "$tmp/$name-$lang.paint"
   awk '/VmRSS/ { print $2 }' "/proc/$pid/status" >> "$tmp/$name-$lang.kb"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   # The window must be gone before the next launch looks for its own.
@@ -93,11 +100,13 @@ for lang in $langs; do
     launch hello "$lang" 'Hello World' "$tmp/hello"
     launch app "$lang" 'QEX Companion' "$tmp/qex-companion"
     [ -z "${BEFORE:-}" ] || launch before "$lang" 'QEX Companion' "$tmp/qex-before"
-    if [ "$i" = 0 ]; then rm -f "$tmp"/*-"$lang".ms "$tmp"/*-"$lang".kb; fi # the warm-up
+    if [ "$i" = 0 ]; then rm -f "$tmp"/*-"$lang".ms "$tmp"/*-"$lang".paint "$tmp"/*-"$lang".kb; fi # the warm-up
   done
   name=English; [ "$lang" = ja_JP.UTF-8 ] && name=Japanese
   row "start, $name (ms)" "$(median < "$tmp/hello-$lang.ms")" "$(median < "$tmp/app-$lang.ms")" "≤ 1.10×"
   [ -z "${BEFORE:-}" ] || row "start, $name, at $BEFORE (ms)" "$(median < "$tmp/hello-$lang.ms")" "$(median < "$tmp/before-$lang.ms")" "≤ 1.10×"
+  row "first frame drawn, $name (ms)" "$(median < "$tmp/hello-$lang.paint")" "$(median < "$tmp/app-$lang.paint")" "—"
+  [ -z "${BEFORE:-}" ] || row "first frame drawn, $name, at $BEFORE (ms)" "$(median < "$tmp/hello-$lang.paint")" "$(median < "$tmp/before-$lang.paint")" "—"
   row "RSS, $name (MiB)" "$(($(median < "$tmp/hello-$lang.kb" | cut -d. -f1) / 1024))" "$(($(median < "$tmp/app-$lang.kb" | cut -d. -f1) / 1024))" "≤ 1.20×"
 done
 

@@ -161,9 +161,12 @@ type MainWindow struct {
 }
 
 // doWhileOpen runs f on the UI thread, unless the window is gone by then.
+// While OpenMainWindow's content is being built, the caller waits for it:
+// what arrives meanwhile (a keychain note, a link, --connect) then works on
+// the built content, in the order it came.
 func (m *MainWindow) doWhileOpen(f func()) {
 	if m.built != nil {
-		<-m.built // OpenMainWindow's content: nothing to work on before
+		<-m.built
 	}
 	fyne.Do(func() {
 		if !m.gone.Load() {

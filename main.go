@@ -38,6 +38,7 @@ import (
 	"github.com/qexcompanion/qex-companion/internal/instance"
 	"github.com/qexcompanion/qex-companion/internal/keychain"
 	"github.com/qexcompanion/qex-companion/internal/providers"
+	"github.com/qexcompanion/qex-companion/internal/quitguard"
 	"github.com/qexcompanion/qex-companion/internal/register"
 	"github.com/qexcompanion/qex-companion/internal/sandbox"
 	"github.com/qexcompanion/qex-companion/internal/sandbox/scenario"
@@ -183,7 +184,11 @@ func runApp(ctx context.Context, o cli.Options, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	defer p.close()
+	// The cleanup is the guard's, so that it runs once whether this
+	// returns or the guard ends a window whose quit stalled in Fyne.
+	guard := quitguard.New(quitguard.Grace, stderr, func() { os.Exit(exitOK) })
+	defer guard.Cleanup()
+	guard.Defer(p.close)
 	if o.SignOut {
 		return headless.SignOut(ctx, p.engine, o.Target(), stderr)
 	}
@@ -203,7 +208,7 @@ func runApp(ctx context.Context, o cli.Options, stdout, stderr io.Writer) error 
 		case err != nil:
 			fmt.Fprintf(stderr, "Warning: %v; links from the browser and a second launch will not reach this window.\n", err)
 		default:
-			defer primary.Close()
+			guard.Defer(func() { primary.Close() }) //nolint:errcheck // as a deferred Close: nothing to do about it at exit
 		}
 	}
 	if o.Headless {
@@ -212,7 +217,7 @@ func runApp(ctx context.Context, o cli.Options, stdout, stderr io.Writer) error 
 	if err := cli.CheckDisplay(); err != nil {
 		return err
 	}
-	return runWindow(ctx, p, primary, o)
+	return runWindow(ctx, p, primary, o, guard)
 }
 
 // runHeadless runs the provider's flow in the terminal.
@@ -263,8 +268,9 @@ func sandboxScenarios(sb *sandbox.Embedded) *ui.SandboxScenarios {
 	return s
 }
 
-// runWindow runs the app's window until it is closed or ctx ends.
-func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.Options) error {
+// runWindow runs the app's window until it is closed or ctx ends; guard
+// ends the process if Fyne's shutdown then stalls.
+func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.Options, guard *quitguard.Guard) error {
 	saved, loadErr := p.settings.Load()
 	target := o.Target()
 	// Flags win; otherwise the window opens where the user left it.
@@ -306,6 +312,7 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 		},
 		Scheme:    register.System{},
 		Scenarios: sandboxScenarios(p.sandbox),
+		Quitting:  guard.Quitting, // Ctrl+C, SIGTERM (which Fyne's own handler also catches), the window closed
 	})
 	p.router.SetIdle(mw.Notify)
 	if primary != nil {
@@ -328,5 +335,6 @@ func runWindow(ctx context.Context, p *parts, primary *instance.Primary, o cli.O
 	log.SetOutput(quiet)
 	a.Lifecycle().SetOnStopped(quiet.Stopping) // runs before Fyne saves its preferences
 	mw.Window().ShowAndRun()
+	guard.Finished()
 	return nil
 }

@@ -93,6 +93,9 @@ type Options struct {
 	Scheme SchemeRegistry
 	// Scenarios, if set, are the embedded sandbox's, picked on Connect.
 	Scenarios *SandboxScenarios
+	// Quitting, if set, is told from any goroutine, maybe more than once,
+	// that the app has begun to quit: the window closed, or Quit.
+	Quitting func()
 }
 
 // SchemeRegistry is the system's registration of the app's URL scheme.
@@ -182,7 +185,15 @@ func (m *MainWindow) doWhileOpen(f func()) {
 // would close the window with GLFW terminated and panic.
 func (m *MainWindow) Quit() {
 	m.gone.Store(true)
+	m.quitting()
 	uiloop.Next(m.app.Quit)
+}
+
+// quitting tells Options.Quitting, if set.
+func (m *MainWindow) quitting() {
+	if m.opts.Quitting != nil {
+		m.opts.Quitting()
+	}
 }
 
 // Title is the window's title.
@@ -279,6 +290,7 @@ func (m *MainWindow) opened() {
 	m.win.SetOnClosed(func() {
 		m.gone.Store(true)
 		m.remember(m.connect.target())
+		m.quitting()
 	})
 	m.win.SetCloseIntercept(m.close)
 	m.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {

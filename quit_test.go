@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,4 +106,59 @@ func watchCreations(t *testing.T, dir string) <-chan struct{} {
 		}
 	}()
 	return created
+}
+
+// TestQuitEndsTheProcessWhenFyneShutdownDeadlocks replays, every time, the
+// Fyne 2.7.1 deadlock that left the window app running a few times in a
+// hundred quits (testdata/quithang): without a guard, the program's own
+// goroutines show ShowAndRun waiting forever on Fyne's lifecycle worker,
+// which waits forever on the drained main queue; with the guard, wired as
+// main.go wires it, the program exits 0 after its grace, with its cleanup
+// done once and one line saying why.
+func TestQuitEndsTheProcessWhenFyneShutdownDeadlocks(t *testing.T) {
+	display := startXvfb(t)
+	bin := filepath.Join(t.TempDir(), "quithang")
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/quithang").CombinedOutput(); err != nil {
+		t.Fatalf("building the replay: %v\n%s", err, out)
+	}
+	run := func(mode string) (stdout, stderr string, err error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, mode)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display, "HOME="+t.TempDir(), "LANG=en_US.UTF-8")
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err = cmd.Run()
+		return out.String(), errOut.String(), err
+	}
+	out, errOut, err := run("bare")
+	if code := exitCode(err); code != 3 || !strings.Contains(out, "deadlocked") {
+		t.Fatalf("the replay without the guard should deadlock as the app did (exit 3, \"deadlocked\"), got exit %d (%v):\n%s%s", code, err, out, errOut)
+	}
+	out, errOut, err = run("guarded")
+	if err != nil {
+		t.Fatalf("with the guard the stalled quit should exit 0, got %v:\n%s%s", err, out, errOut)
+	}
+	if strings.Contains(out, "ShowAndRun returned") {
+		t.Errorf("the replay did not stall (ShowAndRun returned), so the guard was not tested:\n%s", out)
+	}
+	if n := strings.Count(out, "cleaned up"); n != 1 {
+		t.Errorf("the cleanup ran %d times, want once:\n%s", n, out)
+	}
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "shutdown did not finish") {
+		t.Errorf("stderr should be one line naming the stalled shutdown, got:\n%s", errOut)
+	}
+}
+
+// exitCode is a finished command's exit code, or -1 if it did not exit.
+func exitCode(err error) int {
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		return exit.ExitCode()
+	}
+	return -1
 }

@@ -6,8 +6,10 @@
 
 GO    ?= go
 ARGS  ?=
-# Fyne reads the locale from LANG; "C" makes it log a parse error.
-export LANG := en_US.UTF-8
+# The tests, benchmarks and fuzzing run in English whatever the machine's
+# locale (tests that need another set it themselves). `make run` keeps the
+# user's: the window follows it (a Japanese desktop gets Japanese).
+test bench fuzz: export LANG := en_US.UTF-8
 
 # gcc + GL/X11 headers: Fyne's cgo build. xvfb, xdotool, imagemagick: the
 # real-window smoke test (xfonts-base: Xvfb's default font, only recommended by

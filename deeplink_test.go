@@ -88,12 +88,7 @@ func (a *waitingApp) wait(t *testing.T) int {
 	t.Helper()
 	select {
 	case err := <-a.done:
-		if exitErr, ok := err.(*exec.ExitError); ok {
-			return exitErr.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return 0
+		return exitCode(t, err)
 	case <-time.After(60 * time.Second):
 		t.Fatalf("the app did not finish:\n%s", a.log())
 	}
@@ -106,13 +101,7 @@ func launch(t *testing.T, env []string, args ...string) (string, int) {
 	cmd := exec.Command(appBinary, args...)
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
-	code := 0
-	if exitErr, ok := err.(*exec.ExitError); ok {
-		code = exitErr.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return string(out), code
+	return string(out), exitCode(t, err)
 }
 
 func TestDeepLinkReturnAcrossTwoProcesses(t *testing.T) {

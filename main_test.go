@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,16 +73,26 @@ func runBinaryEnv(t *testing.T, env []string, args ...string) (stdout, stderr st
 	cmd.Env = env
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	if exitErr, ok := err.(*exec.ExitError); ok {
-		code = exitErr.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	code = exitCode(t, cmd.Run())
 	if strings.Contains(errOut.String(), "panic") || strings.Contains(errOut.String(), "goroutine ") {
 		t.Errorf("stack trace on stderr:\n%s", errOut.String())
 	}
 	return out.String(), errOut.String(), code
+}
+
+// exitCode is how a command that ran ended: its exit code, or -1 if a
+// signal ended it. A command that could not run at all fails the test.
+func exitCode(t *testing.T, err error) int {
+	t.Helper()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		return exit.ExitCode()
+	}
+	t.Fatal(err)
+	return -1
 }
 
 func lastLine(s string) string {

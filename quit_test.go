@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,7 +131,7 @@ func TestQuitEndsTheProcessWhenFyneShutdownDeadlocks(t *testing.T) {
 		return out.String(), errOut.String(), err
 	}
 	out, errOut, err := run("bare")
-	if code := exitCode(err); code != 3 || !strings.Contains(out, "deadlocked") {
+	if code := exitCode(t, err); code != 3 || !strings.Contains(out, "deadlocked") {
 		t.Fatalf("the replay without the guard should deadlock as the app did (exit 3, \"deadlocked\"), got exit %d (%v):\n%s%s", code, err, out, errOut)
 	}
 	out, errOut, err = run("guarded")
@@ -149,16 +148,4 @@ func TestQuitEndsTheProcessWhenFyneShutdownDeadlocks(t *testing.T) {
 	if len(lines) != 1 || !strings.Contains(lines[0], "shutdown did not finish") {
 		t.Errorf("stderr should be one line naming the stalled shutdown, got:\n%s", errOut)
 	}
-}
-
-// exitCode is a finished command's exit code, or -1 if it did not exit.
-func exitCode(err error) int {
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &exit):
-		return exit.ExitCode()
-	}
-	return -1
 }

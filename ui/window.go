@@ -199,8 +199,10 @@ func (m *MainWindow) quitting() {
 // Title is the window's title.
 const Title = "QEX Companion"
 
-// NewMainWindow builds the window and what it shows; call ShowAndRun on
-// Window() to start.
+// NewMainWindow builds the window and what it shows in one go, on the
+// calling goroutine, so that everything exists when it returns (the tests'
+// way; the app starts with OpenMainWindow). Call ShowAndRun on Window() to
+// start.
 func NewMainWindow(a fyne.App, engine Engine, opts Options) *MainWindow {
 	m := newMainWindow(a, engine, opts)
 	m.win = a.NewWindow(Title)
